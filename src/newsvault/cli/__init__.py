@@ -1,0 +1,97 @@
+"""The `newsvault` command: thin, every command calls the packages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from newsvault import __version__
+from newsvault.config import VAULT_FILE, ConfigError, init_text, load
+
+from .report import print_summary, progress_line
+
+
+class Context:
+    def __init__(self, vault: Path) -> None:
+        self.vault = vault
+
+    def config(self):  # type: ignore[no-untyped-def]
+        try:
+            return load(self.vault)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def engine(self, config):  # type: ignore[no-untyped-def]
+        from newsvault.store import open_store
+        return open_store(config.store_url)
+
+
+@click.group()
+@click.option("--vault", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="The vault folder (holding vault.toml).")
+@click.version_option(__version__)
+@click.pass_context
+def cli(ctx: click.Context, vault: Path) -> None:
+    """Archive Chinese-language news that censors block or delete."""
+    ctx.obj = Context(vault)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Create a vault in DIRECTORY with the nine outlets of the original archive."""
+    target = directory / VAULT_FILE
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; not overwriting it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(init_text(), "utf-8")
+    click.echo(f"created {target}; run `newsvault --vault {directory} run`")
+
+
+@cli.command()
+@click.option("--only", multiple=True, metavar="ABBR", help="Poll only this source (repeatable).")
+@click.pass_obj
+def run(obj: Context, only: tuple[str, ...]) -> None:
+    """One pass: fetch, parse, store, render. Exit 1 if any source failed."""
+    from newsvault.schedule import run_once
+
+    config = obj.config()
+    unknown = [a for a in only if a not in config.sources]
+    if unknown:
+        raise click.BadParameter(f"no source {unknown[0]!r} in {config.vault / VAULT_FILE}", param_hint="--only")
+    engine = obj.engine(config)
+    console = Console(stderr=False)
+    if console.is_terminal:
+        with console.status(f"polling {len(config.enabled(only))} source(s)…"):
+            report = run_once(config, engine, only, progress=progress_line(console))
+    else:
+        report = run_once(config, engine, only, progress=progress_line(console))
+    print_summary(report, console)
+    sys.exit(1 if report.failed else 0)
+
+
+@cli.command()
+@click.pass_obj
+def render(obj: Context) -> None:
+    """Rewrite the archive tree from the store alone."""
+    from newsvault.render.from_store import render_tree
+
+    config = obj.config()
+    stats = render_tree(obj.engine(config), config, full=True)
+    click.echo(f"render: {stats.checked} file(s) checked, {stats.written} written into {config.archive}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("demo-vault"))
+def demo(directory: Path) -> None:
+    """Archive feeds built from the real corpus, served on 127.0.0.1, into DIRECTORY."""
+    from newsvault.demo import run_demo
+
+    sys.exit(run_demo(directory, Console()))
+
+
+def main() -> None:
+    cli()

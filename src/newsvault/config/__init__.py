@@ -1,0 +1,6 @@
+"""vault.toml and the built-in outlet catalogue."""
+
+from .load import VAULT_FILE, ConfigError, catalogue, init_text, load
+from .model import Config, FetchSettings, Source
+
+__all__ = ["VAULT_FILE", "Config", "ConfigError", "FetchSettings", "Source", "catalogue", "init_text", "load"]

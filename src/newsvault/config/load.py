@@ -1,0 +1,184 @@
+"""Reading vault.toml: strict, with errors that name the file, the key and what was expected.
+
+A vault.toml may say very little: every key has a default, and a source whose
+folder name is in the built-in catalogue inherits the catalogue's settings.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .model import Config, FetchSettings, Source
+
+VAULT_FILE = "vault.toml"
+
+BODY_CHOICES = ("description", "content:encoded", "page")
+LINK_CHOICES = ("link", "guid")
+CATEGORY_CHOICES = ("emoji",)
+
+
+class ConfigError(Exception):
+    """vault.toml is unreadable or says something newsvault cannot use."""
+
+
+def _expect(file: str, where: str, key: str, value: Any, kind: type | tuple, what: str) -> Any:
+    # bool is an int in Python; a user writing `per_host = true` made a mistake.
+    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, float, (int, float)))
+    if not ok:
+        raise ConfigError(f"{file}: {where} key '{key}': expected {what}, got {value!r}")
+    return value
+
+
+def _check_keys(file: str, where: str, table: Any, allowed: set[str]) -> dict:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: {where}: expected a table, got {table!r}")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{file}: {where}: unknown key '{unknown[0]}' (expected one of: {', '.join(sorted(allowed))})"
+        )
+    return table
+
+
+def _choice(file: str, where: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
+    what = "one of " + ", ".join(repr(c) for c in choices)
+    _expect(file, where, key, value, str, what)
+    if value not in choices:
+        raise ConfigError(f"{file}: {where} key '{key}': expected {what}, got {value!r}")
+    return value
+
+
+def catalogue() -> dict[str, Source]:
+    """The built-in outlets (the nine of the original archive), in README order."""
+    text = resources.files(__package__).joinpath("catalogue.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    return {abbr: _source("catalogue.toml", abbr, table, None) for abbr, table in data["sources"].items()}
+
+
+def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
+    where = f"[sources.{abbr}]"
+    allowed = {f.name for f in fields(Source)} - {"abbr"}
+    table = _check_keys(file, where, table, allowed)
+    if not abbr or "/" in abbr or abbr.startswith("."):
+        raise ConfigError(f"{file}: {where}: not usable as a folder name")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "enabled":
+            values[key] = _expect(file, where, key, value, bool, "true or false")
+        elif key == "body":
+            values[key] = _choice(file, where, key, value, BODY_CHOICES)
+        elif key == "link":
+            values[key] = _choice(file, where, key, value, LINK_CHOICES)
+        elif key == "categories":
+            values[key] = _choice(file, where, key, value, CATEGORY_CHOICES)
+        elif key == "timezone":
+            _expect(file, where, key, value, str, "an IANA time zone name such as 'Asia/Shanghai'")
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(
+                    f"{file}: {where} key 'timezone': expected an IANA time zone name such as "
+                    f"'Asia/Shanghai', got {value!r}"
+                ) from None
+            values[key] = value
+        else:
+            values[key] = _expect(file, where, key, value, str, "a string")
+    if base is not None:
+        source = replace(base, **values)
+    else:
+        for required in ("name", "feed"):
+            if required not in values:
+                raise ConfigError(f"{file}: {where}: missing key '{required}' (not a built-in outlet)")
+        source = Source(abbr=abbr, **values)
+    if source.body == "page" and not source.selector:
+        raise ConfigError(f"{file}: {where}: body = \"page\" needs a 'selector' (CSS) for the article body")
+    return source
+
+
+def _fetch(file: str, table: Any) -> FetchSettings:
+    where = "[fetch]"
+    table = _check_keys(file, where, table, {f.name for f in fields(FetchSettings)})
+    kinds: dict[str, tuple[type | tuple, str]] = {
+        "per_host": (int, "a whole number"),
+        "timeout": ((int, float), "a number of seconds"),
+        "max_bytes": (int, "a whole number of bytes"),
+        "retries": (int, "a whole number"),
+        "allow_private": (bool, "true or false"),
+        "proxy": (str, "a proxy URL"),
+        "pages_per_run": (int, "a whole number"),
+    }
+    values = {k: _expect(file, where, k, v, *kinds[k]) for k, v in table.items()}
+    for k in ("per_host", "max_bytes", "timeout"):
+        if k in values and values[k] <= 0:
+            raise ConfigError(f"{file}: {where} key '{k}': expected a positive number, got {values[k]!r}")
+    return FetchSettings(**values)
+
+
+def load(vault: Path | str) -> Config:
+    """Read DIR/vault.toml (or the file itself when given one)."""
+    path = Path(vault)
+    if path.is_dir() or path.suffix != ".toml":
+        path = path / VAULT_FILE
+    vault_dir = path.parent.resolve()
+    file = str(path)
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources"})
+
+    archive = _check_keys(file, "[archive]", data.get("archive", {}), {"path"})
+    archive_path = _expect(file, "[archive]", "path", archive.get("path", "archive"), str, "a path")
+    store = _check_keys(file, "[store]", data.get("store", {}), {"url"})
+    store_url = _expect(
+        file, "[store]", "url", store.get("url", f"sqlite:///{vault_dir / 'vault.sqlite'}"), str, "a URL"
+    )
+
+    known = catalogue()
+    sources_table = data.get("sources", {})
+    if not isinstance(sources_table, dict):
+        raise ConfigError(f"{file}: [sources]: expected a table of sources, got {sources_table!r}")
+    sources = {
+        abbr: _source(file, abbr, table, known.get(abbr)) for abbr, table in sources_table.items()
+    }
+    return Config(
+        vault=vault_dir,
+        archive=(vault_dir / archive_path).resolve(),
+        store_url=store_url,
+        sources=sources,
+        fetch=_fetch(file, data.get("fetch", {})),
+    )
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def init_text(sources: list[Source] | None = None) -> str:
+    """vault.toml for a new vault: the catalogue written out so users can see and edit it."""
+    lines = [
+        "# newsvault vault. Every key has a default; see docs/CONFIG.md.",
+        "",
+        "[archive]",
+        'path = "archive"                  # relative to the vault',
+        "",
+    ]
+    for s in sources if sources is not None else catalogue().values():
+        lines.append(f"[sources.{s.abbr}]")
+        for key in ("name", "feed", "body", "link"):
+            lines.append(f"{key} = {_toml_value(getattr(s, key))}")
+        for key in ("selector", "categories"):
+            if getattr(s, key):
+                lines.append(f"{key} = {_toml_value(getattr(s, key))}")
+        lines.append(f"enabled = {_toml_value(s.enabled)}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""The configuration the rest of newsvault reads: plain frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Source:
+    abbr: str  # the archive folder: articles/<abbr>/
+    name: str  # the list name: lists/<name>.md
+    feed: str
+    body: str = "description"  # "description" | "content:encoded" | "page"
+    link: str = "link"  # "link" | "guid"
+    enabled: bool = True
+    selector: str | None = None  # CSS selector of the article body when body = "page"
+    categories: str | None = None  # "emoji": CDT's category rule
+    timezone: str = "Asia/Shanghai"  # for dates written without a zone
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    per_host: int = 4
+    timeout: float = 30.0
+    max_bytes: int = 20 * 1024 * 1024
+    retries: int = 2
+    allow_private: bool = False
+    proxy: str | None = None
+    pages_per_run: int = 50  # article pages fetched per source and run
+
+
+@dataclass(frozen=True)
+class Config:
+    vault: Path  # the folder holding vault.toml
+    archive: Path  # where the Markdown tree is written
+    store_url: str
+    sources: dict[str, Source] = field(default_factory=dict)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
+        return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

@@ -1,0 +1,100 @@
+"""`newsvault demo`: the whole job offline, on feeds built from real archived articles.
+
+The articles shipped here are real files of the original archive (final
+format). Each outlet's feed is rebuilt from them in the shape that outlet's
+feed has (description, content:encoded, guid links; CDT bodies on article
+pages), served on 127.0.0.1, and archived like any other run.
+"""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from rich.console import Console
+
+from newsvault.config import VAULT_FILE, catalogue, load
+from newsvault.render import parse_article
+
+from .server import LocalServer
+
+CDT_POST_ID_XOR = 0xFFFFF
+DEMO_PORT = 48151  # fixed when free, so feed and page URLs stay the same from one demo run to the next
+
+
+def _articles() -> dict[str, list[tuple[int, object]]]:
+    found: dict[str, list[tuple[int, object]]] = {}
+    root = resources.files(__package__) / "articles"
+    for folder in root.iterdir():
+        for file in folder.iterdir():
+            if file.name.endswith(".md"):
+                found.setdefault(folder.name, []).append((int(file.name[:-3]), parse_article(file.read_bytes())))
+    return found
+
+
+def _rss(title: str, items: list[str]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>{escape(title)}</title><link>http://127.0.0.1/</link>{''.join(items)}</channel></rss>"
+    ).encode("utf-8")
+
+
+def build_feeds(server: LocalServer) -> dict[str, str]:
+    """Serve one feed per outlet (and CDT's pages); returns the feed URL of each outlet."""
+    outlets = catalogue()
+    urls: dict[str, str] = {}
+    for abbr, files in _articles().items():
+        source = outlets[abbr]
+        items = []
+        for archive_id, article in sorted(files, key=lambda f: f[0]):
+            when = format_datetime(datetime.fromtimestamp(article.ms / 1000, timezone.utc), usegmt=True)
+            body = f"<![CDATA[{article.body}]]>"
+            link, guid, extra = article.url, article.url, ""
+            if source.body == "page":
+                post = archive_id ^ CDT_POST_ID_XOR if archive_id else None
+                link = server.set(f"/cdt/{archive_id}.html", "<html><body><div class=\"post-content\">"
+                                  f"{article.body}</div></body></html>")
+                guid = f"https://chinadigitaltimes.net/chinese/?p={post}" if post else link
+                extra = "<category>【数字时代】</category>"
+            if source.body == "content:encoded":
+                content = f"<description>summary</description><content:encoded>{body}</content:encoded>"
+            else:
+                content = f"<description>{body}</description>"
+            items.append(f"<item><title>{escape(article.title)}</title><link>{escape(link)}</link>"
+                         f"<guid>{escape(guid)}</guid><pubDate>{when}</pubDate>{extra}{content}</item>")
+        urls[abbr] = server.set(f"/feeds/{abbr}.xml", _rss(source.name, items),
+                                headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+    return urls
+
+
+def run_demo(directory: Path, console: Console) -> int:
+    from newsvault.cli.report import print_summary, progress_line
+    from newsvault.schedule import run_once
+    from newsvault.store import open_store
+
+    try:
+        server = LocalServer(DEMO_PORT).start()
+    except OSError:
+        server = LocalServer().start()
+    with server:
+        urls = build_feeds(server)
+        directory.mkdir(parents=True, exist_ok=True)
+        lines = ["# newsvault demo vault: feeds served on 127.0.0.1 by `newsvault demo`", "",
+                 "[fetch]", "allow_private = true  # CDT pages are on 127.0.0.1 too", ""]
+        for abbr, url in urls.items():
+            lines += [f"[sources.{abbr}]", f'feed = "{url}"', ""]
+        (directory / VAULT_FILE).write_text("\n".join(lines), "utf-8")
+        config = load(directory)
+        console.print(f"serving {len(urls)} feeds on 127.0.0.1:{server.port}; archiving into {directory}")
+        report = run_once(config, open_store(config.store_url), progress=progress_line(console))
+    print_summary(report, console)
+    files = sorted(p.relative_to(config.archive) for p in config.archive.rglob("*.md"))
+    console.print(f"\n{len(files)} files in {config.archive}:", markup=False)
+    for path in files:
+        console.print(f"  {path}", markup=False, highlight=False)
+    console.print(f"\nstore: {config.store_url}", markup=False)
+    return 1 if report.failed else 0

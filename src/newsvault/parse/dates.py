@@ -1,0 +1,108 @@
+"""Feed dates to epoch milliseconds.
+
+The archive's date line is what JavaScript's ``Date.parse`` gave for the RSS
+pubDate, so well-formed RFC 822 dates must give exactly that (day overflow
+rolls into the next month, milliseconds are truncated, two-digit years pivot
+at 50). Chinese feeds add forms JavaScript never understood (``2024年05月01日``,
+zone-less local times, ``CST`` meaning China): those are read in the source's
+time zone. Anything else gives ``None``: a wrong date is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["normalise_date"]
+
+_MONTHS = {name: number for number, name in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+
+# Minutes east of UTC. CST is China Standard Time: the feeds archived here are
+# Chinese, and none of them means US Central.
+_ZONES = {
+    "z": 0, "ut": 0, "utc": 0, "gmt": 0,
+    "est": -300, "edt": -240, "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420,
+    "cst": 480, "hkt": 480, "sgt": 480, "awst": 480, "jst": 540, "kst": 540,
+    "bst": 60, "cet": 60, "cest": 120, "eet": 120, "eest": 180, "msk": 180, "ist": 330,
+}
+
+_TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d+))?)?"
+_ZONE = r"(?P<zone>(?:(?:gmt|utc|ut)\s*)?[+-]\d{1,2}(?::?\d{2})?|[a-z]{1,5})"
+_WEEKDAY = r"(?:[a-z]+\.?,?\s*)?"
+
+# Tried in order against the lower-cased, whitespace-collapsed string.
+_FORMS = [re.compile(form) for form in (
+    # RFC 822 / 2822: [Wed,] 01 May 2024 12:30[:00] [+0800|GMT|CST|GMT+8]
+    rf"{_WEEKDAY}(?P<d>\d{{1,2}})[\s-]+(?P<mon>[a-z]{{3,}})\.?[\s-]+(?P<y>\d{{4}}|\d{{2}})"
+    rf"(?:,?\s+{_TIME})?(?:\s*{_ZONE})?",
+    # Month first, as JavaScript's Date.toString and US sites write it.
+    rf"{_WEEKDAY}(?P<mon>[a-z]{{3,}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})"
+    rf"(?:,?\s+{_TIME})?(?:\s*{_ZONE})?",
+    # ISO 8601 and its relatives: 2024-05-01T12:30:00.243Z, 2024/05/01 12:30, 2024.05.01
+    rf"(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
+    rf"(?:(?:t|\s+){_TIME})?(?:\s*{_ZONE})?",
+    # 2024年05月01日 12:30
+    rf"(?P<y>\d{{4}})\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日?"
+    rf"(?:\s*{_TIME})?(?:\s*{_ZONE})?",
+)]
+
+_EPOCH = re.compile(r"(?P<s>\d{9,10})|(?P<ms>\d{12,13})")
+_COMMENT = re.compile(r"\([^)]*\)")  # "+0800 (China Standard Time)"
+_EPOCH_START = datetime(1970, 1, 1)
+
+
+def normalise_date(raw: str | None, default_tz: str = "Asia/Shanghai") -> int | None:
+    """Epoch milliseconds of a feed date, or None when it cannot be read.
+
+    ``default_tz`` is the source's zone, used only when the date names none.
+    """
+    if not isinstance(raw, str):
+        return None
+    text = " ".join(_COMMENT.sub(" ", raw).split()).lower()
+    epoch = _EPOCH.fullmatch(text)
+    if epoch:
+        return int(epoch["s"]) * 1000 if epoch["s"] else int(epoch["ms"])
+    for form in _FORMS:
+        match = form.fullmatch(text)
+        if match:
+            return _to_millis(match.groupdict(), default_tz)
+    return None
+
+
+def _to_millis(parts: dict[str, str | None], default_tz: str) -> int | None:
+    year = int(parts["y"])
+    if len(parts["y"]) == 2:
+        year += 2000 if year < 50 else 1900
+    month = _MONTHS.get(parts["mon"][:3]) if parts.get("mon") else int(parts["m"])
+    day, hour, minute = int(parts["d"]), int(parts["H"] or 0), int(parts["M"] or 0)
+    second = int(parts["S"] or 0)
+    millis = int((parts["F"] or "0")[:3].ljust(3, "0"))
+    if not month or not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    if hour > 24 or minute > 59 or second > 59:
+        return None
+    # Built by adding, not by datetime(), so 31 Apr rolls to 1 May as in JavaScript.
+    local = datetime(year, month, 1) + timedelta(
+        days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis)
+    if parts["zone"] is None:
+        offset = local.replace(tzinfo=ZoneInfo(default_tz)).utcoffset()
+    else:
+        minutes_east = _zone_minutes(parts["zone"])
+        if minutes_east is None:
+            return None
+        offset = timedelta(minutes=minutes_east)
+    return (local - offset - _EPOCH_START) // timedelta(milliseconds=1)
+
+
+def _zone_minutes(zone: str) -> int | None:
+    """Minutes east of UTC for a zone name or a numeric offset (+8, +0800, GMT+08:00)."""
+    if zone in _ZONES:
+        return _ZONES[zone]
+    numeric = re.fullmatch(r"(?:gmt|utc|ut)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", zone)
+    if not numeric:
+        return None
+    sign, hours, minutes = numeric.groups()
+    total = int(hours) * 60 + int(minutes or 0)
+    return -total if sign == "-" else total

@@ -1,0 +1,117 @@
+"""One article file (``articles/<abbr>/<id>.md``): writing it and reading it back.
+
+The writer produces the final duty-machine format byte for byte. The reader also
+accepts everything the archive ever contained (the 2020 ``<id>_<title>.md`` files,
+the older CDT files with a ``日期：`` line instead of the date comment, and plain
+garbage) because importing an existing archive must never stop on one bad file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsvault.render.text import encode_utf8, js_trim
+from newsvault.render.urls import whatwg_href
+
+# The reader rules of the original (``/<!--(\d+)-/`` and ``/\[([\s\S]*?)\]\(/``),
+# with JavaScript's ASCII-only \d.
+_DATE = re.compile(r"<!--([0-9]+)-")
+_TITLE = re.compile(r"\[([\s\S]*?)\]\(")
+_CDT_DATE_PREFIX = "日期："
+
+
+@dataclass(frozen=True)
+class ArticleFile:
+    """What a reader can recover from one article file.
+
+    ``canonical`` is True exactly when ``format_article(ms, title, url, body)``
+    gives back the bytes that were parsed, i.e. the file can be regenerated from
+    these fields; anything else (legacy layouts, untrimmed titles, invalid UTF-8,
+    truncation) must be kept as found rather than rewritten.
+    """
+
+    ms: int | None
+    title: str
+    url: str
+    body: str
+    canonical: bool
+    date_text: str | None = None  # the "日期：" value of the old CDT format, as written
+
+
+def format_article(ms: int, title: str, url: str, body: str) -> bytes:
+    """Render one article in the final format.
+
+    Raises ValueError when ``url`` is not an absolute URL or ``ms`` is negative:
+    a negative date would be written but could never be read back by the
+    ``<!--(\\d+)-`` rule.
+    """
+    if ms < 0:
+        raise ValueError(f"article date before 1970 cannot be archived: {ms}")
+    text = (
+        f"<!--{ms}-->\n"
+        f"[{js_trim(title)}]({whatwg_href(url)})\n"
+        "------\n"
+        "\n"
+        f"{''.join(js_trim(piece) for piece in body.split(chr(10)))}\n"
+    )
+    return encode_utf8(text)
+
+
+def parse_article(data: bytes) -> ArticleFile:
+    """Read any article file of the archive; never raises.
+
+    Invalid UTF-8 is kept as surrogate escapes (so nothing is lost), and missing
+    parts come back as ``None`` or ``""``.
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    date = _DATE.search(text)
+    ms = _to_int(date.group(1)) if date else None
+    title_match = _TITLE.search(text)
+    if title_match is None:
+        return ArticleFile(ms=ms, title="", url="", body="", canonical=False)
+    title = title_match.group(1)
+    link_line, _, rest = text[title_match.end():].partition("\n")
+    url = link_line[:-1] if link_line.endswith(")") else link_line
+    date_text, body = _split_body(rest)
+    return ArticleFile(
+        ms=ms,
+        title=title,
+        url=url,
+        body=body,
+        canonical=ms is not None and _regenerates(data, ms, title, url, body),
+        date_text=date_text,
+    )
+
+
+def _split_body(rest: str) -> tuple[str | None, str]:
+    """Skip the ``------`` rule (and the old CDT date line) and return the body.
+
+    Both layouts put one blank line before the body and one LF after it.
+    """
+    lines = rest.split("\n", 3)
+    date_text = None
+    if lines[0] == "------" and len(lines) > 1:
+        lines = lines[1:]
+        if lines[0].startswith(_CDT_DATE_PREFIX):
+            date_text = lines[0][len(_CDT_DATE_PREFIX):]
+            lines = lines[1:]
+        if lines and lines[0] == "":
+            lines = lines[1:]
+    body = "\n".join(lines)
+    return date_text, body[:-1] if body.endswith("\n") else body
+
+
+def _to_int(digits: str) -> int | None:
+    # Python refuses int() of more than 4300 digits; such a "date" is garbage anyway.
+    try:
+        return int(digits)
+    except ValueError:
+        return None
+
+
+def _regenerates(data: bytes, ms: int, title: str, url: str, body: str) -> bool:
+    try:
+        return format_article(ms, title, url, body) == data
+    except ValueError:
+        return False

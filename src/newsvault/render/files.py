@@ -1,0 +1,55 @@
+"""Writing the published tree without ever leaving a half-written file.
+
+A crash or a full disk in the middle of a run must leave every file either old
+or new, and unchanged files must not be touched at all, so that git sees only
+real changes (the original rewrote every list every hour).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_NEW_FILE_MODE = 0o644
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Make ``path`` contain ``data``; True if it had to be written.
+
+    The bytes go to a temporary file in the same directory, are fsynced, renamed
+    over the target, and the directory is fsynced so the rename itself survives a
+    power cut. Missing parent directories are created; an existing file keeps its
+    permission bits.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        mode = _NEW_FILE_MODE
+    else:
+        # The size check spares reading the old file in the common "changed" case.
+        if stat.st_size == len(data) and path.read_bytes() == data:
+            return False
+        mode = stat.st_mode & 0o7777
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fchmod(out.fileno(), mode)
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return True
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

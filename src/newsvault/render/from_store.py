@@ -1,0 +1,92 @@
+"""Writing the archive tree from the store: articles, lists and README.
+
+Incremental by default (only articles whose content changed since they were
+last written); `full=True` checks every file against the store and repairs what
+differs, which is how `newsvault render` rebuilds a tree from the store alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from newsvault.config import Config
+from newsvault.store import articles as store_articles
+from newsvault.store import sources as store_sources
+
+from .article import format_article
+from .files import write_atomic
+from .lists import ListEntry, format_list
+from .readme import format_readme
+
+LIST_LENGTH = 300
+
+
+@dataclass
+class RenderStats:
+    written: int = 0  # files whose bytes changed
+    checked: int = 0  # files looked at
+
+
+def article_path(abbr: str, archive_id: int, path: str | None) -> str:
+    return path or f"articles/{abbr}/{archive_id}.md"
+
+
+def article_bytes(row) -> bytes:  # type: ignore[no-untyped-def]
+    """The file of one stored article: its kept original bytes, else the final format."""
+    if row["raw"] is not None:
+        return row["raw"]
+    return format_article(row["date_ms"], row["title"], row["link"], row["body"])
+
+
+def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> bool:
+    done: list[tuple[int, str]] = []
+    with engine.connect() as conn:
+        for row in store_articles.for_render(conn, abbr, only_dirty=not full):
+            if row["body"] is None and row["raw"] is None:
+                continue  # waiting for its page
+            data = article_bytes(row)
+            stats.checked += 1
+            if write_atomic(target / article_path(abbr, row["archive_id"], row["path"]), data):
+                stats.written += 1
+            sha = hashlib.sha256(data).hexdigest()
+            if row["rendered_sha"] != sha:
+                done.append((row["id"], sha))
+    if done:
+        with engine.begin() as conn:
+            for article_id, sha in done:
+                store_articles.set_fields(conn, article_id, rendered_sha=sha)
+    return bool(done)
+
+
+def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
+    with engine.connect() as conn:
+        rows = store_articles.newest(conn, abbr, LIST_LENGTH)
+    entries = [
+        ListEntry(abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"])
+        for r in rows if r["body"] is not None or r["raw"] is not None
+    ]
+    stats.checked += 1
+    if write_atomic(target / "lists" / f"{name}.md", format_list(name, entries)):
+        stats.written += 1
+
+
+def render_tree(engine: Engine, config: Config, *, full: bool = False) -> RenderStats:
+    target = config.archive
+    stats = RenderStats()
+    with engine.connect() as conn:
+        known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
+        readme_owner = store_sources.get_meta(conn, "readme")
+    for abbr, name in known.items():
+        changed = _render_articles(engine, abbr, target, full, stats)
+        if changed or full or not (target / "lists" / f"{name}.md").exists():
+            _render_list(engine, abbr, name, target, stats)
+    if readme_owner != "user":
+        stats.checked += 1
+        names = [s.name for s in config.enabled()]
+        if write_atomic(target / "README.md", format_readme(names)):
+            stats.written += 1
+    return stats

@@ -1,0 +1,38 @@
+"""JavaScript's idea of whitespace, which the archive format is defined by.
+
+The original archiver was written in Node, so every trim in the format uses
+ECMAScript's WhiteSpace + LineTerminator set. Python's ``str.strip()`` differs in
+both directions: it also strips U+001C–U+001F and U+0085, and it does not strip
+U+FEFF. Using it would make some titles and body lines differ by a byte.
+"""
+
+from __future__ import annotations
+
+import re
+
+JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def js_trim(s: str) -> str:
+    """``String.prototype.trim``: the same result Node gave the original archive."""
+    return s.strip(JS_WHITESPACE)
+
+
+def to_usv(s: str) -> str:
+    """Replace lone surrogates by U+FFFD, as JS does when a string leaves the engine.
+
+    Surrogates reach us from files read with ``surrogateescape`` (invalid UTF-8)
+    or from broken feeds; Node wrote them as U+FFFD, and strict UTF-8 encoding
+    would otherwise fail.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", s)
+
+
+def encode_utf8(s: str) -> bytes:
+    """UTF-8 as Node's ``fs.writeFileSync`` writes a string."""
+    return to_usv(s).encode("utf-8")

@@ -1,0 +1,84 @@
+"""Putting one feed's items into the store: match, decide, number, record.
+
+Runs inside one transaction per feed, so a crash leaves either all of a feed's
+items stored or none, and the next run simply does it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from newsvault.config import Source
+from newsvault.identify import Decision, Item, classify
+from newsvault.render import cdt_id, next_ids
+from newsvault.store import articles as store_articles
+from newsvault.store.articles import CDT_FALLBACK_BASE
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _new_ids(conn: Connection, source: Source, items: list[Item]) -> list[int]:
+    if source.categories == "emoji":  # CDT: ids come from the WordPress post id
+        ids: list[int] = []
+        fallback = max(store_articles.largest_id(conn, source.abbr) or 0, CDT_FALLBACK_BASE - 1)
+        for item in items:
+            wanted = cdt_id(item.guid or "") or cdt_id(item.link)
+            if wanted is None or wanted in ids or store_articles.id_taken(conn, source.abbr, wanted):
+                fallback += 1
+                wanted = fallback
+            ids.append(wanted)
+        return ids
+    return next_ids(store_articles.smallest_id(conn, source.abbr), len(items))
+
+
+def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms: int) -> Counts:
+    counts = Counts()
+    fresh: list[tuple[int, Item]] = []
+    seen: set[str] = set()
+    touched: list[int] = []
+    for position, item in enumerate(items):
+        keys = {f"l:{item.link}"} | ({f"g:{item.guid}"} if item.guid else set())
+        if keys & seen:
+            continue  # the same article twice in one feed
+        seen |= keys
+        row = store_articles.find(conn, source.abbr, item.guid, item.link)
+        decision = classify(item, row)
+        if decision is Decision.NEW:
+            fresh.append((position, item))
+        elif decision is Decision.UPDATED:
+            assert row is not None
+            values = {"title": item.title, "date_missing": item.date_missing and row["date_missing"]}
+            if not item.date_missing:
+                values["date_ms"] = item.date_ms
+            if item.body:
+                values["body"] = item.body
+            if item.guid and not row["guid"]:
+                values["guid"] = item.guid
+            store_articles.update_content(conn, row, now_ms, **values)
+            counts.updated += 1
+        else:
+            assert row is not None
+            touched.append(row["id"])
+            counts.unchanged += 1
+    store_articles.touch(conn, touched, now_ms)
+
+    # Oldest first, so that the newest article gets the smallest id; feeds list
+    # newest first, so among equal dates the later position is the older item.
+    fresh.sort(key=lambda pair: (pair[1].date_ms, -pair[0]))
+    ordered = [item for _, item in fresh]
+    for archive_id, item in zip(_new_ids(conn, source, ordered), ordered):
+        store_articles.insert(
+            conn, source=source.abbr, archive_id=archive_id, guid=item.guid, link=item.link, title=item.title,
+            date_ms=item.date_ms, date_missing=item.date_missing, body=item.body, first_seen_ms=now_ms,
+            last_seen_ms=now_ms, page_state="pending" if item.body is None else None,
+        )
+        counts.new += 1
+    return counts

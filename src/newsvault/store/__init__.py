@@ -1,0 +1,7 @@
+"""The store: SQLite (WAL) by default, the single source of truth of a vault."""
+
+from . import articles, fetchlog, sources
+from .engine import is_current, migrate, open_store
+from .schema import metadata
+
+__all__ = ["articles", "fetchlog", "is_current", "metadata", "migrate", "open_store", "sources"]

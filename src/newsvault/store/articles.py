@@ -1,0 +1,97 @@
+"""Articles: finding, adding and updating them, always inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
+
+from .schema import articles, changes
+
+CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
+
+
+def find(conn: Connection, source: str, guid: str | None, link: str) -> RowMapping | None:
+    """The stored article with this guid, else with this link, in `source`."""
+    if guid:
+        row = conn.execute(
+            select(articles).where(and_(articles.c.source == source, articles.c.guid == guid))
+        ).mappings().first()
+        if row is not None:
+            return row
+    return conn.execute(
+        select(articles).where(and_(articles.c.source == source, articles.c.link == link)).order_by(articles.c.id)
+    ).mappings().first()
+
+
+def smallest_id(conn: Connection, source: str, below: int | None = None) -> int | None:
+    query = select(func.min(articles.c.archive_id)).where(articles.c.source == source)
+    if below is not None:
+        query = query.where(articles.c.archive_id < below)
+    return conn.execute(query).scalar()
+
+
+def largest_id(conn: Connection, source: str) -> int | None:
+    return conn.execute(select(func.max(articles.c.archive_id)).where(articles.c.source == source)).scalar()
+
+
+def id_taken(conn: Connection, source: str, archive_id: int) -> bool:
+    return conn.execute(
+        select(articles.c.id).where(and_(articles.c.source == source, articles.c.archive_id == archive_id))
+    ).first() is not None
+
+
+def insert(conn: Connection, **values: Any) -> int:
+    return conn.execute(articles.insert().values(**values)).inserted_primary_key[0]
+
+
+def update_content(conn: Connection, row: RowMapping, now_ms: int, **values: Any) -> None:
+    """Change an article's current content, keeping what it was in `changes`."""
+    conn.execute(
+        changes.insert().values(
+            article_id=row["id"], seen_ms=now_ms, old_title=row["title"], old_date_ms=row["date_ms"],
+            old_body=row["body"],
+        )
+    )
+    conn.execute(
+        update(articles).where(articles.c.id == row["id"]).values(
+            updated_ms=now_ms, last_seen_ms=now_ms, rendered_sha=None, **values
+        )
+    )
+
+
+def set_fields(conn: Connection, article_id: int, **values: Any) -> None:
+    conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+
+
+def touch(conn: Connection, ids: Sequence[int], now_ms: int) -> None:
+    if ids:
+        conn.execute(update(articles).where(articles.c.id.in_(ids)).values(last_seen_ms=now_ms))
+
+
+def pending_pages(conn: Connection, source: str, limit: int, max_attempts: int) -> list[RowMapping]:
+    """Articles whose body must still come from their page, oldest first."""
+    return list(conn.execute(
+        select(articles).where(and_(
+            articles.c.source == source,
+            or_(articles.c.page_state == "pending",
+                and_(articles.c.page_state == "failed", articles.c.page_attempts < max_attempts)),
+        )).order_by(articles.c.archive_id.desc()).limit(limit)
+    ).mappings())
+
+
+def for_render(conn: Connection, source: str, only_dirty: bool = False) -> Iterator[RowMapping]:
+    """A source's articles in archive order (numeric id: newest first)."""
+    query = select(articles).where(articles.c.source == source)
+    if only_dirty:
+        query = query.where(articles.c.rendered_sha.is_(None))
+    yield from conn.execute(query.order_by(articles.c.archive_id)).mappings()
+
+
+def newest(conn: Connection, source: str, limit: int) -> list[RowMapping]:
+    return list(conn.execute(
+        select(articles.c.archive_id, articles.c.title, articles.c.date_ms, articles.c.body, articles.c.path,
+               articles.c.raw)
+        .where(articles.c.source == source).order_by(articles.c.archive_id).limit(limit)
+    ).mappings())

@@ -1,0 +1,100 @@
+"""The tables. Alembic migrations create them; this module is how the code names them.
+
+The store is the single source of truth: the Markdown tree, lists and README are
+derived from these rows and can be rebuilt byte for byte.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("abbr", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("feed_url", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_success_ms", BigInteger),
+    Column("last_error", Text),
+    Column("last_error_ms", BigInteger),
+    Column("failures", Integer, nullable=False, server_default="0"),  # consecutive failed runs
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), ForeignKey("sources.abbr"), nullable=False),
+    Column("archive_id", BigInteger, nullable=False),  # the file name: articles/<abbr>/<archive_id>.md
+    Column("guid", Text),
+    Column("link", Text, nullable=False),  # WHATWG href, as written into the file
+    Column("title", Text, nullable=False),
+    Column("date_ms", BigInteger),  # None only for imported files without a date line
+    Column("date_missing", Boolean, nullable=False, server_default="0"),  # the feed gave no usable date
+    Column("body", Text),  # None while a page-bodied article waits for its page
+    Column("first_seen_ms", BigInteger, nullable=False),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger),  # last time title, date or body changed
+    Column("page_state", String(20)),  # None | "pending" | "done" | "failed"
+    Column("page_attempts", Integer, nullable=False, server_default="0"),
+    Column("page_error", Text),
+    # Imported files: their path in the tree and their exact bytes, kept verbatim.
+    Column("path", Text),
+    Column("raw", LargeBinary),
+    Column("rendered_sha", String(64)),  # sha256 of the file last written; None = render it
+    UniqueConstraint("source", "archive_id", name="uq_articles_source_archive_id"),
+)
+Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
+Index("ix_articles_source_link", articles.c.source, articles.c.link)
+Index("ix_articles_rendered", articles.c.rendered_sha)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False, index=True),
+    Column("seen_ms", BigInteger, nullable=False),
+    Column("old_title", Text),
+    Column("old_date_ms", BigInteger),
+    Column("old_body", Text),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text),
+)
+
+fetch_log = Table(
+    "fetch_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False, index=True),
+    Column("started_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger, nullable=False),
+    Column("url", Text),
+    Column("http_status", Integer),
+    Column("new", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("error", Text),  # the source-level failure, None when the feed was read
+    Column("problems", Text),  # item-level problems, one per line
+)

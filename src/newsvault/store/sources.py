@@ -1,0 +1,47 @@
+"""Sources as the store remembers them: caching headers and health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select, update
+
+from .schema import meta, sources
+
+
+def ensure(conn: Connection, abbr: str, name: str, feed_url: str | None) -> RowMapping:
+    row = conn.execute(select(sources).where(sources.c.abbr == abbr)).mappings().first()
+    if row is None:
+        conn.execute(sources.insert().values(abbr=abbr, name=name, feed_url=feed_url))
+    elif row["name"] != name or (feed_url and row["feed_url"] != feed_url):
+        values: dict[str, Any] = {"name": name}
+        if feed_url and row["feed_url"] != feed_url:
+            # A new feed URL has its own caching headers.
+            values.update(feed_url=feed_url, etag=None, last_modified=None)
+        conn.execute(update(sources).where(sources.c.abbr == abbr).values(**values))
+    return conn.execute(select(sources).where(sources.c.abbr == abbr)).mappings().one()
+
+
+def record_success(conn: Connection, abbr: str, now_ms: int, etag: str | None, last_modified: str | None) -> None:
+    conn.execute(update(sources).where(sources.c.abbr == abbr).values(
+        etag=etag, last_modified=last_modified, last_success_ms=now_ms, failures=0))
+
+
+def record_failure(conn: Connection, abbr: str, now_ms: int, error: str) -> None:
+    conn.execute(update(sources).where(sources.c.abbr == abbr).values(
+        last_error=error, last_error_ms=now_ms, failures=sources.c.failures + 1))
+
+
+def all_sources(conn: Connection) -> list[RowMapping]:
+    return list(conn.execute(select(sources).order_by(sources.c.abbr)).mappings())
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    if get_meta(conn, key) is None:
+        conn.execute(meta.insert().values(key=key, value=value))
+    else:
+        conn.execute(update(meta).where(meta.c.key == key).values(value=value))

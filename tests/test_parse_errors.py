@@ -1,0 +1,114 @@
+"""What is not a feed: HTML pages, truncated XML, empty bytes, URLs. Messages a user understands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import feedparser_rs
+import pytest
+
+from newsvault.parse import FeedError, parse
+from tests.parse_helpers import feed_bytes, rss
+
+CDT = "chinadigitaltimes/greatfire_cdt_level2_2015-03-16.rss.xml"
+
+
+def test_html_page_is_not_a_feed(shared: Path) -> None:
+    page = (shared / "fixtures" / "pages" / "other_zh" / "readability_qq.html").read_bytes()
+    with pytest.raises(FeedError, match="not a feed: got an HTML page"):
+        parse(page, {"Content-Type": "text/html; charset=gb2312"})
+
+
+@pytest.mark.parametrize("page", [
+    b"<!DOCTYPE html>\n<html><head><title>404</title></head><body>Not found</body></html>",
+    b"<html><body><p>Access denied</p></body></html>",
+    b"\n\n<!-- cache --><HTML lang=zh><BODY>",
+])
+def test_html_variants(page: bytes) -> None:
+    with pytest.raises(FeedError, match="HTML page"):
+        parse(page)
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\t ", b"\xef\xbb\xbf"[:0]])
+def test_empty_document(data: bytes) -> None:
+    with pytest.raises(FeedError, match="^empty document$"):
+        parse(data)
+
+
+def test_truncated_before_any_complete_item(shared: Path) -> None:
+    with pytest.raises(FeedError, match="XML is truncated and no item could be recovered"):
+        parse(feed_bytes(shared, CDT)[:1500])
+
+
+def test_truncated_feed_keeps_only_complete_items(shared: Path) -> None:
+    """The item being read when the bytes ran out is dropped: its body is cut off."""
+    whole = parse(feed_bytes(shared, CDT))
+    cut = parse(feed_bytes(shared, CDT)[:100_000])
+    assert len(cut.entries) == 9
+    assert cut.entries == whole.entries[:9]
+    assert cut.problem == "XML is truncated; 9 complete items recovered"
+
+
+def test_truncated_in_the_prolog(shared: Path) -> None:
+    with pytest.raises(FeedError, match="truncated"):
+        parse(feed_bytes(shared, CDT)[:300])
+
+
+def test_not_a_feed_xml() -> None:
+    with pytest.raises(FeedError, match="not a feed: the document is <svg>"):
+        parse(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>')
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1"', "JSON is truncated"),
+    (b'{"status": "ok", "data": []}', "not a JSON Feed"),
+    (b"[1, 2, 3]", "not a JSON Feed"),
+    (b'{"version": "https://jsonfeed.org/version/1.1", items: []}', "invalid JSON at line 1"),
+])
+def test_json_errors(data: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse(data)
+
+
+def test_garbage_is_reported() -> None:
+    with pytest.raises(FeedError, match="no item could be recovered"):
+        parse(b"this is plain text, not a feed <b>at all")
+
+
+def test_empty_but_valid_feed_is_not_an_error() -> None:
+    feed = parse(rss("").encode())
+    assert (feed.entries, feed.version, feed.title, feed.problem) == ([], "rss20", "Test", None)
+
+
+@pytest.fixture
+def parsers_must_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a parser was called with {args[0]!r}")
+    monkeypatch.setattr(feedparser_rs, "parse", refuse)
+    monkeypatch.setattr(feedparser, "parse", refuse)
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.rfa.org/mandarin/yataibaodao/rss2.xml",
+    "http://127.0.0.1:9/feed.xml",
+    "  feed://example.org/rss\n",
+    "file:///etc/passwd",
+    b"https://feedx.net/rss/bbc.xml",
+])
+def test_a_url_is_never_handed_to_a_parser(url: str | bytes, parsers_must_not_run: None) -> None:
+    with pytest.raises(FeedError, match="got a URL"):
+        parse(url)  # type: ignore[arg-type]
+
+
+def test_bytes_naming_a_local_file_are_not_opened(tmp_path: Path) -> None:
+    """feedparser opens a path given as bytes; the parse stage must hand it a stream."""
+    path = tmp_path / "feed.xml"
+    path.write_text(rss("<item><title>secret</title></item>"))
+    with pytest.raises(FeedError):
+        parse(str(path).encode())
+
+
+def test_other_str_input_is_a_programming_error() -> None:
+    with pytest.raises(TypeError):
+        parse(rss("<item><title>x</title></item>"))  # type: ignore[arg-type]
