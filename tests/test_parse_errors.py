@@ -72,13 +72,14 @@ def test_json_errors(data: bytes, message: str) -> None:
 
 
 def test_garbage_is_reported() -> None:
-    with pytest.raises(FeedError, match="no item could be recovered"):
+    with pytest.raises(FeedError, match="not a feed: no XML element found"):
         parse(b"this is plain text, not a feed <b>at all")
 
 
-def test_empty_but_valid_feed_is_not_an_error() -> None:
-    feed = parse(rss("").encode())
-    assert (feed.entries, feed.version, feed.title, feed.problem) == ([], "rss20", "Test", None)
+def test_a_channel_without_items_is_an_empty_feed_even_if_ill_formed() -> None:
+    feed = parse(rss("").replace("<title>Test</title>", "<title>Test</titl>").encode())
+    assert (feed.entries, feed.version) == ([], "rss20")
+    assert feed.problem is not None and "mismatched tag" in feed.problem
 
 
 @pytest.fixture

@@ -95,3 +95,9 @@ def demo(directory: Path) -> None:
 
 def main() -> None:
     cli()
+
+
+from .importing import articles_command, import_command  # noqa: E402
+
+cli.add_command(import_command)
+cli.add_command(articles_command)

@@ -38,10 +38,13 @@ def root_element(data: bytes) -> str | None:
 
 
 def is_html_root(data: bytes, root: str | None) -> bool:
-    return bool(_HTML_DOCTYPE.match(data[:_SNIFF_BYTES])) or (root or "").lower() in _HTML_ROOTS
+    """The root element decides; an HTML doctype only when no element could be found."""
+    if root is None:
+        return bool(_HTML_DOCTYPE.match(data[:_SNIFF_BYTES]))
+    return root.lower() in _HTML_ROOTS
 
 
 def closes_root(data: bytes, root: str) -> bool:
     """Whether the root element's end tag is present: false means the document was cut off."""
-    end_tag = re.compile(rb"</\s*" + re.escape(root.encode("ascii", "replace")) + rb"\s*>", re.IGNORECASE)
+    end_tag = re.compile(rb"</\s*" + re.escape(root.encode("ascii", "replace")) + rb"\b", re.IGNORECASE)
     return bool(end_tag.search(data, max(0, len(data) - _SNIFF_BYTES)))

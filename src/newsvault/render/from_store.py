@@ -3,6 +3,11 @@
 Incremental by default (only articles whose content changed since they were
 last written); `full=True` checks every file against the store and repairs what
 differs, which is how `newsvault render` rebuilds a tree from the store alone.
+
+An imported tree also brings files that are not articles (kept in the store
+byte for byte): its README, which stays the user's, its lists, which stay as
+they were until an article arrives that the tree did not have, and strays such
+as ``.gitkeep``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sqlalchemy import Engine
 
 from newsvault.config import Config
 from newsvault.store import articles as store_articles
+from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
 from .article import format_article
@@ -23,6 +29,7 @@ from .lists import ListEntry, format_list
 from .readme import format_readme
 
 LIST_LENGTH = 300
+_SHA_BATCH = 1000  # rendered_sha updates per transaction: a first render may cover 180,000 files
 
 
 @dataclass
@@ -44,6 +51,7 @@ def article_bytes(row) -> bytes:  # type: ignore[no-untyped-def]
 
 def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> bool:
     done: list[tuple[int, str]] = []
+    changed = False
     with engine.connect() as conn:
         for row in store_articles.for_render(conn, abbr, only_dirty=not full):
             if row["body"] is None and row["raw"] is None:
@@ -55,16 +63,22 @@ def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats:
             sha = hashlib.sha256(data).hexdigest()
             if row["rendered_sha"] != sha:
                 done.append((row["id"], sha))
+                if len(done) >= _SHA_BATCH:
+                    _mark_rendered(engine, done)
+                    done, changed = [], True
+    _mark_rendered(engine, done)
+    return changed or bool(done)
+
+
+def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
     if done:
         with engine.begin() as conn:
-            for article_id, sha in done:
-                store_articles.set_fields(conn, article_id, rendered_sha=sha)
-    return bool(done)
+            store_imports.set_rendered(conn, done)
 
 
 def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
     with engine.connect() as conn:
-        rows = store_articles.newest(conn, abbr, LIST_LENGTH)
+        rows = store_imports.newest_in_folder(conn, abbr, LIST_LENGTH)
     entries = [
         ListEntry(abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"])
         for r in rows if r["body"] is not None or r["raw"] is not None
@@ -74,16 +88,56 @@ def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: Rend
         stats.written += 1
 
 
+def _kept_lists_in_use(engine: Engine, abbr: str, paths: list[str]) -> bool:
+    """Whether an outlet's imported lists still stand; once new articles arrived they go.
+
+    A list that goes is deleted from the store, so the outlet's list is generated
+    (final format) from then on, whatever happens to later articles.
+    """
+    with engine.connect() as conn:
+        if not store_imports.has_new_articles(conn, abbr):
+            return True
+    with engine.begin() as conn:
+        store_imports.drop_kept(conn, paths)
+    return False
+
+
+def _render_kept(engine: Engine, path: str, target: Path, full: bool, stats: RenderStats) -> None:
+    if not full and (target / path).exists():
+        return
+    with engine.connect() as conn:
+        data = store_imports.kept_bytes(conn, path)
+    stats.checked += 1
+    if data is not None and write_atomic(target / path, data):
+        stats.written += 1
+
+
 def render_tree(engine: Engine, config: Config, *, full: bool = False) -> RenderStats:
     target = config.archive
     stats = RenderStats()
     with engine.connect() as conn:
         known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
         readme_owner = store_sources.get_meta(conn, "readme")
+        kept = store_imports.kept_index(conn)
+    kept_lists: dict[str, list[str]] = {}
+    for row in kept:
+        if row["kind"] == "list" and row["source"] is not None:
+            kept_lists.setdefault(row["source"], []).append(row["path"])
+    dropped: set[str] = set()
     for abbr, name in known.items():
         changed = _render_articles(engine, abbr, target, full, stats)
-        if changed or full or not (target / "lists" / f"{name}.md").exists():
+        imported_lists = kept_lists.get(abbr)
+        if imported_lists and _kept_lists_in_use(engine, abbr, imported_lists):
+            continue  # written below with the other kept files
+        if imported_lists:
+            dropped.update(imported_lists)
             _render_list(engine, abbr, name, target, stats)
+        elif changed or full or not (target / "lists" / f"{name}.md").exists():
+            _render_list(engine, abbr, name, target, stats)
+    for row in kept:
+        if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user"):
+            continue
+        _render_kept(engine, row["path"], target, full, stats)
     if readme_owner != "user":
         stats.checked += 1
         names = [s.name for s in config.enabled()]

@@ -44,12 +44,14 @@ def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms:
     fresh: list[tuple[int, Item]] = []
     seen: set[str] = set()
     touched: list[int] = []
+    by_guid, by_link = store_articles.find_many(
+        conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items])
     for position, item in enumerate(items):
         keys = {f"l:{item.link}"} | ({f"g:{item.guid}"} if item.guid else set())
         if keys & seen:
             continue  # the same article twice in one feed
         seen |= keys
-        row = store_articles.find(conn, source.abbr, item.guid, item.link)
+        row = (by_guid.get(item.guid) if item.guid else None) or by_link.get(item.link)
         decision = classify(item, row)
         if decision is Decision.NEW:
             fresh.append((position, item))
@@ -74,11 +76,11 @@ def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms:
     # newest first, so among equal dates the later position is the older item.
     fresh.sort(key=lambda pair: (pair[1].date_ms, -pair[0]))
     ordered = [item for _, item in fresh]
-    for archive_id, item in zip(_new_ids(conn, source, ordered), ordered):
-        store_articles.insert(
-            conn, source=source.abbr, archive_id=archive_id, guid=item.guid, link=item.link, title=item.title,
-            date_ms=item.date_ms, date_missing=item.date_missing, body=item.body, first_seen_ms=now_ms,
-            last_seen_ms=now_ms, page_state="pending" if item.body is None else None,
-        )
-        counts.new += 1
+    store_articles.insert_many(conn, [
+        dict(source=source.abbr, archive_id=archive_id, guid=item.guid, link=item.link, title=item.title,
+             date_ms=item.date_ms, date_missing=item.date_missing, body=item.body, first_seen_ms=now_ms,
+             last_seen_ms=now_ms, page_state="pending" if item.body is None else None)
+        for archive_id, item in zip(_new_ids(conn, source, ordered), ordered)
+    ])
+    counts.new = len(ordered)
     return counts

@@ -12,17 +12,28 @@ from .schema import articles, changes
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 
 
-def find(conn: Connection, source: str, guid: str | None, link: str) -> RowMapping | None:
-    """The stored article with this guid, else with this link, in `source`."""
-    if guid:
-        row = conn.execute(
-            select(articles).where(and_(articles.c.source == source, articles.c.guid == guid))
-        ).mappings().first()
-        if row is not None:
-            return row
-    return conn.execute(
-        select(articles).where(and_(articles.c.source == source, articles.c.link == link)).order_by(articles.c.id)
-    ).mappings().first()
+def find_many(conn: Connection, source: str, guids: Sequence[str], links: Sequence[str]
+              ) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
+    """Stored articles of `source` with any of these guids or links, keyed both ways.
+
+    One query per feed rather than one per item: matching is most of what a
+    run does with the store.
+    """
+    by_guid: dict[str, RowMapping] = {}
+    by_link: dict[str, RowMapping] = {}
+    wanted_guids, wanted_links = list(set(guids)), list(set(links))
+    for start in range(0, max(len(wanted_guids), len(wanted_links)), 400):  # stay under SQLite's variable limit
+        g, l = wanted_guids[start:start + 400], wanted_links[start:start + 400]
+        rows = conn.execute(
+            select(articles).where(and_(articles.c.source == source,
+                                        or_(articles.c.guid.in_(g), articles.c.link.in_(l))))
+            .order_by(articles.c.id)
+        ).mappings()
+        for row in rows:
+            if row["guid"]:
+                by_guid.setdefault(row["guid"], row)
+            by_link.setdefault(row["link"], row)
+    return by_guid, by_link
 
 
 def smallest_id(conn: Connection, source: str, below: int | None = None) -> int | None:
@@ -42,8 +53,9 @@ def id_taken(conn: Connection, source: str, archive_id: int) -> bool:
     ).first() is not None
 
 
-def insert(conn: Connection, **values: Any) -> int:
-    return conn.execute(articles.insert().values(**values)).inserted_primary_key[0]
+def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(articles.insert(), list(rows))
 
 
 def update_content(conn: Connection, row: RowMapping, now_ms: int, **values: Any) -> None:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -55,12 +54,20 @@ articles = Table(
     Column("page_state", String(20)),  # None | "pending" | "done" | "failed"
     Column("page_attempts", Integer, nullable=False, server_default="0"),
     Column("page_error", Text),
-    # Imported files: their path in the tree and their exact bytes, kept verbatim.
+    # Imported files: their path when it is not articles/<abbr>/<archive_id>.md (the 2020
+    # layout), and their exact bytes when the final format cannot reproduce them.
     Column("path", Text),
     Column("raw", LargeBinary),
     Column("rendered_sha", String(64)),  # sha256 of the file last written; None = render it
-    UniqueConstraint("source", "archive_id", name="uq_articles_source_archive_id"),
+    Column("imported", Boolean, nullable=False, server_default="0"),  # read from an existing tree
 )
+# One file per article: ids are unique per outlet at the standard path, explicit paths
+# are unique. An imported tree may reuse an id in its 2020 folder (migration 0002).
+Index("uq_articles_source_archive_id", articles.c.source, articles.c.archive_id, unique=True,
+      sqlite_where=articles.c.path.is_(None), postgresql_where=articles.c.path.is_(None))
+Index("uq_articles_path", articles.c.path, unique=True,
+      sqlite_where=articles.c.path.isnot(None), postgresql_where=articles.c.path.isnot(None))
+Index("ix_articles_source_archive_id", articles.c.source, articles.c.archive_id)
 Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
 Index("ix_articles_rendered", articles.c.rendered_sha)
@@ -81,6 +88,17 @@ meta = Table(
     metadata,
     Column("key", String(200), primary_key=True),
     Column("value", Text),
+)
+
+# Files of an imported tree that are not articles: the README, lists (until new
+# articles make the outlet's list change) and strays such as .gitkeep, kept byte for byte.
+kept_files = Table(
+    "kept_files",
+    metadata,
+    Column("path", Text, primary_key=True),  # relative to the archive root, "/"-separated
+    Column("kind", String(20), nullable=False),  # "readme" | "list" | "other"
+    Column("source", String(200)),  # the outlet of a list
+    Column("raw", LargeBinary, nullable=False),
 )
 
 fetch_log = Table(

@@ -1,0 +1,118 @@
+"""Fetch-free pipeline cost: parse + normalise + store of the real fixture feeds.
+
+Printed as ratios measured side by side in one run, never as absolute
+targets: ours against a bare lxml parse of the same bytes (target <= 3x) and
+against the same pipeline with feedparser as the parser (target >= 5x faster).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import feedparser
+from lxml import etree
+
+from newsvault.config import Source
+from newsvault.identify import ItemError, item_from_entry
+from newsvault.parse import Entry, FeedError, parse
+from newsvault.schedule.ingest import store_items
+from newsvault.store import open_store
+from newsvault.store import sources as store_sources
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "feeds"
+REPEAT = 5
+
+
+def _feedparser_entries(data: bytes) -> list[Entry]:
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    return [
+        Entry(guid=e.get("id"), link=e.get("link"), title=e.get("title"),
+              date_raw=e.get("published") or e.get("updated"), summary=e.get("summary"),
+              content=(e.get("content") or [{}])[0].get("value"),
+              categories=tuple(t.get("term") or "" for t in e.get("tags", [])))
+        for e in parsed.entries
+    ]
+
+
+def _ours(data: bytes) -> list[Entry]:
+    try:
+        return parse(data).entries
+    except FeedError:
+        return []
+
+
+def _raw(data: bytes) -> None:
+    if data.lstrip()[:1] == b"{":
+        json.loads(data)
+    else:
+        etree.fromstring(data, etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+
+
+def _pipeline(feeds: list[bytes], entries_of, engine) -> None:  # type: ignore[no-untyped-def]
+    source = Source(abbr="bench", name="bench", feed="http://127.0.0.1/")
+    with engine.begin() as conn:
+        store_sources.ensure(conn, source.abbr, source.name, source.feed)
+    for data in feeds:
+        items = []
+        for entry in entries_of(data):
+            try:
+                items.append(item_from_entry(entry, source, 0))
+            except ItemError:
+                pass
+        with engine.begin() as conn:
+            store_items(conn, source, items, 0)
+
+
+def _timed(fn) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """Mean seconds over REPEAT runs, then peak traced memory of one more run.
+
+    tracemalloc slows every allocation, so it is never on while timing.
+    """
+    start = time.perf_counter()
+    for _ in range(REPEAT):
+        fn()
+    elapsed = (time.perf_counter() - start) / REPEAT
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return elapsed, peak
+
+
+def main() -> int:
+    if not FIXTURES.is_dir():
+        print(f"fixtures not found at {FIXTURES}", file=sys.stderr)
+        return 1
+    feeds = [p.read_bytes() for p in sorted(FIXTURES.rglob("*")) if p.is_file()]
+    size = sum(map(len, feeds))
+    with tempfile.TemporaryDirectory() as tmp:
+        def run(entries_of, name: str):  # type: ignore[no-untyped-def]
+            def once() -> None:
+                engine = open_store(f"sqlite:///{tmp}/{name}-{time.perf_counter_ns()}.sqlite")
+                _pipeline(feeds, entries_of, engine)
+                engine.dispose()
+            return once
+
+        raw, raw_peak = _timed(lambda: [_raw(d) for d in feeds])
+        # The store's schema creation is not part of a feed's cost: measure it alone and subtract it.
+        setup, _ = _timed(lambda: open_store(f"sqlite:///{tmp}/empty-{time.perf_counter_ns()}.sqlite").dispose())
+        ours, ours_peak = _timed(run(_ours, "ours"))
+        theirs, theirs_peak = _timed(run(_feedparser_entries, "feedparser"))
+    ours -= setup
+    theirs -= setup
+    print(f"pipeline: {len(feeds)} fixture feeds, {size / 1e6:.1f} MB, mean of {REPEAT} runs")
+    print(f"  raw lxml/json parse        {raw * 1000:8.1f} ms   peak {raw_peak / 1e6:6.1f} MB")
+    print(f"  newsvault parse+norm+store {ours * 1000:8.1f} ms   peak {ours_peak / 1e6:6.1f} MB")
+    print(f"  feedparser-based pipeline  {theirs * 1000:8.1f} ms   peak {theirs_peak / 1e6:6.1f} MB")
+    print(f"  ratio ours / raw lxml      {ours / raw:8.2f}x  (target <= 3x)")
+    print(f"  ratio feedparser / ours    {theirs / ours:8.2f}x  (target >= 5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

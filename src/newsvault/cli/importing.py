@@ -1,0 +1,116 @@
+"""`newsvault import` (an existing archive tree into the store) and `newsvault articles` (what the store holds)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+_EXAMPLES = 3  # paths shown per kind of warning unless --verbose
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--batch", "batch_files", type=click.IntRange(min=1), default=None,
+              help="Files per transaction (default 2000).")
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not just examples.")
+@click.pass_obj
+def import_command(obj, path: Path, batch_files: int | None, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    """Import the duty-machine archive tree at PATH (either layout, or both) into the store.
+
+    Resumable: run it again after an interruption and it continues; running it on
+    the same tree twice changes nothing. Exit 1 if a file could not be read.
+    """
+    from newsvault.importer import BATCH_FILES, import_tree
+    from newsvault.importer.walk import count
+
+    config = obj.config()
+    engine = obj.engine(config)
+    console = Console()
+    options = {"batch_files": batch_files or BATCH_FILES}
+    if console.is_terminal:
+        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("import", total=count(str(path)))
+            report = import_tree(engine, config, path, progress=lambda n: bar.advance(task, n), **options)
+    else:
+        done = 0
+
+        def line(n: int) -> None:
+            nonlocal done
+            done += n
+            click.echo(f"import: {done} file(s)")
+        report = import_tree(engine, config, path, progress=line, **options)
+    _summary(console, report, verbose)
+    click.echo(f"next: `newsvault --vault {obj.vault} render` writes the tree into {config.archive}")
+    sys.exit(1 if report.failed else 0)
+
+
+def _summary(console: Console, report, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=f"newsvault import: {report.files} file(s)")
+    for column in ("outlet", "new", "already stored"):
+        table.add_column(column, justify="left" if column == "outlet" else "right")
+    for abbr in sorted(set(report.new) | set(report.present)):
+        table.add_row(f"{abbr} {report.names.get(abbr, '')}", str(report.new[abbr]), str(report.present[abbr]))
+    console.print(table)
+    kept = ", ".join(f"{n} {kind}" for kind, n in sorted(report.kept.items())) or "none"
+    _plain(console, f"kept as they are: {kept}; already stored: {report.kept_present}")
+    _plain(console, f"2020 layout (<id>_<title>.md): {report.legacy} new file(s)")
+    examples: dict[str, list[str]] = {}
+    for rel, what in report.warnings:
+        examples.setdefault(what, []).append(rel)
+    for what, n in report.warning_counts.most_common():
+        paths = examples.get(what, [])
+        shown = paths if verbose else paths[:_EXAMPLES]
+        _plain(console, f"warning: {what}: {n} file(s)" + ("" if verbose else f", e.g. {shown!r}"))
+        if verbose:
+            for rel in shown:
+                _plain(console, f"  {rel!r}")
+    if report.ignored:
+        _plain(console, f"not part of the archive, ignored: {', '.join(sorted(report.ignored))}")
+    for rel, error in report.failed:
+        _plain(console, f"FAILED: {rel!r}: {error}")
+
+
+def _plain(console: Console, text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@click.command("articles")
+@click.option("--source", "abbr", metavar="ABBR", help="Only this outlet.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+def articles_command(obj, abbr: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """List the stored articles, by outlet, newest first.
+
+    With --json each line has abbr, id, path, title, link and date_ms (null when
+    the file has no date line), with title and link as written in the file.
+    """
+    from newsvault.importer import written_link
+    from newsvault.render.from_store import article_path
+    from newsvault.store import imports as store_imports
+    from newsvault.store import sources as store_sources
+
+    config = obj.config()
+    engine = obj.engine(config)
+    out = sys.stdout.buffer  # UTF-8 whatever the locale: titles are Chinese
+    with engine.connect() as conn:
+        if abbr is not None and abbr not in {r["abbr"] for r in store_sources.all_sources(conn)}:
+            raise click.BadParameter(f"no source {abbr!r} in the store", param_hint="--source")
+        for row in store_imports.listing(conn, abbr):
+            path = article_path(row["source"], row["archive_id"], row["path"])
+            # The stored link is the canonical one that feeds are matched by; a file kept
+            # byte for byte may spell it otherwise.
+            link = row["link"] if row["raw"] is None else written_link(row["raw"])
+            if as_json:
+                record = {"abbr": row["source"], "id": row["archive_id"], "path": path, "title": row["title"],
+                          "link": link, "date_ms": row["date_ms"]}
+                out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+            else:
+                out.write(f"{path}\t{' '.join(row['title'].splitlines())}\n".encode())
+    out.flush()

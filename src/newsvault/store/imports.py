@@ -1,0 +1,111 @@
+"""Imported trees in the store: articles read from files, and the files that are not articles.
+
+An import is written in batches, each in the caller's transaction, and asks
+before each batch which of its files the store already has: that is what makes
+an interrupted import resumable and a repeated one a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, exists, select, update
+
+from .schema import articles, kept_files
+
+
+def stored_files(conn: Connection, source: str, archive_ids: Iterable[int]) -> set[tuple[int, str | None]]:
+    """Which (archive_id, path) pairs of `source` are stored, among these ids."""
+    ids = sorted(set(archive_ids))
+    if not ids:
+        return set()
+    rows = conn.execute(
+        select(articles.c.archive_id, articles.c.path)
+        .where(and_(articles.c.source == source, articles.c.archive_id.in_(ids)))
+    )
+    return {(row.archive_id, row.path) for row in rows}
+
+
+def stored_kept(conn: Connection, paths: Iterable[str]) -> set[str]:
+    wanted = sorted(set(paths))
+    if not wanted:
+        return set()
+    return set(conn.execute(select(kept_files.c.path).where(kept_files.c.path.in_(wanted))).scalars())
+
+
+def insert_articles(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many articles in one statement; every row must have the same keys."""
+    if rows:
+        conn.execute(articles.insert(), list(rows))
+
+
+def insert_kept(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        conn.execute(kept_files.insert(), list(rows))
+
+
+def kept_index(conn: Connection) -> list[RowMapping]:
+    """Path, kind and source of every kept file (not its bytes, which may be large)."""
+    return list(conn.execute(
+        select(kept_files.c.path, kept_files.c.kind, kept_files.c.source).order_by(kept_files.c.path)
+    ).mappings())
+
+
+def kept_bytes(conn: Connection, path: str) -> bytes | None:
+    return conn.execute(select(kept_files.c.raw).where(kept_files.c.path == path)).scalar()
+
+
+def drop_kept(conn: Connection, paths: Iterable[str]) -> None:
+    wanted = list(paths)
+    if wanted:
+        conn.execute(delete(kept_files).where(kept_files.c.path.in_(wanted)))
+
+
+def has_new_articles(conn: Connection, source: str) -> bool:
+    """Has `source` an article that did not come from the imported tree?
+
+    Then its imported list no longer shows the outlet's newest articles and is
+    regenerated. Edits to imported articles do not count: a feed that shows an
+    old article again mostly differs from the file only in its body's line
+    breaks, and that must not replace a 2020 list by an empty final-format one.
+    """
+    return bool(conn.execute(select(exists().where(and_(
+        articles.c.source == source, articles.c.imported.is_(False),
+    )))).scalar())
+
+
+def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMapping]:
+    """The newest articles at ``articles/<abbr>/<id>.md``: what a final-format list shows.
+
+    Files elsewhere (the 2020 folder of the outlet) were never in the final lists,
+    whose entries were the first files of ``articles/<abbr>/``.
+    """
+    return list(conn.execute(
+        select(articles.c.archive_id, articles.c.title, articles.c.date_ms, articles.c.body, articles.c.raw)
+        .where(and_(articles.c.source == source, articles.c.path.is_(None)))
+        .order_by(articles.c.archive_id).limit(limit)
+    ).mappings())
+
+
+def listing(conn: Connection, source: str | None = None) -> Iterator[RowMapping]:
+    """Every stored article (of one source), by outlet, newest first: streamed, not loaded."""
+    query = select(
+        articles.c.source, articles.c.archive_id, articles.c.path, articles.c.title, articles.c.link,
+        articles.c.date_ms, articles.c.raw,
+    )
+    if source is not None:
+        query = query.where(articles.c.source == source)
+    result = conn.execution_options(stream_results=True, yield_per=1000).execute(
+        query.order_by(articles.c.source, articles.c.archive_id, articles.c.path)
+    )
+    yield from result.mappings()
+
+
+def set_rendered(conn: Connection, shas: Sequence[tuple[int, str]]) -> None:
+    """Record many (article id, sha256 of its file) at once: one statement, not one per file."""
+    if shas:
+        conn.execute(
+            update(articles).where(articles.c.id == bindparam("article_id")).values(rendered_sha=bindparam("sha")),
+            [{"article_id": article_id, "sha": sha} for article_id, sha in shas],
+        )
