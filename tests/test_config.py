@@ -1,0 +1,62 @@
+"""vault.toml: minimal files work, mistakes are named precisely."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsvault.config import ConfigError, catalogue, init_text, load
+
+
+def _write(tmp_path, text: str):
+    (tmp_path / "vault.toml").write_text(text, "utf-8")
+    return tmp_path
+
+
+def test_init_text_loads_with_the_nine_outlets(tmp_path):
+    config = load(_write(tmp_path, init_text()))
+    assert [s.abbr for s in config.enabled()] == ["reuters", "nyt", "voa", "ft", "bbc", "rfi", "dw", "rfa", "cdt"]
+    assert config.sources["cdt"].selector == "div.post-content"
+    assert config.sources["rfa"].link == "guid"
+    assert config.store_url == f"sqlite:///{tmp_path.resolve() / 'vault.sqlite'}"
+    assert config.archive == tmp_path.resolve() / "archive"
+
+
+def test_the_issue_example_is_a_complete_file(tmp_path):
+    config = load(_write(tmp_path, '[archive]\npath = "archive"\n\n[sources.voa]\nname = "美国之音"\n'
+                                   'feed = "https://feedx.net/rss/mgzy1.xml"\nbody = "description"\n'
+                                   'link = "link"\nenabled = true\n'))
+    assert list(config.sources) == ["voa"]
+    assert config.sources["voa"].timezone == "Asia/Shanghai"
+
+
+def test_catalogue_outlets_inherit_their_settings(tmp_path):
+    config = load(_write(tmp_path, "[sources.cdt]\nenabled = false\n"))
+    assert config.sources["cdt"] == catalogue()["cdt"].__class__(**{**catalogue()["cdt"].__dict__, "enabled": False})
+    assert config.enabled() == []
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[sources.voa]\nbody = 3\n", "[sources.voa] key 'body': expected one of 'description', 'content:encoded', 'page', got 3"),
+    ("[sources.voa]\nbody = \"full\"\n", "key 'body': expected one of"),
+    ("[sources.voa]\nenabled = \"yes\"\n", "[sources.voa] key 'enabled': expected true or false, got 'yes'"),
+    ("[sources.voa]\ncolour = \"red\"\n", "[sources.voa]: unknown key 'colour'"),
+    ("[archive]\npath = 1\n", "[archive] key 'path': expected a path, got 1"),
+    ("[fetch]\nper_host = true\n", "[fetch] key 'per_host': expected a whole number, got True"),
+    ("[fetch]\ntimeout = -1\n", "[fetch] key 'timeout': expected a positive number"),
+    ("[sources.mine]\nname = \"x\"\n", "[sources.mine]: missing key 'feed'"),
+    ("[sources.mine]\nname = \"x\"\nfeed = \"http://a/\"\nbody = \"page\"\n", "needs a 'selector'"),
+    ("[sources.voa]\ntimezone = \"Mars/Base\"\n", "key 'timezone': expected an IANA time zone name"),
+    ("[storage]\n", "top level: unknown key 'storage'"),
+    ("[sources\n", "not valid TOML"),
+])
+def test_mistakes_name_file_key_and_expectation(tmp_path, text, message):
+    _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path)
+    assert str(tmp_path / "vault.toml") in str(info.value)
+    assert message in str(info.value)
+
+
+def test_missing_file_says_how_to_create_one(tmp_path):
+    with pytest.raises(ConfigError, match="newsvault init"):
+        load(tmp_path)
