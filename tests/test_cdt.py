@@ -66,3 +66,12 @@ def test_a_failing_page_is_retried_later_and_blocks_nothing(tmp_path, server):
     report = run_once(config, engine)
     assert not report.failed, report.sources[0].problems
     assert parse_article((folder / f"{0xFFFFF ^ 700001}.md").read_bytes()).body == "<p>后来好了</p>"
+
+
+def test_page_bytes_are_decoded_by_charset_not_guessed():
+    gbk = "<html><head><meta charset='gb2312'></head><body><div class='post-content'>中文页面</div></body></html>"
+    assert select_body(gbk.encode("gbk"), "div.post-content") == "中文页面"
+    plain = page("正文").encode("utf-8")
+    assert select_body(plain, "div.post-content") == "正文"
+    assert select_body(page("繁體").encode("big5"), "div.post-content",
+                       {"Content-Type": "text/html; charset=big5"}) == "繁體"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import html5lib
 from lxml import etree
 from lxml.cssselect import CSSSelector
+
+from newsvault.parse.encoding import decode
 
 from .serialize import inner_html
 
@@ -13,17 +17,21 @@ class ExtractError(Exception):
     """The page does not hold what the rule looks for."""
 
 
-def select_body(page: str | bytes, selector: str) -> str:
+def select_body(page: str | bytes, selector: str, headers: Mapping[str, str] | None = None) -> str:
     """innerHTML of the first element matching `selector`.
 
-    Parsed with an HTML5 parser so the tree is the one a browser builds, which
-    is what the archive format's bodies were taken from.
+    Bytes are decoded here (BOM, strict UTF-8, HTTP charset, <meta> charset, GB
+    family as GB18030) rather than by the HTML parser, whose guess depends on
+    which optional detector happens to be installed. The tree is built by an
+    HTML5 parser so it is the one a browser builds, which is what the archive
+    format's bodies were taken from.
     """
     try:
         match = CSSSelector(selector, translator="html")
     except Exception as exc:  # cssselect raises several kinds of parse errors
         raise ExtractError(f"bad CSS selector {selector!r}: {exc}") from None
-    root = html5lib.parse(page, treebuilder="lxml", namespaceHTMLElements=False)
+    text = decode(page, headers)[0] if isinstance(page, bytes) else page
+    root = html5lib.parse(text, treebuilder="lxml", namespaceHTMLElements=False)
     found = match(root.getroot() if isinstance(root, etree._ElementTree) else root)
     if not found:
         raise ExtractError(f"no element matches {selector!r} on the page")

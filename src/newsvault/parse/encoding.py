@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Decoded", "to_utf8"]
+__all__ = ["Decoded", "decode", "to_utf8"]
 
 _BOMS = (  # UTF-32 before UTF-16: FF FE 00 00 starts with FF FE.
     (codecs.BOM_UTF8, "utf-8"),
@@ -53,6 +53,7 @@ _XML_DECLARATION = re.compile(
     r"""^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])([^"']*)(["'])""")
 _XML_DECLARATION_BYTES = re.compile(
     rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 
 
@@ -67,11 +68,13 @@ class Decoded:
 
 def to_utf8(data: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
     """Decode ``data`` as described in the module docstring and re-encode it as UTF-8."""
-    text, encoding, problem = _decode(data, headers or {})
+    text, encoding, problem = decode(data, headers)
     return Decoded(_declare_utf8(text).encode("utf-8"), encoding, problem)
 
 
-def _decode(data: bytes, headers: Mapping[str, str]) -> tuple[str, str, str | None]:
+def decode(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str, str | None]:
+    """Text, the encoding it was read with, and any doubt; for feeds and for HTML pages alike."""
+    headers = headers or {}
     for bom, name in _BOMS:
         if data.startswith(bom):
             text, problem = _decode_as(data[len(bom):], name)
@@ -84,7 +87,7 @@ def _decode(data: bytes, headers: Mapping[str, str]) -> tuple[str, str, str | No
         return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError:
         pass
-    declared = [name for name in (_header_charset(headers), _xml_charset(data)) if name]
+    declared = [name for name in (_header_charset(headers), _xml_charset(data), _meta_charset(data)) if name]
     for name in declared:
         try:
             return _codec_decode(data, name, "strict"), name, None
@@ -144,6 +147,12 @@ def _header_charset(headers: Mapping[str, str]) -> str | None:
 
 def _xml_charset(data: bytes) -> str | None:
     match = _XML_DECLARATION_BYTES.match(data[:512])
+    return _codec_name(match.group(1).decode("ascii")) if match else None
+
+
+def _meta_charset(data: bytes) -> str | None:
+    """An HTML page's <meta charset> or http-equiv Content-Type, which browsers look for in the first 1024 bytes."""
+    match = _META_CHARSET.search(data[:4096])
     return _codec_name(match.group(1).decode("ascii")) if match else None
 
 

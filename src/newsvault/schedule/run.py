@@ -87,7 +87,7 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
             response = await fetcher.fetch(Request(
                 row["link"], deadline=config.fetch.timeout, max_bytes=config.fetch.max_bytes,
                 retries=config.fetch.retries, trusted=False))
-            body = select_body(response.body, source.selector or "body")
+            body = select_body(response.body, source.selector or "body", response.headers)
         except (FetchError, ExtractError) as exc:
             result.problems.append(f"page {row['link']}: {exc}")
             with engine.begin() as conn:
