@@ -67,8 +67,8 @@ def run(obj: Context, only: tuple[str, ...]) -> None:
     if console.is_terminal:
         with console.status(f"polling {len(config.enabled(only))} source(s)…"):
             report = run_once(config, engine, only, progress=progress_line(console))
-    else:
-        report = run_once(config, engine, only, progress=progress_line(console))
+    else:  # cron, CI: the summary alone, one plain line per source
+        report = run_once(config, engine, only)
     print_summary(report, console)
     sys.exit(1 if report.failed else 0)
 
