@@ -31,12 +31,29 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class PublishRemote:
+    url: str  # may name environment variables, ${VAR}, expanded only when pushing
+    branch: str = "main"
+    name: str | None = None  # shown in reports instead of the (redacted) URL
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    remotes: tuple[PublishRemote, ...] = ()
+    retries: int = 3  # extra push attempts per remote
+    backoff: float = 2.0  # seconds before the first retry, doubled for each further one
+    timeout: float = 300.0  # seconds for one git network command (a hung push is killed)
+    author: str | None = None  # "Name <email>" for publish commits; else git's own identity
+
+
+@dataclass(frozen=True)
 class Config:
     vault: Path  # the folder holding vault.toml
     archive: Path  # where the Markdown tree is written
     store_url: str
     sources: dict[str, Source] = field(default_factory=dict)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

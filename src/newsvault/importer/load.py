@@ -85,7 +85,7 @@ def import_tree(engine: Engine, config: Config, root: str | os.PathLike[str], *,
     known = {o.abbr for o in stored}
     batch = _Batch()
     chunks = _chunks(os.fspath(root), outlets, report)
-    for results in _read(chunks, workers or os.cpu_count() or 1):
+    for results in _read(chunks, workers or os.cpu_count() or 1, depth=2 * batch_files // _CHUNK + 2):
         for result in results:
             _add(result, batch, report)
         if batch.files >= batch_files or batch.size >= _BATCH_BYTES:
@@ -126,8 +126,12 @@ def _chunks(root: str, outlets: Outlets, report: ImportReport) -> Iterator[list[
         yield chunk
 
 
-def _read(chunks: Iterable[list[Job]], workers: int) -> Iterator[list[Read]]:
-    """Results of the chunks, in order; with workers, at most two chunks per worker in flight."""
+def _read(chunks: Iterable[list[Job]], workers: int, depth: int) -> Iterator[list[Read]]:
+    """Results of the chunks, in order; with workers, at most ``depth`` chunks in flight.
+
+    Enough to keep the workers busy while a batch is written (about two batches),
+    few enough that memory does not depend on the size of the tree.
+    """
     if workers <= 1:
         yield from map(read_jobs, chunks)
         return
@@ -136,7 +140,7 @@ def _read(chunks: Iterable[list[Job]], workers: int) -> Iterator[list[Read]]:
         pending: deque[Any] = deque()
         for chunk in chunks:
             pending.append(pool.apply_async(read_jobs, (chunk,)))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= depth:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()

@@ -15,6 +15,7 @@ from newsvault.config import Source
 from newsvault.identify import Decision, Item, classify
 from newsvault.render import cdt_id, next_ids
 from newsvault.store import articles as store_articles
+from newsvault.store import statuses, versions
 from newsvault.store.articles import CDT_FALLBACK_BASE
 
 
@@ -39,7 +40,8 @@ def _new_ids(conn: Connection, source: Source, items: list[Item]) -> list[int]:
     return next_ids(store_articles.smallest_id(conn, source.abbr), len(items))
 
 
-def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms: int) -> Counts:
+def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms: int,
+                capture_id: int | None = None) -> Counts:
     counts = Counts()
     fresh: list[tuple[int, Item]] = []
     seen: set[str] = set()
@@ -64,7 +66,8 @@ def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms:
                 values["body"] = item.body
             if item.guid and not row["guid"]:
                 values["guid"] = item.guid
-            store_articles.update_content(conn, row, now_ms, **values)
+            if store_articles.update_content(conn, row, now_ms, capture_id, **values):
+                statuses.record(conn, row["id"], "changed", now_ms, "new content in the feed")
             counts.updated += 1
         else:
             assert row is not None
@@ -76,11 +79,18 @@ def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms:
     # newest first, so among equal dates the later position is the older item.
     fresh.sort(key=lambda pair: (pair[1].date_ms, -pair[0]))
     ordered = [item for _, item in fresh]
-    store_articles.insert_many(conn, [
+    ids = store_articles.insert_many(conn, [
         dict(source=source.abbr, archive_id=archive_id, guid=item.guid, link=item.link, title=item.title,
              date_ms=item.date_ms, date_missing=item.date_missing, body=item.body, first_seen_ms=now_ms,
              last_seen_ms=now_ms, page_state="pending" if item.body is None else None)
         for archive_id, item in zip(_new_ids(conn, source, ordered), ordered)
     ])
+    # A page-bodied article gets its first version when its page arrives.
+    versions.add_first(conn, [
+        dict(article_id=article_id, seen_ms=now_ms, title=item.title, date_ms=item.date_ms, body=item.body,
+             capture_id=capture_id)
+        for article_id, item in zip(ids, ordered) if item.body is not None
+    ])
+    statuses.schedule_new(conn, ids, now_ms)
     counts.new = len(ordered)
     return counts

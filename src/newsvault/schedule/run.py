@@ -21,7 +21,7 @@ from newsvault.identify import Item, ItemError, item_from_entry
 from newsvault.parse import FeedError, parse
 from newsvault.render.from_store import RenderStats, render_tree
 from newsvault.store import articles as store_articles
-from newsvault.store import fetchlog
+from newsvault.store import captures, fetchlog, versions
 from newsvault.store import sources as store_sources
 
 from .ingest import store_items
@@ -94,9 +94,12 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
                 store_articles.set_fields(conn, row["id"], page_state="failed",
                                           page_attempts=row["page_attempts"] + 1, page_error=str(exc))
             continue
+        now = now_ms()
         with engine.begin() as conn:
+            capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
             store_articles.set_fields(conn, row["id"], body=body, page_state="done", page_error=None,
                                       page_attempts=row["page_attempts"] + 1, rendered_sha=None)
+            versions.add(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
 
 
 async def poll(engine: Engine, source: Source, fetcher: Fetcher, config: Config) -> SourceResult:
@@ -119,7 +122,8 @@ async def poll(engine: Engine, source: Source, fetcher: Fetcher, config: Config)
             now = now_ms()
             items = _items(feed.entries, source, now, result)
             with engine.begin() as conn:
-                counts = store_items(conn, source, items, now)
+                capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
+                counts = store_items(conn, source, items, now, capture_id)
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
         with engine.begin() as conn:
             store_sources.record_success(conn, source.abbr, now_ms(), response.etag, response.last_modified)

@@ -1,7 +1,8 @@
 """The store: SQLite (WAL) by default, the single source of truth of a vault."""
 
-from . import articles, fetchlog, sources
+from . import articles, captures, fetchlog, sources, statuses, versions
 from .engine import is_current, migrate, open_store
 from .schema import metadata
 
-__all__ = ["articles", "fetchlog", "is_current", "metadata", "migrate", "open_store", "sources"]
+__all__ = ["articles", "captures", "fetchlog", "is_current", "metadata", "migrate", "open_store", "sources",
+           "statuses", "versions"]

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
 
-from .schema import articles, changes
+from . import versions
+from .schema import articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 
@@ -53,24 +54,35 @@ def id_taken(conn: Connection, source: str, archive_id: int) -> bool:
     ).first() is not None
 
 
-def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(articles.insert(), list(rows))
+def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert articles; their ids in the order given."""
+    if not rows:
+        return []
+    result = conn.execute(articles.insert().returning(articles.c.id, sort_by_parameter_order=True), list(rows))
+    return [r.id for r in result]
 
 
-def update_content(conn: Connection, row: RowMapping, now_ms: int, **values: Any) -> None:
-    """Change an article's current content, keeping what it was in `changes`."""
-    conn.execute(
-        changes.insert().values(
-            article_id=row["id"], seen_ms=now_ms, old_title=row["title"], old_date_ms=row["date_ms"],
-            old_body=row["body"],
-        )
-    )
+def update_content(conn: Connection, row: RowMapping, now_ms: int, capture_id: int | None = None,
+                   **values: Any) -> bool:
+    """Change an article's current content; a distinct (title, body) becomes a new version.
+
+    Returns True when a version was added. An article stored before versions
+    existed (or imported) first gets its stored content as version 1, so no
+    content it ever had is lost.
+    """
+    if versions.latest(conn, row["id"]) is None and (row["body"] is not None or row["raw"] is not None):
+        versions.add(conn, row["id"], row["first_seen_ms"], row["title"], row["date_ms"], row["body"])
     conn.execute(
         update(articles).where(articles.c.id == row["id"]).values(
             updated_ms=now_ms, last_seen_ms=now_ms, rendered_sha=None, **values
         )
     )
+    title = values.get("title", row["title"])
+    body = values.get("body", row["body"])
+    if body is None:
+        return False
+    return versions.add(conn, row["id"], now_ms, title, values.get("date_ms", row["date_ms"]), body,
+                        capture_id) is not None
 
 
 def set_fields(conn: Connection, article_id: int, **values: Any) -> None:

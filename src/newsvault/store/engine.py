@@ -33,13 +33,14 @@ def migrate(engine: Engine) -> None:
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # "heads": independent table families may branch; every branch is applied.
+        command.upgrade(cfg, "heads")
 
 
 def is_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
 def open_store(url: str, *, upgrade: bool = True) -> Engine:

@@ -72,17 +72,6 @@ Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
 Index("ix_articles_rendered", articles.c.rendered_sha)
 
-changes = Table(
-    "changes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False, index=True),
-    Column("seen_ms", BigInteger, nullable=False),
-    Column("old_title", Text),
-    Column("old_date_ms", BigInteger),
-    Column("old_body", Text),
-)
-
 meta = Table(
     "meta",
     metadata,

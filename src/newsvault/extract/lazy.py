@@ -1,0 +1,62 @@
+"""Lazy-loaded images made real before extraction.
+
+News sites ship `<img src="blank.gif" data-src="real.jpg">` and let a script
+swap them on scroll. No script runs here, so without this step the archive
+would keep the placeholder and lose the picture; and content extractors score
+a paragraph by what it holds, so a picture still pointing at a spacer can also
+be dropped as boilerplate.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+# Attributes that lazy-loading scripts read the real address from, most specific first.
+LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
+LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
+
+_PLACEHOLDER = re.compile(r"(blank|spacer|placeholder|loading|lazy|grey|pixel|1x1|transparent)[^/]*\.(gif|png|svg)",
+                          re.IGNORECASE)
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
+
+
+def _is_placeholder(src: str | None) -> bool:
+    src = (src or "").strip()
+    return not src or src.startswith("data:") or src == "about:blank" or bool(_PLACEHOLDER.search(src))
+
+
+def best_in_srcset(srcset: str) -> str | None:
+    """The largest candidate of a srcset (by width, else density), or None if it lists none."""
+    best: tuple[float, str] | None = None
+    for candidate in srcset.split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        size = 1.0
+        if len(parts) > 1 and (match := _DESCRIPTOR.match(parts[-1])):
+            size = float(match.group(1)) * (1 if match.group(2) == "w" else 10_000)
+        if best is None or size > best[0]:
+            best = (size, parts[0])
+    return best[1] if best else None
+
+
+def promote_lazy_images(root: etree._Element) -> int:
+    """Give every lazily loaded <img> its real `src`; returns how many were changed.
+
+    The real address replaces `src` only when `src` is missing or a
+    placeholder: a page that already names a real picture is left as it is.
+    """
+    changed = 0
+    for img in root.iter("img"):
+        if not _is_placeholder(img.get("src")):
+            continue
+        real = next((img.get(a).strip() for a in LAZY_SRC if (img.get(a) or "").strip()), None)
+        if real is None:
+            srcset = next((img.get(a) for a in (*LAZY_SRCSET, "srcset") if img.get(a)), None)
+            real = best_in_srcset(srcset) if srcset else None
+        if real and not _is_placeholder(real):
+            img.set("src", real)
+            changed += 1
+    return changed

@@ -1,0 +1,46 @@
+"""Raw captures: the bytes a source served, compressed and deduplicated by their hash.
+
+A capture is what lets any version be re-extracted later and shown to be what
+the source served; storing the same bytes twice would prove nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterator, Mapping
+
+from sqlalchemy import Connection, select
+
+from .schema_versions import captures
+
+
+def store(conn: Connection, url: str, status: int | None, headers: Mapping[str, str], body: bytes,
+          fetched_ms: int) -> int:
+    """The id of the capture holding these bytes, adding it when they are new."""
+    sha = hashlib.sha256(body).hexdigest()
+    found = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(captures.insert().values(
+        sha256=sha, fetched_ms=fetched_ms, url=url, status=status, size=len(body),
+        headers=json.dumps(dict(headers), ensure_ascii=False), body=zlib.compress(body, 6),
+    )).inserted_primary_key[0]
+
+
+def read(conn: Connection, capture_id: int) -> bytes:
+    row = conn.execute(select(captures.c.body).where(captures.c.id == capture_id)).one()
+    return zlib.decompress(row.body)
+
+
+def mismatches(conn: Connection) -> Iterator[str]:
+    """A line for every capture whose bytes no longer match their hash (or do not decompress)."""
+    for row in conn.execute(select(captures.c.id, captures.c.sha256, captures.c.size, captures.c.body)):
+        try:
+            body = zlib.decompress(row.body)
+        except zlib.error as exc:
+            yield f"capture {row.id}: does not decompress ({exc})"
+            continue
+        if len(body) != row.size or hashlib.sha256(body).hexdigest() != row.sha256:
+            yield f"capture {row.id}: bytes do not match sha256 {row.sha256}"
