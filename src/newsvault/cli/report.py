@@ -35,6 +35,12 @@ def print_summary(report: RunReport, console: Console) -> None:
     for r in report.sources:
         for problem in r.problems:
             console.print(f"{r.abbr}: {problem}", markup=False, highlight=False, soft_wrap=True)
+        if r.rechecks and r.rechecks.checked:
+            c = r.rechecks
+            console.print(f"{r.abbr}: re-checked {c.checked}: {c.changed} changed, {c.gone} gone, "
+                          f"{c.censored} censored, {c.unreachable} unreachable", markup=False, highlight=False)
+            for note in c.notes:
+                console.print(f"{r.abbr}: {note}", markup=False, highlight=False, soft_wrap=True)
     if report.render is not None:
         console.print(f"render: {report.render.written} file(s) written", markup=False, highlight=False)
 

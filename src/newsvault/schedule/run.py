@@ -25,6 +25,7 @@ from newsvault.store import captures, fetchlog, versions
 from newsvault.store import sources as store_sources
 
 from .ingest import store_items
+from .recheck import RecheckResult, recheck_source
 
 PAGE_ATTEMPTS = 10  # a page that failed this often is left alone (and stays reported)
 
@@ -39,6 +40,7 @@ class SourceResult:
     not_modified: bool = False
     error: str | None = None  # the source failed: nothing (or not all) could be read
     problems: list[str] = field(default_factory=list)  # items or pages that failed
+    rechecks: RecheckResult | None = None  # what re-checking recent articles found
 
     @property
     def failed(self) -> bool:
@@ -155,7 +157,17 @@ async def _run(config: Config, engine: Engine, sources: list[Source], progress: 
             if progress:
                 progress(result)
             return result
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        results = list(await asyncio.gather(*(one(s) for s in sources)))
+
+        async def recheck(source: Source, result: SourceResult) -> None:
+            try:
+                result.rechecks = await recheck_source(engine, source, fetcher, config, now_ms(),
+                                                       config.fetch.pages_per_run)
+            except Exception as exc:  # re-checks must never cost the run its archived articles
+                result.problems.append(f"re-check: internal error: {type(exc).__name__}: {exc}")
+
+        await asyncio.gather(*(recheck(s, r) for s, r in zip(sources, results)))
+        return results
 
 
 def run_once(config: Config, engine: Engine, only: tuple[str, ...] = (), progress: Progress | None = None,

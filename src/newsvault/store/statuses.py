@@ -53,7 +53,8 @@ def record(conn: Connection, article_id: int, status: str, now_ms: int, detail: 
     """Note the article's status; a row is added only when it differs from the last one. True if it did."""
     last = conn.execute(select(statuses.c.status).where(statuses.c.article_id == article_id)
                         .order_by(statuses.c.id.desc()).limit(1)).scalar()
-    if last == status or (last is None and status == "live"):
+    # "changed" is an event, after which the article is live again: no row for that.
+    if last == status or (last in (None, "changed") and status == "live"):
         return False
     conn.execute(statuses.insert().values(article_id=article_id, seen_ms=now_ms, status=status, detail=detail))
     return True
