@@ -85,7 +85,6 @@ async def recheck_source(engine: Engine, source: Source, fetcher: Fetcher, confi
         due = statuses.due(conn, source.abbr, now_ms, limit)
     for row in due:
         result.checked += 1
-        born = min(row["first_seen_ms"], row["date_ms"] or row["first_seen_ms"])
         status, detail, response = "live", None, None
         try:
             response = await fetcher.fetch(Request(row["link"], deadline=config.fetch.timeout,
@@ -117,7 +116,7 @@ async def recheck_source(engine: Engine, source: Source, fetcher: Fetcher, confi
                     result.notes.append(f"{row['link']}: {status}" + (f" ({detail})" if detail else ""))
             # An unreachable source says nothing about the article: its last known status stands.
             kept = row["check_status"] if status == "unreachable" else ("live" if status == "changed" else status)
-            statuses.checked(conn, row["id"], born, now_ms, kept)
+            statuses.checked(conn, row["id"], row["first_seen_ms"], now_ms, kept)
         if status != "live":
             setattr(result, status, getattr(result, status) + 1)
     return result

@@ -1,0 +1,98 @@
+"""Every version kept; edits and deletions at the source noticed (re-checks against a real server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from newsvault.fetch import Fetcher
+from newsvault.schedule import run_once
+from newsvault.schedule.recheck import recheck_source
+from newsvault.store import articles as store_articles
+from newsvault.store import statuses, versions
+from newsvault.store.schema_versions import captures
+from newsvault.store.statuses import DAY, HOUR, MINUTE, next_check
+
+from tests.vaults import open_vault, rss, rss_item, write_vault
+
+DATE = "Wed, 01 May 2024 12:00:00 GMT"
+
+
+def _article(engine, link):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        by_guid, by_link = store_articles.find_many(conn, "voa", [], [link])
+        return by_link[link]
+
+
+def test_ladder():
+    t0 = 1_000_000_000_000
+    assert next_check(t0, t0) == t0 + 15 * MINUTE
+    assert next_check(t0, t0 + 4 * HOUR) == t0 + 5 * HOUR
+    assert next_check(t0, t0 + 2 * DAY) == t0 + 2 * DAY + 3 * HOUR
+    assert next_check(t0, t0 + 10 * DAY) == t0 + 11 * DAY
+    assert next_check(t0, t0 + 100 * DAY) == t0 + 130 * DAY
+    assert next_check(t0, t0 + 400 * DAY) is None
+
+
+def test_each_distinct_content_is_a_version_and_repeats_are_not(tmp_path, server):
+    link = "https://a.example/x"
+    url = server.set("/f.xml", rss(rss_item("一", link, DATE, "<p>a</p>")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
+    run_once(config, engine)
+    run_once(config, engine)  # same content: no new version, no new capture
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(captures)).scalar() == 1
+    server.set("/f.xml", rss(rss_item("一（更新）", link, DATE, "<p>b</p>")))
+    run_once(config, engine)
+    server.set("/f.xml", rss(rss_item("一（更新）", link, "Thu, 02 May 2024 12:00:00 GMT", "<p>b</p>")))
+    run_once(config, engine)  # a new date alone is not a new version
+    article = _article(engine, link)
+    with engine.connect() as conn:
+        history = versions.history(conn, article["id"])
+        assert [(v["n"], v["title"], v["body"]) for v in history] == [(1, "一", "<p>a</p>"), (2, "一（更新）", "<p>b</p>")]
+        assert history[0]["capture_id"] != history[1]["capture_id"]
+        assert [s["status"] for s in statuses.history(conn, article["id"])] == ["changed"]
+        assert conn.execute(select(func.count()).select_from(captures)).scalar() == 3
+
+
+def _recheck(config, engine, now):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(allow_private=True) as fetcher:
+            return await recheck_source(engine, config.sources["voa"], fetcher, config, now, 50)
+    return asyncio.run(go())
+
+
+def test_recheck_outcomes(tmp_path, server):
+    links = {name: server.url(f"/a/{name}.html") for name in ("same", "gone", "notice", "home", "down")}
+    items = [rss_item(name, link, DATE, f"<p>{name}</p>") for name, link in links.items()]
+    for name, link in links.items():
+        server.set(f"/a/{name}.html", f"<html><title>{name}</title><body>正文</body></html>")
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": server.set("/f.xml", rss(*items))}}))
+    run_once(config, engine)
+    with engine.connect() as conn:
+        first_seen = _article(engine, links["same"])["first_seen_ms"]
+        stored_before = conn.execute(select(func.count()).select_from(captures)).scalar()
+
+    later = first_seen + 20 * MINUTE
+    result = _recheck(config, engine, later)
+    assert (result.checked, result.gone, result.censored) == (5, 0, 0)
+    with engine.connect() as conn:  # unchanged pages grow nothing
+        assert conn.execute(select(func.count()).select_from(captures)).scalar() == stored_before
+
+    server.set("/a/gone.html", "no", status=404)
+    server.set("/a/notice.html", "<html><title>提示</title><body>此内容因违规无法查看</body></html>")
+    server.set("/a/home.html", "", status=302, headers={"Location": "/"})
+    server.set("/", "<html><title>首页</title></html>")
+    server.set("/a/down.html", "oops", status=503)
+    result = _recheck(config, engine, later + HOUR)
+    assert (result.gone, result.censored, result.unreachable) == (1, 2, 1)
+    with engine.connect() as conn:
+        state = {name: [s["status"] for s in statuses.history(conn, _article(engine, link)["id"])]
+                 for name, link in links.items()}
+        deleted = {r["title"] for r in statuses.deleted(conn)}
+    assert state == {"same": [], "gone": ["gone"], "notice": ["censored"], "home": ["censored"],
+                     "down": ["unreachable"]}
+    assert deleted == {"gone", "notice", "home"}  # 5xx is never a deletion
+    # Nothing due any more until the ladder says so.
+    assert _recheck(config, engine, later + HOUR + MINUTE).checked == 0
