@@ -96,3 +96,32 @@ def test_recheck_outcomes(tmp_path, server):
     assert deleted == {"gone", "notice", "home"}  # 5xx is never a deletion
     # Nothing due any more until the ladder says so.
     assert _recheck(config, engine, later + HOUR + MINUTE).checked == 0
+
+
+def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp_path, server):
+    from newsvault.render import parse_article
+
+    link = server.url("/a/1.html")
+    server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
+    feed = server.set("/f.xml", rss(rss_item("原标题", link, DATE, "<p>原文</p>")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": feed}}))
+    run_once(config, engine)
+    assert not (config.archive / "lists/已修改.md").exists()  # nothing edited: nothing written
+    server.set("/f.xml", rss(rss_item("新标题", link, DATE, "<p>改过的</p>")))
+    run_once(config, engine)
+    archive = config.archive
+    assert parse_article((archive / "articles/voa/1048574.md").read_bytes()).title == "新标题"
+    old = parse_article((archive / "versions/voa/1048574/1.md").read_bytes())
+    assert (old.title, old.body, old.url) == ("原标题", "<p>原文</p>", link)
+    assert not (archive / "versions/voa/1048574/2.md").exists()  # the current one lives in articles/
+    edited = (archive / "lists/已修改.md").read_text("utf-8")
+    assert edited.startswith("已修改\n------\n\n") and "[新标题](/articles/voa/1048574.md)" in edited
+
+    server.set("/a/1.html", "gone", status=410)
+    with engine.connect() as conn:
+        first_seen = _article(engine, link)["first_seen_ms"]
+    _recheck(config, engine, first_seen + 20 * MINUTE)
+    from newsvault.render.from_store import render_tree
+    render_tree(engine, config)
+    deleted = (archive / "lists/已删除.md").read_text("utf-8")
+    assert "[新标题](/articles/voa/1048574.md)" in deleted

@@ -38,14 +38,16 @@ def list_date(ms: int) -> str:
     return f"{day.month}-{day.day}"
 
 
-def format_list(name: str, entries: Iterable[ListEntry]) -> bytes:
+def format_list(name: str, entries: Iterable[ListEntry], *, in_given_order: bool = False) -> bytes:
     """Render ``lists/<name>.md`` from any number of entries.
 
     This function orders and caps: entries are sorted by id as integers (smallest,
     i.e. newest, first) and only the first 300 are listed, so callers can pass
-    every article of the outlet and cannot get the order wrong.
+    every article of the outlet and cannot get the order wrong. Lists across
+    outlets (edited, deleted) are ordered by their caller: `in_given_order`.
     """
-    newest = itertools.islice(sorted(entries, key=lambda e: e.id), LIST_SIZE)
+    chosen = entries if in_given_order else sorted(entries, key=lambda e: e.id)
+    newest = itertools.islice(chosen, LIST_SIZE)
     lines = "\n".join(_entry_line(entry) for entry in newest)
     return encode_utf8(f"{name}\n------\n\n{lines}\n")
 

@@ -1,0 +1,72 @@
+"""`history` and `verify`: what the store knows of an article's life, and whether the tree agrees."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+
+import click
+from sqlalchemy import and_, select
+
+from newsvault.render.textdiff import char_diff, plain_text
+from newsvault.render.verify import verify as verify_tree
+from newsvault.store import statuses, versions
+from newsvault.store.schema import articles
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@click.command()
+@click.argument("article", metavar="ABBR/ID")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what changed between versions, character by character.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: versions and status changes.")
+@click.pass_obj
+def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Versions and status changes of one article, e.g. `history voa/1048573`."""
+    abbr, _, number = article.partition("/")
+    if not number.removesuffix(".md").isdigit():
+        raise click.BadParameter("expected ABBR/ID, e.g. voa/1048573", param_hint="ABBR/ID")
+    config = obj.config()
+    engine = obj.engine(config)
+    with engine.connect() as conn:
+        row = conn.execute(select(articles).where(and_(
+            articles.c.source == abbr, articles.c.archive_id == int(number.removesuffix(".md"))))
+            .order_by(articles.c.path.is_not(None))).mappings().first()
+        if row is None:
+            raise click.ClickException(f"no article {abbr}/{number} in the store")
+        kept = versions.history(conn, row["id"])
+        changes = statuses.history(conn, row["id"])
+    if as_json:
+        click.echo(json.dumps({
+            "versions": [{"n": v["n"], "seen_ms": v["seen_ms"], "title": v["title"], "sha256": v["sha256"]}
+                         for v in kept],
+            "status": [{"status": s["status"], "seen_ms": s["seen_ms"], "detail": s["detail"]} for s in changes],
+        }, ensure_ascii=False))
+        return
+    click.echo(f"{abbr}/{row['archive_id']}: {row['title']}\n{row['link']}")
+    for v in kept:
+        click.echo(f"  version {v['n']}  {_when(v['seen_ms'])}  {v['sha256'][:12]}  {v['title']}")
+    for s in changes:
+        click.echo(f"  {s['status']:<11} {_when(s['seen_ms'])}" + (f"  {s['detail']}" if s["detail"] else ""))
+    if show_diff:
+        for before, after in zip(kept, kept[1:]):
+            click.echo(f"\n--- version {before['n']}  +++ version {after['n']}")
+            if before["title"] != after["title"]:
+                click.echo("title: " + char_diff(before["title"], after["title"]))
+            click.echo(char_diff(plain_text(before["body"]), plain_text(after["body"])))
+
+
+@click.command()
+@click.pass_obj
+def verify(obj) -> None:  # type: ignore[no-untyped-def]
+    """Check that the store and the published tree agree; exit 1 on any problem."""
+    config = obj.config()
+    problems = 0
+    for line in verify_tree(obj.engine(config), config.archive):
+        problems += 1
+        click.echo(line)
+    click.echo(f"verify: {problems} problem(s) in {config.archive}")
+    sys.exit(1 if problems else 0)

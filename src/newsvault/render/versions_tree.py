@@ -1,0 +1,77 @@
+"""Earlier versions and the edited / deleted lists in the published tree.
+
+`articles/<abbr>/<id>.md` always holds the current version, so old links keep
+working; each earlier version is `versions/<abbr>/<id>/<n>.md` in the same
+five-line format, and two lists name what changed or vanished at the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from newsvault.store import sources as store_sources
+from newsvault.store import statuses, versions
+
+from .article import format_article
+from .files import write_atomic
+from .lists import ListEntry, format_list
+
+EDITED = "已修改"
+DELETED = "已删除"
+_DONE_KEY = "versions_rendered_upto"  # the largest version id already written
+
+
+def version_path(abbr: str, archive_id: int, n: int) -> str:
+    return f"versions/{abbr}/{archive_id}/{n}.md"
+
+
+def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Iterator[tuple[str, bytes, int]]:
+    """(path, bytes, version id) of every earlier version of the outlet's articles."""
+    with engine.connect() as conn:
+        rows = versions.earlier(conn, abbr, after_id)
+    for v in rows:
+        if v["body"] is None or v["date_ms"] is None:
+            continue
+        yield version_path(abbr, v["archive_id"], v["n"]), format_article(v["date_ms"], v["title"], v["link"], v["body"]), v["id"]
+
+
+def change_lists(engine: Engine) -> dict[str, bytes]:
+    with engine.connect() as conn:
+        edited = versions.edited(conn)
+        deleted = statuses.deleted(conn)
+    return {
+        f"lists/{EDITED}.md": format_list(EDITED, (
+            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"]) for r in edited
+        ), in_given_order=True),
+        f"lists/{DELETED}.md": format_list(DELETED, (
+            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"]) for r in deleted
+        ), in_given_order=True),
+    }
+
+
+def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) -> tuple[int, int]:
+    """Write what changed (everything with `full`); (files checked, files written)."""
+    with engine.connect() as conn:
+        done = store_sources.get_meta(conn, _DONE_KEY)
+    after = None if full or done is None else int(done)
+    checked = written = 0
+    top = after or 0
+    for abbr in abbrs:
+        for path, data, version_id in version_files(engine, abbr, after):
+            checked += 1
+            written += write_atomic(target / path, data)
+            top = max(top, version_id)
+    with engine.connect() as conn:
+        has_changes = bool(versions.edited(conn, 1) or statuses.deleted(conn))
+    if has_changes or full:
+        for path, data in change_lists(engine).items():
+            if has_changes or (target / path).exists():
+                checked += 1
+                written += write_atomic(target / path, data)
+    if top != (after or 0):
+        with engine.begin() as conn:
+            store_sources.set_meta(conn, _DONE_KEY, str(top))
+    return checked, written
