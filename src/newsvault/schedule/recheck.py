@@ -10,6 +10,7 @@ Nothing is stored when nothing changed, so re-checks do not grow the store.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -78,45 +79,49 @@ def classify_page(asked: str, response: Response, patterns: tuple[str, ...] = CE
     return None
 
 
+async def _recheck_one(engine: Engine, source: Source, fetcher: Fetcher, config: Config, row, now_ms: int,
+                       result: RecheckResult) -> None:  # type: ignore[no-untyped-def]
+    status, detail, response = "live", None, None
+    try:
+        response = await fetcher.fetch(Request(row["link"], deadline=config.fetch.timeout,
+                                               max_bytes=config.fetch.max_bytes, retries=0, trusted=False))
+    except FetchError as exc:
+        status = "gone" if exc.status in (404, 410) else "unreachable"
+        detail = exc.reason
+    else:
+        why = classify_page(row["link"], response)
+        if why:
+            status, detail = "censored", why
+    with engine.begin() as conn:
+        if status == "live" and response is not None and source.body == "page" and row["body"] is not None:
+            try:
+                body = select_body(response.body, source.selector or "body", response.headers)
+            except ExtractError as exc:
+                result.notes.append(f"re-check {row['link']}: {exc}")
+                body = row["body"]
+            if body != row["body"]:
+                capture_id = captures.store(conn, response.url, response.status, response.headers,
+                                            response.body, now_ms)
+                store_articles.update_content(conn, row, now_ms, capture_id, body=body)
+                status, detail = "changed", "the page's body changed"
+        if status in ("gone", "censored") and response is not None:
+            # The notice itself is the evidence; identical notices are stored once.
+            captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
+        if statuses.record(conn, row["id"], status, now_ms, detail) and status != "live":
+            result.notes.append(f"{row['link']}: {status}" + (f" ({detail})" if detail else ""))
+        # An unreachable source says nothing about the article: its last known status stands.
+        kept = row["check_status"] if status == "unreachable" else ("live" if status == "changed" else status)
+        statuses.checked(conn, row["id"], row["first_seen_ms"], now_ms, kept)
+    result.checked += 1
+    if status != "live":
+        setattr(result, status, getattr(result, status) + 1)
+
+
 async def recheck_source(engine: Engine, source: Source, fetcher: Fetcher, config: Config, now_ms: int,
                          limit: int) -> RecheckResult:
+    """Re-check the source's due articles, at most `limit`, concurrently within the fetcher's per-host limit."""
     result = RecheckResult()
     with engine.connect() as conn:
         due = statuses.due(conn, source.abbr, now_ms, limit)
-    for row in due:
-        result.checked += 1
-        status, detail, response = "live", None, None
-        try:
-            response = await fetcher.fetch(Request(row["link"], deadline=config.fetch.timeout,
-                                                   max_bytes=config.fetch.max_bytes, retries=0, trusted=False))
-        except FetchError as exc:
-            status = "gone" if exc.status in (404, 410) else "unreachable"
-            detail = exc.reason
-        else:
-            why = classify_page(row["link"], response)
-            if why:
-                status, detail = "censored", why
-        with engine.begin() as conn:
-            if status == "live" and response is not None and source.body == "page" and row["body"] is not None:
-                try:
-                    body = select_body(response.body, source.selector or "body", response.headers)
-                except ExtractError as exc:
-                    result.notes.append(f"re-check {row['link']}: {exc}")
-                    body = row["body"]
-                if body != row["body"]:
-                    capture_id = captures.store(conn, response.url, response.status, response.headers,
-                                                response.body, now_ms)
-                    store_articles.update_content(conn, row, now_ms, capture_id, body=body)
-                    status, detail = "changed", "the page's body changed"
-            if status in ("gone", "censored") and response is not None:
-                # The notice itself is the evidence; identical notices are stored once.
-                captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
-            if statuses.record(conn, row["id"], status, now_ms, detail):
-                if status != "live":
-                    result.notes.append(f"{row['link']}: {status}" + (f" ({detail})" if detail else ""))
-            # An unreachable source says nothing about the article: its last known status stands.
-            kept = row["check_status"] if status == "unreachable" else ("live" if status == "changed" else status)
-            statuses.checked(conn, row["id"], row["first_seen_ms"], now_ms, kept)
-        if status != "live":
-            setattr(result, status, getattr(result, status) + 1)
+    await asyncio.gather(*(_recheck_one(engine, source, fetcher, config, row, now_ms, result) for row in due))
     return result
