@@ -36,7 +36,7 @@ def test_catalogue_outlets_inherit_their_settings(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[sources.voa]\nbody = 3\n", "[sources.voa] key 'body': expected one of 'description', 'content:encoded', 'page', got 3"),
+    ("[sources.voa]\nbody = 3\n", "[sources.voa] key 'body': expected one of 'description', 'content:encoded', 'page', 'auto', got 3"),
     ("[sources.voa]\nbody = \"full\"\n", "key 'body': expected one of"),
     ("[sources.voa]\nenabled = \"yes\"\n", "[sources.voa] key 'enabled': expected true or false, got 'yes'"),
     ("[sources.voa]\ncolour = \"red\"\n", "[sources.voa]: unknown key 'colour'"),

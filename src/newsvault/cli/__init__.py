@@ -41,21 +41,26 @@ def cli(ctx: click.Context, vault: Path) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--github-actions", is_flag=True,
+              help="Also write an hourly GitHub Actions workflow; the vault becomes the published repository.")
+def init(directory: Path, github_actions: bool) -> None:
     """Create a vault in DIRECTORY with the nine outlets of the original archive."""
     target = directory / VAULT_FILE
     if target.exists():
         raise click.ClickException(f"{target} exists already; not overwriting it")
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(init_text(), "utf-8")
+    target.write_text(init_text(archive="." if github_actions else "archive"), "utf-8")
     click.echo(f"created {target}; run `newsvault --vault {directory} run`")
+    if github_actions:
+        init_github_actions(directory)
 
 
 @cli.command()
 @click.option("--only", multiple=True, metavar="ABBR", help="Poll only this source (repeatable).")
+@click.option("--publish", is_flag=True, help="Then commit the archive and push it (as `newsvault publish`).")
 @click.pass_obj
-def run(obj: Context, only: tuple[str, ...]) -> None:
-    """One pass: fetch, parse, store, render. Exit 1 if any source failed."""
+def run(obj: Context, only: tuple[str, ...], publish: bool) -> None:
+    """One pass: fetch, parse, store, render (and publish). Exit 1 if any source or remote failed."""
     from newsvault.schedule import run_once
 
     config = obj.config()
@@ -70,7 +75,8 @@ def run(obj: Context, only: tuple[str, ...]) -> None:
     else:  # cron, CI: the summary alone, one plain line per source
         report = run_once(config, engine, only)
     print_summary(report, console)
-    sys.exit(1 if report.failed else 0)
+    published_failed = publish and publish_and_report(config)
+    sys.exit(1 if report.failed or published_failed else 0)
 
 
 @cli.command()
@@ -101,3 +107,17 @@ from .importing import articles_command, import_command  # noqa: E402
 
 cli.add_command(import_command)
 cli.add_command(articles_command)
+
+from .publishing import init_github_actions, publish_and_report, publish_command  # noqa: E402
+
+cli.add_command(publish_command)
+
+
+from .history import history, verify  # noqa: E402
+
+cli.add_command(history)
+cli.add_command(verify)
+
+from .extracting import test_rule_command  # noqa: E402
+
+cli.add_command(test_rule_command)

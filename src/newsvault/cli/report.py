@@ -33,8 +33,8 @@ def print_summary(report: RunReport, console: Console) -> None:
             console.print(f"{r.abbr}: new {r.new}, updated {r.updated}, unchanged {r.unchanged}: {status_text(r)}",
                           markup=False, highlight=False, soft_wrap=True)
     for r in report.sources:
-        for problem in r.problems:
-            console.print(f"{r.abbr}: {problem}", markup=False, highlight=False, soft_wrap=True)
+        for line in (*r.problems, *r.notes):
+            console.print(f"{r.abbr}: {line}", markup=False, highlight=False, soft_wrap=True)
         if r.rechecks and r.rechecks.checked:
             c = r.rechecks
             console.print(f"{r.abbr}: re-checked {c.checked}: {c.changed} changed, {c.gone} gone, "

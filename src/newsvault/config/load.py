@@ -6,6 +6,7 @@ folder name is in the built-in catalogue inherits the catalogue's settings.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import fields, replace
 from importlib import resources
@@ -13,13 +14,25 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .model import Config, FetchSettings, Source
+from .model import (
+    IMAGE_MODES,
+    Config,
+    Fallback,
+    FetchSettings,
+    ImageSettings,
+    PublishRemote,
+    PublishSettings,
+    Source,
+)
 
 VAULT_FILE = "vault.toml"
 
-BODY_CHOICES = ("description", "content:encoded", "page")
+BODY_CHOICES = ("description", "content:encoded", "page", "auto")
 LINK_CHOICES = ("link", "guid")
 CATEGORY_CHOICES = ("emoji",)
+# A branch name git accepts and that cannot be read as an option or a refspec.
+_BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![./])")
+_AUTHOR = re.compile(r"[^<>]*\S[^<>]* <[^<>\s]+>")
 
 
 class ConfigError(Exception):
@@ -53,6 +66,38 @@ def _choice(file: str, where: str, key: str, value: Any, choices: tuple[str, ...
     return value
 
 
+def _count(file: str, where: str, key: str, value: Any, least: int) -> int:
+    what = f"a whole number of at least {least}"
+    _expect(file, where, key, value, int, what)
+    if value < least:
+        raise ConfigError(f"{file}: {where} key '{key}': expected {what}, got {value!r}")
+    return value
+
+
+def _fallbacks(file: str, where: str, value: Any) -> tuple[Fallback, ...]:
+    """`fallbacks = [{ feed = "...", body = "auto" }, ...]`: the outlet's other feeds, in order."""
+    _expect(file, where, "fallbacks", value, list, "a list of tables such as [{ feed = \"https://…\" }]")
+    found: list[Fallback] = []
+    for number, table in enumerate(value, 1):
+        at = f"{where} fallbacks[{number}]"
+        table = _check_keys(file, at, table, {f.name for f in fields(Fallback)})
+        if "feed" not in table:
+            raise ConfigError(f"{file}: {at}: missing key 'feed'")
+        values: dict[str, Any] = {}
+        for key, item in table.items():
+            if key == "body":
+                values[key] = _choice(file, at, key, item, BODY_CHOICES)
+            elif key == "link":
+                values[key] = _choice(file, at, key, item, LINK_CHOICES)
+            else:
+                values[key] = _expect(file, at, key, item, str, "a string")
+        fallback = Fallback(**values)
+        if fallback.body == "page" and not fallback.selector:
+            raise ConfigError(f"{file}: {at}: body = \"page\" needs a 'selector' (CSS) for the article body")
+        found.append(fallback)
+    return tuple(found)
+
+
 def catalogue() -> dict[str, Source]:
     """The built-in outlets (the nine of the original archive), in README order."""
     text = resources.files(__package__).joinpath("catalogue.toml").read_text("utf-8")
@@ -76,6 +121,14 @@ def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
             values[key] = _choice(file, where, key, value, LINK_CHOICES)
         elif key == "categories":
             values[key] = _choice(file, where, key, value, CATEGORY_CHOICES)
+        elif key == "images":
+            values[key] = _choice(file, where, key, value, IMAGE_MODES)
+        elif key == "min_length":
+            values[key] = _count(file, where, key, value, 0)
+        elif key in ("fallback_after", "idle_after"):
+            values[key] = _count(file, where, key, value, 1)
+        elif key == "fallbacks":
+            values[key] = _fallbacks(file, where, value)
         elif key == "timezone":
             _expect(file, where, key, value, str, "an IANA time zone name such as 'Asia/Shanghai'")
             try:
@@ -119,6 +172,69 @@ def _fetch(file: str, table: Any) -> FetchSettings:
     return FetchSettings(**values)
 
 
+def _images(file: str, table: Any) -> ImageSettings:
+    where = "[images]"
+    table = _check_keys(file, where, table, {f.name for f in fields(ImageSettings)})
+    kinds: dict[str, tuple[type | tuple, str]] = {
+        "proxy": (str, "a URL template with {url} or {url_without_scheme}"),
+        "max_bytes": (int, "a whole number of bytes"),
+        "attempts": (int, "a whole number"),
+        "per_run": (int, "a whole number"),
+    }
+    values = {k: _choice(file, where, k, v, IMAGE_MODES) if k == "mode" else
+              _expect(file, where, k, v, *kinds[k]) for k, v in table.items()}
+    for k in ("max_bytes", "attempts", "per_run"):
+        if k in values and values[k] <= 0:
+            raise ConfigError(f"{file}: {where} key '{k}': expected a positive number, got {values[k]!r}")
+    proxy = values.get("proxy")
+    if proxy is not None and ("{url}" not in proxy and "{url_without_scheme}" not in proxy
+                              or not proxy.startswith(("http://", "https://"))):
+        raise ConfigError(f"{file}: {where} key 'proxy': expected an http(s) URL template with "
+                          f"{{url}} or {{url_without_scheme}}, got {proxy!r}")
+    return ImageSettings(**values)
+
+
+def _remote(file: str, number: int, table: Any) -> PublishRemote:
+    where = f"[[publish.remote]] number {number}"
+    table = _check_keys(file, where, table, {f.name for f in fields(PublishRemote)})
+    if "url" not in table:
+        raise ConfigError(f"{file}: {where}: missing key 'url'")
+    values = {k: _expect(file, where, k, v, str, "a string") for k, v in table.items()}
+    url = values["url"].strip()
+    if not url or url.startswith("-"):
+        raise ConfigError(f"{file}: {where} key 'url': expected a git URL or path, got {values['url']!r}")
+    if "branch" in values and not _BRANCH.fullmatch(values["branch"]):
+        raise ConfigError(f"{file}: {where} key 'branch': expected a branch name such as 'main', "
+                          f"got {values['branch']!r}")
+    return PublishRemote(**{**values, "url": url})
+
+
+def _publish(file: str, table: Any) -> PublishSettings:
+    where = "[publish]"
+    table = _check_keys(file, where, table, {"remote", "retries", "backoff", "timeout", "author"})
+    remotes = table.get("remote", [])
+    if not isinstance(remotes, list):
+        raise ConfigError(f"{file}: {where} key 'remote': expected [[publish.remote]] tables, got {remotes!r}")
+    values: dict[str, Any] = {"remotes": tuple(_remote(file, n, t) for n, t in enumerate(remotes, 1))}
+    kinds: dict[str, tuple[type | tuple, str]] = {
+        "retries": (int, "a whole number"),
+        "backoff": ((int, float), "a number of seconds"),
+        "timeout": ((int, float), "a number of seconds"),
+        "author": (str, "'Name <email>'"),
+    }
+    for key, value in table.items():
+        if key != "remote":
+            values[key] = _expect(file, where, key, value, *kinds[key])
+    for key in ("retries", "backoff"):
+        if values.get(key, 0) < 0:
+            raise ConfigError(f"{file}: {where} key '{key}': expected zero or more, got {values[key]!r}")
+    if values.get("timeout", 1) <= 0:
+        raise ConfigError(f"{file}: {where} key 'timeout': expected a positive number, got {values['timeout']!r}")
+    if "author" in values and not _AUTHOR.fullmatch(values["author"]):
+        raise ConfigError(f"{file}: {where} key 'author': expected 'Name <email>', got {values['author']!r}")
+    return PublishSettings(**values)
+
+
 def load(vault: Path | str) -> Config:
     """Read DIR/vault.toml (or the file itself when given one)."""
     path = Path(vault)
@@ -132,7 +248,8 @@ def load(vault: Path | str) -> Config:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources"})
+    _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources", "publish",
+                                              "images"})
 
     archive = _check_keys(file, "[archive]", data.get("archive", {}), {"path"})
     archive_path = _expect(file, "[archive]", "path", archive.get("path", "archive"), str, "a path")
@@ -154,6 +271,8 @@ def load(vault: Path | str) -> Config:
         store_url=store_url,
         sources=sources,
         fetch=_fetch(file, data.get("fetch", {})),
+        publish=_publish(file, data.get("publish", {})),
+        images=_images(file, data.get("images", {})),
     )
 
 
@@ -163,13 +282,13 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def init_text(sources: list[Source] | None = None) -> str:
+def init_text(sources: list[Source] | None = None, archive: str = "archive") -> str:
     """vault.toml for a new vault: the catalogue written out so users can see and edit it."""
     lines = [
         "# newsvault vault. Every key has a default; see docs/CONFIG.md.",
         "",
         "[archive]",
-        'path = "archive"                  # relative to the vault',
+        f"path = {_toml_value(archive):<27}# relative to the vault",
         "",
     ]
     for s in sources if sources is not None else catalogue().values():
@@ -179,6 +298,14 @@ def init_text(sources: list[Source] | None = None) -> str:
         for key in ("selector", "categories"):
             if getattr(s, key):
                 lines.append(f"{key} = {_toml_value(getattr(s, key))}")
+        if s.fallbacks:
+            lines.append("fallbacks = [")
+            for f in s.fallbacks:
+                keys = [f"feed = {_toml_value(f.feed)}", f"body = {_toml_value(f.body)}", f"link = {_toml_value(f.link)}"]
+                if f.selector:
+                    keys.append(f"selector = {_toml_value(f.selector)}")
+                lines.append("    { " + ", ".join(keys) + " },")
+            lines.append("]")
         lines.append(f"enabled = {_toml_value(s.enabled)}")
         lines.append("")
     return "\n".join(lines)

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Another feed of the same outlet, polled when the current one has died."""
+
+    feed: str
+    body: str = "auto"  # fallbacks are mostly the outlets' own feeds, which carry teasers
+    link: str = "link"
+    selector: str | None = None
 
 
 @dataclass(frozen=True)
@@ -11,12 +21,35 @@ class Source:
     abbr: str  # the archive folder: articles/<abbr>/
     name: str  # the list name: lists/<name>.md
     feed: str
-    body: str = "description"  # "description" | "content:encoded" | "page"
+    body: str = "description"  # "description" | "content:encoded" | "page" | "auto"
     link: str = "link"  # "link" | "guid"
     enabled: bool = True
     selector: str | None = None  # CSS selector of the article body when body = "page"
     categories: str | None = None  # "emoji": CDT's category rule
     timezone: str = "Asia/Shanghai"  # for dates written without a zone
+    min_length: int = 300  # body = "auto": feed bodies with less text than this come from the page
+    fallbacks: tuple[Fallback, ...] = ()  # tried in order when the current feed dies
+    fallback_after: int = 3  # failed runs in a row before switching feeds
+    idle_after: int = 72  # runs in a row without a new item before switching (or warning)
+
+    def feeds(self) -> list[Source]:
+        """The primary feed and each fallback, as sources of the same outlet (same abbr and name)."""
+        return [self] + [replace(self, feed=f.feed, body=f.body, link=f.link, selector=f.selector, fallbacks=())
+                         for f in self.fallbacks]
+    images: str | None = None  # image mode for this source; None: the vault's [images] mode
+
+
+IMAGE_MODES = ("keep", "proxy", "mirror")
+DEFAULT_PROXY = "https://images.weserv.nl?url={url_without_scheme}"  # the original archive's proxy
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    mode: str = "proxy"  # how displayed images load: "keep" | "proxy" | "mirror"
+    proxy: str = DEFAULT_PROXY  # {url} or {url_without_scheme} is replaced
+    max_bytes: int = 10 * 1024 * 1024  # largest image mirrored
+    attempts: int = 5  # runs that try a failing image before it is given up
+    per_run: int = 500  # images mirrored per run
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,7 @@ class Config:
     sources: dict[str, Source] = field(default_factory=dict)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

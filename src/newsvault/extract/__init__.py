@@ -1,7 +1,12 @@
 """Full text: which items to keep and where each article's body comes from."""
 
+from .auto import Extracted, auto_body
 from .categories import keep_by_categories
+from .lazy import promote_lazy_images
 from .page import ExtractError, select_body
+from .rule import extract_for, extract_page
 from .serialize import inner_html
+from .text import plain_text, text_length
 
-__all__ = ["ExtractError", "inner_html", "keep_by_categories", "select_body"]
+__all__ = ["ExtractError", "Extracted", "auto_body", "extract_for", "extract_page", "inner_html",
+           "keep_by_categories", "plain_text", "promote_lazy_images", "select_body", "text_length"]

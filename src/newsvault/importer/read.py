@@ -1,9 +1,10 @@
 """One article file of an imported tree: its fields, and whether its bytes must be kept.
 
 A file the final format reproduces exactly from its parsed fields is stored as
-fields only (render writes it back from them, which proves the parse lossless);
-any other file, legacy or damaged, is stored with its original bytes as well, and
-render writes those. Either way the file comes back byte for byte.
+fields only (render writes it back from them, which proves the parse lossless),
+whichever layout its name has; any other file (the older CDT format, invalid
+UTF-8, untrimmed titles, an empty file) is stored with its original bytes as
+well, and render writes those. Either way the file comes back byte for byte.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from .article import format_article
 from .files import write_atomic
 from .lists import ListEntry, format_list
 from .readme import format_readme
+from .versions_tree import render_versions
 
 LIST_LENGTH = 300
 _SHA_BATCH = 1000  # rendered_sha updates per transaction: a first render may cover 180,000 files
@@ -112,9 +113,16 @@ def _render_kept(engine: Engine, path: str, target: Path, full: bool, stats: Ren
         stats.written += 1
 
 
+def _sweep_temporaries(target: Path) -> None:
+    """Remove what writes interrupted by a crash left behind (write_atomic's temporary files)."""
+    for file in target.glob("**/.*.tmp") if target.is_dir() else ():
+        file.unlink(missing_ok=True)
+
+
 def render_tree(engine: Engine, config: Config, *, full: bool = False) -> RenderStats:
     target = config.archive
     stats = RenderStats()
+    _sweep_temporaries(target)
     with engine.connect() as conn:
         known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
         readme_owner = store_sources.get_meta(conn, "readme")
@@ -138,6 +146,9 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user"):
             continue
         _render_kept(engine, row["path"], target, full, stats)
+    checked, written = render_versions(engine, target, list(known), full)
+    stats.checked += checked
+    stats.written += written
     if readme_owner != "user":
         stats.checked += 1
         names = [s.name for s in config.enabled()]

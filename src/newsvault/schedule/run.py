@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 
 from newsvault.config import Config, Source
-from newsvault.extract import ExtractError, keep_by_categories, select_body
+from newsvault.extract import ExtractError, extract_for, keep_by_categories, text_length
 from newsvault.fetch import Fetcher, FetchError, Request
 from newsvault.identify import Item, ItemError, item_from_entry
 from newsvault.parse import FeedError, parse
@@ -23,6 +23,7 @@ from newsvault.render.from_store import RenderStats, render_tree
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, fetchlog, versions
 from newsvault.store import sources as store_sources
+from newsvault.store.schema import sources as sources_table
 
 from .ingest import store_items
 from .recheck import RecheckResult, recheck_source
@@ -40,6 +41,7 @@ class SourceResult:
     not_modified: bool = False
     error: str | None = None  # the source failed: nothing (or not all) could be read
     problems: list[str] = field(default_factory=list)  # items or pages that failed
+    notes: list[str] = field(default_factory=list)  # worth knowing, not failures: feed switches, silent feeds
     rechecks: RecheckResult | None = None  # what re-checking recent articles found
 
     @property
@@ -70,18 +72,70 @@ def _items(feed_entries, source: Source, now: int, result: SourceResult) -> list
         if not keep_by_categories(source.categories, entry.categories):
             continue
         try:
-            item = item_from_entry(entry, source, now)
+            item = item_from_entry(entry, _feed_body_rule(source, entry), now)
         except ItemError as exc:
             result.problems.append(f"item {number}: skipped: {exc}")
             continue
+        if source.body == "auto":  # a missing feed body is what the page is for
+            item.problems = [p for p in item.problems
+                             if not p.startswith(("no description body", "no content:encoded body"))]
         result.problems.extend(f"item {number} ({item.label()}): {p}" for p in item.problems)
         items.append(item)
     return items
 
 
+def _feed_body_rule(source: Source, entry) -> Source:  # type: ignore[no-untyped-def]
+    """body = "auto" starts from the fuller of the feed's two bodies: content:encoded when there is one."""
+    if source.body != "auto":
+        return source
+    return replace(source, body="content:encoded" if entry.content else "description")
+
+
+def _keep_page_bodies(engine: Engine, source: Source, items: list[Item]) -> list[Item]:
+    """For body = "auto": leave bodies taken from pages alone; returns the items the store does not hold yet.
+
+    The feed's teaser of an article whose body came from its page must not
+    count as an edit (it differs every run) nor replace the page's text, so it
+    is dropped before matching: an empty body never replaces a stored one.
+    """
+    with engine.connect() as conn:
+        by_guid, by_link = store_articles.find_many(
+            conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items])
+    fresh: list[Item] = []
+    for item in items:
+        row = (by_guid.get(item.guid) if item.guid else None) or by_link.get(item.link)
+        if row is None:
+            fresh.append(item)
+        elif row["page_state"] is not None:
+            item.body = None
+    return fresh
+
+
+def _want_pages(engine: Engine, source: Source, fresh: list[Item], now: int) -> None:
+    """Mark the articles just stored whose feed body is shorter than `min_length` as waiting for their page."""
+    short = [i for i in fresh if text_length(i.body) < source.min_length]
+    if not short:
+        return
+    with engine.begin() as conn:
+        by_guid, by_link = store_articles.find_many(
+            conn, source.abbr, [i.guid for i in short if i.guid], [i.link for i in short])
+        for item in short:
+            row = (by_guid.get(item.guid) if item.guid else None) or by_link.get(item.link)
+            if row is not None and row["first_seen_ms"] == now and row["page_state"] is None:
+                store_articles.set_fields(conn, row["id"], page_state="pending")
+
+
+def _page_rule(outlet: Source, active: Source) -> Source:
+    """The rule for pending pages: the active feed's, else the first of the outlet's feeds that reads pages."""
+    return next(s for s in [active, *outlet.feeds()] if s.body in ("page", "auto"))
+
+
 async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config: Config,
                        result: SourceResult) -> None:
-    """Bodies from article pages, once per article; a failed page is retried next run."""
+    """Bodies from article pages, once per article; a failed page is retried next run.
+
+    With body = "auto" the feed's body stays when the page yields no more text than it.
+    """
     with engine.connect() as conn:
         pending = store_articles.pending_pages(conn, source.abbr, config.fetch.pages_per_run, PAGE_ATTEMPTS)
     for row in pending:
@@ -89,13 +143,15 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
             response = await fetcher.fetch(Request(
                 row["link"], deadline=config.fetch.timeout, max_bytes=config.fetch.max_bytes,
                 retries=config.fetch.retries, trusted=False))
-            body = select_body(response.body, source.selector or "body", response.headers)
+            body = extract_for(source, response.body, response.headers, response.url).html
         except (FetchError, ExtractError) as exc:
-            result.problems.append(f"page {row['link']}: {exc}")
+            result.problems.append(f"page {row['link']}: {exc.reason if isinstance(exc, FetchError) else exc}")
             with engine.begin() as conn:
                 store_articles.set_fields(conn, row["id"], page_state="failed",
                                           page_attempts=row["page_attempts"] + 1, page_error=str(exc))
             continue
+        if source.body == "auto" and text_length(body) <= text_length(row["body"]):
+            body = row["body"]
         now = now_ms()
         with engine.begin() as conn:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
@@ -104,10 +160,47 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
             versions.add(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
 
 
-async def poll(engine: Engine, source: Source, fetcher: Fetcher, config: Config) -> SourceResult:
-    result = SourceResult(source.abbr, source.name)
+def _active_feed(engine: Engine, outlet: Source) -> tuple[int, Source]:
+    with engine.begin() as conn:
+        state = store_sources.ensure(conn, outlet.abbr, outlet.name, None)
+    feeds = outlet.feeds()
+    position = state["active_feed"] if state["active_feed"] < len(feeds) else 0
+    return position, feeds[position]
+
+
+def _switch_if_dead(engine: Engine, outlet: Source, position: int, result: SourceResult) -> None:
+    """Count runs without new items; move to the next feed when this one failed or went quiet too long.
+
+    The switch takes effect on the next run, and the list wraps round to the
+    primary, which may have come back. The outlet stays one outlet (same
+    folder, same countdown) whichever feed delivered the article.
+    """
+    with engine.begin() as conn:
+        state = conn.execute(select(sources_table).where(sources_table.c.abbr == outlet.abbr)).mappings().one()
+        idle = state["idle_runs"] if result.error else (0 if result.new else state["idle_runs"] + 1)
+        reason = None
+        if result.error and state["failures"] >= outlet.fallback_after:
+            reason = f"{state['failures']} failed runs in a row"
+        elif idle >= outlet.idle_after:
+            reason = f"no new item in {idle} runs"
+        feeds = outlet.feeds()
+        values: dict[str, int] = {"idle_runs": idle}
+        if reason and len(feeds) > 1:
+            after = (position + 1) % len(feeds)
+            values.update(active_feed=after, idle_runs=0, failures=0)
+            result.notes.append(f"switched feed after {reason}: {feeds[position].feed} -> {feeds[after].feed} "
+                                "(from the next run)")
+        elif reason and not result.error:
+            result.notes.append(f"{reason}: the feed may have died (list `fallbacks` for this source)")
+        conn.execute(update(sources_table).where(sources_table.c.abbr == outlet.abbr).values(**values))
+
+
+async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config) -> SourceResult:
+    """Poll the outlet's active feed (its own or a fallback), fetch pending pages, switch feeds if it died."""
+    result = SourceResult(outlet.abbr, outlet.name)
     started = now_ms()
     http_status: int | None = None
+    position, source = _active_feed(engine, outlet)
     with engine.begin() as conn:
         state = store_sources.ensure(conn, source.abbr, source.name, source.feed)
     try:
@@ -123,10 +216,12 @@ async def poll(engine: Engine, source: Source, fetcher: Fetcher, config: Config)
                 result.error = f"malformed feed, {len(feed.entries)} items recovered: {feed.problem}"
             now = now_ms()
             items = _items(feed.entries, source, now, result)
+            fresh = _keep_page_bodies(engine, source, items) if source.body == "auto" else []
             with engine.begin() as conn:
                 capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
                 counts = store_items(conn, source, items, now, capture_id)
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
+            _want_pages(engine, source, fresh, now)
         with engine.begin() as conn:
             store_sources.record_success(conn, source.abbr, now_ms(), response.etag, response.last_modified)
     except FetchError as exc:
@@ -135,9 +230,9 @@ async def poll(engine: Engine, source: Source, fetcher: Fetcher, config: Config)
         result.error = str(exc)
     except Exception as exc:  # a bug must not take the other sources down; it is reported
         result.error = f"internal error: {type(exc).__name__}: {exc}"
-    if source.body == "page":
+    if any(s.body in ("page", "auto") for s in outlet.feeds()):
         try:
-            await _fetch_pages(engine, source, fetcher, config, result)
+            await _fetch_pages(engine, _page_rule(outlet, source), fetcher, config, result)
         except Exception as exc:
             result.problems.append(f"pages: internal error: {type(exc).__name__}: {exc}")
     with engine.begin() as conn:
@@ -146,6 +241,10 @@ async def poll(engine: Engine, source: Source, fetcher: Fetcher, config: Config)
         fetchlog.record(conn, source=source.abbr, started_ms=started, finished_ms=now_ms(), url=source.feed,
                         http_status=http_status, new=result.new, updated=result.updated,
                         unchanged=result.unchanged, error=result.error, problems=result.problems)
+    try:
+        _switch_if_dead(engine, outlet, position, result)
+    except Exception as exc:
+        result.problems.append(f"fallback: internal error: {type(exc).__name__}: {exc}")
     return result
 
 

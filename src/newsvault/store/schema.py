@@ -34,6 +34,8 @@ sources = Table(
     Column("last_error", Text),
     Column("last_error_ms", BigInteger),
     Column("failures", Integer, nullable=False, server_default="0"),  # consecutive failed runs
+    Column("active_feed", Integer, nullable=False, server_default="0"),  # 0: the feed, n: fallback n (0004)
+    Column("idle_runs", Integer, nullable=False, server_default="0"),  # runs in a row without a new item
 )
 
 articles = Table(

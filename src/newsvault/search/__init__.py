@@ -1,0 +1,13 @@
+"""Chinese full-text search: a bigram index in the store, queries, snippets (issue 7).
+
+    update_index(engine)            # after run and import: new and changed articles
+    rebuild_index(engine)           # `newsvault reindex`
+    with engine.connect() as conn:
+        hits = search(conn, "镕基", source="voa", limit=20)
+"""
+
+from .fold import fold
+from .index import rebuild_index, update_index
+from .query import Hit, highlighted, search
+
+__all__ = ["Hit", "fold", "highlighted", "rebuild_index", "search", "update_index"]

@@ -1,0 +1,41 @@
+"""One spelling for indexed text and queries: Simplified Chinese, lower case, half-width.
+
+Folding is character by character on purpose. OpenCC's phrase tables convert
+in context (乾隆 stays 乾隆 while a lone 乾 becomes 干), so a query folded on
+its own could differ from the same characters folded inside an article and be
+missed. A per-character table cannot do that: fold(a substring) is always a
+substring of fold(the text), and the length never changes, so offsets found in
+folded text are offsets in the original (snippets need that).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import opencc
+
+# Han ideographs: URO, extension A, compatibility ideographs, extensions B–F.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2EBEF))
+
+
+@cache
+def _table() -> dict[int, str]:
+    table: dict[int, str] = {}  # str.translate's form: code point -> replacement
+    han = [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
+    # One conversion call for all of them; a newline between characters keeps
+    # OpenCC from matching phrases across them.
+    simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
+    table.update({ord(t): s for t, s in zip(han, simplified, strict=True) if t != s and len(s) == 1})
+    for c in range(0xFF01, 0xFF5F):  # full-width ASCII: ＡＢＣ１２３ are ABC123
+        table[c] = chr(c - 0xFEE0).lower()
+    table[0x3000] = " "
+    for c in range(0x530):  # capitals of Latin, Greek and Cyrillic, where lower case keeps the length
+        lower = chr(c).lower()
+        if lower != chr(c) and len(lower) == 1:
+            table[c] = lower
+    return table
+
+
+def fold(text: str) -> str:
+    """`text` in the one spelling that is indexed; same length, position for position."""
+    return text.translate(_table())

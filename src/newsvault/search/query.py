@@ -1,0 +1,133 @@
+"""Finding articles: newest first, title hits before body hits, with snippets.
+
+The index key is date order, so both databases walk their index from the
+newest key down and stop at the limit; nothing is sorted, however common the
+query (a one-character query can hit every article).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select, text
+
+from newsvault.store.schema import articles
+
+from .fold import fold
+from .schema import FTS, KEY_SLOTS, search_docs
+from .tokens import Phrase, fts5_expression, phrases, pieces, segments, tsquery
+
+SNIPPET = 120  # characters around the first hit
+Marks = list[tuple[int, int]]  # [start, end) of each highlighted stretch
+
+
+@dataclass
+class Hit:
+    abbr: str
+    id: int  # the archive id: articles/<abbr>/<id>.md
+    title: str
+    link: str
+    date_ms: int
+    snippet: str
+    snippet_marks: Marks = field(default_factory=list)
+    title_marks: Marks = field(default_factory=list)
+    article_id: int = 0
+
+
+def _keys(conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None,
+          limit: int | None) -> list[int]:
+    where, params = [], {}
+    if since_ms is not None:
+        where.append("d.key >= :since")
+        params["since"] = since_ms * KEY_SLOTS
+    if source is not None:
+        where.append("d.source = :source")
+        params["source"] = source
+    if conn.dialect.name == "sqlite":
+        columns = "{title}" if title_only else "{title body}"
+        params["match"] = f"{columns} : ({fts5_expression(found)})"
+        where.append(f"{FTS} MATCH :match")
+        # Filtering on search_docs row by row while the FTS5 cursor walks rowids
+        # downwards keeps the early stop at LIMIT.
+        sql = (f"SELECT {FTS}.rowid FROM {FTS} JOIN search_docs d ON d.key = {FTS}.rowid "
+               f"WHERE {' AND '.join(where)} ORDER BY {FTS}.rowid DESC")
+    else:
+        params["tsq"] = tsquery(found)
+        where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
+        sql = f"SELECT d.key FROM search_docs d WHERE {' AND '.join(where)} ORDER BY d.key DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [r[0] for r in conn.execute(text(sql), params)]
+
+
+def _locate(folded: str, wanted: list[str]) -> Marks:
+    """Every stretch of `folded` that is one of the pieces (or, failing that, one of its segments)."""
+    marks: Marks = []
+    for piece in wanted:
+        parts = [piece] if piece in folded else [s for s in segments(piece) if s in folded]
+        for part in parts:
+            start = folded.find(part)
+            while start != -1:
+                marks.append((start, start + len(part)))
+                start = folded.find(part, start + len(part))
+    merged: Marks = []
+    for start, end in sorted(marks):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def snippet(body_text: str, wanted: list[str], width: int = SNIPPET) -> tuple[str, Marks]:
+    """About `width` characters of `body_text` around its first hit, with the hits in it."""
+    marks = _locate(fold(body_text), wanted)
+    start = max(0, marks[0][0] - width // 4) if marks else 0
+    end = min(len(body_text), start + width)
+    piece = body_text[start:end]
+    # Lines of the plain text become spaces; the length stays, so the marks still fit.
+    piece = piece.replace("\n", " ")
+    shown = [(max(s, start) - start, min(e, end) - start) for s, e in marks if s < end and e > start]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(body_text) else ""
+    return prefix + piece + suffix, [(s + len(prefix), e + len(prefix)) for s, e in shown]
+
+
+def search(conn: Connection, query: str, *, source: str | None = None, since_ms: int | None = None,
+           limit: int | None = 20, offset: int = 0) -> list[Hit]:
+    """Articles holding every piece of `query`; `limit` None for all of them."""
+    found = phrases(query)
+    if not found:
+        return []
+    want = None if limit is None else offset + limit
+    in_title = _keys(conn, found, True, source, since_ms, want)
+    title_set = set(in_title)
+    rest = [k for k in _keys(conn, found, False, source, since_ms, None if want is None else want + len(in_title))
+            if k not in title_set]
+    keys = (in_title + rest)[offset:None if want is None else want]
+    rows = {r["key"]: r for r in conn.execute(
+        select(search_docs, articles.c.archive_id, articles.c.link)
+        .join(articles, articles.c.id == search_docs.c.article_id)
+        .where(search_docs.c.key.in_(keys))).mappings()} if keys else {}
+    wanted = pieces(query)
+    hits = []
+    for key in keys:
+        row = rows[key]
+        text_part, marks = snippet(row["text"], wanted)
+        hits.append(Hit(abbr=row["source"], id=row["archive_id"], title=row["title"], link=row["link"],
+                        date_ms=row["date_ms"], snippet=text_part, snippet_marks=marks,
+                        title_marks=_locate(fold(row["title"]), wanted), article_id=row["article_id"]))
+    return hits
+
+
+def highlighted(text_value: str, marks: Marks) -> list[tuple[str, bool]]:
+    """`text_value` cut into (stretch, is_hit) for display."""
+    out, at = [], 0
+    for start, end in marks:
+        if start > at:
+            out.append((text_value[at:start], False))
+        out.append((text_value[start:end], True))
+        at = end
+    if at < len(text_value):
+        out.append((text_value[at:], False))
+    return out
