@@ -223,3 +223,26 @@ def test_inert_svg_and_octet_stream_rasters_are_accepted() -> None:
     assert image_type(svg, "text/xml") == "svg"
     assert image_type(PNG, "application/octet-stream") == "png"
     assert image_type(JPEG, None) == "jpg"
+
+
+def test_a_run_in_mirror_mode_stores_images_and_leaves_the_article_file_as_given(
+        server: LocalServer, tmp_path: Path) -> None:
+    from newsvault.render import parse_article
+    from newsvault.schedule import run_once
+    from tests.vaults import open_vault, rss, rss_item, write_vault
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    image = server.set("/img/a.png", png, headers={"Content-Type": "image/png"})
+    body = f'<p>图</p><img src="{image}" alt="说明">'
+    feed = server.set("/f.xml", rss(rss_item("有图", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", body)))
+    vault = write_vault(tmp_path, {"voa": {"feed": feed}})
+    with (vault / "vault.toml").open("a") as f:
+        f.write('\n[images]\nmode = "mirror"\n')
+    config, engine = open_vault(vault)
+    report = run_once(config, engine)
+    assert report.images is not None and report.images.stored == 1
+    digest = hashlib.sha256(png).hexdigest()
+    assert (config.archive / "assets" / digest[:2] / f"{digest}.png").read_bytes() == png
+    assert parse_article((config.archive / "articles/voa/1048574.md").read_bytes()).body == body
+    again = run_once(config, engine)
+    assert again.images is not None and again.images.stored == 0 and server.count("/img/a.png") == 1

@@ -335,3 +335,27 @@ def test_both_layouts_of_one_outlet_with_the_same_ids(tmp_path):
     assert {a["path"] for a in json_articles(vault, "--source", "voa")} == {
         "articles/voa/1048574.md", "articles/美国之音/1048574_旧.md"}
     assert_round_trip(vault, tree, exact=False)
+
+
+def test_verify_accepts_an_imported_tree_with_its_kept_files(tmp_path, shared):
+    """verify knows the files an import keeps (lists, README, strays), and still finds real orphans."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from newsvault.cli import cli
+
+    tree = tmp_path / "tree"
+    shutil.copytree(shared / "corpus/duty-machine-news/final-2025", tree, ignore=shutil.ignore_patterns("*.tsv"))
+    (tree / "articles/voa/.gitkeep").write_bytes(b"")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--vault", str(vault), "import", str(tree)]).exit_code == 0
+    assert runner.invoke(cli, ["--vault", str(vault), "render"]).exit_code == 0
+    ok = runner.invoke(cli, ["--vault", str(vault), "verify"])
+    assert ok.exit_code == 0, ok.output
+    (vault / "archive/articles/voa/stray.md").write_text("x")
+    bad = runner.invoke(cli, ["--vault", str(vault), "verify"])
+    assert bad.exit_code == 1 and "articles/voa/stray.md: not in the store (orphan)" in bad.output

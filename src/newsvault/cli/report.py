@@ -41,6 +41,12 @@ def print_summary(report: RunReport, console: Console) -> None:
                           f"{c.censored} censored, {c.unreachable} unreachable", markup=False, highlight=False)
             for note in c.notes:
                 console.print(f"{r.abbr}: {note}", markup=False, highlight=False, soft_wrap=True)
+    if report.images is not None:
+        i = report.images
+        console.print(f"images: {i.stored} mirrored, {i.duplicates} duplicate(s), {len(i.failed)} to retry, "
+                      f"{len(i.refused)} refused", markup=False, highlight=False)
+        for line in i.failed + i.refused:
+            console.print(f"image {line}", markup=False, highlight=False, soft_wrap=True)
     if report.render is not None:
         console.print(f"render: {report.render.written} file(s) written", markup=False, highlight=False)
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from newsvault.store import articles as store_articles
 from newsvault.store import captures
+from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
 from .from_store import article_bytes, article_path
@@ -53,6 +54,15 @@ def verify(engine: Engine, target: Path) -> Iterator[str]:
             problem = _check(target, path, data)
             if problem:
                 yield problem
+    with engine.connect() as conn:
+        kept = [row["path"] for row in store_imports.kept_index(conn)]
+    for path in kept:  # files an imported tree brought along (.gitkeep, its lists, its README)
+        expected.add(path)
+        with engine.connect() as conn:
+            data = store_imports.kept_bytes(conn, path)
+        problem = _check(target, path, data) if data is not None else None
+        if problem:
+            yield problem
     with engine.connect() as conn:
         yield from captures.mismatches(conn)
     for tree in TREES:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine, select, update
 
+from newsvault.clean import MirrorReport, mirror_images, mirror_sources
 from newsvault.config import Config, Source
 from newsvault.extract import ExtractError, extract_for, keep_by_categories, text_length
 from newsvault.fetch import Fetcher, FetchError, Request
@@ -53,6 +54,7 @@ class SourceResult:
 class RunReport:
     sources: list[SourceResult]
     render: RenderStats | None = None
+    images: MirrorReport | None = None  # image mirroring after render; failures are retried, never fatal
 
     @property
     def failed(self) -> bool:
@@ -276,5 +278,15 @@ def run_once(config: Config, engine: Engine, only: tuple[str, ...] = (), progres
     report = RunReport(asyncio.run(_run(config, engine, sources, progress)))
     if render:
         report.render = render_tree(engine, config)
+        mirrored = [abbr for abbr in mirror_sources(config) if not only or abbr in only]
+        if mirrored:
+            report.images = asyncio.run(_mirror(config, engine, mirrored))
     return report
+
+
+async def _mirror(config: Config, engine: Engine, abbrs: list[str]) -> MirrorReport:
+    """Images of stored articles into the tree; runs after the articles are safe in the store."""
+    async with Fetcher(per_host=config.fetch.per_host, allow_private=config.fetch.allow_private,
+                       proxy=config.fetch.proxy) as fetcher:
+        return await mirror_images(engine, config.archive, fetcher, config.images, sources=abbrs)
 
