@@ -53,6 +53,11 @@ def test_short_feed_bodies_come_from_the_page_once(tmp_path, server):
     report = run_once(config, engine)
     assert (report.sources[0].updated, report.sources[0].unchanged) == (0, 2)
     assert server.count("/a/1.html") == 1 and bodies(config)["短"] == found["短"]
+    # Getting the full text is not an edit at the source: one version, and no 已修改 list.
+    from newsvault.store import versions
+    with engine.connect() as conn:
+        edited = versions.edited(conn)
+    assert edited == [] and not (config.archive / "lists/已修改.md").exists()
 
 
 def _one_bad_page(tmp_path, server, bad_link: str, **vault):

@@ -121,3 +121,10 @@ cli.add_command(verify)
 from .extracting import test_rule_command  # noqa: E402
 
 cli.add_command(test_rule_command)
+
+from .searching import reindex_command, search_command, serve_command, status_command  # noqa: E402
+
+cli.add_command(search_command)
+cli.add_command(reindex_command)
+cli.add_command(serve_command)
+cli.add_command(status_command)

@@ -159,7 +159,7 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
             store_articles.set_fields(conn, row["id"], body=body, page_state="done", page_error=None,
                                       page_attempts=row["page_attempts"] + 1, rendered_sha=None)
-            versions.add(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
+            versions.first_full_text(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
 
 
 def _active_feed(engine: Engine, outlet: Source) -> tuple[int, Source]:

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, func, select, update
 
 from .schema import articles
 from .schema_versions import versions
@@ -34,6 +34,22 @@ def add(conn: Connection, article_id: int, seen_ms: int, title: str, date_ms: in
     conn.execute(versions.insert().values(article_id=article_id, n=n, seen_ms=seen_ms, title=title,
                                           date_ms=date_ms, body=body, sha256=sha, capture_id=capture_id))
     return n
+
+
+def first_full_text(conn: Connection, article_id: int, seen_ms: int, title: str, date_ms: int | None,
+                    body: str, capture_id: int | None) -> None:
+    """The body of an article's page has arrived for the first time.
+
+    When the only version so far is the feed's teaser (body = "auto"), the page
+    text takes its place as version 1: getting the full text is not an edit at
+    the source, and the teaser stays provable in the feed's capture.
+    """
+    current = latest(conn, article_id)
+    if current is None or current["n"] != 1:
+        add(conn, article_id, seen_ms, title, date_ms, body, capture_id)
+        return
+    conn.execute(update(versions).where(versions.c.id == current["id"]).values(
+        title=title, date_ms=date_ms, body=body, sha256=content_sha(title, body), capture_id=capture_id))
 
 
 def add_first(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -1,0 +1,139 @@
+"""How each source is doing, for `newsvault status` and the reader's health page.
+
+The original archive's dead feeds went unnoticed for years; each flag here is a
+way a feed dies quietly: it stops publishing (or we stop seeing it), it fails
+run after run, its extraction breaks and bodies shrink, or its dates go wrong.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from newsvault.search.schema import search_docs
+from newsvault.store.schema import articles, sources
+
+HOUR = 3_600_000
+DAY = 24 * HOUR
+SILENT_FACTOR = 5  # silent: no article for this many times the usual gap between articles …
+SILENT_MIN = 12 * HOUR  # … and never for less than this
+FAILING_RUNS = 3  # failed runs in a row
+SHRINK = 0.5  # recent average text length below this share of the weeks before
+RECENT = 7 * DAY
+BEFORE = 28 * DAY
+MIN_SAMPLE = 5  # articles in each window before lengths are compared
+FUTURE_SLACK = HOUR  # a date this far after the article was first seen is wrong (time zones, typos)
+CHART_DAYS = 30
+INTERVAL_SAMPLE = 50  # latest articles whose gaps give the usual interval
+
+
+@dataclass
+class SourceHealth:
+    abbr: str
+    name: str
+    articles: int
+    last_success_ms: int | None
+    last_error: str | None
+    last_error_ms: int | None
+    failures: int
+    newest_ms: int | None  # date of the newest article not dated in the future
+    usual_interval_ms: int | None  # median gap between its latest articles
+    per_day: list[tuple[str, int]] = field(default_factory=list)  # the last CHART_DAYS days up to the newest
+    length_by_week: list[tuple[str, int]] = field(default_factory=list)  # average text length, first seen that week
+    future: list[str] = field(default_factory=list)  # abbr/id of recent articles dated after they were seen
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self, now_ms: int | None = None) -> str:
+        now_ms = now_ms or int(time.time() * 1000)
+        seen = f"newest {_ago(now_ms - self.newest_ms)} ago" if self.newest_ms else "no articles"
+        ok = f"last success {_ago(now_ms - self.last_success_ms)} ago" if self.last_success_ms else "never fetched"
+        return f"{self.abbr:<10} {self.articles:>7} articles  {seen}; {ok}; {self.failures} failure(s) in a row"
+
+
+def _ago(ms: int) -> str:
+    hours = ms / HOUR
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+
+
+def _day(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d")
+
+
+def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
+    start = (end_ms // DAY - CHART_DAYS + 1) * DAY
+    day = (articles.c.date_ms / DAY).label("day")
+    counts = dict(conn.execute(select(func.floor(day), func.count()).where(and_(
+        articles.c.source == abbr, articles.c.date_ms >= start, articles.c.date_ms <= end_ms)).group_by(func.floor(day))).all())
+    return [(_day(start + i * DAY), int(counts.get(start // DAY + i, 0))) for i in range(CHART_DAYS)]
+
+
+def _lengths(conn: Connection, abbr: str, since_ms: int, until_ms: int) -> list[int]:
+    return list(conn.execute(select(func.length(search_docs.c.text))
+                             .join(articles, articles.c.id == search_docs.c.article_id)
+                             .where(and_(articles.c.source == abbr, articles.c.first_seen_ms >= since_ms,
+                                         articles.c.first_seen_ms < until_ms, search_docs.c.has_body))).scalars())
+
+
+def _length_by_week(conn: Connection, abbr: str, now_ms: int, weeks: int = 12) -> list[tuple[str, int]]:
+    out = []
+    for i in range(weeks, 0, -1):
+        start = now_ms - i * 7 * DAY
+        lengths = _lengths(conn, abbr, start, start + 7 * DAY)
+        if lengths:
+            out.append((_day(start), int(statistics.fmean(lengths))))
+    return out
+
+
+def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
+    flags = []
+    if h.failures >= FAILING_RUNS:
+        flags.append(f"failing: {h.failures} runs in a row; last error: {h.last_error}")
+    if h.newest_ms is not None and h.usual_interval_ms is not None:
+        allowed = max(SILENT_FACTOR * h.usual_interval_ms, SILENT_MIN)
+        if now_ms - h.newest_ms > allowed:
+            flags.append(f"silent: no article for {_ago(now_ms - h.newest_ms)} "
+                         f"(usually one every {_ago(h.usual_interval_ms)})")
+    recent = _lengths(conn, h.abbr, now_ms - RECENT, now_ms + DAY)
+    before = _lengths(conn, h.abbr, now_ms - RECENT - BEFORE, now_ms - RECENT)
+    if len(recent) >= MIN_SAMPLE and len(before) >= MIN_SAMPLE:
+        was, now = statistics.fmean(before), statistics.fmean(recent)
+        if now < SHRINK * was:
+            flags.append(f"shrinking: average text {now:.0f} characters this week, {was:.0f} in the weeks before")
+    if h.future:
+        flags.append(f"dated in the future: {len(h.future)} recent article(s), e.g. {h.future[0]}")
+    return flags
+
+
+def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHealth]:
+    """Every source in the store, with its flags (empty when all is well)."""
+    now_ms = now_ms or int(time.time() * 1000)
+    report = []
+    for source in conn.execute(select(sources).order_by(sources.c.abbr)).mappings():
+        abbr = source["abbr"]
+        total = conn.execute(select(func.count()).where(articles.c.source == abbr)).scalar_one()
+        dates = list(conn.execute(select(articles.c.date_ms).where(and_(
+            articles.c.source == abbr, articles.c.date_ms.is_not(None), articles.c.date_ms <= now_ms + FUTURE_SLACK))
+            .order_by(articles.c.date_ms.desc()).limit(INTERVAL_SAMPLE + 1)).scalars())
+        gaps = [a - b for a, b in zip(dates, dates[1:])]
+        future = [f"{abbr}/{i}" for i in conn.execute(select(articles.c.archive_id).where(and_(
+            articles.c.source == abbr, articles.c.first_seen_ms >= now_ms - BEFORE,
+            articles.c.date_ms > articles.c.first_seen_ms + FUTURE_SLACK)).order_by(articles.c.archive_id)).scalars()]
+        h = SourceHealth(abbr=abbr, name=source["name"], articles=total, last_success_ms=source["last_success_ms"],
+                         last_error=source["last_error"], last_error_ms=source["last_error_ms"],
+                         failures=source["failures"], newest_ms=dates[0] if dates else None,
+                         usual_interval_ms=int(statistics.median(gaps)) if len(gaps) >= MIN_SAMPLE else None,
+                         future=future)
+        if dates:
+            h.per_day = _per_day(conn, abbr, min(now_ms, dates[0]))
+        h.length_by_week = _length_by_week(conn, abbr, now_ms)
+        h.flags = _flags(h, conn, now_ms)
+        report.append(h)
+    return report
