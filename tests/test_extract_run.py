@@ -161,3 +161,30 @@ def test_a_silent_feed_without_fallbacks_is_noted(tmp_path, server):
     run_once(config, engine)
     notes = run_once(config, engine).sources[0].notes
     assert notes == ["no new item in 1 runs: the feed may have died (list `fallbacks` for this source)"]
+
+
+def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path, server):
+    from click.testing import CliRunner
+
+    from newsvault.cli import cli
+    from newsvault.store import versions
+
+    page = ("<html><body><div class='post-content'><p>正文</p><div class='share'>分享</div></div>"
+            "</body></html>")
+    link = server.set("/p/1.html", page)
+    feed = server.set("/f.xml", rss(rss_item("一", link, DATE, "x", guid="https://c.example/?p=5",
+                                             categories=("【图】",))))
+    config, engine = vault_toml(tmp_path, f'[sources.cdt]\nfeed = "{feed}"\n')
+    run_once(config, engine)
+    assert bodies(config, "cdt")["一"] == "<p>正文</p><div class=\"share\">分享</div>"
+    hits = server.count("/p/1.html")
+    (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text() + 'selector = "div.post-content p"\n')
+    result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "cdt"])
+    assert result.exit_code == 0, result.output
+    assert "1 page(s) extracted again, 1 body(ies) changed" in result.output
+    assert bodies(config, "cdt")["一"] == "正文"
+    assert server.count("/p/1.html") == hits  # from the capture, not the network
+    with engine.connect() as conn:
+        assert versions.edited(conn) == []  # same bytes, better rule: corrected in place, not an edit
+    refused = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "voa"])
+    assert refused.exit_code != 0

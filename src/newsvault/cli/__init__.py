@@ -118,9 +118,10 @@ from .history import history, verify  # noqa: E402
 cli.add_command(history)
 cli.add_command(verify)
 
-from .extracting import test_rule_command  # noqa: E402
+from .extracting import reextract_command, test_rule_command  # noqa: E402
 
 cli.add_command(test_rule_command)
+cli.add_command(reextract_command)
 
 from .searching import reindex_command, search_command, serve_command, status_command  # noqa: E402
 

@@ -55,3 +55,28 @@ def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
         click.echo(f"  {image}")
     click.echo("")
     click.echo(found.text)
+
+
+@click.command("reextract")
+@click.option("--source", "abbr", required=True, metavar="ABBR", help="The source whose pages to extract again.")
+@click.pass_obj
+def reextract_command(obj, abbr: str) -> None:  # type: ignore[no-untyped-def]
+    """Re-run extraction over stored page captures (after a rule changed), then render."""
+    import time
+
+    from newsvault.render.from_store import render_tree
+    from newsvault.schedule.reextract import reextract
+
+    config = obj.config()
+    if abbr not in config.sources:
+        raise click.BadParameter(f"no source {abbr!r} in the vault", param_hint="--source")
+    engine = obj.engine(config)
+    try:
+        report = reextract(engine, config.sources[abbr], time.time_ns() // 1_000_000)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    stats = render_tree(engine, config)
+    for problem in report.problems:
+        click.echo(f"{abbr}: {problem}")
+    click.echo(f"reextract {abbr}: {report.checked} page(s) extracted again, {report.changed} body(ies) changed, "
+               f"{stats.written} file(s) written")

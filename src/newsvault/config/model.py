@@ -31,12 +31,12 @@ class Source:
     fallbacks: tuple[Fallback, ...] = ()  # tried in order when the current feed dies
     fallback_after: int = 3  # failed runs in a row before switching feeds
     idle_after: int = 72  # runs in a row without a new item before switching (or warning)
+    images: str | None = None  # image mode for this source; None: the vault's [images] mode
 
     def feeds(self) -> list[Source]:
         """The primary feed and each fallback, as sources of the same outlet (same abbr and name)."""
         return [self] + [replace(self, feed=f.feed, body=f.body, link=f.link, selector=f.selector, fallbacks=())
                          for f in self.fallbacks]
-    images: str | None = None  # image mode for this source; None: the vault's [images] mode
 
 
 IMAGE_MODES = ("keep", "proxy", "mirror")

@@ -1,0 +1,160 @@
+"""The reader's routes. GET only: the app never changes the store.
+
+Defence in depth for archived bodies, which are hostile input: they are shown
+only through `newsvault.clean.display_html`, and every page is served with a
+Content-Security-Policy that allows no script at all, so a body that slipped
+past the sanitiser still could not run anything. The app itself has no
+JavaScript; the only external requests a page can make are article images.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html import escape
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from newsvault.clean import display_html, policy_for
+from newsvault.config import Config
+from newsvault.health import source_health
+from newsvault.render.textdiff import char_diff, plain_text
+from newsvault.search import highlighted, search
+from newsvault.store import statuses, versions
+
+from . import queries
+
+PAGE = 30
+CSP = ("default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def _date(ms: int | None) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
+
+
+def _marked(value: str, marks: list[tuple[int, int]]) -> Markup:
+    return Markup("".join(f"<mark>{escape(part)}</mark>" if hit else escape(part)
+                          for part, hit in highlighted(value, marks)))
+
+
+def _diff_html(old: str, new: str) -> Markup:
+    """char_diff's `[-…-]{+…+}` as <del>/<ins>, everything else escaped."""
+    out, at = [], 0
+    diff = char_diff(old, new)
+    for m in _DIFF.finditer(diff):
+        out.append(escape(diff[at:m.start()]))
+        out.append(f"<del>{escape(m.group(1))}</del>" if m.group(1) is not None else f"<ins>{escape(m.group(2))}</ins>")
+        at = m.end()
+    out.append(escape(diff[at:]))
+    return Markup("".join(out))
+
+
+def _page(request: Request) -> int:
+    try:
+        return max(0, int(request.query_params.get("page", "0")))
+    except ValueError:
+        return 0
+
+
+def _since_ms(value: str) -> int | None:
+    try:
+        return int(datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def create_app(config: Config, engine: Engine) -> Starlette:
+    env = Environment(loader=PackageLoader("newsvault.web", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters["date"] = _date
+    env.globals["marked"] = _marked
+
+    def page(name: str, status_code: int = 200, **values: object) -> HTMLResponse:
+        body = env.get_template(name).render(**values)
+        return HTMLResponse(body, status_code=status_code, headers={
+            "Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+
+    async def home(request: Request) -> Response:
+        with engine.connect() as conn:
+            return page("home.html", outlets=queries.outlets(conn))
+
+    async def find(request: Request) -> Response:
+        q = request.query_params.get("q", "").strip()
+        source = request.query_params.get("source") or None
+        since = request.query_params.get("since", "")
+        n = _page(request)
+        hits, more = [], False
+        with engine.connect() as conn:
+            outlets = queries.outlets(conn)
+            if q:
+                found = search(conn, q, source=source, since_ms=_since_ms(since), limit=PAGE + 1, offset=n * PAGE)
+                hits, more = found[:PAGE], len(found) > PAGE
+        return page("search.html", q=q, source=source or "", since=since, hits=hits, page=n, more=more,
+                    outlets=outlets)
+
+    async def newest(request: Request) -> Response:
+        source = request.query_params.get("source") or None
+        n = _page(request)
+        with engine.connect() as conn:
+            rows = queries.newest(conn, source, PAGE + 1, n * PAGE)
+        return page("list.html", heading=f"最新 · {source}" if source else "最新", rows=rows[:PAGE],
+                    page=n, more=len(rows) > PAGE, source=source or "")
+
+    async def show(request: Request) -> Response:
+        abbr, number = request.path_params["abbr"], request.path_params["id"]
+        with engine.connect() as conn:
+            row = queries.article(conn, abbr, number)
+            if row is None:
+                raise HTTPException(404)
+            kept = versions.history(conn, row["id"])
+            changes = statuses.history(conn, row["id"])
+        body = display_html(row["body"] or "", row["link"], policy_for(config, abbr))
+        return page("article.html", a=row, body=Markup(body), versions=kept, statuses=changes)
+
+    async def history(request: Request) -> Response:
+        abbr, number = request.path_params["abbr"], request.path_params["id"]
+        with engine.connect() as conn:
+            row = queries.article(conn, abbr, number)
+            if row is None:
+                raise HTTPException(404)
+            kept = versions.history(conn, row["id"])
+        steps = [{"before": b, "after": a, "title": _diff_html(b["title"], a["title"]) if b["title"] != a["title"]
+                  else None, "body": _diff_html(plain_text(b["body"]), plain_text(a["body"]))}
+                 for b, a in zip(kept, kept[1:])]
+        return page("versions.html", a=row, versions=kept, steps=steps)
+
+    async def edited(request: Request) -> Response:
+        with engine.connect() as conn:
+            rows = versions.edited(conn, limit=300)
+        return page("changed.html", heading="已修改", rows=rows, edited=True)
+
+    async def deleted(request: Request) -> Response:
+        with engine.connect() as conn:
+            rows = statuses.deleted(conn)
+        return page("changed.html", heading="已删除", rows=rows, edited=False)
+
+    async def health(request: Request) -> Response:
+        with engine.connect() as conn:
+            report = source_health(conn)
+        return page("health.html", report=report)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return page("error.html", status_code=getattr(exc, "status_code", 404),
+                    message=getattr(exc, "detail", "not found"))
+
+    routes = [
+        Route("/", home), Route("/search", find), Route("/new", newest),
+        Route("/a/{abbr}/{id:int}", show), Route("/a/{abbr}/{id:int}/versions", history),
+        Route("/edited", edited), Route("/deleted", deleted), Route("/health", health),
+        Mount("/static", StaticFiles(packages=[("newsvault.web", "static")]), name="static"),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
