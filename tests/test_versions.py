@@ -125,3 +125,20 @@ def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp
     render_tree(engine, config)
     deleted = (archive / "lists/已删除.md").read_text("utf-8")
     assert "[新标题](/articles/voa/1048574.md)" in deleted
+
+
+def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):
+    link = server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
+    feed = server.set("/f.xml", rss(rss_item("一", link, DATE, "<p>1</p>")))
+    vault = write_vault(tmp_path, {"voa": {"feed": feed}})
+    with (vault / "vault.toml").open("a") as f:
+        f.write('deleted_patterns = ["本文已下架"]\n')
+    config, engine = open_vault(vault)
+    run_once(config, engine)
+    first_seen = _article(engine, link)["first_seen_ms"]
+    server.set("/a/1.html", "<html><title>t</title><body>本文已下架</body></html>")
+    assert _recheck(config, engine, first_seen + 20 * MINUTE).censored == 1
+    (vault / "vault.toml").write_text((vault / "vault.toml").read_text().replace(
+        'deleted_patterns = ["本文已下架"]', "recheck = false"))
+    config, engine = open_vault(vault)
+    assert _recheck(config, engine, first_seen + 2 * DAY).checked == 0

@@ -113,8 +113,13 @@ def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
         raise ConfigError(f"{file}: {where}: not usable as a folder name")
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key == "enabled":
+        if key in ("enabled", "recheck"):
             values[key] = _expect(file, where, key, value, bool, "true or false")
+        elif key == "deleted_patterns":
+            _expect(file, where, key, value, list, "a list of strings")
+            for pattern in value:
+                _expect(file, where, key, pattern, str, "a list of strings")
+            values[key] = tuple(value)
         elif key == "body":
             values[key] = _choice(file, where, key, value, BODY_CHOICES)
         elif key == "link":

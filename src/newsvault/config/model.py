@@ -32,6 +32,8 @@ class Source:
     fallback_after: int = 3  # failed runs in a row before switching feeds
     idle_after: int = 72  # runs in a row without a new item before switching (or warning)
     images: str | None = None  # image mode for this source; None: the vault's [images] mode
+    recheck: bool = True  # re-check recent articles' pages for edits and deletions
+    deleted_patterns: tuple[str, ...] = ()  # page text meaning "deleted/censored", beside the built-in set
 
     def feeds(self) -> list[Source]:
         """The primary feed and each fallback, as sources of the same outlet (same abbr and name)."""

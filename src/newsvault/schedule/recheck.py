@@ -89,7 +89,7 @@ async def _recheck_one(engine: Engine, source: Source, fetcher: Fetcher, config:
         status = "gone" if exc.status in (404, 410) else "unreachable"
         detail = exc.reason
     else:
-        why = classify_page(row["link"], response)
+        why = classify_page(row["link"], response, CENSORED_PATTERNS + source.deleted_patterns)
         if why:
             status, detail = "censored", why
     with engine.begin() as conn:
@@ -121,6 +121,8 @@ async def recheck_source(engine: Engine, source: Source, fetcher: Fetcher, confi
                          limit: int) -> RecheckResult:
     """Re-check the source's due articles, at most `limit`, concurrently within the fetcher's per-host limit."""
     result = RecheckResult()
+    if not source.recheck:
+        return result
     with engine.connect() as conn:
         due = statuses.due(conn, source.abbr, now_ms, limit)
     await asyncio.gather(*(_recheck_one(engine, source, fetcher, config, row, now_ms, result) for row in due))
