@@ -1,13 +1,79 @@
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
 
+from tests.support import pgstore
 from tests.support.server import LocalServer
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="The store every test vault uses: SQLite files (default) or a fresh PostgreSQL "
+                          f"database per vault on {pgstore.DEFAULT_SERVER} (or ${pgstore.ENV}).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the test reads SQLite files or pragmas; "
+                                       "skipped with --store=postgresql")
+    if config.getoption("--store") == "postgresql":
+        os.environ.setdefault(pgstore.ENV, pgstore.DEFAULT_SERVER)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--store") != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "SQLite only"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+_SQLITE_FILE = re.compile(r"sqlite:///(?!:memory:)(.+)")
+
+
+@pytest.fixture(autouse=True)
+def _store_per_vault(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """With --store=postgresql, a store opened in-process on an SQLite file gets a fresh database instead.
+
+    write_vault() already writes `[store] url` for PostgreSQL; this catches the
+    vaults made by `newsvault init` or a test's own vault.toml. Subprocesses
+    follow vault.toml only, so those vaults stay on SQLite there.
+    """
+    if request.config.getoption("--store") == "postgresql":
+        from newsvault.store import engine as store_engine
+
+        real = store_engine.create_engine
+        databases: dict[str, str] = {}
+
+        def redirected(url, *args, **kwargs):  # type: ignore[no-untyped-def]
+            found = _SQLITE_FILE.fullmatch(str(url))
+            if found:
+                if found.group(1) not in databases:
+                    databases[found.group(1)] = pgstore.create_database().replace(
+                        "postgresql://", "postgresql+psycopg://", 1)
+                url = databases[found.group(1)]
+            return real(url, *args, **kwargs)
+
+        monkeypatch.setattr(store_engine, "create_engine", redirected)
+    yield
+    pgstore.drop_created()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A fresh, empty PostgreSQL database for this test; skips when no server answers."""
+    base = pgstore.server() or pgstore.DEFAULT_SERVER
+    if not pgstore.available(base):
+        pytest.skip(f"no PostgreSQL server at {base} (.ci/run starts one)")
+    return pgstore.create_database(base)
 
 
 @pytest.fixture

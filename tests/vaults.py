@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from newsvault.config import VAULT_FILE, load
 from newsvault.store import open_store
+from tests.support import pgstore
 
 
 def write_vault(directory: Path, sources: dict[str, dict[str, object]], *, timeout: float = 3.0,
                 max_bytes: int | None = None) -> Path:
-    """A vault.toml whose sources point at test servers; retries off so failures are quick."""
-    lines = ["[fetch]", f"timeout = {timeout}", "retries = 0", "allow_private = true"]
+    """A vault.toml whose sources point at test servers; retries off so failures are quick.
+
+    With --store=postgresql (see conftest) the vault gets a fresh PostgreSQL database.
+    """
+    lines = []
+    if pgstore.server():
+        lines += ["[store]", f'url = "{_database_of(directory)}"', ""]
+    lines += ["[fetch]", f"timeout = {timeout}", "retries = 0", "allow_private = true"]
     if max_bytes is not None:
         lines.append(f"max_bytes = {max_bytes}")
     lines.append("")
@@ -26,6 +34,16 @@ def write_vault(directory: Path, sources: dict[str, dict[str, object]], *, timeo
     directory.mkdir(parents=True, exist_ok=True)
     (directory / VAULT_FILE).write_text("\n".join(lines), "utf-8")
     return directory
+
+
+def _database_of(directory: Path) -> str:
+    """The vault's database: the one it has when vault.toml is rewritten, else a new one."""
+    found = re.search(r'^url = "(postgresql://[^"]+)"', _read(directory / VAULT_FILE), re.M)
+    return found.group(1) if found else pgstore.create_database()
+
+
+def _read(path: Path) -> str:
+    return path.read_text("utf-8") if path.exists() else ""
 
 
 def open_vault(directory: Path):  # type: ignore[no-untyped-def]

@@ -60,6 +60,8 @@ class SourceHealth:
 
 def _ago(ms: int) -> str:
     hours = ms / HOUR
+    if hours < 1:
+        return f"{ms / 60_000:.0f} min"
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
 
 

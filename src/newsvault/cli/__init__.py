@@ -129,3 +129,7 @@ cli.add_command(search_command)
 cli.add_command(reindex_command)
 cli.add_command(serve_command)
 cli.add_command(status_command)
+
+from .bundling import bundle_command  # noqa: E402
+
+cli.add_command(bundle_command)

@@ -22,6 +22,7 @@ from .model import (
     ImageSettings,
     PublishRemote,
     PublishSettings,
+    SiteSettings,
     Source,
 )
 
@@ -199,6 +200,32 @@ def _images(file: str, table: Any) -> ImageSettings:
     return ImageSettings(**values)
 
 
+# Folders of the Markdown tree the site must stay out of (it would change the tree).
+_ARCHIVE_FOLDERS = ("articles", "lists", "versions", "assets")
+
+
+def _site(file: str, table: Any, vault_dir: Path, archive: Path) -> SiteSettings:
+    where = "[site]"
+    table = _check_keys(file, where, table, {f.name for f in fields(SiteSettings)})
+    kinds: dict[str, tuple[type | tuple, str]] = {
+        "enabled": (bool, "true or false"),
+        "path": (str, "a path"),
+        "base_url": (str, "an http(s) URL"),
+        "feed_items": (int, "a whole number"),
+    }
+    values = {k: _expect(file, where, k, v, *kinds[k]) for k, v in table.items()}
+    if "feed_items" in values:
+        _count(file, where, "feed_items", values["feed_items"], 1)
+    if "base_url" in values and not values["base_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{file}: {where} key 'base_url': expected an http(s) URL, got {values['base_url']!r}")
+    root = (vault_dir / values.get("path", "site")).resolve()
+    tree = [archive / name for name in _ARCHIVE_FOLDERS]
+    if root == archive or root in archive.parents or any(f == root or f in root.parents for f in tree):
+        raise ConfigError(f"{file}: {where} key 'path': expected a folder outside the archive's "
+                          f"{', '.join(_ARCHIVE_FOLDERS)} folders, got {values.get('path', 'site')!r}")
+    return SiteSettings(**values)
+
+
 def _remote(file: str, number: int, table: Any) -> PublishRemote:
     where = f"[[publish.remote]] number {number}"
     table = _check_keys(file, where, table, {f.name for f in fields(PublishRemote)})
@@ -254,7 +281,7 @@ def load(vault: Path | str) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources", "publish",
-                                              "images"})
+                                              "images", "site"})
 
     archive = _check_keys(file, "[archive]", data.get("archive", {}), {"path"})
     archive_path = _expect(file, "[archive]", "path", archive.get("path", "archive"), str, "a path")
@@ -278,6 +305,7 @@ def load(vault: Path | str) -> Config:
         fetch=_fetch(file, data.get("fetch", {})),
         publish=_publish(file, data.get("publish", {})),
         images=_images(file, data.get("images", {})),
+        site=_site(file, data.get("site", {}), vault_dir, (vault_dir / archive_path).resolve()),
     )
 
 

@@ -82,6 +82,14 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    enabled: bool = True  # `render` also writes the static site
+    path: str = "site"  # relative to the vault; never inside the archive's own folders
+    base_url: str | None = None  # where the site is served: absolute links in feeds out
+    feed_items: int = 50  # newest articles per feed
+
+
+@dataclass(frozen=True)
 class Config:
     vault: Path  # the folder holding vault.toml
     archive: Path  # where the Markdown tree is written
@@ -90,6 +98,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     images: ImageSettings = field(default_factory=ImageSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

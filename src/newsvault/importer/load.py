@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from newsvault.config import Config, catalogue
+from newsvault.search import update_index
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
@@ -92,6 +93,7 @@ def import_tree(engine: Engine, config: Config, root: str | os.PathLike[str], *,
             _flush(engine, batch, known, outlets, report, progress)
             batch = _Batch()
     _flush(engine, batch, known, outlets, report, progress)
+    update_index(engine)
     return report
 
 

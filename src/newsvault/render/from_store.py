@@ -27,6 +27,7 @@ from .article import format_article
 from .files import write_atomic
 from .lists import ListEntry, format_list
 from .readme import format_readme
+from .site import render_site
 from .versions_tree import render_versions
 
 LIST_LENGTH = 300
@@ -149,6 +150,8 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
     checked, written = render_versions(engine, target, list(known), full)
     stats.checked += checked
     stats.written += written
+    if config.site.enabled:  # outside the archive: its pages are not counted as the tree's files
+        render_site(engine, config, full=full)
     if readme_owner != "user":
         stats.checked += 1
         names = [s.name for s in config.enabled()]

@@ -21,6 +21,7 @@ from newsvault.fetch import Fetcher, FetchError, Request
 from newsvault.identify import Item, ItemError, item_from_entry
 from newsvault.parse import FeedError, parse
 from newsvault.render.from_store import RenderStats, render_tree
+from newsvault.search import update_index
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, fetchlog, versions
 from newsvault.store import sources as store_sources
@@ -281,6 +282,7 @@ def run_once(config: Config, engine: Engine, only: tuple[str, ...] = (), progres
         mirrored = [abbr for abbr in mirror_sources(config) if not only or abbr in only]
         if mirrored:
             report.images = asyncio.run(_mirror(config, engine, mirrored))
+    update_index(engine)
     return report
 
 

@@ -1,0 +1,147 @@
+"""Search at archive scale: N realistic Chinese articles built from the corpus text.
+
+Articles are sentences of the 2020 snapshot's bodies reshuffled into HTML
+paragraphs (about the corpus's own length per article), with corpus titles and
+dates spread over five years, inserted into a fresh SQLite store. Measured:
+index build time (`update_index` from empty: plain text, folding, tokens,
+FTS5), index size ÷ plain text size (UTF-8), p50/p95 latency of 1-, 2- and
+4-character and phrase queries taken from the generated text (20 hits, newest
+first, with snippets), and peak memory.
+
+    .venv/bin/python bench/bench_search.py [--articles 200000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from newsvault.search import search, update_index
+from newsvault.store import open_store
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus/duty-machine-news/snapshot-2020-07-20/articles"
+_SENTENCE = re.compile(r"[^。！？]*[。！？]")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def corpus_text() -> tuple[list[str], list[str], int]:
+    """Sentences and titles of the snapshot, and its mean plain-text length per article."""
+    sentences, titles, lengths = [], [], []
+    for path in CORPUS.rglob("*.md"):
+        raw = path.read_text("utf-8", "replace")
+        head, _, body = raw.partition("\n------\n")
+        title = re.search(r"\[(.*)\]\(", head)
+        if title:
+            titles.append(title.group(1))
+        plain = _TAG.sub("", body)
+        lengths.append(len(plain))
+        sentences += [s.strip() for s in _SENTENCE.findall(plain) if 8 <= len(s.strip()) <= 200]
+    return sentences, titles, int(statistics.fmean(lengths))
+
+
+def fill(engine, n: int, seed: int = 7) -> int:  # type: ignore[no-untyped-def]
+    """Insert n articles; the total plain text in characters."""
+    rng = random.Random(seed)
+    sentences, titles, mean = corpus_text()
+    start = 1_450_000_000_000
+    total = 0
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa','voa'),('rfa','rfa'),('bbc','bbc'),"
+                          "('rfi','rfi'),('dw','dw'),('nyt','nyt'),('cdt','cdt'),('ft','ft'),('reuters','reuters')"))
+        abbrs = ["voa", "rfa", "bbc", "rfi", "dw", "nyt", "cdt", "ft", "reuters"]
+        rows = []
+        for i in range(n):
+            target = int(rng.expovariate(1 / mean)) + 100
+            paragraphs, size, para = [], 0, []
+            while size < target:
+                s = rng.choice(sentences)
+                para.append(s)
+                size += len(s)
+                if len(para) >= rng.randint(2, 5):
+                    paragraphs.append("<p>" + "".join(para) + "</p>")
+                    para = []
+            if para:
+                paragraphs.append("<p>" + "".join(para) + "</p>")
+            title = rng.choice(titles)
+            total += size + len(title)
+            date = start + i * 800_000 + rng.randrange(600_000)  # about five years for 200,000
+            rows.append({"source": abbrs[i % 9], "archive_id": 1_048_574 - i // 9, "link": f"https://x.example/{i}",
+                         "title": title, "body": "".join(paragraphs), "date_ms": date, "first_seen_ms": date,
+                         "last_seen_ms": date})
+            if len(rows) == 5000:
+                conn.execute(text("INSERT INTO articles (source, archive_id, link, title, body, date_ms, "
+                                  "first_seen_ms, last_seen_ms) VALUES (:source, :archive_id, :link, :title, :body, "
+                                  ":date_ms, :first_seen_ms, :last_seen_ms)"), rows)
+                rows = []
+        if rows:
+            conn.execute(text("INSERT INTO articles (source, archive_id, link, title, body, date_ms, first_seen_ms, "
+                              "last_seen_ms) VALUES (:source, :archive_id, :link, :title, :body, :date_ms, "
+                              ":first_seen_ms, :last_seen_ms)"), rows)
+    return total
+
+
+def queries(engine, count: int, seed: int = 11) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        texts = [r[0] for r in conn.execute(text("SELECT text FROM search_docs ORDER BY random() LIMIT 2000"))]
+    runs = [r for t in texts for r in _HAN.findall(t)]
+    out: dict[str, list[str]] = {"1 char": [], "2 chars": [], "4 chars": [], "phrase": []}
+    for kind, length in (("1 char", 1), ("2 chars", 2), ("4 chars", 4), ("phrase", 8)):
+        while len(out[kind]) < count:
+            run = rng.choice(runs)
+            if len(run) >= length:
+                at = rng.randrange(len(run) - length + 1)
+                out[kind].append(run[at:at + length])
+    return out
+
+
+def db_bytes(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return sum(r[0] for r in conn.execute(text(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%' OR name LIKE 'sqlite_autoindex_search%'")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=200_000)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = open_store(f"sqlite:///{tmp}/bench.sqlite")
+        t = time.perf_counter()
+        chars = fill(engine, args.articles)
+        print(f"articles: {args.articles}, generated in {time.perf_counter() - t:.0f} s")
+        t = time.perf_counter()
+        update_index(engine)
+        build = time.perf_counter() - t
+        with engine.connect() as conn:
+            text_bytes = sum(len(r[0].encode()) + len(r[1].encode())
+                             for r in conn.execute(text("SELECT title, text FROM search_docs")))
+        size = db_bytes(engine)
+        print(f"index build: {build:.1f} s ({args.articles / build:.0f} articles/s, {chars / build / 1e6:.2f} M chars/s)")
+        print(f"index size: {size / 1e6:.0f} MB = {size / text_bytes:.2f} × the plain text ({text_bytes / 1e6:.0f} MB, "
+              "of which the kept plain text itself is 1×)")
+        for kind, batch in queries(engine, args.queries).items():
+            times, hits = [], []
+            with engine.connect() as conn:
+                for q in batch:
+                    start = time.perf_counter()
+                    hits.append(len(search(conn, q, limit=20)))
+                    times.append((time.perf_counter() - start) * 1000)
+            times.sort()
+            print(f"{kind:>8}: p50 {times[len(times) // 2]:.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms, "
+                  f"max {times[-1]:.1f} ms  (mean hits shown {statistics.fmean(hits):.1f})")
+        print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""`bundle`: selected articles as one HTML file (or an EPUB) to pass along through any channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from newsvault.render.files import write_atomic
+from newsvault.render.site.paths import CHINA
+
+
+def _since_ms(day: str) -> int:
+    try:
+        start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=CHINA)
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {day!r}", param_hint="--since") from None
+    return int(start.timestamp() * 1000)
+
+
+@click.command("bundle")
+@click.option("--since", "since", required=True, metavar="YYYY-MM-DD",
+              help="Articles dated on or after this day (China time).")
+@click.option("--source", "abbrs", multiple=True, metavar="ABBR", help="Only this outlet (repeatable).")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The file to write.")
+@click.option("--epub", is_flag=True, help="Write an EPUB instead of a single HTML file.")
+@click.pass_obj
+def bundle_command(obj, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:  # type: ignore[no-untyped-def]
+    """One self-contained file of the articles since a day; mirrored images inlined."""
+    from newsvault.render.site.bundle import epub_bundle, html_bundle
+    from newsvault.store import sources as store_sources
+
+    since_ms = _since_ms(since)
+    config = obj.config()
+    engine = obj.engine(config)
+    with engine.connect() as conn:
+        known = {s["abbr"] for s in store_sources.all_sources(conn)} | set(config.sources)
+    unknown = [a for a in abbrs if a not in known]
+    if unknown:
+        raise click.BadParameter(f"no source {unknown[0]!r} in this vault", param_hint="--source")
+    make = epub_bundle if epub else html_bundle
+    data, count = make(engine, config, since_ms, abbrs, since)
+    if not count:
+        raise click.ClickException(f"no articles since {since}" + (f" from {', '.join(abbrs)}" if abbrs else ""))
+    write_atomic(out.resolve(), data)
+    click.echo(f"bundle: {count} article(s) into {out} ({len(data)} bytes)")

@@ -1,0 +1,35 @@
+"""Diffs between versions as HTML: textdiff's inline markers turned into <del> and <ins>."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from markupsafe import Markup
+
+from newsvault.render.textdiff import char_diff, plain_text
+
+_MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def diff_html(old: str, new: str) -> Markup:
+    """Every character escaped; removed text in <del>, added text in <ins>."""
+    out: list[str] = []
+    text = char_diff(old, new)
+    at = 0
+    for match in _MARK.finditer(text):
+        out.append(escape(text[at:match.start()]))
+        removed, added = match.groups()
+        out.append(f"<del>{escape(removed)}</del>" if removed is not None else f"<ins>{escape(added)}</ins>")
+        at = match.end()
+    out.append(escape(text[at:]))
+    return Markup("".join(out))
+
+
+def version_diffs(kept: list) -> list[dict]:  # type: ignore[type-arg]
+    """For each version after the first: its title and body compared with the one before."""
+    return [{
+        "n": after["n"],
+        "title": diff_html(before["title"], after["title"]) if before["title"] != after["title"] else None,
+        "body": diff_html(plain_text(before["body"]), plain_text(after["body"])),
+    } for before, after in zip(kept, kept[1:])]

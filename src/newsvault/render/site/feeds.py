@@ -1,0 +1,131 @@
+"""Feeds out: Atom 1.0, RSS 2.0 and JSON Feed 1.1 of the newest articles, full sanitised content.
+
+Every timestamp comes from the store, never from the clock, so a feed whose
+articles did not change is the same bytes and is not rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+from lxml import etree
+
+from .paths import CHINA
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# Characters XML 1.0 forbids; bodies and titles from feeds occasionally carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str  # a URI, stable for the article
+    title: str
+    link: str  # the original article
+    author: str  # the outlet's name
+    published_ms: int
+    updated_ms: int
+    content_html: str  # sanitised
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    id: str
+    title: str
+    home: str  # an absolute URL for the feed's web page
+    self_url: str | None  # where the feed itself is served (with [site] base_url)
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+def _rfc3339(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, CHINA).isoformat(timespec="seconds")
+
+
+def _updated(entries: list[FeedEntry]) -> int:
+    return max((e.updated_ms for e in entries), default=0)
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    element = etree.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = _text(text)
+    return element
+
+
+def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
+    a = f"{{{ATOM_NS}}}"
+    feed = etree.Element(a + "feed", nsmap={None: ATOM_NS})
+    feed.set(XML_LANG, "zh")
+    _sub(feed, a + "id", info.id)
+    _sub(feed, a + "title", info.title)
+    _sub(feed, a + "updated", _rfc3339(_updated(entries)))
+    _sub(feed, a + "link", rel="alternate", type="text/html", href=info.home)
+    if info.self_url:
+        _sub(feed, a + "link", rel="self", type="application/atom+xml", href=info.self_url)
+    _sub(_sub(feed, a + "author"), a + "name", "newsvault")
+    _sub(feed, a + "generator", "newsvault")
+    for e in entries:
+        entry = _sub(feed, a + "entry")
+        _sub(entry, a + "id", e.id)
+        _sub(entry, a + "title", e.title)
+        _sub(entry, a + "updated", _rfc3339(e.updated_ms))
+        _sub(entry, a + "published", _rfc3339(e.published_ms))
+        _sub(entry, a + "link", rel="alternate", type="text/html", href=e.link)
+        _sub(_sub(entry, a + "author"), a + "name", e.author)
+        _sub(entry, a + "content", e.content_html, type="html")
+    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
+    root = etree.Element("rss", nsmap={"atom": ATOM_NS}, version="2.0")
+    channel = _sub(root, "channel")
+    _sub(channel, "title", info.title)
+    _sub(channel, "link", info.home)
+    _sub(channel, "description", f"{info.title}（newsvault 存档）")
+    _sub(channel, "language", "zh")
+    _sub(channel, "generator", "newsvault")
+    if entries:
+        _sub(channel, "lastBuildDate", format_datetime(datetime.fromtimestamp(_updated(entries) / 1000, timezone.utc)))
+    if info.self_url:
+        _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type="application/rss+xml", href=info.self_url)
+    for e in entries:
+        item = _sub(channel, "item")
+        _sub(item, "title", e.title)
+        _sub(item, "link", e.link)
+        _sub(item, "guid", e.id, isPermaLink="false")
+        _sub(item, "pubDate", format_datetime(datetime.fromtimestamp(e.published_ms / 1000, timezone.utc)))
+        _sub(item, "category", e.author)
+        _sub(item, "description", e.content_html)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
+    feed: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": _text(info.title),
+        "home_page_url": info.home,
+    }
+    if info.self_url:
+        feed["feed_url"] = info.self_url
+    feed["language"] = "zh"
+    feed["items"] = [{
+        "id": e.id,
+        "url": e.link,
+        "title": _text(e.title),
+        "content_html": _text(e.content_html),
+        "date_published": _rfc3339(e.published_ms),
+        "date_modified": _rfc3339(e.updated_ms),
+        "authors": [{"name": _text(e.author)}],
+    } for e in entries]
+    return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+FORMATS = {"atom": atom, "rss": rss, "json": json_feed}

@@ -1,0 +1,67 @@
+"""Where each page of the site lives, and links between pages that work from file://.
+
+Every link is relative to the page that carries it, so the site can be opened
+from a folder, a USB stick or any web server path without a base URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from newsvault.config import Config
+
+CHINA = timezone(timedelta(hours=8))  # the archive's lists date articles in China time, without DST
+INDEX = "index.html"
+EDITED = "edited.html"
+DELETED = "deleted.html"
+HEALTH = "health.html"
+CSS = "site.css"
+
+
+def site_root(config: Config) -> Path:
+    return (config.vault / config.site.path).resolve()
+
+
+def month_of(ms: int) -> str:
+    """`yyyy-mm` in China time: the month page an article is listed on."""
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m")
+
+
+def when(ms: int | None) -> str:
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
+
+
+def outlet_page(abbr: str) -> str:
+    return f"{abbr}/{INDEX}"
+
+
+def month_page(abbr: str, month: str) -> str:
+    return f"{abbr}/{month}.html"
+
+
+def article_page(abbr: str, archive_id: int, path: str | None) -> str:
+    """`<abbr>/<id>.html`; a file of the 2020 layout (whose id may repeat) gets a name from its path."""
+    if path is None:
+        return f"{abbr}/{archive_id}.html"
+    return f"{abbr}/x/{archive_id}-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}.html"
+
+
+def history_page(article: str) -> str:
+    """The versions page of the article whose page is `article`."""
+    return article.removesuffix(".html") + ".versions.html"
+
+
+def href(from_page: str, to_page: str) -> str:
+    """A relative, percent-encoded link from one site page to another (both site-relative)."""
+    rel = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    return quote(rel, safe="/.-_~#")
+
+
+def asset_href(config: Config, from_page: str, asset: str) -> str:
+    """A link from a site page to a mirrored image in the archive's `assets/` (see store.assets.asset_path)."""
+    page_dir = site_root(config) / posixpath.dirname(from_page)
+    return quote(Path(posixpath.relpath(config.archive / asset, page_dir)).as_posix(), safe="/.-_~")

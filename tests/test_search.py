@@ -1,0 +1,200 @@
+"""Search: checked against a brute-force substring scan of the shared 2020 corpus.
+
+The reference here is plain `in` over each article's title and plain text, with
+no index, no tokenizer and (for the no-false-negative check) no script folding.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text
+
+from newsvault.cli import cli
+from newsvault.extract.text import plain_text
+from newsvault.importer import import_tree
+from newsvault.schedule import run_once
+from newsvault.search import fold, rebuild_index, search, update_index
+from newsvault.store.schema import articles
+
+from tests.vaults import open_vault, rss, rss_item, write_vault
+
+CORPUS = "corpus/duty-machine-news/snapshot-2020-07-20"
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@pytest.fixture(scope="module")
+def corpus(shared, tmp_path_factory):
+    """The 3,767 articles of the snapshot, imported (import indexes them), with their texts."""
+    vault = tmp_path_factory.mktemp("search") / "vault"
+    vault.mkdir()
+    (vault / "vault.toml").write_text('[archive]\npath = "archive"\n', "utf-8")
+    config, engine = open_vault(vault)
+    import_tree(engine, config, shared / CORPUS, workers=1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles.c.id, articles.c.source, articles.c.archive_id, articles.c.title,
+                                   articles.c.body, articles.c.date_ms)).mappings().all()
+    texts = {r["id"]: (r["title"], plain_text(r["body"] or "")) for r in rows}
+    return vault, engine, texts, {r["id"]: r for r in rows}
+
+
+def _hits(engine, query: str, **options) -> set[int]:
+    with engine.connect() as conn:
+        return {h.article_id for h in search(conn, query, limit=None, **options)}
+
+
+def _containing(texts, query: str, folded: bool = False) -> set[int]:
+    if folded:
+        query = fold(query)
+        return {a for a, (t, b) in texts.items() if query in fold(t) or query in fold(b)}
+    return {a for a, (t, b) in texts.items() if query in t or query in b}
+
+
+def _sample_queries(texts, length: int, count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    bodies = [b for _, b in texts.values() if b]
+    found: list[str] = []
+    while len(found) < count:
+        runs = [r for r in HAN.findall(rng.choice(bodies)) if len(r) >= length]
+        if runs:
+            run = rng.choice(runs)
+            start = rng.randrange(len(run) - length + 1)
+            found.append(run[start:start + length])
+    return found
+
+
+@pytest.mark.parametrize("length,seed", [(1, 1), (2, 2), (4, 4), (7, 7)])
+def test_cjk_queries_match_a_substring_scan_exactly(corpus, length, seed):
+    _, engine, texts, _ = corpus
+    for query in _sample_queries(texts, length, 15, seed) + (["镕基", "朱镕基", "经济发展"] if length == 2 else []):
+        hits = _hits(engine, query)
+        assert _containing(texts, query) <= hits, f"missed articles holding {query!r}"
+        assert hits <= _containing(texts, query, folded=True), f"articles without {query!r} found"
+
+
+def test_rare_words_and_sub_words(corpus):
+    _, engine, texts, _ = corpus
+    # jieba keeps 朱镕基 whole and misses 镕基; a bigram index finds both.
+    assert _hits(engine, "镕基") == _containing(texts, "镕基") != set()
+    assert _hits(engine, "镕基") >= _hits(engine, "朱镕基")
+    # 经济发展 must not match 经济 … 发展 apart.
+    apart = {a for a, (t, b) in texts.items() if "经济" in b and "发展" in b and "经济发展" not in b + t}
+    assert apart and not (_hits(engine, "经济发展") & apart)
+
+
+def test_traditional_query_finds_simplified_text_and_back(corpus, tmp_path):
+    _, engine, texts, _ = corpus
+    both = _containing(texts, "经济发展") | _containing(texts, "經濟發展")
+    assert _containing(texts, "經濟發展") and _containing(texts, "经济发展")  # the corpus has both scripts
+    assert _hits(engine, "經濟發展") == _hits(engine, "经济发展") == both
+    assert _hits(engine, "鎔基") == _hits(engine, "镕基")
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("", "utf-8")
+    config, small = open_vault(vault)
+    _insert(small, "voa", 1, "臺灣選舉結果", "<p>總統選舉的投票率創新高。</p>", 1_600_000_000_000)
+    update_index(small)
+    with small.connect() as conn:
+        assert [h.id for h in search(conn, "台湾选举")] == [1]
+        assert [h.id for h in search(conn, "总统选举")] == [1]
+        assert search(conn, "总统选举")[0].snippet_marks  # highlighted in the Traditional text
+
+
+def test_latin_words_and_numbers(corpus):
+    _, engine, texts, _ = corpus
+    word_start = re.compile(r"(?:^|[^0-9a-z])g20")
+    expected = {a for a, (t, b) in texts.items() if word_start.search(fold(t)) or word_start.search(fold(b))}
+    assert expected and _hits(engine, "G20") == expected == _hits(engine, "ｇ２０")
+    # A Latin word and the Chinese beside it match with or without a space or punctuation between.
+    mixed = _hits(engine, "G20财长")
+    adjacent = re.compile(r"(?:^|[^0-9a-z])g20[\W_]*财长")
+    assert _containing(texts, "G20财长") < mixed
+    assert mixed == {a for a, (t, b) in texts.items() if adjacent.search(fold(t)) or adjacent.search(fold(b))}
+
+
+def test_ranking_title_hits_first_then_newest(corpus):
+    _, engine, _, rows = corpus
+    with engine.connect() as conn:
+        hits = search(conn, "香港", limit=None)
+    in_title = [bool(h.title_marks) for h in hits]
+    assert in_title == sorted(in_title, reverse=True) and True in in_title and False in in_title
+    first = [h.date_ms for h in hits if h.title_marks]
+    assert first == sorted(first, reverse=True)
+    with engine.connect() as conn:
+        page = search(conn, "香港", limit=5, offset=5)
+    assert [h.article_id for h in page] == [h.article_id for h in hits[5:10]]
+
+
+def _cli(vault: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_cli_json_limit_and_filters(corpus):
+    vault, engine, texts, rows = corpus
+    code, out = _cli(vault, "search", "新冠", "--json", "--limit", "0")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == len(_containing(texts, "新冠"))
+    assert set(lines[0]) >= {"abbr", "id", "title", "link", "date_ms", "snippet"}
+    first = lines[0]
+    assert any(r["source"] == first["abbr"] and r["archive_id"] == first["id"] and r["title"] == first["title"]
+               for r in rows.values())
+    code, out = _cli(vault, "search", "新冠", "--json")
+    assert len(out.splitlines()) == 20
+    code, out = _cli(vault, "search", "新冠", "--json", "--limit", "0", "--source", "voa")
+    voa = [json.loads(line) for line in out.splitlines()]
+    assert voa and {h["abbr"] for h in voa} == {"voa"}
+    assert len(voa) == len({a for a in _containing(texts, "新冠") if rows[a]["source"] == "voa"})
+    code, out = _cli(vault, "search", "新冠", "--json", "--limit", "0", "--since", "2020-07-15")
+    recent = [json.loads(line) for line in out.splitlines()]
+    assert recent and all(h["date_ms"] >= 1594771200000 for h in recent)
+    # An undated article counts as dated when it was first seen (here: imported today).
+    assert len(recent) == len({a for a in _containing(texts, "新冠")
+                               if rows[a]["date_ms"] is None or rows[a]["date_ms"] >= 1594771200000})
+    code, out = _cli(vault, "search", "这个词不存在于任何文章")
+    assert code == 1 and out == ""
+
+
+def _insert(engine, source: str, archive_id: int, title: str, body: str, date_ms: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("INSERT OR IGNORE INTO sources (abbr, name) VALUES (:s, :s)"), {"s": source})
+        conn.execute(articles.insert().values(source=source, archive_id=archive_id, link=f"https://x.example/{archive_id}",
+                                              title=title, body=body, date_ms=date_ms, first_seen_ms=date_ms,
+                                              last_seen_ms=date_ms))
+
+
+def test_run_indexes_new_and_changed_articles(tmp_path, server):
+    url = server.set("/f.xml", rss(rss_item("标题一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT",
+                                            "<p>第一篇讲水稻育种。</p>")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
+    run_once(config, engine)
+    assert _hits(engine, "水稻") and not _hits(engine, "小麦")
+    server.set("/f.xml", rss(rss_item("标题一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT",
+                                      "<p>第一篇改讲小麦育种。</p>"),
+                             rss_item("标题二", "https://a.example/2", "Thu, 02 May 2024 12:00:00 GMT", "<p>玉米</p>")))
+    run_once(config, engine)
+    assert _hits(engine, "小麦") and not _hits(engine, "水稻") and _hits(engine, "玉米")
+    assert update_index(engine) == 0  # nothing left to do
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM search_docs")).scalar() == 2
+
+
+def test_reindex_rebuilds_the_same_index(tmp_path):
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("", "utf-8")
+    config, engine = open_vault(vault)
+    for i in range(1, 6):
+        _insert(engine, "rfi", i, f"第{i}条", f"<p>新闻内容{i} 维吾尔族</p>", 1_600_000_000_000 + i)
+    with engine.begin() as conn:  # an index that lost its rows
+        conn.execute(text("DELETE FROM search_docs"))
+    code, out = _cli(vault, "reindex")
+    assert code == 0 and "5 article(s)" in out
+    assert _hits(engine, "维吾尔") == _hits(engine, "吾尔族") and len(_hits(engine, "吾")) == 5
+    with engine.connect() as conn:
+        assert [h.id for h in search(conn, "维吾尔")] == [5, 4, 3, 2, 1]  # newest first

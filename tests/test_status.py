@@ -1,0 +1,91 @@
+"""`newsvault status` and the health flags: each quiet way a feed dies is caught, a healthy one is not."""
+
+from __future__ import annotations
+
+import time
+
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from newsvault.cli import cli
+from newsvault.health import source_health
+from newsvault.search import update_index
+from newsvault.store.schema import articles
+
+from tests.vaults import open_vault
+
+HOUR = 3_600_000
+DAY = 24 * HOUR
+
+
+def _vault(tmp_path):
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("", "utf-8")
+    return vault, *open_vault(vault)
+
+
+def _source(engine, abbr: str, now: int, failures: int = 0, error: str | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name, last_success_ms, failures, last_error, last_error_ms) "
+                          "VALUES (:a, :a, :n, :f, :e, :n)"), {"a": abbr, "n": now, "f": failures, "e": error})
+
+
+def _articles(engine, abbr: str, dates: list[int], *, length: int = 400, seen_lag: int = 0,
+              seen: list[int] | None = None, start_id: int = 1_000_000) -> None:
+    with engine.begin() as conn:
+        for i, date in enumerate(dates):
+            first_seen = seen[i] if seen else date + seen_lag
+            conn.execute(articles.insert().values(
+                source=abbr, archive_id=start_id + i, link=f"https://x.example/{abbr}/{start_id + i}", title=f"第{i}篇",
+                body="<p>" + "字" * length + "</p>", date_ms=date, first_seen_ms=first_seen, last_seen_ms=first_seen))
+
+
+def _flags(engine, now: int) -> dict[str, list[str]]:
+    update_index(engine)  # lengths come from the indexed plain text
+    with engine.connect() as conn:
+        return {h.abbr: h.flags for h in source_health(conn, now)}
+
+
+def test_healthy_source_is_not_flagged(tmp_path):
+    now = 1_720_000_000_000
+    _, _, engine = _vault(tmp_path)
+    _source(engine, "voa", now)
+    _articles(engine, "voa", [now - i * HOUR for i in range(1, 60)])
+    assert _flags(engine, now) == {"voa": []}
+
+
+def test_silent_failing_shrinking_and_future_dated_sources_are_flagged(tmp_path):
+    now = 1_720_000_000_000
+    _, _, engine = _vault(tmp_path)
+    # Hourly for weeks, then nothing for two days.
+    _source(engine, "silent", now)
+    _articles(engine, "silent", [now - 2 * DAY - i * HOUR for i in range(60)])
+    _source(engine, "failing", now - DAY, failures=4, error="HTTP 503")
+    _articles(engine, "failing", [now - i * HOUR for i in range(1, 60)])
+    # Bodies of the last week are a tenth of what they were.
+    _source(engine, "shrink", now)
+    _articles(engine, "shrink", [now - i * 6 * HOUR for i in range(1, 20)], length=60, start_id=1)
+    _articles(engine, "shrink", [now - 8 * DAY - i * 6 * HOUR for i in range(20)], length=600, start_id=100)
+    _source(engine, "future", now)
+    _articles(engine, "future", [now - i * HOUR for i in range(1, 30)])
+    _articles(engine, "future", [now + 8 * HOUR], seen=[now - HOUR], start_id=5)
+    flags = _flags(engine, now)
+    assert [f.split(":")[0] for f in flags["silent"]] == ["silent"]
+    assert [f.split(":")[0] for f in flags["failing"]] == ["failing"] and "HTTP 503" in flags["failing"][0]
+    assert [f.split(":")[0] for f in flags["shrink"]] == ["shrinking"]
+    assert flags["future"] == ["dated in the future: 1 recent article(s), e.g. future/5"]
+
+
+def test_status_exit_code(tmp_path):
+    now = int(time.time() * 1000)
+    vault, _, engine = _vault(tmp_path)
+    _source(engine, "voa", now)
+    _articles(engine, "voa", [now - i * HOUR for i in range(1, 60)])
+    update_index(engine)
+    ok = CliRunner().invoke(cli, ["--vault", str(vault), "status"])
+    assert ok.exit_code == 0 and "FLAG" not in ok.output and "voa" in ok.output
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE sources SET failures = 3, last_error = 'timeout' WHERE abbr = 'voa'"))
+    bad = CliRunner().invoke(cli, ["--vault", str(vault), "status"])
+    assert bad.exit_code == 1 and "FLAG failing: 3 runs in a row; last error: timeout" in bad.output

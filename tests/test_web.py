@@ -1,0 +1,172 @@
+"""The web reader: routes with Starlette's TestClient, then end to end in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import text
+from starlette.testclient import TestClient
+
+from newsvault.search import update_index
+from newsvault.store import statuses, versions
+from newsvault.store.schema import articles
+from newsvault.web import create_app
+
+from tests.vaults import open_vault
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DAY = 86_400_000
+NOW = 1_720_000_000_000
+XSS_TITLE = '<script>window.__xss = "title"</script>朱镕基<img src=x onerror="window.__xss=1">'
+XSS_BODY = ('<p>经济发展的报道。</p><script>window.__xss = "script"</script>'
+            '<svg onload="window.__xss=2"></svg><a href="javascript:window.__xss=3">点我</a>'
+            '<iframe srcdoc="<script>parent.__xss=4</script>"></iframe><p onclick="window.__xss=5">正文</p>')
+
+
+def _article(conn, source: str, archive_id: int, title: str, body: str, date_ms: int) -> int:
+    return conn.execute(articles.insert().values(
+        source=source, archive_id=archive_id, link=f"http://127.0.0.1:9/{archive_id}", title=title, body=body,
+        date_ms=date_ms, first_seen_ms=date_ms, last_seen_ms=date_ms)).inserted_primary_key[0]
+
+
+@pytest.fixture
+def reader(tmp_path):
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vault.toml").write_text('[images]\nmode = "keep"\n', "utf-8")
+    config, engine = open_vault(vault)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name, last_success_ms) VALUES "
+                          "('voa', '美国之音', :n), ('rfi', '法广', :n)"), {"n": NOW})
+        first = _article(conn, "voa", 1048574, "朱镕基回忆录出版", "<p>前总理朱镕基的回忆录今天出版。</p>", NOW - DAY)
+        versions.add(conn, first, NOW - DAY, "朱镕基回忆录出版", NOW - DAY, "<p>前总理朱镕基的回忆录今天出版。</p>")
+        versions.add(conn, first, NOW, "朱镕基回忆录出版", NOW - DAY, "<p>前总理朱镕基的回忆录昨天出版。</p>")
+        _article(conn, "rfi", 1048574, "经济发展放缓", "<p>今年经济发展放缓，台湾也受影响。</p>", NOW - 2 * DAY)
+        gone = _article(conn, "rfi", 1048573, "已被删除的文章", "<p>这篇文章被审查了。</p>", NOW - 3 * DAY)
+        statuses.record(conn, gone, "censored", NOW, "redirect to home page")
+        conn.execute(text("INSERT INTO checks (article_id, next_ms, last_ms, count, status) "
+                          "VALUES (:a, NULL, :n, 1, 'censored')"), {"a": gone, "n": NOW})
+        _article(conn, "voa", 1048573, XSS_TITLE, XSS_BODY, NOW - 4 * DAY)
+    update_index(engine)
+    return create_app(config, engine)
+
+
+def test_routes_answer_and_are_read_only(reader):
+    client = TestClient(reader)
+    for path in ("/", "/new", "/new?source=rfi", "/a/voa/1048574", "/a/voa/1048574/versions", "/edited",
+                 "/deleted", "/health", "/search?q=镕基", "/static/style.css"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert client.get("/a/voa/1").status_code == 404
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(client, method)("/").status_code == 405
+    home = client.get("/")
+    assert "美国之音" in home.text and "法广" in home.text
+    assert "script-src" not in home.headers["content-security-policy"]  # default-src 'none': no script at all
+
+
+def test_search_page_filters_and_highlights(reader):
+    client = TestClient(reader)
+    page = client.get("/search", params={"q": "鎔基"}).text  # Traditional query, Simplified text
+    assert "<mark>镕基</mark>" in page and "/a/voa/1048574" in page
+    assert "/a/rfi/" not in client.get("/search", params={"q": "镕基", "source": "rfi"}).text
+    assert "/a/rfi/1048574" in client.get("/search", params={"q": "经济发展", "source": "rfi"}).text
+    later = client.get("/search", params={"q": "经济发展", "since": "2030-01-01"}).text
+    assert "/a/rfi/1048574" not in later
+
+
+def test_versions_edited_deleted_and_health(reader):
+    client = TestClient(reader)
+    assert "<del>今</del><ins>昨</ins>" in client.get("/a/voa/1048574/versions").text
+    assert "/a/voa/1048574/versions" in client.get("/edited").text
+    assert "已被删除的文章" in client.get("/deleted").text
+    health = client.get("/health").text
+    assert "<svg" in health and "美国之音" in health
+
+
+def test_article_bodies_and_titles_are_sanitised(reader):
+    client = TestClient(reader)
+    page = client.get("/a/voa/1048573").text
+    for bad in ("<script", "<img src=x", "<svg", "javascript:", "<iframe", "onclick="):
+        assert bad not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=" in page  # the title is shown as text
+
+
+@pytest.fixture
+def served(reader):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(reader, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def _browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    return sync_api.sync_playwright()
+
+
+def test_end_to_end_in_chromium(served):
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(served + "/")
+        assert "美国之音" in page.inner_text("main")
+
+        page.fill("header input[name=q]", "镕基")  # two characters inside a three-character name
+        page.click("header button")
+        page.wait_for_url("**/search?q=*")
+        assert page.locator("ol.hits li").count() == 2  # the hostile title holds 朱镕基 too
+        assert page.locator("ol.hits mark").all_inner_texts() == ["镕基", "镕基", "镕基"]
+        page.click("ol.hits a.title >> text=回忆录")
+        assert page.url.endswith("/a/voa/1048574")
+        assert "回忆录" in page.inner_text("article h1")
+        page.click("text=2 个版本")
+        assert page.locator("ins").first.inner_text() == "昨"
+
+        page.fill("header input[name=q]", "經濟發展")  # four characters, Traditional
+        page.press("header input[name=q]", "Enter")
+        page.wait_for_url("**/search?q=*")
+        page.select_option("select[name=source]", "rfi")  # the filters of the search page
+        page.click("form.filters button")
+        page.wait_for_url("**/search?q=*")
+        titles = page.locator("ol.hits a.title").all_inner_texts()
+        assert "经济发展放缓" in titles
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.screenshot(path=str(ARTIFACTS / "search-phone.png"), full_page=True)
+        for path in ("/new", "/edited", "/deleted", "/health"):
+            page.goto(served + path)
+        assert errors == []
+
+        # Hostile title and body: nothing runs (the sanitiser removes it; the CSP would block it).
+        page.goto(served + "/a/voa/1048573")
+        page.wait_for_load_state("load")
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert "朱镕基" in page.inner_text("article h1")
+        for link in page.locator("article .body a").all():
+            link.click(no_wait_after=True)
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert not [e for e in errors if "Content Security Policy" in e]
+        browser.close()
