@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 VAULT  ?= vault
 
-.PHONY: install run test bench demo clean
+.PHONY: install run test test-postgres bench demo clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The whole suite again with every test vault on its own PostgreSQL database (docs/SCALE.md).
+test-postgres: install
+	$(BIN)/python -m pytest -q --store=postgresql
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -14,7 +14,6 @@ from newsvault.fetch import Fetcher
 from newsvault.render.from_store import render_tree
 from newsvault.schedule import run_once
 from newsvault.schedule.recheck import recheck_source
-from newsvault.store.statuses import MINUTE
 
 from tests.vaults import open_vault, rss, rss_item, write_vault
 

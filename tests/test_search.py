@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from newsvault.cli import cli
 from newsvault.extract.text import plain_text
 from newsvault.importer import import_tree
 from newsvault.schedule import run_once
-from newsvault.search import fold, rebuild_index, search, update_index
+from newsvault.search import fold, search, update_index
 from newsvault.store.schema import articles
 
 from tests.vaults import open_vault, rss, rss_item, write_vault
@@ -198,3 +199,34 @@ def test_reindex_rebuilds_the_same_index(tmp_path):
     assert _hits(engine, "维吾尔") == _hits(engine, "吾尔族") and len(_hits(engine, "吾")) == 5
     with engine.connect() as conn:
         assert [h.id for h in search(conn, "维吾尔")] == [5, 4, 3, 2, 1]  # newest first
+
+
+def test_postgresql_index_answers_the_same(tmp_path):
+    """The same tokens in a tsvector('simple') with a GIN index (skipped without a server on 127.0.0.1:5432)."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
+    from newsvault.store import open_store
+
+    name = f"nv_search_{int(time.time() * 1000)}"
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        engine = open_store(f"postgresql://postgres@127.0.0.1:5432/{name}")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', 'voa')"))
+        for i, (title, body) in enumerate([("朱镕基回忆录", "<p>经济发展很快</p>"), ("臺灣選舉", "<p>經濟，發展</p>"),
+                                           ("G20峰会", "<p>abc</p>")]):
+            with engine.begin() as conn:
+                conn.execute(articles.insert().values(source="voa", archive_id=i, link=f"https://x.example/{i}",
+                                                      title=title, body=body, date_ms=1000 + i, first_seen_ms=1000 + i,
+                                                      last_seen_ms=1000 + i))
+        assert update_index(engine) == 3
+        with engine.connect() as conn:
+            found = {q: [h.id for h in search(conn, q)] for q in ("镕基", "经济发展", "台湾", "基", "g20", "经济，发展")}
+        engine.dispose()
+        assert found == {"镕基": [0], "经济发展": [0], "台湾": [1], "基": [0], "g20": [2], "经济，发展": [1, 0]}
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()

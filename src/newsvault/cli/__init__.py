@@ -133,3 +133,9 @@ cli.add_command(status_command)
 from .bundling import bundle_command  # noqa: E402
 
 cli.add_command(bundle_command)
+
+from .scaling import copy_store_command, migrate_command, worker_command  # noqa: E402
+
+cli.add_command(migrate_command)
+cli.add_command(copy_store_command)
+cli.add_command(worker_command)

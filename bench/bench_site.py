@@ -1,0 +1,45 @@
+"""Pages per second of the static site over a generated store: `python bench/bench_site.py [ARTICLES]`.
+
+A full render (every page) and then an incremental one (nothing changed),
+which is what every `run` pays.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from newsvault.config import load
+from newsvault.render.site import render_site
+from newsvault.store import open_store
+from newsvault.store import sources as store_sources
+from newsvault.store.imports import insert_articles
+
+BODY = "<p>这是一篇用于测试渲染速度的新闻报道，内容包括若干段落。</p>" * 30
+
+
+def main(count: int) -> None:
+    vault = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    (vault / "vault.toml").write_text("[sources.voa]\n", "utf-8")
+    config = load(vault)
+    engine = open_store(config.store_url)
+    start_ms = 1_700_000_000_000
+    with engine.begin() as conn:
+        store_sources.ensure(conn, "voa", "美国之音", None)
+        insert_articles(conn, [("voa", 1_048_574 - i, f"https://example.org/{i}", f"第{i}篇报道",
+                                start_ms - i * 600_000, BODY, start_ms, start_ms, None, None, True)
+                               for i in range(count)])
+    began = time.perf_counter()
+    stats = render_site(engine, config, full=True)
+    full = time.perf_counter() - began
+    began = time.perf_counter()
+    again = render_site(engine, config)
+    incremental = time.perf_counter() - began
+    print(f"{count} articles: full render {stats.checked} pages in {full:.1f} s ({stats.checked / full:.0f} pages/s); "
+          f"incremental {again.checked} pages checked, {again.written} written in {incremental:.2f} s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)

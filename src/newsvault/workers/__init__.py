@@ -1,0 +1,15 @@
+"""Workers on many machines sharing the polling of one PostgreSQL store (issue 8).
+
+    install(engine)                          # the job queue's tables, beside the store's
+    work(config, engine, once=True)          # `newsvault worker --once`
+
+PostgreSQL does the coordination, through procrastinate: each source's poll
+is a job holding the source's lock, so one worker at a time polls it; a dead
+worker's jobs come back to the queue when its heartbeat stops. Rendering and
+publishing are not worker jobs: the git tree has one writer.
+"""
+
+from .queue import NEED_POSTGRES, WorkersNeedPostgres, install
+from .run import WorkerOptions, work
+
+__all__ = ["NEED_POSTGRES", "WorkerOptions", "WorkersNeedPostgres", "install", "work"]

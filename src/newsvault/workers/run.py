@@ -1,0 +1,106 @@
+"""One worker process: start rounds when due, run jobs, hand back the jobs of dead workers.
+
+A worker's heartbeat is its lease on the jobs it runs: a worker killed in the
+middle of a poll stops beating, and after `lease` seconds any other worker
+puts its jobs back in the queue (the source's lock goes with them), where
+they are run again from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from procrastinate import App
+from sqlalchemy import Engine, text
+
+from newsvault.config import Config
+from newsvault.fetch import Fetcher
+
+from .queue import SOURCES, TREE, WorkerState, install, make_app
+from .rounds import start_round
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    once: bool = False  # process everything due, then exit
+    every: float = 3600.0  # seconds between rounds
+    lease: float = 30.0  # seconds without a heartbeat after which a worker's jobs are taken back
+    concurrency: int = 20  # jobs at once in this process (fetches overlap; the store is used in turn)
+    tree: bool = False  # also mirror images: this machine holds the archive tree
+
+
+def _queues(options: WorkerOptions) -> list[str]:
+    return [SOURCES, TREE] if options.tree else [SOURCES]
+
+
+async def take_back_stalled(app: App, lease: float) -> int:
+    """Put the running jobs of workers silent for `lease` seconds back in the queue."""
+    taken = 0
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=lease):
+        try:
+            await app.job_manager.retry_job(job)
+        except Exception:  # another worker took it back first
+            continue
+        taken += 1
+    if taken:
+        log.warning("took back %d job(s) of stopped workers", taken)
+    return taken
+
+
+def _unfinished(engine: Engine, queues: list[str]) -> int:
+    """Jobs of these queues that are running, or waiting and due now."""
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = ANY(:queues) AND "
+            "(status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())))"
+        ), {"queues": queues}).scalar()
+
+
+async def _watch(app: App, engine: Engine, config: Config, options: WorkerOptions) -> None:
+    """Beside a long-running worker: start rounds when due, take back stalled jobs."""
+    while True:
+        await start_round(app, engine, config, options.every)
+        await take_back_stalled(app, options.lease)
+        await asyncio.sleep(min(options.lease / 2, options.every))
+
+
+def _worker_kwargs(options: WorkerOptions, state: WorkerState, wait: bool) -> dict:
+    return dict(queues=_queues(options), wait=wait, concurrency=options.concurrency,
+                additional_context={"state": state}, update_heartbeat_interval=options.lease / 4,
+                stalled_worker_timeout=options.lease, delete_jobs="successful")
+
+
+async def _work(config: Config, engine: Engine, options: WorkerOptions) -> None:
+    app = make_app(engine, pool_size=max(4, options.concurrency // 4))
+    async with app.open_async(), Fetcher(per_host=config.fetch.per_host, allow_private=config.fetch.allow_private,
+                                         proxy=config.fetch.proxy) as fetcher:
+        state = WorkerState(config, engine, fetcher)
+        if not options.once:
+            watcher = asyncio.create_task(_watch(app, engine, config, options))
+            try:
+                await app.run_worker_async(**_worker_kwargs(options, state, wait=True))
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            return
+        await start_round(app, engine, config, options.every)
+        # Drained is not done: a job may be running elsewhere, or held by a dead
+        # worker until its lease runs out. Stay until every due job has finished.
+        while True:
+            await app.run_worker_async(**_worker_kwargs(options, state, wait=False))
+            if not _unfinished(engine, _queues(options)):
+                return
+            await take_back_stalled(app, options.lease)
+            await asyncio.sleep(min(1.0, options.lease / 4))
+
+
+def work(config: Config, engine: Engine, options: WorkerOptions = WorkerOptions()) -> None:
+    """Run a worker on the vault's PostgreSQL store (WorkersNeedPostgres on SQLite)."""
+    install(engine)
+    asyncio.run(_work(config, engine, options))
