@@ -39,31 +39,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _SQLITE_FILE = re.compile(r"sqlite:///(?!:memory:)(.+)")
 
 
-@pytest.fixture(autouse=True)
-def _store_per_vault(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+@pytest.fixture(autouse=True, scope="module")
+def _store_per_vault(request: pytest.FixtureRequest):
     """With --store=postgresql, a store opened in-process on an SQLite file gets a fresh database instead.
 
     write_vault() already writes `[store] url` for PostgreSQL; this catches the
     vaults made by `newsvault init` or a test's own vault.toml. Subprocesses
-    follow vault.toml only, so those vaults stay on SQLite there.
+    follow vault.toml only, so those vaults stay on SQLite there. Per module,
+    not per test, because module-scoped fixtures build vaults that later tests
+    open again; the module's databases are dropped when it ends.
     """
-    if request.config.getoption("--store") == "postgresql":
-        from newsvault.store import engine as store_engine
+    with pytest.MonkeyPatch.context() as patch:
+        if request.config.getoption("--store") == "postgresql":
+            from newsvault.store import engine as store_engine
 
-        real = store_engine.create_engine
-        databases: dict[str, str] = {}
+            real = store_engine.create_engine
+            databases: dict[str, str] = {}
 
-        def redirected(url, *args, **kwargs):  # type: ignore[no-untyped-def]
-            found = _SQLITE_FILE.fullmatch(str(url))
-            if found:
-                if found.group(1) not in databases:
-                    databases[found.group(1)] = pgstore.create_database().replace(
-                        "postgresql://", "postgresql+psycopg://", 1)
-                url = databases[found.group(1)]
-            return real(url, *args, **kwargs)
+            def redirected(url, *args, **kwargs):  # type: ignore[no-untyped-def]
+                found = _SQLITE_FILE.fullmatch(str(url))
+                if found:
+                    if found.group(1) not in databases:
+                        databases[found.group(1)] = pgstore.create_database().replace(
+                            "postgresql://", "postgresql+psycopg://", 1)
+                    url = databases[found.group(1)]
+                return real(url, *args, **kwargs)
 
-        monkeypatch.setattr(store_engine, "create_engine", redirected)
-    yield
+            patch.setattr(store_engine, "create_engine", redirected)
+        yield
     pgstore.drop_created()
 
 
