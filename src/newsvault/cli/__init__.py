@@ -11,7 +11,14 @@ from rich.console import Console
 from newsvault import __version__
 from newsvault.config import VAULT_FILE, ConfigError, init_text, load
 
+from .bundling import bundle_command
+from .extracting import reextract_command, test_rule_command
+from .history import history, verify
+from .importing import articles_command, import_command
+from .publishing import init_github_actions, publish_and_report, publish_command
 from .report import print_summary, progress_line
+from .scaling import copy_store_command, migrate_command, worker_command
+from .searching import reindex_command, search_command, serve_command, status_command
 
 
 class Context:
@@ -103,39 +110,10 @@ def main() -> None:
     cli()
 
 
-from .importing import articles_command, import_command  # noqa: E402
 
-cli.add_command(import_command)
-cli.add_command(articles_command)
-
-from .publishing import init_github_actions, publish_and_report, publish_command  # noqa: E402
-
-cli.add_command(publish_command)
-
-
-from .history import history, verify  # noqa: E402
-
-cli.add_command(history)
-cli.add_command(verify)
-
-from .extracting import reextract_command, test_rule_command  # noqa: E402
-
-cli.add_command(test_rule_command)
-cli.add_command(reextract_command)
-
-from .searching import reindex_command, search_command, serve_command, status_command  # noqa: E402
-
-cli.add_command(search_command)
-cli.add_command(reindex_command)
-cli.add_command(serve_command)
-cli.add_command(status_command)
-
-from .bundling import bundle_command  # noqa: E402
-
-cli.add_command(bundle_command)
-
-from .scaling import copy_store_command, migrate_command, worker_command  # noqa: E402
-
-cli.add_command(migrate_command)
-cli.add_command(copy_store_command)
-cli.add_command(worker_command)
+for command in (
+    import_command, articles_command, publish_command, history, verify, test_rule_command, reextract_command,
+    search_command, reindex_command, serve_command, status_command, bundle_command, migrate_command,
+    copy_store_command, worker_command,
+):
+    cli.add_command(command)

@@ -41,6 +41,8 @@ def print_summary(report: RunReport, console: Console) -> None:
                           f"{c.censored} censored, {c.unreachable} unreachable", markup=False, highlight=False)
             for note in c.notes:
                 console.print(f"{r.abbr}: {note}", markup=False, highlight=False, soft_wrap=True)
+    for error in report.errors:
+        console.print(f"ERROR: {error}", markup=False, highlight=False, soft_wrap=True)
     if report.images is not None:
         i = report.images
         console.print(f"images: {i.stored} mirrored, {i.duplicates} duplicate(s), {len(i.failed)} to retry, "

@@ -159,10 +159,22 @@ def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
     return source
 
 
+Kinds = dict[str, tuple[type | tuple, str]]
+
+
+def _typed(file: str, where: str, table: Any, settings: type, kinds: Kinds,
+           positive: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A settings table's values, each checked against its expected kind; `positive` ones must be > 0."""
+    table = _check_keys(file, where, table, {f.name for f in fields(settings)})
+    values = {k: _expect(file, where, k, v, *kinds[k]) for k, v in table.items() if k in kinds}
+    for k in positive:
+        if k in values and values[k] <= 0:
+            raise ConfigError(f"{file}: {where} key '{k}': expected a positive number, got {values[k]!r}")
+    return values
+
+
 def _fetch(file: str, table: Any) -> FetchSettings:
-    where = "[fetch]"
-    table = _check_keys(file, where, table, {f.name for f in fields(FetchSettings)})
-    kinds: dict[str, tuple[type | tuple, str]] = {
+    kinds: Kinds = {
         "per_host": (int, "a whole number"),
         "timeout": ((int, float), "a number of seconds"),
         "max_bytes": (int, "a whole number of bytes"),
@@ -171,27 +183,20 @@ def _fetch(file: str, table: Any) -> FetchSettings:
         "proxy": (str, "a proxy URL"),
         "pages_per_run": (int, "a whole number"),
     }
-    values = {k: _expect(file, where, k, v, *kinds[k]) for k, v in table.items()}
-    for k in ("per_host", "max_bytes", "timeout"):
-        if k in values and values[k] <= 0:
-            raise ConfigError(f"{file}: {where} key '{k}': expected a positive number, got {values[k]!r}")
-    return FetchSettings(**values)
+    return FetchSettings(**_typed(file, "[fetch]", table, FetchSettings, kinds, ("per_host", "max_bytes", "timeout")))
 
 
 def _images(file: str, table: Any) -> ImageSettings:
     where = "[images]"
-    table = _check_keys(file, where, table, {f.name for f in fields(ImageSettings)})
-    kinds: dict[str, tuple[type | tuple, str]] = {
+    kinds: Kinds = {
         "proxy": (str, "a URL template with {url} or {url_without_scheme}"),
         "max_bytes": (int, "a whole number of bytes"),
         "attempts": (int, "a whole number"),
         "per_run": (int, "a whole number"),
     }
-    values = {k: _choice(file, where, k, v, IMAGE_MODES) if k == "mode" else
-              _expect(file, where, k, v, *kinds[k]) for k, v in table.items()}
-    for k in ("max_bytes", "attempts", "per_run"):
-        if k in values and values[k] <= 0:
-            raise ConfigError(f"{file}: {where} key '{k}': expected a positive number, got {values[k]!r}")
+    values = _typed(file, where, table, ImageSettings, kinds, ("max_bytes", "attempts", "per_run"))
+    if "mode" in table:
+        values["mode"] = _choice(file, where, "mode", table["mode"], IMAGE_MODES)
     proxy = values.get("proxy")
     if proxy is not None and ("{url}" not in proxy and "{url_without_scheme}" not in proxy
                               or not proxy.startswith(("http://", "https://"))):
@@ -206,14 +211,13 @@ _ARCHIVE_FOLDERS = ("articles", "lists", "versions", "assets")
 
 def _site(file: str, table: Any, vault_dir: Path, archive: Path) -> SiteSettings:
     where = "[site]"
-    table = _check_keys(file, where, table, {f.name for f in fields(SiteSettings)})
-    kinds: dict[str, tuple[type | tuple, str]] = {
+    kinds: Kinds = {
         "enabled": (bool, "true or false"),
         "path": (str, "a path"),
         "base_url": (str, "an http(s) URL"),
         "feed_items": (int, "a whole number"),
     }
-    values = {k: _expect(file, where, k, v, *kinds[k]) for k, v in table.items()}
+    values = _typed(file, where, table, SiteSettings, kinds)
     if "feed_items" in values:
         _count(file, where, "feed_items", values["feed_items"], 1)
     if "base_url" in values and not values["base_url"].startswith(("http://", "https://")):

@@ -56,10 +56,11 @@ class RunReport:
     sources: list[SourceResult]
     render: RenderStats | None = None
     images: MirrorReport | None = None  # image mirroring after render; failures are retried, never fatal
+    errors: list[str] = field(default_factory=list)  # run-level steps after the sources (mirror, index)
 
     @property
     def failed(self) -> bool:
-        return any(r.failed for r in self.sources)
+        return bool(self.errors) or any(r.failed for r in self.sources)
 
 
 Progress = Callable[[SourceResult], None]
@@ -281,8 +282,14 @@ def run_once(config: Config, engine: Engine, only: tuple[str, ...] = (), progres
         report.render = render_tree(engine, config)
         mirrored = [abbr for abbr in mirror_sources(config) if not only or abbr in only]
         if mirrored:
-            report.images = asyncio.run(_mirror(config, engine, mirrored))
-    update_index(engine)
+            try:
+                report.images = asyncio.run(_mirror(config, engine, mirrored))
+            except Exception as exc:  # the articles are stored and rendered; images come next run
+                report.errors.append(f"image mirroring: {type(exc).__name__}: {exc}")
+    try:
+        update_index(engine)
+    except Exception as exc:  # the index can be rebuilt (`reindex`); the archive is intact
+        report.errors.append(f"search index: {type(exc).__name__}: {exc}")
     return report
 
 

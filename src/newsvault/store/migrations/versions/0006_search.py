@@ -1,7 +1,7 @@
 """search index: bigram tokens of every article's title and text (issue 7)
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 
 `search_docs` remembers what was indexed (content sha, the article's
 `updated_ms`) and keeps the plain text that snippets are cut from. Its `key` is
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
