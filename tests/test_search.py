@@ -21,6 +21,7 @@ from newsvault.extract.text import plain_text
 from newsvault.importer import import_tree
 from newsvault.schedule import run_once
 from newsvault.search import fold, search, update_index
+from newsvault.store import sources as store_sources
 from newsvault.store.schema import articles
 
 from tests.vaults import open_vault, rss, rss_item, write_vault
@@ -163,7 +164,7 @@ def test_cli_json_limit_and_filters(corpus):
 
 def _insert(engine, source: str, archive_id: int, title: str, body: str, date_ms: int) -> None:
     with engine.begin() as conn:
-        conn.execute(text("INSERT OR IGNORE INTO sources (abbr, name) VALUES (:s, :s)"), {"s": source})
+        store_sources.ensure(conn, source, source, None)
         conn.execute(articles.insert().values(source=source, archive_id=archive_id, link=f"https://x.example/{archive_id}",
                                               title=title, body=body, date_ms=date_ms, first_seen_ms=date_ms,
                                               last_seen_ms=date_ms))
