@@ -10,7 +10,7 @@ from sqlalchemy import text
 from newsvault.cli import cli
 from newsvault.health import source_health
 from newsvault.search import update_index
-from newsvault.store.schema import articles
+from newsvault.store.schema import articles, sources
 
 from tests.vaults import open_vault
 
@@ -27,8 +27,8 @@ def _vault(tmp_path):
 
 def _source(engine, abbr: str, now: int, failures: int = 0, error: str | None = None) -> None:
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO sources (abbr, name, last_success_ms, failures, last_error, last_error_ms) "
-                          "VALUES (:a, :a, :n, :f, :e, :n)"), {"a": abbr, "n": now, "f": failures, "e": error})
+        conn.execute(sources.insert().values(abbr=abbr, name=abbr, last_success_ms=now, failures=failures,
+                                             last_error=error, last_error_ms=now))
 
 
 def _articles(engine, abbr: str, dates: list[int], *, length: int = 400, seen_lag: int = 0,
