@@ -109,23 +109,25 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         return page("list.html", heading=f"最新 · {source}" if source else "最新", rows=rows[:PAGE],
                     page=n, more=len(rows) > PAGE, source=source or "")
 
-    async def show(request: Request) -> Response:
+    def found(conn, request: Request):  # type: ignore[no-untyped-def]
+        """The article the path names, or 404."""
         abbr, number = request.path_params["abbr"], request.path_params["id"]
+        row = queries.article(conn, abbr, number)
+        if row is None:
+            raise HTTPException(404)
+        return abbr, row
+
+    async def show(request: Request) -> Response:
         with engine.connect() as conn:
-            row = queries.article(conn, abbr, number)
-            if row is None:
-                raise HTTPException(404)
+            abbr, row = found(conn, request)
             kept = versions.history(conn, row["id"])
             changes = statuses.history(conn, row["id"])
         body = display_html(row["body"] or "", row["link"], policy_for(config, abbr))
         return page("article.html", a=row, body=Markup(body), versions=kept, statuses=changes)
 
     async def history(request: Request) -> Response:
-        abbr, number = request.path_params["abbr"], request.path_params["id"]
         with engine.connect() as conn:
-            row = queries.article(conn, abbr, number)
-            if row is None:
-                raise HTTPException(404)
+            _, row = found(conn, request)
             kept = versions.history(conn, row["id"])
         steps = [{"before": b, "after": a, "title": _diff_html(b["title"], a["title"]) if b["title"] != a["title"]
                   else None, "body": _diff_html(plain_text(b["body"]), plain_text(a["body"]))}
