@@ -30,7 +30,7 @@ test-postgres: install
 	$(BIN)/python -m pytest -q --store=postgresql
 
 bench: install
-	$(BIN)/python bench/run.py
+	FULL=$(FULL) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
