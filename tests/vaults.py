@@ -13,7 +13,7 @@ from tests.support import pgstore
 
 
 def write_vault(directory: Path, sources: dict[str, dict[str, object]], *, timeout: float = 3.0,
-                max_bytes: int | None = None) -> Path:
+                max_bytes: int | None = None, archive: dict[str, bool] | None = None) -> Path:
     """A vault.toml whose sources point at test servers; retries off so failures are quick.
 
     With --store=postgresql (see conftest) the vault gets a fresh PostgreSQL database.
@@ -25,6 +25,8 @@ def write_vault(directory: Path, sources: dict[str, dict[str, object]], *, timeo
     if max_bytes is not None:
         lines.append(f"max_bytes = {max_bytes}")
     lines.append("")
+    if archive:
+        lines += ["[archive]", *(f"{key} = {'true' if on else 'false'}" for key, on in archive.items()), ""]
     for abbr, keys in sources.items():
         lines.append(f"[sources.{abbr}]")
         for key, value in keys.items():

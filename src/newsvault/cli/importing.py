@@ -92,7 +92,7 @@ def articles_command(obj, abbr: str | None, as_json: bool) -> None:  # type: ign
     the file has no date line), with title and link as written in the file.
     """
     from newsvault.importer import written_link
-    from newsvault.render.from_store import article_path
+    from newsvault.render import article_path
     from newsvault.store import imports as store_imports
     from newsvault.store import sources as store_sources
 
@@ -103,7 +103,7 @@ def articles_command(obj, abbr: str | None, as_json: bool) -> None:  # type: ign
         if abbr is not None and abbr not in {r["abbr"] for r in store_sources.all_sources(conn)}:
             raise click.BadParameter(f"no source {abbr!r} in the store", param_hint="--source")
         for row in store_imports.listing(conn, abbr):
-            path = article_path(row["source"], row["archive_id"], row["path"])
+            path = article_path(row["source"], row["archive_id"], row["path"], row["shard"])
             # The stored link is the canonical one that feeds are matched by; a file kept
             # byte for byte may spell it otherwise.
             link = row["link"] if row["raw"] is None else written_link(row["raw"])

@@ -24,6 +24,7 @@ from .model import (
     PublishSettings,
     SiteSettings,
     Source,
+    TreeSettings,
 )
 
 VAULT_FILE = "vault.toml"
@@ -205,6 +206,8 @@ def _images(file: str, table: Any) -> ImageSettings:
     return ImageSettings(**values)
 
 
+_TREE_KINDS: Kinds = {"shard_by_month": (bool, "true or false"), "monthly_lists": (bool, "true or false")}
+
 # Folders of the Markdown tree the site must stay out of (it would change the tree).
 _ARCHIVE_FOLDERS = ("articles", "lists", "versions", "assets")
 
@@ -287,8 +290,10 @@ def load(vault: Path | str) -> Config:
     _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources", "publish",
                                               "images", "site"})
 
-    archive = _check_keys(file, "[archive]", data.get("archive", {}), {"path"})
+    archive = _check_keys(file, "[archive]", data.get("archive", {}), {"path", *_TREE_KINDS})
     archive_path = _expect(file, "[archive]", "path", archive.get("path", "archive"), str, "a path")
+    tree = TreeSettings(**_typed(file, "[archive]", {k: v for k, v in archive.items() if k != "path"},
+                                 TreeSettings, _TREE_KINDS))
     store = _check_keys(file, "[store]", data.get("store", {}), {"url"})
     store_url = _expect(
         file, "[store]", "url", store.get("url", f"sqlite:///{vault_dir / 'vault.sqlite'}"), str, "a URL"
@@ -310,6 +315,7 @@ def load(vault: Path | str) -> Config:
         publish=_publish(file, data.get("publish", {})),
         images=_images(file, data.get("images", {})),
         site=_site(file, data.get("site", {}), vault_dir, (vault_dir / archive_path).resolve()),
+        tree=tree,
     )
 
 
@@ -326,6 +332,8 @@ def init_text(sources: list[Source] | None = None, archive: str = "archive") -> 
         "",
         "[archive]",
         f"path = {_toml_value(archive):<27}# relative to the vault",
+        "shard_by_month = true           # new articles in articles/<abbr>/<yyyy>/<mm>/ (false: one flat folder)",
+        "monthly_lists = true            # lists/<name>/<yyyy-mm>.md link every article, not only the newest 300",
         "",
     ]
     for s in sources if sources is not None else catalogue().values():

@@ -82,6 +82,14 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class TreeSettings:
+    """How the Markdown tree is laid out: the original's flat folders unless a vault asks otherwise."""
+
+    shard_by_month: bool = False  # new articles go to articles/<abbr>/<yyyy>/<mm>/<id>.md
+    monthly_lists: bool = False  # lists/<name>/<yyyy-mm>.md link every article, not only the newest 300
+
+
+@dataclass(frozen=True)
 class SiteSettings:
     enabled: bool = True  # `render` also writes the static site
     path: str = "site"  # relative to the vault; never inside the archive's own folders
@@ -99,6 +107,7 @@ class Config:
     publish: PublishSettings = field(default_factory=PublishSettings)
     images: ImageSettings = field(default_factory=ImageSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    tree: TreeSettings = field(default_factory=TreeSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

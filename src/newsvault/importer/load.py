@@ -201,7 +201,8 @@ def _store_articles(conn: Connection, abbr: str, records: list[ArticleRecord], n
     present = store_imports.stored_files(conn, abbr, (r.archive_id for r in records))
     fresh = [r for r in records if (r.archive_id, r.path) not in present]
     store_imports.insert_articles(conn, [
-        (abbr, r.archive_id, r.link, r.title, r.date_ms, r.body, now, now, r.path, r.raw, True) for r in fresh
+        (abbr, r.archive_id, r.link, r.title, r.date_ms, r.body, now, now, r.path, r.raw, True,
+         r.shard) for r in fresh
     ])
     report.new[abbr] += len(fresh)
     report.present[abbr] += len(records) - len(fresh)

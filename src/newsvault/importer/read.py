@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newsvault.render import parse_article, parse_legacy_file_name, whatwg_href
+from newsvault.render import article_path, parse_article, parse_legacy_file_name, whatwg_href
 from newsvault.render.text import to_usv
 
 _FINAL_NAME = re.compile(r"([0-9]+)\.md\Z")
@@ -53,7 +53,7 @@ class ArticleRecord:
     abbr: str
     rel: str
     archive_id: int
-    path: str | None  # None when the file is at articles/<abbr>/<archive_id>.md
+    path: str | None  # None when the file is at articles/<abbr>/<archive_id>.md or in its month folder
     legacy: bool  # an <id>_<title>.md file of the 2020 layout
     link: str  # canonical href when the written link parses, so feeds recognise the article
     title: str
@@ -61,6 +61,7 @@ class ArticleRecord:
     body: str
     raw: bytes | None  # the file itself, when the final format would not give it back
     warnings: list[str] = field(default_factory=list)
+    shard: str | None = None  # "yyyy/mm" of a file of a sharded tree
 
 
 def read_jobs(jobs: list[Job]) -> list[ArticleRecord | Kept | Failed]:
@@ -102,12 +103,16 @@ def read_article(abbr: str, rel: str, name: str, data: bytes) -> ArticleRecord |
     if found is None:
         return None
     archive_id, legacy = found
+    parts = rel.split("/")
+    shard = "/".join(parts[2:4]) if len(parts) == 5 else None  # walk() only yields <yyyy>/<mm> there
+    standard = rel == article_path(abbr, archive_id, None, shard)
     parsed = parse_article(data)
     record = ArticleRecord(
         abbr=abbr,
         rel=rel,
         archive_id=archive_id,
-        path=None if rel == f"articles/{abbr}/{archive_id}.md" else rel,
+        path=None if standard else rel,
+        shard=shard if standard else None,
         legacy=legacy,
         link=parsed.url,
         title=parsed.title,

@@ -9,6 +9,7 @@ re-run after an interruption may see the files in any order.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ LISTS = "lists"
 ARTICLES = "articles"
 # Folders of the repository that are not part of the archive and can be huge.
 _NOT_ARCHIVE = {".git"}
+_SHARD_PART = (re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{2}"))  # articles/<abbr>/<yyyy>/<mm>/
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class TreeFile:
     """One file of the tree.
 
     ``kind`` is "readme", "list" (``lists/<name>.md``), "article" (a file directly
-    in ``articles/<folder>/``), "other" (any other file under ``lists/`` or
+    in ``articles/<folder>/`` or in its ``<yyyy>/<mm>/``), "other" (any other file under ``lists/`` or
     ``articles/``: kept, never interpreted), "ignored" (outside the archive, e.g.
     a LICENSE next to it) or "link" (a symbolic link, which is not followed).
     """
@@ -75,12 +77,19 @@ def _articles(path: str) -> Iterator[TreeFile]:
             if not folder.is_dir(follow_symlinks=False):
                 yield from _others(folder, rel)
                 continue
-            with os.scandir(folder.path) as entries:
-                for entry in entries:
-                    if entry.is_file(follow_symlinks=False):
-                        yield TreeFile(f"{rel}/{entry.name}", entry.path, "article", folder.name)
-                    else:
-                        yield from _others(entry, f"{rel}/{entry.name}")
+            yield from _outlet(folder.path, rel, folder.name)
+
+
+def _outlet(path: str, rel: str, folder: str, depth: int = 0) -> Iterator[TreeFile]:
+    """An outlet's article files, flat or in the month folders of a sharded tree (``<yyyy>/<mm>/``)."""
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                yield TreeFile(f"{rel}/{entry.name}", entry.path, "article", folder)
+            elif depth < 2 and _SHARD_PART[depth].fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                yield from _outlet(entry.path, f"{rel}/{entry.name}", folder, depth + 1)
+            else:
+                yield from _others(entry, f"{rel}/{entry.name}")
 
 
 def _others(entry: os.DirEntry[str], rel: str) -> Iterator[TreeFile]:

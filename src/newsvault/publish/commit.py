@@ -90,7 +90,7 @@ def staged(archive: Path) -> CommitInfo | None:
     info = CommitInfo(sha="", message="")
     for status, path in changes:
         parts = path.split("/")
-        if len(parts) != 3 or parts[0] != "articles":
+        if len(parts) < 3 or parts[0] != "articles":  # articles/<abbr>/<id>.md or .../<yyyy>/<mm>/<id>.md
             info.other += 1
             continue
         kind = {"A": info.new, "D": info.deleted}.get(status[0], info.updated)

@@ -7,7 +7,7 @@ the original archive ever had.
 
 from newsvault.render.article import ArticleFile, format_article, parse_article
 from newsvault.render.files import write_atomic
-from newsvault.render.ids import FIRST_ID, cdt_id, next_ids
+from newsvault.render.ids import FIRST_ID, article_path, cdt_id, next_ids, shard_of
 from newsvault.render.legacy import (
     LEGACY_LIST_SIZE,
     LegacyListFile,
@@ -28,6 +28,7 @@ __all__ = [
     "ArticleFile",
     "LegacyListFile",
     "ListEntry",
+    "article_path",
     "cdt_id",
     "format_article",
     "format_legacy_list",
@@ -40,6 +41,7 @@ __all__ = [
     "next_ids",
     "parse_article",
     "parse_legacy_file_name",
+    "shard_of",
     "whatwg_href",
     "write_atomic",
 ]

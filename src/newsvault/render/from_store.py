@@ -1,4 +1,4 @@
-"""Writing the archive tree from the store: articles, lists and README.
+"""Writing the archive tree from the store: articles, lists (newest 300, and by month if asked) and README.
 
 Incremental by default (only articles whose content changed since they were
 last written); `full=True` checks every file against the store and repairs what
@@ -25,7 +25,8 @@ from newsvault.store import sources as store_sources
 
 from .article import format_article
 from .files import write_atomic
-from .lists import ListEntry, format_list
+from .ids import article_path
+from .lists import UNDATED, ListEntry, format_list, format_month_index, format_month_list, list_month
 from .readme import format_readme
 from .site import render_site
 from .versions_tree import render_versions
@@ -38,10 +39,6 @@ _SHA_BATCH = 1000  # rendered_sha updates per transaction: a first render may co
 class RenderStats:
     written: int = 0  # files whose bytes changed
     checked: int = 0  # files looked at
-
-
-def article_path(abbr: str, archive_id: int, path: str | None) -> str:
-    return path or f"articles/{abbr}/{archive_id}.md"
 
 
 def article_bytes(row) -> bytes:  # type: ignore[no-untyped-def]
@@ -60,7 +57,7 @@ def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats:
                 continue  # waiting for its page
             data = article_bytes(row)
             stats.checked += 1
-            if write_atomic(target / article_path(abbr, row["archive_id"], row["path"]), data):
+            if write_atomic(target / article_path(abbr, row["archive_id"], row["path"], row["shard"]), data):
                 stats.written += 1
             sha = hashlib.sha256(data).hexdigest()
             if row["rendered_sha"] != sha:
@@ -82,12 +79,34 @@ def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: Rend
     with engine.connect() as conn:
         rows = store_imports.newest_in_folder(conn, abbr, LIST_LENGTH)
     entries = [
-        ListEntry(abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"])
+        ListEntry(abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"],
+                  file=article_path(abbr, r["archive_id"], None, r["shard"]))
         for r in rows if r["body"] is not None or r["raw"] is not None
     ]
     stats.checked += 1
     if write_atomic(target / "lists" / f"{name}.md", format_list(name, entries)):
         stats.written += 1
+
+
+def _render_months(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
+    """``lists/<name>/<yyyy-mm>.md`` for every month of the outlet, their index, and no stale month."""
+    months: dict[str, list[ListEntry]] = {}
+    with engine.connect() as conn:
+        for r in store_articles.for_month_lists(conn, abbr):
+            months.setdefault(list_month(r["date_ms"]), []).append(ListEntry(
+                abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"],
+                file=article_path(abbr, r["archive_id"], r["path"], r["shard"])))
+    folder = target / "lists" / name
+    order = sorted(months, key=lambda m: (m != UNDATED, m), reverse=True)  # newest month first, undated last
+    files = {f"{m}.md": format_month_list(name, m, months[m]) for m in order}
+    files["README.md"] = format_month_index(name, [(m, len(months[m])) for m in order])
+    for file_name, data in files.items():
+        stats.checked += 1
+        stats.written += write_atomic(folder / file_name, data)
+    for stale in folder.glob("*.md"):  # a month whose articles all moved to another (their dates were edited)
+        if stale.name not in files:
+            stale.unlink()
+            stats.written += 1
 
 
 def _kept_lists_in_use(engine: Engine, abbr: str, paths: list[str]) -> bool:
@@ -128,6 +147,13 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
         readme_owner = store_sources.get_meta(conn, "readme")
         kept = store_imports.kept_index(conn)
+    if config.tree.monthly_lists:  # an imported tree's own monthly lists give way to the store's
+        generated = tuple(f"lists/{name}/" for name in known.values())
+        superseded = {row["path"] for row in kept if row["path"].startswith(generated)}
+        if superseded:
+            with engine.begin() as conn:
+                store_imports.drop_kept(conn, superseded)
+            kept = [row for row in kept if row["path"] not in superseded]
     kept_lists: dict[str, list[str]] = {}
     for row in kept:
         if row["kind"] == "list" and row["source"] is not None:
@@ -135,6 +161,8 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
     dropped: set[str] = set()
     for abbr, name in known.items():
         changed = _render_articles(engine, abbr, target, full, stats)
+        if config.tree.monthly_lists and (changed or full or not (target / "lists" / name / "README.md").exists()):
+            _render_months(engine, abbr, name, target, stats)
         imported_lists = kept_lists.get(abbr)
         if imported_lists and _kept_lists_in_use(engine, abbr, imported_lists):
             continue  # written below with the other kept files
@@ -155,6 +183,6 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
     if readme_owner != "user":
         stats.checked += 1
         names = [s.name for s in config.enabled()]
-        if write_atomic(target / "README.md", format_readme(names)):
+        if write_atomic(target / "README.md", format_readme(names, monthly=config.tree.monthly_lists)):
             stats.written += 1
     return stats

@@ -1,4 +1,4 @@
-"""Article file ids (``articles/<abbr>/<id>.md``).
+"""Article file ids and paths (``articles/<abbr>/<id>.md``, sharded ``articles/<abbr>/<yyyy>/<mm>/<id>.md``).
 
 Ids count down so that the newest article has the smallest id. They are compared
 as integers everywhere: the original compared file names as strings, so at
@@ -8,9 +8,11 @@ as integers everywhere: the original compared file names as strings, so at
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 FIRST_ID = 0xFFFFF - 1  # 1048574, the first article of every outlet
 _WORDPRESS_POST = re.compile(r"\?p=([0-9]+)")
+_EPOCH_IN_CHINA = datetime(1970, 1, 1, 8)  # the archive's dates (file headers, lists) are China time
 
 
 def next_ids(existing_min: int | None, count: int) -> list[int]:
@@ -35,3 +37,22 @@ def cdt_id(guid_or_link: str) -> int | None:
     """
     match = _WORDPRESS_POST.search(guid_or_link)
     return None if match is None else 0xFFFFF ^ int(match.group(1))
+
+
+def article_path(abbr: str, archive_id: int, path: str | None = None, shard: str | None = None) -> str:
+    """Where an article's file lives: its imported path, its month folder, or the original's flat folder."""
+    if path:
+        return path
+    return f"articles/{abbr}/{shard}/{archive_id}.md" if shard else f"articles/{abbr}/{archive_id}.md"
+
+
+def shard_of(ms: int, fallback_ms: int) -> str:
+    """``yyyy/mm`` of a date in China time: the month folder of a new article in a sharded tree.
+
+    A date no calendar can hold (a feed's year 99999) files the article under ``fallback_ms``.
+    """
+    try:
+        moment = _EPOCH_IN_CHINA + timedelta(milliseconds=ms)
+    except OverflowError:
+        moment = _EPOCH_IN_CHINA + timedelta(milliseconds=fallback_ms)
+    return f"{moment.year:04d}/{moment.month:02d}"

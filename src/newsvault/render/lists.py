@@ -1,4 +1,9 @@
-"""``lists/<name>.md``: the newest articles of one outlet, final format."""
+"""``lists/<name>.md``: the newest articles of one outlet, final format; and the monthly lists.
+
+A vault may also keep ``lists/<name>/<yyyy-mm>.md`` (every article of a month,
+in the same line format) with ``lists/<name>/README.md`` linking the months, so
+that every article is reachable by links, not only the newest 300.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from newsvault.render.ids import article_path
 from newsvault.render.text import encode_utf8, js_trim
 
 LIST_SIZE = 300
@@ -22,6 +28,7 @@ class ListEntry:
     id: int
     title: str  # the article's title (as stored or as read back from its file)
     ms: int | None  # None for files without a date line: no date prefix
+    file: str | None = None  # the article's path when it is not articles/<abbr>/<id>.md
 
 
 def list_date(ms: int) -> str:
@@ -38,16 +45,18 @@ def list_date(ms: int) -> str:
     return f"{day.month}-{day.day}"
 
 
-def format_list(name: str, entries: Iterable[ListEntry], *, in_given_order: bool = False) -> bytes:
+def format_list(name: str, entries: Iterable[ListEntry], *, in_given_order: bool = False,
+                limit: int | None = LIST_SIZE) -> bytes:
     """Render ``lists/<name>.md`` from any number of entries.
 
     This function orders and caps: entries are sorted by id as integers (smallest,
     i.e. newest, first) and only the first 300 are listed, so callers can pass
     every article of the outlet and cannot get the order wrong. Lists across
-    outlets (edited, deleted) are ordered by their caller: `in_given_order`.
+    outlets (edited, deleted) and monthly lists are ordered by their caller:
+    `in_given_order`; a monthly list has no cap (`limit=None`).
     """
     chosen = entries if in_given_order else sorted(entries, key=lambda e: e.id)
-    newest = itertools.islice(chosen, LIST_SIZE)
+    newest = itertools.islice(chosen, limit)
     lines = "\n".join(_entry_line(entry) for entry in newest)
     return encode_utf8(f"{name}\n------\n\n{lines}\n")
 
@@ -63,4 +72,32 @@ def list_title(title: str) -> str:
 
 def _entry_line(entry: ListEntry) -> str:
     prefix = "" if entry.ms is None else f"{list_date(entry.ms)} "
-    return f"{prefix}[{list_title(entry.title)}](/articles/{entry.abbr}/{entry.id}.md)\n"
+    return f"{prefix}[{list_title(entry.title)}](/{entry.file or article_path(entry.abbr, entry.id)})\n"
+
+
+UNDATED = "undated"  # the monthly list of imported files without a date line
+
+
+def list_month(ms: int | None) -> str:
+    """``yyyy-mm`` in China time (the month of ``list_date``); ``undated`` without a date or outside years 1-9999."""
+    if ms is None:
+        return UNDATED
+    try:
+        day = date(1970, 1, 1) + timedelta(days=(ms + _CHINA_OFFSET_MS) // _DAY_MS)
+    except OverflowError:
+        return UNDATED
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def format_month_list(name: str, month: str, entries: Iterable[ListEntry]) -> bytes:
+    """``lists/<name>/<yyyy-mm>.md``: every article of the month, in the order given (newest first)."""
+    return format_list(f"{name} {month}", entries, in_given_order=True, limit=None)
+
+
+def format_month_index(name: str, months: Iterable[tuple[str, int]]) -> bytes:
+    """``lists/<name>/README.md``: the outlet's months, newest first, with their article counts.
+
+    Links are relative to the folder, so they work on any git host and in a checkout.
+    """
+    lines = "".join(f"[{month}]({month}.md) {count}\n" for month, count in months)
+    return encode_utf8(f"{name}\n------\n\n{lines}")

@@ -18,7 +18,8 @@ from newsvault.store import captures
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
-from .from_store import article_bytes, article_path
+from .from_store import article_bytes
+from .ids import article_path
 from .versions_tree import version_files
 
 TREES = ("articles", "versions")
@@ -44,7 +45,7 @@ def verify(engine: Engine, target: Path) -> Iterator[str]:
             for row in store_articles.for_render(conn, abbr):
                 if row["body"] is None and row["raw"] is None:
                     continue  # waiting for its page: not published yet
-                path = article_path(abbr, row["archive_id"], row["path"])
+                path = article_path(abbr, row["archive_id"], row["path"], row["shard"])
                 expected.add(path)
                 problem = _check(target, path, article_bytes(row))
                 if problem:

@@ -1,8 +1,9 @@
 """Earlier versions and the edited / deleted lists in the published tree.
 
-`articles/<abbr>/<id>.md` always holds the current version, so old links keep
-working; each earlier version is `versions/<abbr>/<id>/<n>.md` in the same
-five-line format, and two lists name what changed or vanished at the source.
+An article's own file (`articles/<abbr>/<id>.md`, or in its month folder)
+always holds the current version, so old links keep working; each earlier
+version is `versions/<abbr>/<id>/<n>.md` in the same five-line format, and two
+lists name what changed or vanished at the source.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from newsvault.store import statuses, versions
 
 from .article import format_article
 from .files import write_atomic
+from .ids import article_path
 from .lists import ListEntry, format_list
 
 EDITED = "已修改"
@@ -38,16 +40,22 @@ def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Ite
         yield version_path(abbr, v["archive_id"], v["n"]), format_article(v["date_ms"], v["title"], v["link"], v["body"]), v["id"]
 
 
+def _file(row) -> str:  # type: ignore[no-untyped-def]
+    return article_path(row["source"], row["archive_id"], row["path"], row["shard"])
+
+
 def change_lists(engine: Engine) -> dict[str, bytes]:
     with engine.connect() as conn:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
     return {
         f"lists/{EDITED}.md": format_list(EDITED, (
-            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"]) for r in edited
+            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"], file=_file(r))
+            for r in edited
         ), in_given_order=True),
         f"lists/{DELETED}.md": format_list(DELETED, (
-            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"]) for r in deleted
+            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"], file=_file(r))
+            for r in deleted
         ), in_given_order=True),
     }
 

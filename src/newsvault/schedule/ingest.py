@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from newsvault.config import Source
 from newsvault.identify import Decision, Item, classify
-from newsvault.render import cdt_id, next_ids
+from newsvault.render import cdt_id, next_ids, shard_of
 from newsvault.store import articles as store_articles
 from newsvault.store import statuses, versions
 from newsvault.store.articles import CDT_FALLBACK_BASE
@@ -41,7 +41,8 @@ def _new_ids(conn: Connection, source: Source, items: list[Item]) -> list[int]:
 
 
 def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms: int,
-                capture_id: int | None = None) -> Counts:
+                capture_id: int | None = None, *, shard_by_month: bool = False) -> Counts:
+    """Store a feed's items; with `shard_by_month` new articles are filed under their month (China time)."""
     counts = Counts()
     fresh: list[tuple[int, Item]] = []
     seen: set[str] = set()
@@ -82,7 +83,8 @@ def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms:
     ids = store_articles.insert_many(conn, [
         dict(source=source.abbr, archive_id=archive_id, guid=item.guid, link=item.link, title=item.title,
              date_ms=item.date_ms, date_missing=item.date_missing, body=item.body, first_seen_ms=now_ms,
-             last_seen_ms=now_ms, page_state="pending" if item.body is None else None)
+             last_seen_ms=now_ms, page_state="pending" if item.body is None else None,
+             shard=shard_of(item.date_ms, now_ms) if shard_by_month else None)
         for archive_id, item in zip(_new_ids(conn, source, ordered), ordered)
     ])
     # A page-bodied article gets its first version when its page arrives.

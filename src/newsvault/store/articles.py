@@ -113,6 +113,19 @@ def for_render(conn: Connection, source: str, only_dirty: bool = False) -> Itera
     yield from conn.execute(query.order_by(articles.c.archive_id)).mappings()
 
 
+def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
+    """Every published article of a source, newest date first: what its monthly lists link.
+
+    Articles still waiting for their page have no file yet and are left out.
+    """
+    published = or_(articles.c.body.is_not(None), articles.c.raw.is_not(None))
+    yield from conn.execute(
+        select(articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title, articles.c.date_ms)
+        .where(articles.c.source == source, published)
+        .order_by(articles.c.date_ms.desc(), articles.c.archive_id, articles.c.path)
+    ).mappings()
+
+
 def newest(conn: Connection, source: str, limit: int) -> list[RowMapping]:
     return list(conn.execute(
         select(articles.c.archive_id, articles.c.title, articles.c.date_ms, articles.c.body, articles.c.path,

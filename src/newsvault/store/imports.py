@@ -36,7 +36,7 @@ def stored_kept(conn: Connection, paths: Iterable[str]) -> set[str]:
 
 # The columns an import fills, in the order of the tuples `insert_articles` takes.
 IMPORT_COLUMNS = ("source", "archive_id", "link", "title", "date_ms", "body", "first_seen_ms", "last_seen_ms",
-                  "path", "raw", "imported")
+                  "path", "raw", "imported", "shard")
 
 
 def insert_articles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -99,7 +99,8 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
     whose entries were the first files of ``articles/<abbr>/``.
     """
     return list(conn.execute(
-        select(articles.c.archive_id, articles.c.title, articles.c.date_ms, articles.c.body, articles.c.raw)
+        select(articles.c.archive_id, articles.c.shard, articles.c.title, articles.c.date_ms, articles.c.body,
+               articles.c.raw)
         .where(and_(articles.c.source == source, articles.c.path.is_(None)))
         .order_by(articles.c.archive_id).limit(limit)
     ).mappings())
@@ -108,7 +109,8 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
 def listing(conn: Connection, source: str | None = None) -> Iterator[RowMapping]:
     """Every stored article (of one source), by outlet, newest first: streamed, not loaded."""
     query = select(
-        articles.c.source, articles.c.archive_id, articles.c.path, articles.c.title, articles.c.link,
+        articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title,
+        articles.c.link,
         articles.c.date_ms, articles.c.raw,
     )
     if source is not None:

@@ -60,6 +60,9 @@ articles = Table(
     # layout), and their exact bytes when the final format cannot reproduce them.
     Column("path", Text),
     Column("raw", LargeBinary),
+    # "yyyy/mm" for a new article of a sharded tree (articles/<abbr>/<yyyy>/<mm>/<id>.md), decided
+    # once when first stored so that no published file ever moves (migration 0007).
+    Column("shard", String(7)),
     Column("rendered_sha", String(64)),  # sha256 of the file last written; None = render it
     Column("imported", Boolean, nullable=False, server_default="0"),  # read from an existing tree
 )

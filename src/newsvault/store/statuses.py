@@ -73,7 +73,7 @@ def history(conn: Connection, article_id: int) -> list[RowMapping]:
 def deleted(conn: Connection) -> list[RowMapping]:
     """Articles whose latest status is gone or censored, most recent first."""
     return list(conn.execute(
-        select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.path,
+        select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.path, articles.c.shard,
                checks.c.status, checks.c.last_ms)
         .join(checks, checks.c.article_id == articles.c.id)
         .where(checks.c.status.in_(("gone", "censored")))

@@ -67,7 +67,8 @@ def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
     """Articles with more than one version, most recently edited first."""
     last = (select(versions.c.article_id, func.max(versions.c.n).label("n"), func.max(versions.c.seen_ms).label("at"))
             .group_by(versions.c.article_id).having(func.count() > 1).subquery())
-    query = (select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.path, last.c.n, last.c.at)
+    query = (select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.path, articles.c.shard,
+                    last.c.n, last.c.at)
              .join(last, last.c.article_id == articles.c.id).order_by(last.c.at.desc(), articles.c.archive_id))
     if limit:
         query = query.limit(limit)

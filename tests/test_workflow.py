@@ -1,0 +1,111 @@
+"""The GitHub Actions workflow of `init --github-actions`, its shell steps run as a runner would run them.
+
+Each "run" is a fresh clone of the published repository (actions/checkout), the
+store restored from a cache folder or not (actions/cache), then every `run:`
+step of the workflow in order, with its `if:` conditions, through bash. Only
+the steps that need GitHub itself are left out: installing newsvault (it is
+installed here already) and the API call that keeps the schedule enabled.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from newsvault.cli import cli
+from tests.test_publish import bare, files_at, log, sh
+from tests.vaults import rss, rss_item
+
+BIN = Path(sys.executable).parent
+NEEDS_GITHUB = ("Install newsvault", "Keep the schedule enabled")
+
+
+def _steps(checkout: Path) -> list[dict]:
+    workflow = yaml.safe_load((checkout / ".github/workflows/newsvault.yml").read_text("utf-8"))
+    return workflow["jobs"]["archive"]["steps"]
+
+
+def _condition_holds(condition: str | None, cache_hit: bool) -> bool:
+    if condition is None or condition == "always()":
+        return True
+    assert condition == "steps.store.outputs.cache-matched-key == ''", f"a condition this test cannot judge: {condition}"
+    return not cache_hit
+
+
+def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Path:
+    """One scheduled run on a new runner; the checkout it worked in."""
+    checkout = tmp_path / f"runner-{number}"
+    subprocess.run(["git", "clone", "-q", str(remote), str(checkout)], check=True)
+    cache_hit = any(cache.iterdir())
+    for stored in cache.iterdir():  # actions/cache/restore
+        shutil.copy2(stored, checkout / stored.name)
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "GITHUB_SERVER_URL": str(tmp_path),
+           "GITHUB_REPOSITORY": "owner/news", "GIT_AUTHOR_NAME": "runner", "GIT_AUTHOR_EMAIL": "runner@localhost",
+           "GIT_COMMITTER_NAME": "runner", "GIT_COMMITTER_EMAIL": "runner@localhost"}
+    ran = []
+    for step in _steps(checkout):
+        if "run" not in step or step.get("name") in NEEDS_GITHUB or not _condition_holds(step.get("if"), cache_hit):
+            continue
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=checkout, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"{step['name']}: {done.stdout}{done.stderr}"
+        ran.append(step["name"])
+    assert "Fetch, store, render and publish" in ran
+    for old in cache.iterdir():  # actions/cache/save
+        old.unlink()
+    for stored in checkout.glob("vault.sqlite*"):
+        shutil.copy2(stored, cache / stored.name)
+    return checkout
+
+
+def _feed(count: int, first: int = 0) -> bytes:
+    """Items `first` .. `count - 1`, newest first, item n dated n + 1 December."""
+    return rss(*(rss_item(f"第{n}条", f"https://example.org/a/{n}", f"Mon, {n + 1:02d} Dec 2025 08:00:00 GMT",
+                          f"<p>正文 {n}</p>") for n in reversed(range(first, count))))
+
+
+def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server):
+    url = server.set("/feed.xml", _feed(2))
+    news = tmp_path / "news"
+    assert CliRunner().invoke(cli, ["init", str(news), "--github-actions"]).exit_code == 0
+    # The nine outlets off (no internet here), one outlet served on 127.0.0.1 instead.
+    config = (news / "vault.toml").read_text("utf-8").replace("enabled = true", "enabled = false")
+    config += f'\n[fetch]\nallow_private = true\nretries = 0\n\n[sources.local]\nname = "本地"\nfeed = "{url}"\n'
+    (news / "vault.toml").write_text(config, "utf-8")
+    # As docs/PUBLISH.md says: commit the vault and push it to the new GitHub repository.
+    remote = bare(tmp_path / "owner" / "news.git")
+    sh(news, "init", "-q", "-b", "main")
+    sh(news, "add", ".")
+    sh(news, "-c", "user.name=me", "-c", "user.email=me@localhost", "commit", "-q", "-m", "newsvault vault")
+    sh(news, "push", "-q", str(remote), "HEAD:main")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    _run_workflow(tmp_path, remote, cache, 1)
+    published = {f for f in files_at(remote) if f.startswith("articles/")}
+    assert published == {"articles/local/2025/12/1048574.md", "articles/local/2025/12/1048573.md"}
+    assert "vault.sqlite" not in files_at(remote) and any(cache.iterdir())  # the store is cached, not committed
+
+    server.set("/feed.xml", _feed(3))
+    _run_workflow(tmp_path, remote, cache, 2)  # the cache restored the store
+    server.set("/feed.xml", _feed(4, first=2))  # items 0 and 1 have left the feed
+    for lost in cache.iterdir():  # the cache expired: the store is rebuilt from the archive
+        lost.unlink()
+    checkout = _run_workflow(tmp_path, remote, cache, 3)
+
+    articles = sorted(f for f in files_at(remote) if f.startswith("articles/"))
+    assert articles == [f"articles/local/2025/12/{n}.md" for n in range(1048571, 1048575)]  # none twice, ids go on
+    for n, archive_id in enumerate(range(1048574, 1048570, -1)):  # and no file overwritten by another article
+        assert f"(https://example.org/a/{n})" in sh(remote, "show", f"main:articles/local/2025/12/{archive_id}.md")
+    assert "lists/本地/2025-12.md" in files_at(remote)
+    history = log(remote)
+    assert len(history) == 4 and history[-1] == "newsvault vault"
+    assert history[0].startswith("newsvault: 1 new, 0 updated (local +1)")
+    merges = sh(remote, "rev-list", "--merges", "main")
+    assert merges == ""  # linear history, pushed without force
+    assert (checkout / "articles/local/2025/12/1048571.md").read_text("utf-8").startswith("<!--")
