@@ -74,3 +74,15 @@ def test_demo_archives_the_corpus_offline(tmp_path):
     original = (SHARED / "corpus/duty-machine-news/final-2025/articles/cdt/332717.md").read_bytes().split(b"\n")
     made = (archive / "articles/cdt/332717.md").read_bytes().split(b"\n")
     assert (made[0], made[4]) == (original[0], original[4])
+
+
+def test_commands_load_their_modules_only_when_they_run():
+    """`newsvault --version` (and a cron `init` or `run`) must not pay for the site builder, search or workers."""
+    probe = ("import sys\nfrom click.testing import CliRunner\nfrom newsvault.cli import cli\n"
+             "assert CliRunner().invoke(cli, ['--version']).exit_code == 0\n"
+             "print(sorted(m for m in ('aiohttp', 'procrastinate', 'jinja2', 'newsvault.search', "
+             "'newsvault.render.site') if m in sys.modules))\n"
+             "assert CliRunner().invoke(cli, ['--help']).output.count('\\n  ') >= 19\n"
+             "print('newsvault.cli.scaling' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "True"]  # --help lists every command, so it loads them all

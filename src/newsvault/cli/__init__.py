@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -11,14 +12,27 @@ from rich.console import Console
 from newsvault import __version__
 from newsvault.config import VAULT_FILE, ConfigError, init_text, load
 
-from .bundling import bundle_command
-from .extracting import reextract_command, test_rule_command
-from .history import history, verify
-from .importing import articles_command, import_command
-from .publishing import init_github_actions, publish_and_report, publish_command
-from .report import print_summary, progress_line
-from .scaling import copy_store_command, migrate_command, worker_command
-from .searching import reindex_command, search_command, serve_command, status_command
+# Commands defined in their own modules, imported only when they run (or for --help):
+# `newsvault --version` or a cron `run` need not load the site builder, search or the worker queue.
+LAZY_COMMANDS = {
+    "articles": ".importing:articles_command", "bundle": ".bundling:bundle_command",
+    "copy-store": ".scaling:copy_store_command", "history": ".history:history", "import": ".importing:import_command",
+    "migrate": ".scaling:migrate_command", "publish": ".publishing:publish_command",
+    "reextract": ".extracting:reextract_command", "reindex": ".searching:reindex_command",
+    "search": ".searching:search_command", "serve": ".searching:serve_command", "status": ".searching:status_command",
+    "test-rule": ".extracting:test_rule_command", "verify": ".history:verify", "worker": ".scaling:worker_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, _, name = LAZY_COMMANDS[cmd_name].partition(":")
+            return getattr(importlib.import_module(module, __package__), name)
+        return super().get_command(ctx, cmd_name)
 
 
 class Context:
@@ -36,7 +50,7 @@ class Context:
         return open_store(config.store_url)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.option("--vault", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="The vault folder (holding vault.toml).")
 @click.version_option(__version__)
@@ -59,6 +73,8 @@ def init(directory: Path, github_actions: bool) -> None:
     target.write_text(init_text(archive="." if github_actions else "archive"), "utf-8")
     click.echo(f"created {target}; run `newsvault --vault {directory} run`")
     if github_actions:
+        from .publishing import init_github_actions
+
         init_github_actions(directory)
 
 
@@ -69,6 +85,9 @@ def init(directory: Path, github_actions: bool) -> None:
 def run(obj: Context, only: tuple[str, ...], publish: bool) -> None:
     """One pass: fetch, parse, store, render (and publish). Exit 1 if any source or remote failed."""
     from newsvault.schedule import run_once
+
+    from .publishing import publish_and_report
+    from .report import print_summary, progress_line
 
     config = obj.config()
     unknown = [a for a in only if a not in config.sources]
@@ -108,12 +127,3 @@ def demo(directory: Path) -> None:
 
 def main() -> None:
     cli()
-
-
-
-for command in (
-    import_command, articles_command, publish_command, history, verify, test_rule_command, reextract_command,
-    search_command, reindex_command, serve_command, status_command, bundle_command, migrate_command,
-    copy_store_command, worker_command,
-):
-    cli.add_command(command)
