@@ -112,12 +112,15 @@ def test_a_redated_article_keeps_its_file_and_changes_month_list(tmp_path, serve
     assert not run_once(config, engine).failed
     archive = config.archive
     assert (archive / "articles/voa/2025/11/1048574.md").exists()
-    server.set("/voa.xml", rss(rss_item("唯一", "https://example.org/a/1", "Tue, 06 Jan 2026 00:00:00 GMT", "<p>x</p>")))
+    server.set("/voa.xml", rss(rss_item("唯一", "https://example.org/a/1", "Tue, 06 Jan 2026 00:00:00 GMT", "<p>改</p>")))
     report = run_once(config, engine)
     assert report.sources[0].updated == 1
     assert parse_article((archive / "articles/voa/2025/11/1048574.md").read_bytes()).ms == 1_767_657_600_000
     assert sorted(p.name for p in (archive / "lists/美国之音").iterdir()) == ["2026-01.md", "README.md"]
     assert _links(archive, "lists/美国之音/2026-01.md") == ["articles/voa/2025/11/1048574.md"]
+    earlier = parse_article((archive / "versions/voa/2025/11/1048574/1.md").read_bytes())  # beside it, by month
+    assert earlier.ms == 1_764_374_400_000
+    assert _links(archive, "lists/已修改.md") == ["articles/voa/2025/11/1048574.md"]
 
 
 def test_turning_sharding_on_moves_no_published_file(tmp_path, server):

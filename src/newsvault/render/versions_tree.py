@@ -2,8 +2,8 @@
 
 An article's own file (`articles/<abbr>/<id>.md`, or in its month folder)
 always holds the current version, so old links keep working; each earlier
-version is `versions/<abbr>/<id>/<n>.md` in the same five-line format, and two
-lists name what changed or vanished at the source.
+version is `versions/<abbr>/[<yyyy>/<mm>/]<id>/<n>.md` in the same five-line
+format, and two lists name what changed or vanished at the source.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ DELETED = "已删除"
 _DONE_KEY = "versions_rendered_upto"  # the largest version id already written
 
 
-def version_path(abbr: str, archive_id: int, n: int) -> str:
-    return f"versions/{abbr}/{archive_id}/{n}.md"
+def version_path(abbr: str, archive_id: int, n: int, shard: str | None = None) -> str:
+    """``versions/<abbr>/<id>/<n>.md``; in the article's month folder when it has one (big trees)."""
+    return f"versions/{abbr}/{shard}/{archive_id}/{n}.md" if shard else f"versions/{abbr}/{archive_id}/{n}.md"
 
 
 def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Iterator[tuple[str, bytes, int]]:
@@ -37,7 +38,8 @@ def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Ite
     for v in rows:
         if v["body"] is None or v["date_ms"] is None:
             continue
-        yield version_path(abbr, v["archive_id"], v["n"]), format_article(v["date_ms"], v["title"], v["link"], v["body"]), v["id"]
+        yield (version_path(abbr, v["archive_id"], v["n"], v["shard"]),
+               format_article(v["date_ms"], v["title"], v["link"], v["body"]), v["id"])
 
 
 def _file(row) -> str:  # type: ignore[no-untyped-def]

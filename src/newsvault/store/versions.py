@@ -78,7 +78,7 @@ def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
 def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) -> list[RowMapping]:
     """Every version of the source's articles that is not the current one (for versions/<abbr>/<id>/<n>.md)."""
     last = select(versions.c.article_id, func.max(versions.c.n).label("top")).group_by(versions.c.article_id).subquery()
-    query = (select(versions, articles.c.archive_id, articles.c.link)
+    query = (select(versions, articles.c.archive_id, articles.c.shard, articles.c.link)
              .join(articles, articles.c.id == versions.c.article_id)
              .join(last, last.c.article_id == versions.c.article_id)
              .where(articles.c.source == source, versions.c.n < last.c.top))
