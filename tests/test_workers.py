@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 
 from newsvault.cli import cli
+from newsvault.search import search
 from newsvault.store import open_store
 from newsvault.store.schema import articles, fetch_log, meta
+from newsvault.store.schema_versions import captures
 from newsvault.workers.rounds import ROUND_KEY
 from tests.support.server import LocalServer
 from tests.vaults import rss, rss_item
@@ -25,10 +27,14 @@ SOURCES = 2000
 EXE = Path(sys.executable).with_name("newsvault")
 
 
-def _vault(directory: Path, url: str, server: LocalServer, count: int) -> Path:
+PAGE_RULE = ('body = "page"', 'selector = "div.article"')  # bodies from the article pages, by selector
+ON_PAGE = "只在文章页上的正文"  # a phrase only the article pages hold
+
+
+def _vault(directory: Path, url: str, server: LocalServer, count: int, rule: tuple[str, ...] = ()) -> Path:
     lines = ["[store]", f'url = "{url}"', "", "[fetch]", "timeout = 20", "retries = 0", "allow_private = true", ""]
     for i in range(count):
-        lines += [f"[sources.s{i}]", f'name = "S{i}"', f'feed = "{server.url(f"/feed/{i}.xml")}"', ""]
+        lines += [f"[sources.s{i}]", f'name = "S{i}"', f'feed = "{server.url(f"/feed/{i}.xml")}"', *rule, ""]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "vault.toml").write_text("\n".join(lines), "utf-8")
     return directory
@@ -40,6 +46,34 @@ def _serve(server: LocalServer, count: int, items: int, delay: float = 0.0) -> N
             rss_item(f"s{i} item {n}", link=server.url(f"/a/{i}/{n}"), description=f"<p>body {i} {n}</p>",
                      date=f"Mon, 0{n + 1} Jan 2024 00:00:00 GMT")
             for n in range(items))), headers={"Content-Type": "application/rss+xml"}, delay=delay)
+
+
+def _page(i: int, n: int) -> str:
+    return (f"<html><head><title>s{i} item {n}</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+            f"<div class='article'><p>第{i}号源第{n}篇：{ON_PAGE}。" + "事件的来龙去脉。" * 20 + "</p></div>"
+            "<div class='footer'>版权所有</div></body></html>")
+
+
+def _serve_pages(server: LocalServer, count: int, items: int, delay: float = 0.0, status: int = 200) -> None:
+    for i in range(count):
+        for n in range(items):
+            server.set(f"/a/{i}/{n}", _page(i, n), status=status, delay=delay,
+                       headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def _page_hits(server: LocalServer) -> Counter:
+    return Counter(h.path for h in server.hits if h.path.startswith("/a/"))
+
+
+def _assert_page_bodies(engine, count: int, items: int) -> None:  # type: ignore[no-untyped-def]
+    """Every article holds the text of its own page, without the page's navigation and footer."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles.c.link, articles.c.body, articles.c.page_state)).all()
+    assert len(rows) == count * items
+    for link, body, page_state in rows:
+        i, n = link.rsplit("/", 2)[-2:]
+        assert page_state == "done" and body is not None, (link, page_state)
+        assert f"第{i}号源第{n}篇：{ON_PAGE}" in body and "首页" not in body and "版权所有" not in body
 
 
 def _workers(vault: Path, n: int, *args: str) -> list[subprocess.Popen]:
@@ -113,6 +147,83 @@ def test_a_worker_killed_mid_job_loses_nothing(tmp_path, pg_url, server):
         assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
     assert {abbr for abbr, _ in polled} == {f"s{i}" for i in range(count)}
     assert all(n == 1 for _, n in polled)  # a poll killed before its end left no trace but its request
+
+
+def test_article_pages_are_fetched_by_a_job_after_the_poll(tmp_path, pg_url, server):
+    count, items = 3, 3
+    _serve(server, count, items)
+    _serve_pages(server, count, items)
+    vault = _vault(tmp_path / "v", pg_url, server, count, PAGE_RULE)
+    engine = open_store(pg_url)
+
+    _finish(_workers(vault, 1, "--lease", "10"), timeout=120)
+    _assert_page_bodies(engine, count, items)
+    assert _feed_hits(server) == Counter({f"/feed/{i}.xml": 1 for i in range(count)})
+    assert _page_hits(server) == Counter({f"/a/{i}/{n}": 1 for i in range(count) for n in range(items)})
+    with engine.connect() as conn:
+        polls = dict(conn.execute(select(fetch_log.c.source, fetch_log.c.finished_ms)).all())
+        pages = conn.execute(select(captures.c.url, captures.c.fetched_ms).where(captures.c.url.like("%/a/%"))).all()
+        found = search(conn, ON_PAGE, limit=None)
+        assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+    assert len(polls) == count and len(pages) == count * items
+    # Each page was fetched after its source's poll had ended: a job of its own, not part of the poll.
+    assert all(fetched >= polls[f"s{url.split('/')[-2]}"] for url, fetched in pages)
+    assert len(found) == count * items  # the search index holds the pages' text
+
+
+def test_a_worker_killed_mid_page_fetch_loses_nothing(tmp_path, pg_url, server):
+    count, items = 4, 2
+    _serve(server, count, items)  # feeds answer at once,
+    _serve_pages(server, count, items, delay=4.0)  # pages slowly: the kill lands mid page fetch
+    vault = _vault(tmp_path / "v", pg_url, server, count, PAGE_RULE)
+    engine = open_store(pg_url)
+
+    [victim] = _workers(vault, 1, "--lease", "3", "--concurrency", str(2 * count))
+    deadline = time.monotonic() + 60
+    # Every source's pages job has started (its first page asked for): every poll is over.
+    while len({path.split("/")[2] for path in _page_hits(server)}) < count:
+        assert time.monotonic() < deadline and victim.poll() is None, "the worker never fetched pages"
+        time.sleep(0.05)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    with engine.connect() as conn:
+        fetching = conn.execute(text("SELECT count(*) FROM procrastinate_jobs "
+                                     "WHERE status = 'doing' AND task_name = 'newsvault:pages'")).scalar()
+        waiting = conn.execute(select(func.count()).where(articles.c.page_state == "pending")).scalar()
+    assert fetching > 0 and waiting > 0  # the dead worker held page jobs, pages were still to come
+
+    started = time.monotonic()
+    _finish(_workers(vault, 1, "--lease", "3", "--concurrency", str(2 * count)), timeout=120)
+    assert time.monotonic() - started >= 2  # it had to wait for the dead worker's lease to run out
+    _assert_page_bodies(engine, count, items)
+    assert _feed_hits(server) == Counter({f"/feed/{i}.xml": 1 for i in range(count)})  # no source polled again
+    with engine.connect() as conn:
+        polled = conn.execute(select(fetch_log.c.source, func.count()).group_by(fetch_log.c.source)).all()
+        assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+    assert sorted(polled) == [(f"s{i}", 1) for i in range(count)]
+
+
+def test_a_page_that_failed_is_fetched_next_round_and_indexed(tmp_path, pg_url, server):
+    """body = "auto": the feed's teaser is indexed first; the page that replaces it later is indexed too."""
+    _serve(server, 1, items=1)
+    _serve_pages(server, 1, items=1, status=503)
+    vault = _vault(tmp_path / "v", pg_url, server, 1, ('body = "auto"', "min_length = 100"))
+    engine = open_store(pg_url)
+
+    _finish(_workers(vault, 1, "--lease", "10"), timeout=120)
+    with engine.connect() as conn:
+        row = conn.execute(select(articles.c.body, articles.c.page_state, articles.c.page_attempts)).one()
+        assert search(conn, "body", limit=None) and not search(conn, ON_PAGE, limit=None)
+    assert row == ("<p>body 0 0</p>", "failed", 1)  # the teaser is kept; the page waits for the next round
+
+    _serve_pages(server, 1, items=1)
+    with engine.begin() as conn:  # an hour later
+        conn.execute(update(meta).where(meta.c.key == ROUND_KEY).values(value="0"))
+    _finish(_workers(vault, 1, "--lease", "10"), timeout=120)
+    _assert_page_bodies(engine, 1, items=1)
+    with engine.connect() as conn:
+        assert [hit.title for hit in search(conn, ON_PAGE, limit=None)] == ["s0 item 0"]
+    assert _page_hits(server)["/a/0/0"] == 2
 
 
 def test_worker_refuses_an_sqlite_store(tmp_path):

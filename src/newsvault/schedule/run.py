@@ -2,7 +2,8 @@
 
 Sources are polled concurrently and each in its own error boundary: whatever
 goes wrong with one feed is recorded against that source and never touches the
-others or what is already archived.
+others or what is already archived. `poll` also fetches the source's pending
+article pages; workers turn that off and run `fetch_pages` as a job of its own.
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ class SourceResult:
     @property
     def failed(self) -> bool:
         return self.error is not None or bool(self.problems)
+
+
+@dataclass
+class PagesResult:
+    """One batch of pending pages: workers queue the index and mirror jobs only when a page was stored."""
+
+    stored: int = 0  # pages read and stored: the search index and the image mirror may have work
+    problems: list[str] = field(default_factory=list)  # pages that failed, tried again next time
 
 
 @dataclass
@@ -135,10 +144,12 @@ def _page_rule(outlet: Source, active: Source) -> Source:
 
 
 async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config: Config,
-                       result: SourceResult) -> None:
+                       result: PagesResult) -> None:
     """Bodies from article pages, once per article; a failed page is retried next run.
 
     With body = "auto" the feed's body stays when the page yields no more text than it.
+    A body that changed moves `updated_ms`, so the search index and the image
+    mirror, which may have seen the feed's teaser already, look at it again.
     """
     with engine.connect() as conn:
         pending = store_articles.pending_pages(conn, source.abbr, config.fetch.pages_per_run, PAGE_ATTEMPTS)
@@ -157,11 +168,35 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
         if source.body == "auto" and text_length(body) <= text_length(row["body"]):
             body = row["body"]
         now = now_ms()
+        changed = {"updated_ms": now} if body != row["body"] else {}
         with engine.begin() as conn:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
             store_articles.set_fields(conn, row["id"], body=body, page_state="done", page_error=None,
-                                      page_attempts=row["page_attempts"] + 1, rendered_sha=None)
+                                      page_attempts=row["page_attempts"] + 1, rendered_sha=None, **changed)
             versions.first_full_text(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
+        result.stored += 1
+
+
+def reads_pages(outlet: Source) -> bool:
+    """Does one of the outlet's feeds take bodies from article pages? Only then can it have pending pages."""
+    return any(s.body in ("page", "auto") for s in outlet.feeds())
+
+
+async def fetch_pages(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
+                      result: PagesResult | None = None) -> PagesResult:
+    """The outlet's pending article pages, read with its active feed's rule.
+
+    `poll` calls it after the feed; workers run it as a job of its own, so a
+    batch of slow pages is leased and retried apart from the feed's poll. A
+    page that fails is a problem in the result (and retried next time);
+    anything else (a bug, the store gone) raises. `result` fills as pages are
+    done, so what a raise interrupted is still in it.
+    """
+    result = result if result is not None else PagesResult()
+    if reads_pages(outlet):
+        _, active = _active_feed(engine, outlet)
+        await _fetch_pages(engine, _page_rule(outlet, active), fetcher, config, result)
+    return result
 
 
 def _active_feed(engine: Engine, outlet: Source) -> tuple[int, Source]:
@@ -199,8 +234,14 @@ def _switch_if_dead(engine: Engine, outlet: Source, position: int, result: Sourc
         conn.execute(update(sources_table).where(sources_table.c.abbr == outlet.abbr).values(**values))
 
 
-async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config) -> SourceResult:
-    """Poll the outlet's active feed (its own or a fallback), fetch pending pages, switch feeds if it died."""
+async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config, *,
+               pages: bool = True) -> SourceResult:
+    """Poll the outlet's active feed (its own or a fallback), fetch pending pages, switch feeds if it died.
+
+    pages=False leaves the pending pages to the caller (`fetch_pages`): workers
+    queue them as their own job. Their problems are then not in this poll's
+    fetch log, only in each article's page_state and page_error.
+    """
     result = SourceResult(outlet.abbr, outlet.name)
     started = now_ms()
     http_status: int | None = None
@@ -223,7 +264,8 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config)
             fresh = _keep_page_bodies(engine, source, items) if source.body == "auto" else []
             with engine.begin() as conn:
                 capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
-                counts = store_items(conn, source, items, now, capture_id)
+                counts = store_items(conn, source, items, now, capture_id,
+                                     shard_by_month=config.tree.shard_by_month)
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
             _want_pages(engine, source, fresh, now)
         with engine.begin() as conn:
@@ -234,9 +276,9 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config)
         result.error = str(exc)
     except Exception as exc:  # a bug must not take the other sources down; it is reported
         result.error = f"internal error: {type(exc).__name__}: {exc}"
-    if any(s.body in ("page", "auto") for s in outlet.feeds()):
-        try:
-            await _fetch_pages(engine, _page_rule(outlet, source), fetcher, config, result)
+    if pages:
+        try:  # page problems are this poll's: same list, in its report and fetch log
+            await fetch_pages(engine, outlet, fetcher, config, PagesResult(problems=result.problems))
         except Exception as exc:
             result.problems.append(f"pages: internal error: {type(exc).__name__}: {exc}")
     with engine.begin() as conn:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from newsvault.config import Config
 from newsvault.fetch import Fetcher
 
-SOURCES = "sources"  # polls, page fetches inside them, re-checks, the search index: any machine
+SOURCES = "sources"  # polls, page fetches, re-checks, the search index: any machine
 TREE = "tree"  # image mirroring writes into the archive tree: only the machine holding it
 RETRY = RetryStrategy(max_attempts=5, exponential_wait=5)  # 5 s, 25 s, 125 s, ...
 

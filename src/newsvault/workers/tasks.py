@@ -1,26 +1,33 @@
-"""The jobs a worker runs: poll a source, re-check it, update the search index, mirror images.
+"""The jobs a worker runs: poll a source, fetch its pages, re-check it, update the search index, mirror images.
 
-A poll and a re-check of one source hold the lock `source:<abbr>`, so they
-never overlap anywhere (they add versions to the same articles). Each job is
-safe to run again after a crash: a poll seen already in this round is
-skipped, and everything else it does is what `newsvault run` does, one
-transaction per feed.
+A poll, a page fetch and a re-check of one source hold the lock
+`source:<abbr>`, so they never overlap anywhere (they write the same
+articles), and run in the order they were queued: the poll queues its pages
+before its re-check, as `newsvault run` fetches pages before re-checking.
+Each job is safe to run again after a crash: a poll seen already in this
+round is skipped, a page fetch takes only the pages still pending, and
+everything else is what `newsvault run` does, one transaction per feed or page.
 """
 
 from __future__ import annotations
+
+import logging
 
 from procrastinate import App, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import Engine, func, select
 
 from newsvault.clean import mirror_images, mirror_sources
+from newsvault.config import Config
 from newsvault.schedule.recheck import recheck_source
-from newsvault.schedule.run import now_ms, poll
+from newsvault.schedule.run import PAGE_ATTEMPTS, fetch_pages, now_ms, poll, reads_pages
+from newsvault.store import articles as store_articles
 from newsvault.store.schema import fetch_log
 
 from .queue import RETRY, SOURCES, TREE, WorkerState, blueprint
 
 NAMESPACE = "newsvault"
+log = logging.getLogger(__name__)
 
 
 def _state(context: JobContext) -> WorkerState:
@@ -48,20 +55,54 @@ async def defer_poll(app: App, abbr: str, round_ms: int) -> bool:
     return await defer(app, "poll", f"source:{abbr}", f"poll:{abbr}", abbr=abbr, round_ms=round_ms)
 
 
+def has_pending_pages(engine: Engine, abbr: str) -> bool:
+    """Does the source have articles waiting for their page (new, or failed fewer than PAGE_ATTEMPTS times)?"""
+    with engine.connect() as conn:
+        return bool(store_articles.pending_pages(conn, abbr, 1, PAGE_ATTEMPTS))
+
+
+async def _defer_after_store(app: App, config: Config, abbr: str) -> None:
+    """Articles of the source changed in the store: the search index, and its images if it mirrors them."""
+    await defer(app, "index", "index", "index")
+    if abbr in mirror_sources(config):
+        await defer(app, "mirror", "mirror", "mirror")
+
+
 @blueprint.task(name="poll", queue=SOURCES, pass_context=True, retry=RETRY)
 async def poll_source(context: JobContext, abbr: str, round_ms: int) -> None:
-    """The source's feed, its pending pages and fallback switching, as in `newsvault run`."""
+    """The source's feed and fallback switching, as in `newsvault run`; its pages are a job of their own."""
     state = _state(context)
     source = state.config.sources.get(abbr)
     if source is None or not source.enabled or polled_since(state.engine, abbr, round_ms):
         return
-    result = await poll(state.engine, source, state.fetcher, state.config)
+    result = await poll(state.engine, source, state.fetcher, state.config, pages=False)
     app = context.app
+    if reads_pages(source) and has_pending_pages(state.engine, abbr):
+        await defer(app, "pages", f"source:{abbr}", f"pages:{abbr}", abbr=abbr)
     await defer(app, "recheck", f"source:{abbr}", f"recheck:{abbr}", abbr=abbr)
     if result.new or result.updated:
-        await defer(app, "index", "index", "index")
-        if abbr in mirror_sources(state.config):
-            await defer(app, "mirror", "mirror", "mirror")
+        await _defer_after_store(app, state.config, abbr)
+
+
+@blueprint.task(name="pages", queue=SOURCES, pass_context=True, retry=RETRY)
+async def pages(context: JobContext, abbr: str) -> None:
+    """The source's pending article pages, one batch (`pages_per_run`) as in `newsvault run`.
+
+    A page that fails (the outlet's 404 or timeout, usually) is recorded on
+    its article and tried again next round, up to PAGE_ATTEMPTS times, so it
+    is logged, not raised: a retry seconds later would mostly spend those
+    attempts. Anything else (a bug, the store gone) raises, and the job is
+    retried.
+    """
+    state = _state(context)
+    source = state.config.sources.get(abbr)
+    if source is None:
+        return
+    result = await fetch_pages(state.engine, source, state.fetcher, state.config)
+    for problem in result.problems:
+        log.warning("%s: %s", abbr, problem)
+    if result.stored:
+        await _defer_after_store(context.app, state.config, abbr)
 
 
 @blueprint.task(name="recheck", queue=SOURCES, pass_context=True, retry=RETRY)
