@@ -266,6 +266,7 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
                 capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
                 counts = store_items(conn, source, items, now, capture_id,
                                      shard_by_month=config.tree.shard_by_month)
+                captures.drop_unused(conn, capture_id, now)
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
             _want_pages(engine, source, fresh, now)
         with engine.begin() as conn:

@@ -11,9 +11,9 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
-from .schema_versions import captures
+from .schema_versions import captures, versions
 
 
 def store(conn: Connection, url: str, status: int | None, headers: Mapping[str, str], body: bytes,
@@ -27,6 +27,21 @@ def store(conn: Connection, url: str, status: int | None, headers: Mapping[str, 
         sha256=sha, fetched_ms=fetched_ms, url=url, status=status, size=len(body),
         headers=json.dumps(dict(headers), ensure_ascii=False), body=zlib.compress(body, 6),
     )).inserted_primary_key[0]
+
+
+def drop_unused(conn: Connection, capture_id: int, fetched_ms: int) -> bool:
+    """Forget a capture stored at `fetched_ms` that no version came from; True if it went.
+
+    A feed is captured before its items are judged; when none of them made a
+    version (nothing new, nothing edited: most polls of a feed whose build date
+    changes hourly) its bytes prove nothing and would cost ~50 KB an hour per
+    outlet. Only a capture stored at that very time goes: an older one with
+    the same bytes is kept, whatever refers to it.
+    """
+    used = select(versions.c.id).where(versions.c.capture_id == capture_id).exists()
+    gone = conn.execute(delete(captures).where(
+        captures.c.id == capture_id, captures.c.fetched_ms == fetched_ms, ~used))
+    return gone.rowcount > 0
 
 
 def read(conn: Connection, capture_id: int) -> bytes:
