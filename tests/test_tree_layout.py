@@ -77,7 +77,7 @@ def test_month_list_and_index_bytes():
         "美国之音 2025-12\n------\n\n12-1 [甲](/articles/voa/2025/12/5.md)\n\n[乙](/articles/voa/9.md)\n\n"
     ).encode("utf-8")
     assert format_month_index("美国之音", [("2025-12", 1), ("2025-11", 30)]) == (
-        "美国之音\n------\n\n[2025-12](2025-12.md) 1\n[2025-11](2025-11.md) 30\n").encode("utf-8")
+        "美国之音\n------\n\n[2025-12](2025-12.md) 1 篇\n\n[2025-11](2025-11.md) 30 篇\n").encode("utf-8")
     assert format_readme(["BBC"], monthly=True).startswith(
         "抓取新闻媒体文章\n------\n\n[BBC](lists/BBC.md) [按月](lists/BBC/README.md)\n".encode("utf-8"))
 

@@ -97,7 +97,8 @@ def format_month_list(name: str, month: str, entries: Iterable[ListEntry]) -> by
 def format_month_index(name: str, months: Iterable[tuple[str, int]]) -> bytes:
     """``lists/<name>/README.md``: the outlet's months, newest first, with their article counts.
 
-    Links are relative to the folder, so they work on any git host and in a checkout.
+    Links are relative to the folder, so they work on any git host and in a checkout;
+    a blank line between them, as in the other lists, makes each its own paragraph.
     """
-    lines = "".join(f"[{month}]({month}.md) {count}\n" for month, count in months)
+    lines = "\n".join(f"[{month}]({month}.md) {count} 篇\n" for month, count in months)
     return encode_utf8(f"{name}\n------\n\n{lines}")
