@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -15,11 +16,16 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 
 from newsvault.cli import cli
+from newsvault.config import load
+from newsvault.fetch import Fetcher
+from newsvault.schedule.run import now_ms, poll
 from newsvault.search import search
 from newsvault.store import open_store
 from newsvault.store.schema import articles, fetch_log, meta
 from newsvault.store.schema_versions import captures
+from newsvault.workers.queue import install, make_app
 from newsvault.workers.rounds import ROUND_KEY
+from newsvault.workers.tasks import defer_poll
 from tests.support.server import LocalServer
 from tests.vaults import rss, rss_item
 
@@ -250,3 +256,32 @@ def test_migrate_creates_store_and_queue_on_postgresql(tmp_path, pg_url):
     assert "migrated" in result.output and "job queue" in result.output
     again = CliRunner().invoke(cli, ["--vault", str(tmp_path), "migrate"])
     assert "schema up to date" in again.output and "job queue" not in again.output
+
+
+def test_a_poll_whose_worker_died_before_queueing_its_follow_ups_gets_them_from_the_round(tmp_path, pg_url, server):
+    server.set("/feed/0.xml", rss(rss_item("标题", server.url("/a/0/0"), "Mon, 01 Jan 2024 00:00:00 GMT",
+                                            "<p>只在这一条里的话</p>")), headers={"Content-Type": "application/rss+xml"})
+    vault = _vault(tmp_path / "v", pg_url, server, 1)
+    engine = open_store(pg_url)
+    config = load(vault)
+    install(engine)
+    round_ms = now_ms()
+
+    async def dead_workers_round() -> None:
+        # The round queued the source's poll; a worker ran it to its end (fetch log
+        # written) and died before queueing anything after it.
+        app = make_app(engine)
+        async with app.open_async():
+            await defer_poll(app, "s0", round_ms)
+        async with Fetcher(allow_private=True) as fetcher:
+            await poll(engine, config.sources["s0"], fetcher, config, pages=False)
+    asyncio.run(dead_workers_round())
+    with engine.begin() as conn:  # the round is current: the next worker starts no other
+        conn.execute(meta.insert().values(key=ROUND_KEY, value=str(now_ms())))
+        assert search(conn, "只在这一条", limit=None) == []
+
+    _finish(_workers(vault, 1, "--lease", "10"), timeout=120)
+    assert _feed_hits(server) == Counter({"/feed/0.xml": 1})  # not polled twice in the round
+    with engine.connect() as conn:
+        assert len(search(conn, "只在这一条", limit=None)) == 1  # but its index job was queued
+        assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0

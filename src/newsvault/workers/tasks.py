@@ -70,17 +70,27 @@ async def _defer_after_store(app: App, config: Config, abbr: str) -> None:
 
 @blueprint.task(name="poll", queue=SOURCES, pass_context=True, retry=RETRY)
 async def poll_source(context: JobContext, abbr: str, round_ms: int) -> None:
-    """The source's feed and fallback switching, as in `newsvault run`; its pages are a job of their own."""
+    """The source's feed and fallback switching, as in `newsvault run`; its pages are a job of their own.
+
+    A source polled already in this round is not polled again, but its
+    follow-up jobs are queued all the same: the worker of that poll may have
+    died after the poll's end was recorded and before it queued them. They
+    are cheap when there is nothing to do, and queued at most once each.
+    """
     state = _state(context)
     source = state.config.sources.get(abbr)
-    if source is None or not source.enabled or polled_since(state.engine, abbr, round_ms):
+    if source is None or not source.enabled:
         return
-    result = await poll(state.engine, source, state.fetcher, state.config, pages=False)
+    if polled_since(state.engine, abbr, round_ms):
+        stored = True
+    else:
+        result = await poll(state.engine, source, state.fetcher, state.config, pages=False)
+        stored = bool(result.new or result.updated)
     app = context.app
     if reads_pages(source) and has_pending_pages(state.engine, abbr):
         await defer(app, "pages", f"source:{abbr}", f"pages:{abbr}", abbr=abbr)
     await defer(app, "recheck", f"source:{abbr}", f"recheck:{abbr}", abbr=abbr)
-    if result.new or result.updated:
+    if stored:
         await _defer_after_store(app, state.config, abbr)
 
 
