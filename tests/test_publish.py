@@ -14,6 +14,7 @@ from newsvault.cli import cli
 from newsvault.config import ConfigError, load
 from newsvault.config.model import PublishRemote as Remote
 from newsvault.publish import publish, publish_with, redact
+from newsvault.publish.actions import install_spec
 
 from tests.vaults import rss, rss_item, write_vault
 
@@ -232,7 +233,8 @@ def test_init_github_actions_writes_a_workflow_and_a_vault_that_is_the_repositor
     assert "actions/cache/restore@" in text and "actions/cache/save@" in text and "path: vault.sqlite*" in text
     assert "newsvault --vault . run --publish" in text and "newsvault --vault . import ." in text
     assert "/actions/workflows/newsvault.yml/enable" in text and "actions: write" in text
-    assert "--force" not in text and "@VERSION@" not in text
+    assert "--force" not in text and "@INSTALL@" not in text
+    assert f"'{install_spec()}'" in text and install_spec() in result.output
     config = load(directory)
     assert config.archive == directory.resolve()
     assert config.publish.remotes[0].url == "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git"
@@ -325,3 +327,30 @@ def test_commit_identity_configured_author_else_git_default_never_written(tmp_pa
     write(archive, {"articles/voa/1.md": "x\n"})
     publish(archive, [], author="Archive Bot <bot@example.org>")
     assert sh(archive, "log", "-1", "--format=%an <%ae>") == "Archive Bot <bot@example.org>"
+
+
+def test_the_workflow_installs_the_newsvault_that_wrote_it(tmp_path):
+    """PEP 610 tells where this newsvault came from; a runner must be able to fetch the same."""
+    from newsvault import __version__
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    assert install_spec({"url": "https://github.com/o/newsvault", "vcs_info": {"vcs": "git", "commit_id": commit}}) \
+        == f"git+https://github.com/o/newsvault@{commit}"
+    assert install_spec({}) == f"newsvault=={__version__}"  # from PyPI (a wheel, an index)
+    # A clone (`make run` installs it editable): its origin on the web, at its HEAD.
+    clone = tmp_path / "newsvault"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(clone)], check=True)
+    sh(clone, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "x")
+    head = sh(clone, "rev-parse", "HEAD")
+    local = {"url": clone.as_uri(), "dir_info": {"editable": True}}
+    assert install_spec(local) == f"newsvault=={__version__}"  # no origin: nothing a runner can fetch
+    for origin, expected in [
+        ("git@github.com:o/newsvault.git", "https://github.com/o/newsvault.git"),  # no SSH key on a runner
+        ("https://github.com/o/newsvault", "https://github.com/o/newsvault"),
+    ]:
+        subprocess.run(["git", "-C", str(clone), "remote", "remove", "origin"], capture_output=True)
+        sh(clone, "remote", "add", "origin", origin)
+        assert install_spec(local) == f"git+{expected}@{head}"
+    for unusable in ("/srv/git/newsvault.git", "https://user:token@github.com/o/newsvault"):
+        sh(clone, "remote", "set-url", "origin", unusable)
+        assert install_spec(local) == f"newsvault=={__version__}"  # a path, or a credential never written out

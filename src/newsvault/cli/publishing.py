@@ -47,7 +47,8 @@ def init_github_actions(directory: Path) -> None:
     from newsvault.publish.actions import write_github_actions
 
     try:
-        written = write_github_actions(directory)
+        written, spec = write_github_actions(directory)
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {', '.join(str(p) for p in written)}; see docs/PUBLISH.md before pushing it to GitHub")
+    click.echo(f"the workflow installs {spec} (repository variable NEWSVAULT_INSTALL overrides it)")

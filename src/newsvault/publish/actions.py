@@ -9,8 +9,12 @@ is ever lost the workflow rebuilds the store from the archive with
 
 from __future__ import annotations
 
-from importlib import resources
+import json
+import re
+import subprocess
+from importlib import metadata, resources
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from newsvault import __version__
 from newsvault.config import VAULT_FILE
@@ -29,22 +33,67 @@ branch = "main"
 """
 
 
-def workflow_text() -> str:
+_SCP_LIKE = re.compile(r"git@([\w.-]+):(.+)")  # git@github.com:owner/repo.git
+
+
+def install_spec(direct_url: dict | None = None) -> str:
+    """What the workflow gives to `pip install`: the newsvault that is running here, where a runner can get it.
+
+    newsvault is not on PyPI yet; most users run it from a clone. Installed from
+    a git URL (PEP 610's direct_url.json), that URL at that commit; from a local
+    checkout whose `origin` is on the web, the same, from the checkout's HEAD;
+    otherwise the release of this version on PyPI.
+    """
+    if direct_url is None:
+        text = metadata.distribution("newsvault").read_text("direct_url.json")
+        direct_url = json.loads(text) if text else {}
+    vcs = direct_url.get("vcs_info")
+    if vcs and vcs.get("vcs") == "git" and direct_url.get("url", "").startswith("https://"):
+        return f"git+{direct_url['url']}@{vcs['commit_id']}"
+    if direct_url.get("url", "").startswith("file://"):
+        from_checkout = _checkout_spec(Path(unquote(urlsplit(direct_url["url"]).path)))
+        if from_checkout:
+            return from_checkout
+    return f"newsvault=={__version__}"
+
+
+def _checkout_spec(checkout: Path) -> str | None:
+    def git(*args: str) -> str | None:
+        done = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    url, commit = git("remote", "get-url", "origin"), git("rev-parse", "HEAD")
+    if not url or not commit:
+        return None
+    scp = _SCP_LIKE.fullmatch(url)
+    if scp:  # a runner has no SSH key for it; the same repository over HTTPS
+        url = f"https://{scp.group(1)}/{scp.group(2)}"
+    parts = urlsplit(url)
+    if parts.scheme != "https" or parts.username or parts.password:
+        return None  # a local path, or a URL with a credential that must not go into a file
+    return f"git+{url}@{commit}"
+
+
+def workflow_text(spec: str) -> str:
     template = resources.files(__package__).joinpath("newsvault.yml.tmpl").read_text("utf-8")
-    return template.replace("@VERSION@", __version__)
+    return template.replace("@INSTALL@", spec)
 
 
-def write_github_actions(directory: Path) -> list[Path]:
-    """Add the workflow, the .gitignore and the publish remote to a vault just made by `init`."""
+def write_github_actions(directory: Path) -> tuple[list[Path], str]:
+    """Add the workflow, the .gitignore and the publish remote to a vault just made by `init`.
+
+    Returns the files written and what the workflow installs (see `install_spec`).
+    """
     workflow = directory / WORKFLOW
     if workflow.exists():
         raise FileExistsError(f"{workflow} exists already; not overwriting it")
+    spec = install_spec()
     workflow.parent.mkdir(parents=True, exist_ok=True)
-    workflow.write_text(workflow_text(), "utf-8")
+    workflow.write_text(workflow_text(spec), "utf-8")
     ignore = directory / ".gitignore"
     existing = ignore.read_text("utf-8") if ignore.exists() else ""
     if "/vault.sqlite" not in existing:
         ignore.write_text(existing + ("\n" if existing and not existing.endswith("\n") else "") + _IGNORE, "utf-8")
     config = directory / VAULT_FILE
     config.write_text(config.read_text("utf-8") + _REMOTE, "utf-8")
-    return [workflow, ignore, config]
+    return [workflow, ignore, config], spec
