@@ -176,8 +176,11 @@ def test_publish_counts_articles_in_month_folders_per_outlet(tmp_path, server):
         "newsvault: 0 new, 1 updated (voa ~1)")
 
 
-def test_init_writes_a_sharded_layout_for_new_vaults(tmp_path):
+def test_init_writes_a_sharded_layout_for_new_vaults_and_the_flat_one_when_asked(tmp_path):
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "v")])
     assert result.exit_code == 0, result.output
     config, _ = open_vault(tmp_path / "v")
     assert config.tree.shard_by_month and config.tree.monthly_lists
+    assert CliRunner().invoke(cli, ["init", str(tmp_path / "flat"), "--flat"]).exit_code == 0
+    config, _ = open_vault(tmp_path / "flat")
+    assert not config.tree.shard_by_month and not config.tree.monthly_lists

@@ -64,13 +64,15 @@ def cli(ctx: click.Context, vault: Path) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--github-actions", is_flag=True,
               help="Also write an hourly GitHub Actions workflow; the vault becomes the published repository.")
-def init(directory: Path, github_actions: bool) -> None:
+@click.option("--flat", is_flag=True,
+              help="The original archive's layout (no month folders or monthly lists): to continue an imported tree.")
+def init(directory: Path, github_actions: bool, flat: bool) -> None:
     """Create a vault in DIRECTORY with the nine outlets of the original archive."""
     target = directory / VAULT_FILE
     if target.exists():
         raise click.ClickException(f"{target} exists already; not overwriting it")
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(init_text(archive="." if github_actions else "archive"), "utf-8")
+    target.write_text(init_text(archive="." if github_actions else "archive", big_tree=not flat), "utf-8")
     click.echo(f"created {target}; run `newsvault --vault {directory} run`")
     if github_actions:
         from .publishing import init_github_actions

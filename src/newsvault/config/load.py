@@ -325,15 +325,20 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def init_text(sources: list[Source] | None = None, archive: str = "archive") -> str:
-    """vault.toml for a new vault: the catalogue written out so users can see and edit it."""
+def init_text(sources: list[Source] | None = None, archive: str = "archive", big_tree: bool = True) -> str:
+    """vault.toml for a new vault: the catalogue written out so users can see and edit it.
+
+    `big_tree` (month folders and monthly lists) suits a new archive; without it
+    the tree is the original's layout, to continue an imported one byte for byte.
+    """
+    on = _toml_value(big_tree)
     lines = [
         "# newsvault vault. Every key has a default; see docs/CONFIG.md.",
         "",
         "[archive]",
         f"path = {_toml_value(archive):<27}# relative to the vault",
-        "shard_by_month = true           # new articles in articles/<abbr>/<yyyy>/<mm>/ (false: one flat folder)",
-        "monthly_lists = true            # lists/<name>/<yyyy-mm>.md link every article, not only the newest 300",
+        f"shard_by_month = {on:<17}# new articles in articles/<abbr>/<yyyy>/<mm>/ (false: one flat folder)",
+        f"monthly_lists = {on:<18}# lists/<name>/<yyyy-mm>.md link every article, not only the newest 300",
         "",
     ]
     for s in sources if sources is not None else catalogue().values():
