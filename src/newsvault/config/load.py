@@ -107,6 +107,19 @@ def catalogue() -> dict[str, Source]:
     return {abbr: _source("catalogue.toml", abbr, table, None) for abbr, table in data["sources"].items()}
 
 
+# The lists of all outlets (issue 5) live beside the outlets' own: no outlet may take their names.
+_RESERVED_NAMES = {"已修改", "已删除"}
+
+
+def _list_name(file: str, where: str, name: str) -> str:
+    """An outlet's name names files (lists/<name>.md, lists/<name>/): it must stay one path segment."""
+    if (not name.strip() or "/" in name or "\\" in name or name.startswith(".")
+            or any(ord(c) < 32 for c in name) or name in _RESERVED_NAMES):
+        raise ConfigError(f"{file}: {where} key 'name': not usable as a list file name "
+                          f"(lists/<name>.md): {name!r}")
+    return name
+
+
 def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
     where = f"[sources.{abbr}]"
     allowed = {f.name for f in fields(Source)} - {"abbr"}
@@ -146,6 +159,8 @@ def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
                     f"'Asia/Shanghai', got {value!r}"
                 ) from None
             values[key] = value
+        elif key == "name":
+            values[key] = _list_name(file, where, _expect(file, where, key, value, str, "a string"))
         else:
             values[key] = _expect(file, where, key, value, str, "a string")
     if base is not None:
