@@ -2,7 +2,8 @@
 
 The original archive's dead feeds went unnoticed for years; each flag here is a
 way a feed dies quietly: it stops publishing (or we stop seeing it), it fails
-run after run, its extraction breaks and bodies shrink, or its dates go wrong.
+run after run, its extraction breaks and bodies shrink (or, for bodies from
+article pages, never arrive), or its dates go wrong.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ HOUR = 3_600_000
 DAY = 24 * HOUR
 SILENT_FACTOR = 5  # silent: no article for this many times the usual gap between articles …
 SILENT_MIN = 12 * HOUR  # … and never for less than this
-FAILING_RUNS = 3  # failed runs in a row
+FAILING_RUNS = 3  # failed runs in a row; failed tries of one article's page
 SHRINK = 0.5  # recent average text length below this share of the weeks before
 RECENT = 7 * DAY
 BEFORE = 28 * DAY
@@ -111,6 +112,15 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
             flags.append(f"shrinking: average text {now:.0f} characters this week, {was:.0f} in the weeks before")
     if h.future:
         flags.append(f"dated in the future: {len(h.future)} recent article(s), e.g. {h.future[0]}")
+    failing = conn.execute(
+        select(func.count(), func.max(articles.c.page_error))
+        .where(articles.c.source == h.abbr, articles.c.page_state == "failed",
+               articles.c.page_attempts >= FAILING_RUNS)).one()
+    if failing[0]:
+        # A page rule that stopped matching (the outlet changed its HTML) looks like this:
+        # the feed is fine, and the articles wait for bodies that never come.
+        flags.append(f"pages failing: {failing[0]} article(s) without their body after {FAILING_RUNS} or more "
+                     f"tries; e.g. {failing[1]}")
     return flags
 
 
