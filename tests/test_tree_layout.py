@@ -184,3 +184,27 @@ def test_init_writes_a_sharded_layout_for_new_vaults_and_the_flat_one_when_asked
     assert CliRunner().invoke(cli, ["init", str(tmp_path / "flat"), "--flat"]).exit_code == 0
     config, _ = open_vault(tmp_path / "flat")
     assert not config.tree.shard_by_month and not config.tree.monthly_lists
+
+
+def test_a_render_killed_before_its_lists_leaves_none_stale(tmp_path, server, monkeypatch):
+    from newsvault.render import from_store
+
+    url = server.set("/voa.xml", _feed(2))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT))
+    assert not run_once(config, engine).failed
+    server.set("/voa.xml", _feed(3))
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # the process dies after the new article was written and marked
+    monkeypatch.setattr(from_store, "_render_months", killed)
+    try:
+        run_once(config, engine)
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.undo()
+    assert len(_links(config.archive, "lists/美国之音.md")) == 2  # the lists were not reached
+    run_once(config, engine)  # nothing new in the feed, nothing left to write for the articles
+    assert len(_links(config.archive, "lists/美国之音.md")) == 3
+    assert sum(len(_links(config.archive, f"lists/美国之音/{m}")) for m in ("2025-11.md", "2025-12.md")
+               if (config.archive / "lists/美国之音" / m).exists()) == 3
+    assert list(verify(engine, config.archive)) == []

@@ -48,9 +48,8 @@ def article_bytes(row) -> bytes:  # type: ignore[no-untyped-def]
     return format_article(row["date_ms"], row["title"], row["link"], row["body"])
 
 
-def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> bool:
+def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> None:
     done: list[tuple[int, str]] = []
-    changed = False
     with engine.connect() as conn:
         for row in store_articles.for_render(conn, abbr, only_dirty=not full):
             if row["body"] is None and row["raw"] is None:
@@ -64,9 +63,8 @@ def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats:
                 done.append((row["id"], sha))
                 if len(done) >= _SHA_BATCH:
                     _mark_rendered(engine, done)
-                    done, changed = [], True
+                    done = []
     _mark_rendered(engine, done)
-    return changed or bool(done)
 
 
 def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
@@ -159,18 +157,19 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         if row["kind"] == "list" and row["source"] is not None:
             kept_lists.setdefault(row["source"], []).append(row["path"])
     dropped: set[str] = set()
+    # Lists are made from the store on every render, not only when an article was
+    # written now: a render killed between marking articles written and writing
+    # their lists would otherwise leave the lists stale until the next article.
+    # Unchanged lists cost a query and a compare, never a write.
     for abbr, name in known.items():
-        changed = _render_articles(engine, abbr, target, full, stats)
-        if config.tree.monthly_lists and (changed or full or not (target / "lists" / name / "README.md").exists()):
+        _render_articles(engine, abbr, target, full, stats)
+        if config.tree.monthly_lists:
             _render_months(engine, abbr, name, target, stats)
         imported_lists = kept_lists.get(abbr)
         if imported_lists and _kept_lists_in_use(engine, abbr, imported_lists):
             continue  # written below with the other kept files
-        if imported_lists:
-            dropped.update(imported_lists)
-            _render_list(engine, abbr, name, target, stats)
-        elif changed or full or not (target / "lists" / f"{name}.md").exists():
-            _render_list(engine, abbr, name, target, stats)
+        dropped.update(imported_lists or ())
+        _render_list(engine, abbr, name, target, stats)
     for row in kept:
         if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user"):
             continue
