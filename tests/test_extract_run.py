@@ -10,7 +10,7 @@ from newsvault.demo.server import Route
 from newsvault.render import parse_article
 from newsvault.schedule import run_once
 
-from tests.vaults import open_vault, rss, rss_item, write_vault
+from tests.vaults import open_vault, rss, rss_item
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"
 OLDER = "Tue, 30 Apr 2024 12:00:00 GMT"

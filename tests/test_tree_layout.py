@@ -159,6 +159,9 @@ def test_a_published_sharded_tree_imports_back_byte_for_byte(tmp_path, server):
     server.set("/voa.xml", _feed(41))
     assert run_once(again, engine2).sources[0].new == 1
     assert (again.archive / "articles/voa/2025/12/1048534.md").exists()  # item 40: 5 Dec
+    # The imported monthly lists gave way to the store's: a full render keeps the new one listed.
+    render_tree(engine2, again, full=True)
+    assert "articles/voa/2025/12/1048534.md" in _links(again.archive, "lists/美国之音/2025-12.md")
 
 
 def test_publish_counts_articles_in_month_folders_per_outlet(tmp_path, server):

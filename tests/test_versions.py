@@ -122,8 +122,7 @@ def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp
     assert edited.startswith("已修改\n------\n\n") and "[新标题](/articles/voa/1048574.md)" in edited
 
     server.set("/a/1.html", "gone", status=410)
-    with engine.connect() as conn:
-        first_seen = _article(engine, link)["first_seen_ms"]
+    first_seen = _article(engine, link)["first_seen_ms"]
     _recheck(config, engine, first_seen + 20 * MINUTE)
     from newsvault.render.from_store import render_tree
     render_tree(engine, config)

@@ -73,14 +73,16 @@ def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
             store_imports.set_rendered(conn, done)
 
 
+def _list_entry(abbr: str, row) -> ListEntry:  # type: ignore[no-untyped-def]
+    """A list line for a stored article, linking the file where it lives."""
+    return ListEntry(abbr=abbr, id=row["archive_id"], title=row["title"], ms=row["date_ms"],
+                     file=article_path(abbr, row["archive_id"], row["path"], row["shard"]))
+
+
 def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
     with engine.connect() as conn:
         rows = store_imports.newest_in_folder(conn, abbr, LIST_LENGTH)
-    entries = [
-        ListEntry(abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"],
-                  file=article_path(abbr, r["archive_id"], None, r["shard"]))
-        for r in rows if r["body"] is not None or r["raw"] is not None
-    ]
+    entries = [_list_entry(abbr, r) for r in rows if r["body"] is not None or r["raw"] is not None]
     stats.checked += 1
     if write_atomic(target / "lists" / f"{name}.md", format_list(name, entries)):
         stats.written += 1
@@ -91,9 +93,7 @@ def _render_months(engine: Engine, abbr: str, name: str, target: Path, stats: Re
     months: dict[str, list[ListEntry]] = {}
     with engine.connect() as conn:
         for r in store_articles.for_month_lists(conn, abbr):
-            months.setdefault(list_month(r["date_ms"]), []).append(ListEntry(
-                abbr=abbr, id=r["archive_id"], title=r["title"], ms=r["date_ms"],
-                file=article_path(abbr, r["archive_id"], r["path"], r["shard"])))
+            months.setdefault(list_month(r["date_ms"]), []).append(_list_entry(abbr, r))
     folder = target / "lists" / name
     order = sorted(months, key=lambda m: (m != UNDATED, m), reverse=True)  # newest month first, undated last
     files = {f"{m}.md": format_month_list(name, m, months[m]) for m in order}

@@ -46,13 +46,19 @@ def article_path(abbr: str, archive_id: int, path: str | None = None, shard: str
     return f"articles/{abbr}/{shard}/{archive_id}.md" if shard else f"articles/{abbr}/{archive_id}.md"
 
 
-def shard_of(ms: int, fallback_ms: int) -> str:
-    """``yyyy/mm`` of a date in China time: the month folder of a new article in a sharded tree.
-
-    A date no calendar can hold (a feed's year 99999) files the article under ``fallback_ms``.
-    """
+def china_month(ms: int) -> tuple[int, int] | None:
+    """(year, month) of a date in China time, where the archive's dates are read; None outside years 1-9999."""
     try:
         moment = _EPOCH_IN_CHINA + timedelta(milliseconds=ms)
     except OverflowError:
-        moment = _EPOCH_IN_CHINA + timedelta(milliseconds=fallback_ms)
-    return f"{moment.year:04d}/{moment.month:02d}"
+        return None
+    return moment.year, moment.month
+
+
+def shard_of(ms: int, fallback_ms: int) -> str:
+    """``yyyy/mm``: the month folder of a new article in a sharded tree.
+
+    A date no calendar can hold (a feed's year 99999) files the article under ``fallback_ms``.
+    """
+    year, month = china_month(ms) or china_month(fallback_ms) or (1970, 1)  # fallback_ms: a clock reading
+    return f"{year:04d}/{month:02d}"

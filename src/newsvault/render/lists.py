@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from newsvault.render.ids import article_path
+from newsvault.render.ids import article_path, china_month
 from newsvault.render.text import encode_utf8, js_trim
 
 LIST_SIZE = 300
@@ -80,13 +80,8 @@ UNDATED = "undated"  # the monthly list of imported files without a date line
 
 def list_month(ms: int | None) -> str:
     """``yyyy-mm`` in China time (the month of ``list_date``); ``undated`` without a date or outside years 1-9999."""
-    if ms is None:
-        return UNDATED
-    try:
-        day = date(1970, 1, 1) + timedelta(days=(ms + _CHINA_OFFSET_MS) // _DAY_MS)
-    except OverflowError:
-        return UNDATED
-    return f"{day.year:04d}-{day.month:02d}"
+    found = None if ms is None else china_month(ms)
+    return UNDATED if found is None else f"{found[0]:04d}-{found[1]:02d}"
 
 
 def format_month_list(name: str, month: str, entries: Iterable[ListEntry]) -> bytes:

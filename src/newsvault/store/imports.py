@@ -99,8 +99,8 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
     whose entries were the first files of ``articles/<abbr>/``.
     """
     return list(conn.execute(
-        select(articles.c.archive_id, articles.c.shard, articles.c.title, articles.c.date_ms, articles.c.body,
-               articles.c.raw)
+        select(articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title, articles.c.date_ms,
+               articles.c.body, articles.c.raw)
         .where(and_(articles.c.source == source, articles.c.path.is_(None)))
         .order_by(articles.c.archive_id).limit(limit)
     ).mappings())
