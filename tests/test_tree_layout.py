@@ -67,7 +67,7 @@ def test_paths_and_months_are_china_time():
     assert shard_of(midnight_china, 0) == "2025/12"
     assert shard_of(10**18, midnight_china) == "2025/12"  # no calendar holds it: filed when seen
     assert list_month(midnight_china) == "2025-12" and list_month(midnight_china - 1) == "2025-11"
-    assert list_month(None) == "undated"
+    assert list_month(None) == "undated" and list_month(10**17) == "undated"  # beyond year 9999
 
 
 def test_month_list_and_index_bytes():
