@@ -83,8 +83,7 @@ def sanitising(rounds: int) -> None:
 
 def mirroring(count: int) -> None:
     rng = random.Random(4)
-    unique = [b"\x89PNG\r\n\x1a\n" + rng.randbytes(rng.randint(2_000, 60_000))
-              for _ in range(count * 4 // 5)]
+    unique = [b"\x89PNG\r\n\x1a\n" + rng.randbytes(rng.randint(2_000, 60_000)) for _ in range(count * 4 // 5)]
     payloads = unique + [rng.choice(unique) for _ in range(count - len(unique))]
     with tempfile.TemporaryDirectory() as tmp, LocalServer() as server:
         root = Path(tmp)
@@ -97,21 +96,31 @@ def mirroring(count: int) -> None:
                 for i in range(a, min(a + per_article, count)):
                     server.set(f"/img/{i}.png", payloads[i], headers={"Content-Type": "image/png"})
                     body += f'<p>段落 {i}</p><figure><img data-src="/img/{i}.png" alt="{i}"></figure>'
-                conn.execute(articles.insert().values(
-                    source="b", archive_id=1048574 - a, link=server.url(f"/news/{a}.html"),
-                    title=str(a), body=body, first_seen_ms=1, last_seen_ms=1))
+                conn.execute(
+                    articles.insert().values(
+                        source="b",
+                        archive_id=1048574 - a,
+                        link=server.url(f"/news/{a}.html"),
+                        title=str(a),
+                        body=body,
+                        first_seen_ms=1,
+                        last_seen_ms=1,
+                    )
+                )
 
         async def go() -> float:
             async with Fetcher(allow_private=True, per_host=16) as fetcher:
                 started = time.perf_counter()
-                report = await mirror_images(engine, root / "archive", fetcher,
-                                             ImageSettings(max_bytes=1 << 20), limit=count,
-                                             sources=["b"])
+                report = await mirror_images(
+                    engine, root / "archive", fetcher, ImageSettings(max_bytes=1 << 20), limit=count, sources=["b"]
+                )
                 spent = time.perf_counter() - started
             assert not report.failed and not report.refused, report
-            print(f"mirroring {count} images from 127.0.0.1: {spent:.2f} s, "
-                  f"{count / spent:.0f} images/s (listing {report.scanned} articles included); "
-                  f"{report.stored} files written, {report.duplicates} duplicates")
+            print(
+                f"mirroring {count} images from 127.0.0.1: {spent:.2f} s, "
+                f"{count / spent:.0f} images/s (listing {report.scanned} articles included); "
+                f"{report.stored} files written, {report.duplicates} duplicates"
+            )
             return spent
 
         asyncio.run(go())
@@ -119,10 +128,11 @@ def mirroring(count: int) -> None:
         stored = sum(p.stat().st_size for p in files)
         given = sum(len(p) for p in payloads)
         with engine.connect() as conn:
-            done = conn.execute(select(func.count()).select_from(images)
-                                .where(images.c.status == "done")).scalar_one()
-        print(f"  {len(files)} unique images, {stored / len(files) / 1000:.1f} KB stored per unique "
-              f"image; {stored / 1e6:.1f} MB on disk for {given / 1e6:.1f} MB served; {done} rows done")
+            done = conn.execute(select(func.count()).select_from(images).where(images.c.status == "done")).scalar_one()
+        print(
+            f"  {len(files)} unique images, {stored / len(files) / 1000:.1f} KB stored per unique "
+            f"image; {stored / 1e6:.1f} MB on disk for {given / 1e6:.1f} MB served; {done} rows done"
+        )
 
 
 def main() -> None:

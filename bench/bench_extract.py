@@ -20,7 +20,7 @@ import lxml.html
 from newsvault.extract.auto import auto_body
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.extract_gold import PAGES, gold_pages, overlap  # noqa: E402
+from tests.extract_gold import PAGES, gold_pages, overlap
 
 
 def quality() -> None:
@@ -32,8 +32,10 @@ def quality() -> None:
         recalls.append(recall)
         precisions.append(precision)
         print(f"{page.name[:58]:58} {recall:7.3f} {precision:9.3f}")
-    print(f"{'mean of ' + str(len(recalls)) + ' pages':58} {sum(recalls) / len(recalls):7.3f} "
-          f"{sum(precisions) / len(precisions):9.3f}")
+    print(
+        f"{'mean of ' + str(len(recalls)) + ' pages':58} {sum(recalls) / len(recalls):7.3f} "
+        f"{sum(precisions) / len(precisions):9.3f}"
+    )
 
 
 def timing(rounds: int) -> None:
@@ -55,10 +57,14 @@ def timing(rounds: int) -> None:
         extract_total += extract
     ratios.sort()
     n = rounds * len(pages)
-    print(f"\n{len(pages)} pages x {rounds}: lxml parse {parse_total / n * 1000:.1f} ms/page, "
-          f"extraction {extract_total / n * 1000:.1f} ms/page")
-    print(f"extraction / lxml parse: median {ratios[len(ratios) // 2]:.1f}x, "
-          f"slowest {ratios[-1]:.1f}x, all pages together {extract_total / parse_total:.1f}x")
+    print(
+        f"\n{len(pages)} pages x {rounds}: lxml parse {parse_total / n * 1000:.1f} ms/page, "
+        f"extraction {extract_total / n * 1000:.1f} ms/page"
+    )
+    print(
+        f"extraction / lxml parse: median {ratios[len(ratios) // 2]:.1f}x, "
+        f"slowest {ratios[-1]:.1f}x, all pages together {extract_total / parse_total:.1f}x"
+    )
 
 
 def main() -> None:

@@ -21,8 +21,10 @@ from aiohttp import web
 
 from newsvault.fetch import Fetcher, Request
 
-ITEM = ("<item><title>标题 {n}</title><link>https://example.com/{n}</link>"
-        "<description>新闻正文，中文内容，重复以达到典型大小。</description></item>")
+ITEM = (
+    "<item><title>标题 {n}</title><link>https://example.com/{n}</link>"
+    "<description>新闻正文，中文内容，重复以达到典型大小。</description></item>"
+)
 
 
 def make_feed(size: int) -> bytes:
@@ -39,9 +41,10 @@ def serve(size: int) -> None:
     async def handle(request: web.Request) -> web.Response:
         if request.headers.get("If-None-Match") == '"v1"':
             return web.Response(status=304, headers={"ETag": '"v1"'})
-        return web.Response(body=body, headers={
-            "Content-Type": "application/rss+xml; charset=utf-8",
-            "Content-Encoding": "gzip", "ETag": '"v1"'})
+        return web.Response(
+            body=body,
+            headers={"Content-Type": "application/rss+xml; charset=utf-8", "Content-Encoding": "gzip", "ETag": '"v1"'},
+        )
 
     async def main() -> None:
         app = web.Application()
@@ -59,16 +62,17 @@ def serve(size: int) -> None:
 async def rounds(port: int, feeds: int) -> None:
     urls = [f"http://127.0.0.1:{port}/feed/{i}.xml" for i in range(feeds)]
     async with Fetcher(per_host=feeds, total=feeds) as fetcher:
-        for label, etag in (("cold connections", None), ("keep-alive", None),
-                            ("conditional (304)", '"v1"')):
+        for label, etag in (("cold connections", None), ("keep-alive", None), ("conditional (304)", '"v1"')):
             cpu, wall = time.process_time(), time.perf_counter()
             responses = await asyncio.gather(*(fetcher.fetch(Request(u, etag=etag)) for u in urls))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             size = sum(len(r.body) for r in responses)
             statuses = sorted({r.status for r in responses})
-            print(f"{label:18} {feeds} fetches in {wall:5.2f} s = {feeds / wall:7.0f} req/s, "
-                  f"CPU {cpu:5.2f} s ({cpu / feeds * 1000:5.2f} ms/req), "
-                  f"{size / 1e6:6.1f} MB decoded, status {statuses}")
+            print(
+                f"{label:18} {feeds} fetches in {wall:5.2f} s = {feeds / wall:7.0f} req/s, "
+                f"CPU {cpu:5.2f} s ({cpu / feeds * 1000:5.2f} ms/req), "
+                f"{size / 1e6:6.1f} MB decoded, status {statuses}"
+            )
 
 
 def main() -> None:
@@ -80,8 +84,9 @@ def main() -> None:
     if args.serve:
         serve(args.size)
         return
-    child = subprocess.Popen([sys.executable, __file__, "--serve", "--size", str(args.size)],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--size", str(args.size)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout is not None
         port = int(child.stdout.readline())

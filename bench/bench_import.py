@@ -110,14 +110,22 @@ def main() -> None:
         generate(tree, args.files)
         print(f"generated {args.files} files in {time.perf_counter() - started:.1f} s", flush=True)
         (work / "vault").mkdir()
-        out = subprocess.run([sys.executable, __file__, "--child", str(tree), str(work / "vault")],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(tree), str(work / "vault")],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         m = json.loads(out)
         if "files_at_mark" in m:
-            print(f"at {m['files_at_mark']:>7} files: {m['files_at_mark'] / m['seconds_at_mark']:,.0f} files/s, "
-                  f"peak RSS {m['rss_mb_at_mark']:.0f} MB")
-        print(f"at {m['files']:>7} files: {m['files'] / m['seconds']:,.0f} files/s, peak RSS {m['rss_mb']:.0f} MB "
-              f"(target ≥ 5,000 files/s on 2 cores; RSS flat)")
+            print(
+                f"at {m['files_at_mark']:>7} files: {m['files_at_mark'] / m['seconds_at_mark']:,.0f} files/s, "
+                f"peak RSS {m['rss_mb_at_mark']:.0f} MB"
+            )
+        print(
+            f"at {m['files']:>7} files: {m['files'] / m['seconds']:,.0f} files/s, peak RSS {m['rss_mb']:.0f} MB "
+            f"(target ≥ 5,000 files/s on 2 cores; RSS flat)"
+        )
         print(f"store: {os.path.getsize(work / 'vault' / 'vault.sqlite') / 2**20:,.0f} MB")
     finally:
         shutil.rmtree(work)

@@ -31,10 +31,15 @@ REPEAT = 5
 def _feedparser_entries(data: bytes) -> list[Entry]:
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     return [
-        Entry(guid=e.get("id"), link=e.get("link"), title=e.get("title"),
-              date_raw=e.get("published") or e.get("updated"), summary=e.get("summary"),
-              content=(e.get("content") or [{}])[0].get("value"),
-              categories=tuple(t.get("term") or "" for t in e.get("tags", [])))
+        Entry(
+            guid=e.get("id"),
+            link=e.get("link"),
+            title=e.get("title"),
+            date_raw=e.get("published") or e.get("updated"),
+            summary=e.get("summary"),
+            content=(e.get("content") or [{}])[0].get("value"),
+            categories=tuple(t.get("term") or "" for t in e.get("tags", [])),
+        )
         for e in parsed.entries
     ]
 
@@ -91,11 +96,13 @@ def main() -> int:
     feeds = [p.read_bytes() for p in sorted(FIXTURES.rglob("*")) if p.is_file()]
     size = sum(map(len, feeds))
     with tempfile.TemporaryDirectory() as tmp:
+
         def run(entries_of, name: str):  # type: ignore[no-untyped-def]
             def once() -> None:
                 engine = open_store(f"sqlite:///{tmp}/{name}-{time.perf_counter_ns()}.sqlite")
                 _pipeline(feeds, entries_of, engine)
                 engine.dispose()
+
             return once
 
         raw, raw_peak = _timed(lambda: [_raw(d) for d in feeds])

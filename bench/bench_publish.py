@@ -81,8 +81,9 @@ def main() -> None:
                 change(theirs, args.changed)
             ours_s = timed(newsvault_publish, ours, remotes["newsvault"])
             plain_s = timed(plain_git, theirs, remotes["plain"])
-            print(f"{case}: newsvault {ours_s:.2f} s, plain add/commit/push {plain_s:.2f} s, "
-                  f"ratio {ours_s / plain_s:.2f}")
+            print(
+                f"{case}: newsvault {ours_s:.2f} s, plain add/commit/push {plain_s:.2f} s, ratio {ours_s / plain_s:.2f}"
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -18,16 +18,16 @@ from pathlib import Path
 from newsvault.config import load
 from newsvault.demo.server import LocalServer
 from newsvault.fetch import Fetcher
+from newsvault.identify import Item
 from newsvault.render.textdiff import char_diff
 from newsvault.schedule.ingest import store_items
 from newsvault.schedule.recheck import recheck_source
-from newsvault.identify import Item
 from newsvault.store import open_store
 from newsvault.store import sources as store_sources
 from newsvault.store.statuses import MINUTE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.vaults import write_vault  # noqa: E402
+from tests.vaults import write_vault
 
 
 def _cpu() -> float:
@@ -50,8 +50,17 @@ def main() -> int:
         source = config.sources["voa"]
         with engine.begin() as conn:
             store_sources.ensure(conn, "voa", source.name, source.feed)
-            items = [Item(guid=None, link=server.url(f"/a/{i}.html"), title=f"标题{i}", date_ms=now,
-                          date_missing=False, body="<p>正文</p>") for i in range(args.articles)]
+            items = [
+                Item(
+                    guid=None,
+                    link=server.url(f"/a/{i}.html"),
+                    title=f"标题{i}",
+                    date_ms=now,
+                    date_missing=False,
+                    body="<p>正文</p>",
+                )
+                for i in range(args.articles)
+            ]
             store_items(conn, source, items, now)
         db = Path(config.store_url.removeprefix("sqlite:///"))
 
@@ -65,17 +74,20 @@ def main() -> int:
 
         async def go() -> int:
             async with Fetcher(per_host=16, allow_private=True) as fetcher:
-                return (await recheck_source(engine, source, fetcher, config, now + 20 * MINUTE,
-                                             args.articles)).checked
+                return (await recheck_source(engine, source, fetcher, config, now + 20 * MINUTE, args.articles)).checked
 
         cpu0, wall0 = _cpu(), time.perf_counter()
         checked = asyncio.run(go())
         cpu, wall = _cpu() - cpu0, time.perf_counter() - wall0
         growth = size() - before
-    print(f"re-check: {checked} unchanged pages from 127.0.0.1 in {wall:.1f} s "
-          f"({checked / wall:.0f}/s), CPU {cpu / checked * 1000:.2f} ms per re-check (server in-process)")
-    print(f"  store growth {growth} bytes = {growth / checked:.1f} bytes per unchanged re-check "
-          f"(no capture, version or status row is added)")
+    print(
+        f"re-check: {checked} unchanged pages from 127.0.0.1 in {wall:.1f} s "
+        f"({checked / wall:.0f}/s), CPU {cpu / checked * 1000:.2f} ms per re-check (server in-process)"
+    )
+    print(
+        f"  store growth {growth} bytes = {growth / checked:.1f} bytes per unchanged re-check "
+        f"(no capture, version or status row is added)"
+    )
     old = "".join(f"第{i}段：中国经济发展的新闻报道内容。" for i in range(2500))[:25_000]
     new = old[:10_000] + "修改过的句子。" + old[10_000:20_000] + old[20_500:]
     start = time.perf_counter()

@@ -59,8 +59,12 @@ def fill(engine, n: int, seed: int = 7) -> int:  # type: ignore[no-untyped-def]
     start = 1_450_000_000_000
     total = 0
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa','voa'),('rfa','rfa'),('bbc','bbc'),"
-                          "('rfi','rfi'),('dw','dw'),('nyt','nyt'),('cdt','cdt'),('ft','ft'),('reuters','reuters')"))
+        conn.execute(
+            text(
+                "INSERT INTO sources (abbr, name) VALUES ('voa','voa'),('rfa','rfa'),('bbc','bbc'),"
+                "('rfi','rfi'),('dw','dw'),('nyt','nyt'),('cdt','cdt'),('ft','ft'),('reuters','reuters')"
+            )
+        )
         abbrs = ["voa", "rfa", "bbc", "rfi", "dw", "nyt", "cdt", "ft", "reuters"]
         rows = []
         for i in range(n):
@@ -78,18 +82,37 @@ def fill(engine, n: int, seed: int = 7) -> int:  # type: ignore[no-untyped-def]
             title = rng.choice(titles)
             total += size + len(title)
             date = start + i * 800_000 + rng.randrange(600_000)  # about five years for 200,000
-            rows.append({"source": abbrs[i % 9], "archive_id": 1_048_574 - i // 9, "link": f"https://x.example/{i}",
-                         "title": title, "body": "".join(paragraphs), "date_ms": date, "first_seen_ms": date,
-                         "last_seen_ms": date})
+            rows.append(
+                {
+                    "source": abbrs[i % 9],
+                    "archive_id": 1_048_574 - i // 9,
+                    "link": f"https://x.example/{i}",
+                    "title": title,
+                    "body": "".join(paragraphs),
+                    "date_ms": date,
+                    "first_seen_ms": date,
+                    "last_seen_ms": date,
+                }
+            )
             if len(rows) == 5000:
-                conn.execute(text("INSERT INTO articles (source, archive_id, link, title, body, date_ms, "
-                                  "first_seen_ms, last_seen_ms) VALUES (:source, :archive_id, :link, :title, :body, "
-                                  ":date_ms, :first_seen_ms, :last_seen_ms)"), rows)
+                conn.execute(
+                    text(
+                        "INSERT INTO articles (source, archive_id, link, title, body, date_ms, "
+                        "first_seen_ms, last_seen_ms) VALUES (:source, :archive_id, :link, :title, :body, "
+                        ":date_ms, :first_seen_ms, :last_seen_ms)"
+                    ),
+                    rows,
+                )
                 rows = []
         if rows:
-            conn.execute(text("INSERT INTO articles (source, archive_id, link, title, body, date_ms, first_seen_ms, "
-                              "last_seen_ms) VALUES (:source, :archive_id, :link, :title, :body, :date_ms, "
-                              ":first_seen_ms, :last_seen_ms)"), rows)
+            conn.execute(
+                text(
+                    "INSERT INTO articles (source, archive_id, link, title, body, date_ms, first_seen_ms, "
+                    "last_seen_ms) VALUES (:source, :archive_id, :link, :title, :body, :date_ms, "
+                    ":first_seen_ms, :last_seen_ms)"
+                ),
+                rows,
+            )
     return total
 
 
@@ -104,14 +127,18 @@ def queries(engine, count: int, seed: int = 11) -> dict[str, list[str]]:  # type
             run = rng.choice(runs)
             if len(run) >= length:
                 at = rng.randrange(len(run) - length + 1)
-                out[kind].append(run[at:at + length])
+                out[kind].append(run[at : at + length])
     return out
 
 
 def db_bytes(engine) -> int:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        return sum(r[0] for r in conn.execute(text(
-            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%' OR name LIKE 'sqlite_autoindex_search%'")))
+        return sum(
+            r[0]
+            for r in conn.execute(
+                text("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%' OR name LIKE 'sqlite_autoindex_search%'")
+            )
+        )
 
 
 def main() -> None:
@@ -128,12 +155,18 @@ def main() -> None:
         update_index(engine)
         build = time.perf_counter() - t
         with engine.connect() as conn:
-            text_bytes = sum(len(r[0].encode()) + len(r[1].encode())
-                             for r in conn.execute(text("SELECT title, text FROM search_docs")))
+            text_bytes = sum(
+                len(r[0].encode()) + len(r[1].encode())
+                for r in conn.execute(text("SELECT title, text FROM search_docs"))
+            )
         size = db_bytes(engine)
-        print(f"index build: {build:.1f} s ({args.articles / build:.0f} articles/s, {chars / build / 1e6:.2f} M chars/s)")
-        print(f"index size: {size / 1e6:.0f} MB = {size / text_bytes:.2f} × the plain text ({text_bytes / 1e6:.0f} MB, "
-              "of which the kept plain text itself is 1×)")
+        print(
+            f"index build: {build:.1f} s ({args.articles / build:.0f} articles/s, {chars / build / 1e6:.2f} M chars/s)"
+        )
+        print(
+            f"index size: {size / 1e6:.0f} MB = {size / text_bytes:.2f} × the plain text ({text_bytes / 1e6:.0f} MB, "
+            "of which the kept plain text itself is 1×)"
+        )
         for kind, batch in queries(engine, args.queries).items():
             times, hits = [], []
             with engine.connect() as conn:
@@ -142,8 +175,10 @@ def main() -> None:
                     hits.append(len(search(conn, q, limit=20)))
                     times.append((time.perf_counter() - start) * 1000)
             times.sort()
-            print(f"{kind:>8}: p50 {times[len(times) // 2]:.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms, "
-                  f"max {times[-1]:.1f} ms  (mean hits shown {statistics.fmean(hits):.1f})")
+            print(
+                f"{kind:>8}: p50 {times[len(times) // 2]:.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms, "
+                f"max {times[-1]:.1f} ms  (mean hits shown {statistics.fmean(hits):.1f})"
+            )
         print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

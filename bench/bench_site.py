@@ -28,17 +28,35 @@ def main(count: int) -> None:
     start_ms = 1_700_000_000_000
     with engine.begin() as conn:
         store_sources.ensure(conn, "voa", "美国之音", None)
-        insert_articles(conn, [("voa", 1_048_574 - i, f"https://example.org/{i}", f"第{i}篇报道",
-                                start_ms - i * 600_000, BODY, start_ms, start_ms, None, None, True)
-                               for i in range(count)])
+        insert_articles(
+            conn,
+            [
+                (
+                    "voa",
+                    1_048_574 - i,
+                    f"https://example.org/{i}",
+                    f"第{i}篇报道",
+                    start_ms - i * 600_000,
+                    BODY,
+                    start_ms,
+                    start_ms,
+                    None,
+                    None,
+                    True,
+                )
+                for i in range(count)
+            ],
+        )
     began = time.perf_counter()
     stats = render_site(engine, config, full=True)
     full = time.perf_counter() - began
     began = time.perf_counter()
     again = render_site(engine, config)
     incremental = time.perf_counter() - began
-    print(f"{count} articles: full render {stats.checked} pages in {full:.1f} s ({stats.checked / full:.0f} pages/s); "
-          f"incremental {again.checked} pages checked, {again.written} written in {incremental:.2f} s")
+    print(
+        f"{count} articles: full render {stats.checked} pages in {full:.1f} s ({stats.checked / full:.0f} pages/s); "
+        f"incremental {again.checked} pages checked, {again.written} written in {incremental:.2f} s"
+    )
 
 
 if __name__ == "__main__":

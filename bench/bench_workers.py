@@ -26,14 +26,23 @@ from newsvault.schedule import run_once
 from newsvault.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.vaults import rss, rss_item  # noqa: E402
+from tests.vaults import rss, rss_item
 
 EXE = Path(sys.executable).with_name("newsvault")
 
 
 def _vault(directory: Path, store_url: str, server: LocalServer, count: int) -> Path:
-    lines = ["[store]", f'url = "{store_url}"', "", "[fetch]", "timeout = 60", "retries = 0",
-             "allow_private = true", "per_host = 1000", ""]
+    lines = [
+        "[store]",
+        f'url = "{store_url}"',
+        "",
+        "[fetch]",
+        "timeout = 60",
+        "retries = 0",
+        "allow_private = true",
+        "per_host = 1000",
+        "",
+    ]
     for i in range(count):
         lines += [f"[sources.s{i}]", f'name = "S{i}"', f'feed = "{server.url(f"/feed/{i}.xml")}"', ""]
     directory.mkdir(parents=True)
@@ -64,8 +73,10 @@ def _workers(vault: Path, n: int, concurrency: int) -> float:
     """Seconds for `n` worker processes to finish one round."""
     open_store(load(vault).store_url)  # migrations outside the timing, as `newsvault migrate` would
     started = time.perf_counter()
-    procs = [subprocess.Popen([str(EXE), "--vault", str(vault), "worker", "--once",
-                               "--concurrency", str(concurrency)]) for _ in range(n)]
+    procs = [
+        subprocess.Popen([str(EXE), "--vault", str(vault), "worker", "--once", "--concurrency", str(concurrency)])
+        for _ in range(n)
+    ]
     if any(p.wait() for p in procs):
         raise SystemExit("a worker failed")
     return time.perf_counter() - started
@@ -84,16 +95,28 @@ def main() -> int:
     parser.add_argument("--sources", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=50, help="jobs at once per worker")
-    parser.add_argument("--server", default=os.environ.get("NEWSVAULT_BENCH_POSTGRES",
-                                                           "postgresql://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--server", default=os.environ.get("NEWSVAULT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+    )
     args = parser.parse_args()
     databases = Databases(args.server)
     with tempfile.TemporaryDirectory() as tmp, LocalServer() as server:
         for i in range(args.sources):
-            server.set(f"/feed/{i}.xml", rss(*(
-                rss_item(f"s{i} 第{n}篇", link=server.url(f"/a/{i}/{n}"), description=f"<p>正文 {i} {n}</p>" * 20,
-                         date=f"Mon, 0{n + 1} Jan 2024 00:00:00 GMT") for n in range(2))),
-                delay=args.latency)
+            server.set(
+                f"/feed/{i}.xml",
+                rss(
+                    *(
+                        rss_item(
+                            f"s{i} 第{n}篇",
+                            link=server.url(f"/a/{i}/{n}"),
+                            description=f"<p>正文 {i} {n}</p>" * 20,
+                            date=f"Mon, 0{n + 1} Jan 2024 00:00:00 GMT",
+                        )
+                        for n in range(2)
+                    )
+                ),
+                delay=args.latency,
+            )
         try:
             root = Path(tmp)
             one = _workers(_vault(root / "w1", databases.new(), server, args.sources), 1, args.concurrency)
@@ -103,15 +126,21 @@ def main() -> int:
         finally:
             databases.drop()
     n = args.sources
-    print(f"{n} sources, {args.latency * 1000:.0f} ms latency, {os.cpu_count()} CPU(s), "
-          f"worker concurrency {args.concurrency}")
+    print(
+        f"{n} sources, {args.latency * 1000:.0f} ms latency, {os.cpu_count()} CPU(s), "
+        f"worker concurrency {args.concurrency}"
+    )
     print(f"  1 worker : {one:7.1f} s  {n / one:6.1f} sources/s")
     print(f"  4 workers: {four:7.1f} s  {n / four:6.1f} sources/s  (x{one / four:.2f} of one worker)")
-    print(f"  one process (run_once, no render): PostgreSQL {pg:.1f} s, SQLite {lite:.1f} s "
-          f"(PostgreSQL/SQLite time x{pg / lite:.2f})")
+    print(
+        f"  one process (run_once, no render): PostgreSQL {pg:.1f} s, SQLite {lite:.1f} s "
+        f"(PostgreSQL/SQLite time x{pg / lite:.2f})"
+    )
     best = min(one, four)
-    print(f"  rounds per hour on this machine: {3600 / best:.0f} with {'four workers' if four <= one else 'one worker'}"
-          f" (first rounds, every item new)")
+    print(
+        f"  rounds per hour on this machine: {3600 / best:.0f} with {'four workers' if four <= one else 'one worker'}"
+        f" (first rounds, every item new)"
+    )
     return 0
 
 

@@ -14,14 +14,19 @@ SHARED = PROJECT.parent / "shared"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--store", choices=("sqlite", "postgresql"), default="sqlite",
-                     help="The store every test vault uses: SQLite files (default) or a fresh PostgreSQL "
-                          f"database per vault on {pgstore.DEFAULT_SERVER} (or ${pgstore.ENV}).")
+    parser.addoption(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="The store every test vault uses: SQLite files (default) or a fresh PostgreSQL "
+        f"database per vault on {pgstore.DEFAULT_SERVER} (or ${pgstore.ENV}).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only(reason): the test reads SQLite files or pragmas; "
-                                       "skipped with --store=postgresql")
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test reads SQLite files or pragmas; skipped with --store=postgresql"
+    )
     if config.getoption("--store") == "postgresql":
         os.environ.setdefault(pgstore.ENV, pgstore.DEFAULT_SERVER)
 
@@ -61,7 +66,8 @@ def _store_per_vault(request: pytest.FixtureRequest):
                 if found:
                     if found.group(1) not in databases:
                         databases[found.group(1)] = pgstore.create_database().replace(
-                            "postgresql://", "postgresql+psycopg://", 1)
+                            "postgresql://", "postgresql+psycopg://", 1
+                        )
                     url = databases[found.group(1)]
                 return real(url, *args, **kwargs)
 

@@ -21,7 +21,7 @@ _GNE_BLOCK = re.compile(r">{5,}([^>\s]+)>{5,}\n(.*?)\n<{5,}", re.DOTALL)
 
 def _bigrams(text: str) -> Counter[str]:
     chars = "".join(text.split())
-    return Counter(chars[i:i + 2] for i in range(len(chars) - 1))
+    return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
 
 
 def overlap(gold: str, got: str) -> tuple[float, float]:

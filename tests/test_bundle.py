@@ -10,15 +10,15 @@ from click.testing import CliRunner
 from lxml import etree
 
 from newsvault.cli import cli
-
 from tests.site_vault import build, links
 
 
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory):  # type: ignore[no-untyped-def]
     from tests.support.server import LocalServer
+
     with LocalServer() as server:
-        config, engine = build(tmp_path_factory.mktemp("bundle"), server)
+        config, _engine = build(tmp_path_factory.mktemp("bundle"), server)
     return config
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from newsvault.extract import keep_by_categories, select_body
 from newsvault.render import parse_article
 from newsvault.schedule import run_once
-
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"
 
 
 def page(body: str) -> str:
-    return f"<html><head><title>x</title></head><body><div class='post-content'>{body}</div><div>side</div></body></html>"
+    return (
+        f"<html><head><title>x</title></head><body><div class='post-content'>{body}</div><div>side</div></body></html>"
+    )
 
 
 def test_category_rule():
@@ -32,10 +33,22 @@ def test_select_body_serialises_like_inner_html():
 def _cdt_vault(tmp_path, server):
     pages = {n: server.set(f"/p/{n}.html", page(f"<p>正文{n}</p>")) for n in (1, 2, 3)}
     feed = rss(
-        rss_item("kept", pages[1], DATE, "teaser", guid="https://chinadigitaltimes.net/chinese/?p=700001",
-                 categories=("【网络民议】",)),
-        rss_item("dropped", pages[2], DATE, "teaser", guid="https://chinadigitaltimes.net/chinese/?p=700002",
-                 categories=("新闻",)),
+        rss_item(
+            "kept",
+            pages[1],
+            DATE,
+            "teaser",
+            guid="https://chinadigitaltimes.net/chinese/?p=700001",
+            categories=("【网络民议】",),
+        ),
+        rss_item(
+            "dropped",
+            pages[2],
+            DATE,
+            "teaser",
+            guid="https://chinadigitaltimes.net/chinese/?p=700002",
+            categories=("新闻",),
+        ),
         rss_item("no post id", pages[3], DATE, "teaser", guid=pages[3], categories=("【图】",)),
     )
     url = server.set("/feed", feed)
@@ -73,5 +86,7 @@ def test_page_bytes_are_decoded_by_charset_not_guessed():
     assert select_body(gbk.encode("gbk"), "div.post-content") == "中文页面"
     plain = page("正文").encode("utf-8")
     assert select_body(plain, "div.post-content") == "正文"
-    assert select_body(page("繁體").encode("big5"), "div.post-content",
-                       {"Content-Type": "text/html; charset=big5"}) == "繁體"
+    assert (
+        select_body(page("繁體").encode("big5"), "div.post-content", {"Content-Type": "text/html; charset=big5"})
+        == "繁體"
+    )

@@ -39,16 +39,20 @@ def engine(tmp_path: Path) -> Engine:
 
 def add_article(engine: Engine, link: str, body: str, archive_id: int = 1048574) -> int:
     with engine.begin() as conn:
-        return conn.execute(articles.insert().values(
-            source="t", archive_id=archive_id, link=link, title="t", body=body,
-            first_seen_ms=1, last_seen_ms=1)).inserted_primary_key[0]
+        return conn.execute(
+            articles.insert().values(
+                source="t", archive_id=archive_id, link=link, title="t", body=body, first_seen_ms=1, last_seen_ms=1
+            )
+        ).inserted_primary_key[0]
 
 
-def run(engine: Engine, archive: Path, settings: ImageSettings = SETTINGS,
-        allow_private: bool = True, **kwargs: object) -> MirrorReport:
+def run(
+    engine: Engine, archive: Path, settings: ImageSettings = SETTINGS, allow_private: bool = True, **kwargs: object
+) -> MirrorReport:
     async def go() -> MirrorReport:
         async with Fetcher(allow_private=allow_private, backoff=0.01) as fetcher:
             return await mirror_images(engine, archive, fetcher, settings, **{"sources": ["t"], **kwargs})
+
     return asyncio.run(go())
 
 
@@ -62,7 +66,8 @@ def files(archive: Path) -> list[str]:
 
 
 def test_images_are_stored_by_sha256_with_the_type_of_their_bytes(
-        server: LocalServer, engine: Engine, tmp_path: Path) -> None:
+    server: LocalServer, engine: Engine, tmp_path: Path
+) -> None:
     for path, data in (("/a.png", PNG), ("/news/b", JPEG), ("/news/c.gif", GIF), ("/d.webp", WEBP), ("/e", AVIF)):
         server.set(path, data, headers={"Content-Type": "image/whatever"})
     body = '<p>x</p><img src="/a.png"><img data-src="b"><img src="c.gif"><img src="/d.webp"><img src="/e">'
@@ -71,18 +76,21 @@ def test_images_are_stored_by_sha256_with_the_type_of_their_bytes(
     archive = tmp_path / "archive"
     report = run(engine, archive)
     assert (report.scanned, report.queued, report.stored, report.failed, report.refused) == (1, 5, 5, [], [])
-    expected = {f"assets/{hashlib.sha256(d).hexdigest()[:2]}/{hashlib.sha256(d).hexdigest()}.{e}"
-                for d, e in ((PNG, "png"), (JPEG, "jpg"), (GIF, "gif"), (WEBP, "webp"), (AVIF, "avif"))}
+    expected = {
+        f"assets/{hashlib.sha256(d).hexdigest()[:2]}/{hashlib.sha256(d).hexdigest()}.{e}"
+        for d, e in ((PNG, "png"), (JPEG, "jpg"), (GIF, "gif"), (WEBP, "webp"), (AVIF, "avif"))
+    }
     assert set(files(archive)) == expected
-    assert (archive / f"assets/{hashlib.sha256(PNG).hexdigest()[:2]}/"
-            f"{hashlib.sha256(PNG).hexdigest()}.png").read_bytes() == PNG
+    assert (
+        archive / f"assets/{hashlib.sha256(PNG).hexdigest()[:2]}/{hashlib.sha256(PNG).hexdigest()}.png"
+    ).read_bytes() == PNG
     with engine.connect() as conn:
         assert conn.execute(select(articles.c.body)).scalar_one() == before  # text never changes
-        assert len(conn.execute(select(article_images).where(
-            article_images.c.article_id == article)).all()) == 5
+        assert len(conn.execute(select(article_images).where(article_images.c.article_id == article)).all()) == 5
         paths = mirrored_paths(conn, [server.url("/a.png"), server.url("/missing.png")])
-    assert paths == {server.url("/a.png"): f"assets/{hashlib.sha256(PNG).hexdigest()[:2]}/"
-                                          f"{hashlib.sha256(PNG).hexdigest()}.png"}
+    assert paths == {
+        server.url("/a.png"): f"assets/{hashlib.sha256(PNG).hexdigest()[:2]}/{hashlib.sha256(PNG).hexdigest()}.png"
+    }
     # A second run finds nothing to do and changes nothing.
     again = run(engine, archive)
     assert (again.scanned, again.queued, again.stored, again.duplicates) == (0, 0, 0, 0)
@@ -103,7 +111,8 @@ def test_same_bytes_under_two_urls_are_one_file(server: LocalServer, engine: Eng
 
 
 def test_bad_images_are_refused_with_a_reason_and_the_rest_stored(
-        server: LocalServer, engine: Engine, tmp_path: Path) -> None:
+    server: LocalServer, engine: Engine, tmp_path: Path
+) -> None:
     server.set("/empty.jpg", b"", headers={"Content-Type": "image/jpeg"})
     server.set("/huge.jpg", JPEG + bytes(10_000), headers={"Content-Type": "image/jpeg"})
     server.set("/page.jpg", b"<!doctype html><title>404</title>", headers={"Content-Type": "image/jpeg"})
@@ -111,8 +120,10 @@ def test_bad_images_are_refused_with_a_reason_and_the_rest_stored(
     server.set("/script.svg", SVG_SCRIPT, headers={"Content-Type": "image/svg+xml"})
     server.set("/ok.svg", SVG_OK, headers={"Content-Type": "image/svg+xml"})
     server.set("/ok.png", PNG, headers={"Content-Type": "image/jpeg"})  # mislabelled: bytes win
-    body = "".join(f'<img src="{p}">' for p in
-                   ("/empty.jpg", "/huge.jpg", "/page.jpg", "/html.png", "/script.svg", "/ok.svg", "/ok.png"))
+    body = "".join(
+        f'<img src="{p}">'
+        for p in ("/empty.jpg", "/huge.jpg", "/page.jpg", "/html.png", "/script.svg", "/ok.svg", "/ok.png")
+    )
     add_article(engine, server.url("/"), body)
     archive = tmp_path / "archive"
     report = run(engine, archive)
@@ -120,8 +131,10 @@ def test_bad_images_are_refused_with_a_reason_and_the_rest_stored(
     assert reasons == {
         "empty.jpg": ("refused", "empty image (0 bytes)"),
         "huge.jpg": ("refused", "body larger than 4 KB"),
-        "page.jpg": ("refused", "not a JPEG, PNG, GIF, WebP, AVIF or SVG image (server said image/jpeg; "
-                                "bytes start b'<!doctyp')"),
+        "page.jpg": (
+            "refused",
+            "not a JPEG, PNG, GIF, WebP, AVIF or SVG image (server said image/jpeg; bytes start b'<!doctyp')",
+        ),
         "html.png": ("refused", "server said text/html, not an image type (the bytes look like png)"),
         "script.svg": ("refused", "SVG carrying script or foreign content (<script>)"),
         "ok.svg": ("done", None),
@@ -135,16 +148,20 @@ def test_bad_images_are_refused_with_a_reason_and_the_rest_stored(
 
 
 def test_private_address_is_refused_before_connecting(engine: Engine, tmp_path: Path) -> None:
-    add_article(engine, "https://news.example/a.html", '<img src="http://10.0.0.1/x.jpg">'
-                '<img src="http://[::1]/y.png">')
+    add_article(
+        engine, "https://news.example/a.html", '<img src="http://10.0.0.1/x.jpg"><img src="http://[::1]/y.png">'
+    )
     report = run(engine, tmp_path / "archive", allow_private=False)
-    assert sorted(report.refused) == ["http://10.0.0.1/x.jpg: refused non-public address 10.0.0.1",
-                                      "http://[::1]/y.png: refused non-public address ::1"]
+    assert sorted(report.refused) == [
+        "http://10.0.0.1/x.jpg: refused non-public address 10.0.0.1",
+        "http://[::1]/y.png: refused non-public address ::1",
+    ]
     assert {r["status"] for r in rows(engine).values()} == {"refused"}
 
 
 def test_failures_are_retried_on_later_runs_until_attempts_run_out(
-        server: LocalServer, engine: Engine, tmp_path: Path) -> None:
+    server: LocalServer, engine: Engine, tmp_path: Path
+) -> None:
     server.sequence("/flaky.png", [Route(status=503), Route(status=503), Route(PNG)])
     server.set("/gone.png", b"nope", status=404)
     add_article(engine, server.url("/"), '<img src="/flaky.png"><img src="/gone.png">')
@@ -152,7 +169,9 @@ def test_failures_are_retried_on_later_runs_until_attempts_run_out(
     settings = ImageSettings(max_bytes=4096, attempts=2)
     first = run(engine, archive, settings)  # each fetch retries once: 503, 503
     assert sorted(f.rsplit("/", 1)[1] for f in first.failed) == [
-        "flaky.png: HTTP 503 Service Unavailable (after 2 attempts)", "gone.png: HTTP 404 Not Found"]
+        "flaky.png: HTTP 503 Service Unavailable (after 2 attempts)",
+        "gone.png: HTTP 404 Not Found",
+    ]
     assert files(archive) == []
     second = run(engine, archive, settings)
     assert second.stored == 1 and [f.rsplit("/", 1)[1] for f in second.failed] == ["gone.png: HTTP 404 Not Found"]
@@ -181,36 +200,61 @@ def test_changed_body_is_listed_again(server: LocalServer, engine: Engine, tmp_p
     archive = tmp_path / "archive"
     assert run(engine, archive).stored == 1
     with engine.begin() as conn:
-        conn.execute(articles.update().where(articles.c.id == article).values(
-            body='<img src="/b.gif">', updated_ms=2**62))
+        conn.execute(
+            articles.update().where(articles.c.id == article).values(body='<img src="/b.gif">', updated_ms=2**62)
+        )
     report = run(engine, archive)
     assert (report.scanned, report.queued, report.stored) == (1, 1, 1)
     assert run(engine, archive).scanned == 0  # an update dated in the future is listed once
 
 
 def test_only_sources_in_mirror_mode_are_listed(tmp_path: Path) -> None:
-    config = Config(vault=tmp_path, archive=tmp_path, store_url="sqlite://",
-                    sources={"a": Source("a", "A", "http://x/"),
-                             "b": Source("b", "B", "http://x/", images="mirror"),
-                             "c": Source("c", "C", "http://x/", images="mirror", enabled=False)})
+    config = Config(
+        vault=tmp_path,
+        archive=tmp_path,
+        store_url="sqlite://",
+        sources={
+            "a": Source("a", "A", "http://x/"),
+            "b": Source("b", "B", "http://x/", images="mirror"),
+            "c": Source("c", "C", "http://x/", images="mirror", enabled=False),
+        },
+    )
     assert mirror_sources(config) == ["b"]
-    mirrored = Config(vault=tmp_path, archive=tmp_path, store_url="sqlite://", sources=config.sources,
-                      images=ImageSettings(mode="mirror"))
+    mirrored = Config(
+        vault=tmp_path,
+        archive=tmp_path,
+        store_url="sqlite://",
+        sources=config.sources,
+        images=ImageSettings(mode="mirror"),
+    )
     assert mirror_sources(mirrored) == ["a", "b"]
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "SVG carrying script (event handler onload)"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p>'
-     b"</foreignObject></svg>", "SVG carrying script or foreign content (<foreignObject>)"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink"><a x:href="javascript:1">'
-     b"<rect/></a></svg>", "SVG carrying script (javascript: URL)"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><image href="https://track.example/p.gif"/></svg>',
-     "SVG refers to an external resource"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(//x/y.css);</style></svg>',
-     "SVG style loads external resources"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect', "SVG is not well-formed XML"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "SVG carrying script (event handler onload)"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p>'
+            b"</foreignObject></svg>",
+            "SVG carrying script or foreign content (<foreignObject>)",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink"><a x:href="javascript:1">'
+            b"<rect/></a></svg>",
+            "SVG carrying script (javascript: URL)",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><image href="https://track.example/p.gif"/></svg>',
+            "SVG refers to an external resource",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(//x/y.css);</style></svg>',
+            "SVG style loads external resources",
+        ),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><rect', "SVG is not well-formed XML"),
+    ],
+)
 def test_svg_with_active_content_is_refused(data: bytes, reason: str) -> None:
     with pytest.raises(Refused) as caught:
         image_type(data, "image/svg+xml")
@@ -218,15 +262,18 @@ def test_svg_with_active_content_is_refused(data: bytes, reason: str) -> None:
 
 
 def test_inert_svg_and_octet_stream_rasters_are_accepted() -> None:
-    svg = (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c --><svg xmlns="http://www.w3.org/2000/svg">'
-           b'<style>.a{fill:url(#g)}</style><use href="#r"/></svg>')
+    svg = (
+        b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c --><svg xmlns="http://www.w3.org/2000/svg">'
+        b'<style>.a{fill:url(#g)}</style><use href="#r"/></svg>'
+    )
     assert image_type(svg, "text/xml") == "svg"
     assert image_type(PNG, "application/octet-stream") == "png"
     assert image_type(JPEG, None) == "jpg"
 
 
 def test_a_run_in_mirror_mode_stores_images_and_leaves_the_article_file_as_given(
-        server: LocalServer, tmp_path: Path) -> None:
+    server: LocalServer, tmp_path: Path
+) -> None:
     from newsvault.render import parse_article
     from newsvault.schedule import run_once
     from tests.vaults import open_vault, rss, rss_item, write_vault

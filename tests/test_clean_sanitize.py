@@ -16,9 +16,28 @@ from lxml import etree
 
 from newsvault.clean import ImagePolicy, display_html, sanitize
 
-FORBIDDEN_TAGS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-                  "form", "input", "button", "textarea", "select", "svg", "math", "link", "meta",
-                  "base", "noscript", "template"}
+FORBIDDEN_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "svg",
+    "math",
+    "link",
+    "meta",
+    "base",
+    "noscript",
+    "template",
+}
 _IGNORED = re.compile(r"[\x00-\x20]")
 
 
@@ -40,8 +59,9 @@ def problems(html: str) -> list[str]:
             for candidate in url.split(",") if name == "srcset" else [url]:
                 if candidate.startswith(("javascript:", "vbscript:", "livescript:")):
                     found.append(f"{tag}@{name}={value!r}")
-                if candidate.startswith("data:") and not (tag == "img" and name == "src"
-                                                           and candidate.startswith("data:image/")):
+                if candidate.startswith("data:") and not (
+                    tag == "img" and name == "src" and candidate.startswith("data:image/")
+                ):
                     found.append(f"{tag}@{name}={value!r}")
     return found
 
@@ -50,32 +70,32 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "<SCRIPT SRC=//evil/x.js></SCRIPT>",
     "<img src=x onerror=alert(1)>",
-    "<img src=\"javascript:alert(1)\">",
-    "<img src=\"jav&#x09;ascript:alert(1)\">",
-    "<img src=\" &#14;  javascript:alert(1)\">",
-    "<img srcset=\"javascript:alert(1) 1x, https://ok.example/a.jpg 2x\">",
-    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-    "<a href=\"java\nscript:alert(1)\">x</a>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<img src=\"data:text/html,<script>alert(1)</script>\">",
-    "<img src=\"data:image/svg+xml,<svg onload=alert(1)>\">",
-    "<blockquote cite=\"javascript:alert(1)\">q</blockquote>",
-    "<iframe src=\"https://evil.example/\"></iframe>",
-    "<object data=\"x.swf\"><embed src=\"x.swf\"></object>",
-    "<form action=\"https://evil.example/\"><input name=p><button>go</button></form>",
-    "<p style=\"background:url(javascript:alert(1))\">x</p>",
+    '<img src="javascript:alert(1)">',
+    '<img src="jav&#x09;ascript:alert(1)">',
+    '<img src=" &#14;  javascript:alert(1)">',
+    '<img srcset="javascript:alert(1) 1x, https://ok.example/a.jpg 2x">',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<img src="data:text/html,<script>alert(1)</script>">',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
+    '<blockquote cite="javascript:alert(1)">q</blockquote>',
+    '<iframe src="https://evil.example/"></iframe>',
+    '<object data="x.swf"><embed src="x.swf"></object>',
+    '<form action="https://evil.example/"><input name=p><button>go</button></form>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
     "<style>body{display:none}</style>",
     "<svg><script>alert(1)</script></svg>",
     "<svg onload=alert(1)>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<body onload=alert(1)>",
-    "<div onmouseover=\"alert(1)\">x</div>",
+    '<div onmouseover="alert(1)">x</div>',
     "<a href=x onclick=alert(1)>x</a>",
-    "<base href=\"javascript:/\"><a href=\"/x\">x</a>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<link rel=stylesheet href=\"//evil/x.css\">",
+    '<base href="javascript:/"><a href="/x">x</a>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<link rel=stylesheet href="//evil/x.css">',
     "<template><script>alert(1)</script></template>",
     "<!--<img src=x onerror=alert(1)>-->",
     "<<script>script>alert(1)<</script>/script>",
@@ -94,32 +114,41 @@ def test_hostile_markup_is_neutralised(html: str) -> None:
 
 def test_the_checker_itself_sees_what_it_must_refuse() -> None:
     assert problems('<img src=x onerror=alert(1)><a href=" java\tscript:x">') == [
-        "img@onerror", "a@href=' java\\tscript:x'"]
+        "img@onerror",
+        "a@href=' java\\tscript:x'",
+    ]
     assert problems("&lt;script&gt;alert(1)&lt;/script&gt;") == []
 
 
 def test_structure_and_emphasis_survive() -> None:
-    html = ("<h2>H</h2><p><b>b</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <sub>1</sub>"
-            "<sup>2</sup> <code>c</code></p><ul><li>one</li></ul><ol start=\"3\"><li>three</li></ol>"
-            "<table><caption>Cap</caption><thead><tr><th scope=\"col\">h</th></tr></thead>"
-            "<tbody><tr><td colspan=\"2\">d</td></tr></tbody></table>"
-            "<figure><img src=\"https://i.example/a.jpg\" alt=\"照片\"><figcaption>图片说明</figcaption></figure>"
-            "<blockquote cite=\"https://q.example/\">q</blockquote><hr><br>")
+    html = (
+        "<h2>H</h2><p><b>b</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <sub>1</sub>"
+        '<sup>2</sup> <code>c</code></p><ul><li>one</li></ul><ol start="3"><li>three</li></ol>'
+        '<table><caption>Cap</caption><thead><tr><th scope="col">h</th></tr></thead>'
+        '<tbody><tr><td colspan="2">d</td></tr></tbody></table>'
+        '<figure><img src="https://i.example/a.jpg" alt="照片"><figcaption>图片说明</figcaption></figure>'
+        '<blockquote cite="https://q.example/">q</blockquote><hr><br>'
+    )
     assert sanitize(html) == (
         "<h2>H</h2><p><b>b</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <sub>1</sub>"
-        "<sup>2</sup> <code>c</code></p><ul><li>one</li></ul><ol start=\"3\"><li>three</li></ol>"
-        "<table><caption>Cap</caption><thead><tr><th scope=\"col\">h</th></tr></thead>"
-        "<tbody><tr><td colspan=\"2\">d</td></tr></tbody></table>"
-        "<figure><img src=\"https://i.example/a.jpg\" alt=\"照片\" referrerpolicy=\"no-referrer\">"
+        '<sup>2</sup> <code>c</code></p><ul><li>one</li></ul><ol start="3"><li>three</li></ol>'
+        '<table><caption>Cap</caption><thead><tr><th scope="col">h</th></tr></thead>'
+        '<tbody><tr><td colspan="2">d</td></tr></tbody></table>'
+        '<figure><img src="https://i.example/a.jpg" alt="照片" referrerpolicy="no-referrer">'
         "<figcaption>图片说明</figcaption></figure>"
-        "<blockquote cite=\"https://q.example/\">q</blockquote><hr><br>")
+        '<blockquote cite="https://q.example/">q</blockquote><hr><br>'
+    )
 
 
 def test_links_get_rel_and_images_no_referrer() -> None:
-    out = sanitize('<a href="https://x.example/" rel="opener" target="_blank">x</a>'
-                   '<img src="https://i.example/a.png" referrerpolicy="unsafe-url">')
-    assert out == ('<a href="https://x.example/" rel="noopener noreferrer">x</a>'
-                   '<img src="https://i.example/a.png" referrerpolicy="no-referrer">')
+    out = sanitize(
+        '<a href="https://x.example/" rel="opener" target="_blank">x</a>'
+        '<img src="https://i.example/a.png" referrerpolicy="unsafe-url">'
+    )
+    assert out == (
+        '<a href="https://x.example/" rel="noopener noreferrer">x</a>'
+        '<img src="https://i.example/a.png" referrerpolicy="no-referrer">'
+    )
 
 
 def test_data_urls_only_for_raster_images() -> None:
@@ -147,8 +176,7 @@ def payloads(path: Path) -> list[str]:
         if element.text and ("<" in element.text or "&" in element.text):
             found.append(element.text)
         if any(isinstance(c.tag, str) and c.tag.startswith(XHTML) for c in element):
-            found.append((element.text or "") + "".join(
-                etree.tostring(c, encoding="unicode") for c in element))
+            found.append((element.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in element))
     return found
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newsvault.cli import cli
-
 from tests.conftest import SHARED
 from tests.vaults import rss, rss_item, tree, write_vault
 
@@ -63,8 +62,9 @@ def test_demo_archives_the_corpus_offline(tmp_path):
     """The real command in a subprocess, as a user runs it."""
     exe = Path(sys.executable).with_name("newsvault")
     env = {**os.environ, "NO_COLOR": "1"}
-    result = subprocess.run([str(exe), "demo", str(tmp_path / "d")], capture_output=True, text=True, env=env,
-                            timeout=120)
+    result = subprocess.run(
+        [str(exe), "demo", str(tmp_path / "d")], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     archive = tmp_path / "d" / "archive"
     assert (archive / "articles/cdt/332717.md").exists()  # page fetched, id from the post id
@@ -78,11 +78,13 @@ def test_demo_archives_the_corpus_offline(tmp_path):
 
 def test_commands_load_their_modules_only_when_they_run():
     """`newsvault --version` (and a cron `init` or `run`) must not pay for the site builder, search or workers."""
-    probe = ("import sys\nfrom click.testing import CliRunner\nfrom newsvault.cli import cli\n"
-             "assert CliRunner().invoke(cli, ['--version']).exit_code == 0\n"
-             "print(sorted(m for m in ('aiohttp', 'procrastinate', 'jinja2', 'newsvault.search', "
-             "'newsvault.render.site') if m in sys.modules))\n"
-             "assert CliRunner().invoke(cli, ['--help']).output.count('\\n  ') >= 19\n"
-             "print('newsvault.cli.scaling' in sys.modules)\n")
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom newsvault.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--version']).exit_code == 0\n"
+        "print(sorted(m for m in ('aiohttp', 'procrastinate', 'jinja2', 'newsvault.search', "
+        "'newsvault.render.site') if m in sys.modules))\n"
+        "assert CliRunner().invoke(cli, ['--help']).output.count('\\n  ') >= 19\n"
+        "print('newsvault.cli.scaling' in sys.modules)\n"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["[]", "True"]  # --help lists every command, so it loads them all

@@ -22,9 +22,14 @@ def test_init_text_loads_with_the_nine_outlets(tmp_path):
 
 
 def test_the_issue_example_is_a_complete_file(tmp_path):
-    config = load(_write(tmp_path, '[archive]\npath = "archive"\n\n[sources.voa]\nname = "美国之音"\n'
-                                   'feed = "https://feedx.net/rss/mgzy1.xml"\nbody = "description"\n'
-                                   'link = "link"\nenabled = true\n'))
+    config = load(
+        _write(
+            tmp_path,
+            '[archive]\npath = "archive"\n\n[sources.voa]\nname = "美国之音"\n'
+            'feed = "https://feedx.net/rss/mgzy1.xml"\nbody = "description"\n'
+            'link = "link"\nenabled = true\n',
+        )
+    )
     assert list(config.sources) == ["voa"]
     assert config.sources["voa"].timezone == "Asia/Shanghai"
 
@@ -35,25 +40,31 @@ def test_catalogue_outlets_inherit_their_settings(tmp_path):
     assert config.enabled() == []
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[sources.voa]\nbody = 3\n", "[sources.voa] key 'body': expected one of 'description', 'content:encoded', 'page', 'auto', got 3"),
-    ("[sources.voa]\nbody = \"full\"\n", "key 'body': expected one of"),
-    ("[sources.voa]\nenabled = \"yes\"\n", "[sources.voa] key 'enabled': expected true or false, got 'yes'"),
-    ("[sources.voa]\ncolour = \"red\"\n", "[sources.voa]: unknown key 'colour'"),
-    ("[archive]\npath = 1\n", "[archive] key 'path': expected a path, got 1"),
-    ("[archive]\nshard_by_month = \"yes\"\n", "[archive] key 'shard_by_month': expected true or false, got 'yes'"),
-    ("[archive]\nmonthly = true\n", "[archive]: unknown key 'monthly'"),
-    ("[sources.voa]\nname = \"../../etc/x\"\n", "[sources.voa] key 'name': not usable as a list file name"),
-    ("[sources.voa]\nname = \"已删除\"\n", "[sources.voa] key 'name': not usable as a list file name"),
-    ("[sources.voa]\nname = \".git\"\n", "[sources.voa] key 'name': not usable as a list file name"),
-    ("[fetch]\nper_host = true\n", "[fetch] key 'per_host': expected a whole number, got True"),
-    ("[fetch]\ntimeout = -1\n", "[fetch] key 'timeout': expected a positive number"),
-    ("[sources.mine]\nname = \"x\"\n", "[sources.mine]: missing key 'feed'"),
-    ("[sources.mine]\nname = \"x\"\nfeed = \"http://a/\"\nbody = \"page\"\n", "needs a 'selector'"),
-    ("[sources.voa]\ntimezone = \"Mars/Base\"\n", "key 'timezone': expected an IANA time zone name"),
-    ("[storage]\n", "top level: unknown key 'storage'"),
-    ("[sources\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "[sources.voa]\nbody = 3\n",
+            "[sources.voa] key 'body': expected one of 'description', 'content:encoded', 'page', 'auto', got 3",
+        ),
+        ('[sources.voa]\nbody = "full"\n', "key 'body': expected one of"),
+        ('[sources.voa]\nenabled = "yes"\n', "[sources.voa] key 'enabled': expected true or false, got 'yes'"),
+        ('[sources.voa]\ncolour = "red"\n', "[sources.voa]: unknown key 'colour'"),
+        ("[archive]\npath = 1\n", "[archive] key 'path': expected a path, got 1"),
+        ('[archive]\nshard_by_month = "yes"\n', "[archive] key 'shard_by_month': expected true or false, got 'yes'"),
+        ("[archive]\nmonthly = true\n", "[archive]: unknown key 'monthly'"),
+        ('[sources.voa]\nname = "../../etc/x"\n', "[sources.voa] key 'name': not usable as a list file name"),
+        ('[sources.voa]\nname = "已删除"\n', "[sources.voa] key 'name': not usable as a list file name"),
+        ('[sources.voa]\nname = ".git"\n', "[sources.voa] key 'name': not usable as a list file name"),
+        ("[fetch]\nper_host = true\n", "[fetch] key 'per_host': expected a whole number, got True"),
+        ("[fetch]\ntimeout = -1\n", "[fetch] key 'timeout': expected a positive number"),
+        ('[sources.mine]\nname = "x"\n', "[sources.mine]: missing key 'feed'"),
+        ('[sources.mine]\nname = "x"\nfeed = "http://a/"\nbody = "page"\n', "needs a 'selector'"),
+        ('[sources.voa]\ntimezone = "Mars/Base"\n', "key 'timezone': expected an IANA time zone name"),
+        ("[storage]\n", "top level: unknown key 'storage'"),
+        ("[sources\n", "not valid TOML"),
+    ],
+)
 def test_mistakes_name_file_key_and_expectation(tmp_path, text, message):
     _write(tmp_path, text)
     with pytest.raises(ConfigError) as info:

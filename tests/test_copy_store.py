@@ -21,7 +21,9 @@ def _vault(directory: Path, store_url: str, feed: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "vault.toml").write_text(
         f'[store]\nurl = "{store_url}"\n\n[fetch]\nretries = 0\nallow_private = true\n\n'
-        f'[sources.voa]\nfeed = "{feed}"\n\n[sources.blog]\nname = "博客"\nfeed = "{feed}"\n', "utf-8")
+        f'[sources.voa]\nfeed = "{feed}"\n\n[sources.blog]\nname = "博客"\nfeed = "{feed}"\n',
+        "utf-8",
+    )
     return directory
 
 
@@ -31,16 +33,33 @@ def _rows(engine, table):  # type: ignore[no-untyped-def]
 
 
 def test_sqlite_to_postgresql_and_back_keeps_articles_versions_and_captures(tmp_path, pg_url, server):
-    feed = server.set("/feed.xml", rss(
-        rss_item("中国经济", link="http://127.0.0.1/a/1", description="<p>第一版</p>",
-                 date="Mon, 01 Jan 2024 00:00:00 GMT"),
-        rss_item("无日期", link="http://127.0.0.1/a/2", description="<p>正文 \U0001F600</p>")))
+    feed = server.set(
+        "/feed.xml",
+        rss(
+            rss_item(
+                "中国经济",
+                link="http://127.0.0.1/a/1",
+                description="<p>第一版</p>",
+                date="Mon, 01 Jan 2024 00:00:00 GMT",
+            ),
+            rss_item("无日期", link="http://127.0.0.1/a/2", description="<p>正文 \U0001f600</p>"),
+        ),
+    )
     vault = _vault(tmp_path / "sqlite", f"sqlite:///{tmp_path / 'sqlite' / 'vault.sqlite'}", feed)
     config = load(vault)
     original = open_store(config.store_url)
     run_once(config, original, render=False)
-    server.set("/feed.xml", rss(rss_item("中国经济（更新）", link="http://127.0.0.1/a/1", description="<p>第二版</p>",
-                                         date="Mon, 01 Jan 2024 00:00:00 GMT")))
+    server.set(
+        "/feed.xml",
+        rss(
+            rss_item(
+                "中国经济（更新）",
+                link="http://127.0.0.1/a/1",
+                description="<p>第二版</p>",
+                date="Mon, 01 Jan 2024 00:00:00 GMT",
+            )
+        ),
+    )
     run_once(config, original, render=False)
     with original.connect() as conn:
         assert conn.execute(select(func.max(versions.c.n))).scalar() == 2
@@ -62,8 +81,14 @@ def test_sqlite_to_postgresql_and_back_keeps_articles_versions_and_captures(tmp_
             assert table_digest(after, table) == table_digest(before, table)
 
     # The PostgreSQL copy is a working store: new rows get fresh ids after the copied ones.
-    server.set("/feed.xml", rss(rss_item("新文章", link="http://127.0.0.1/a/3", description="<p>新</p>",
-                                         date="Tue, 02 Jan 2024 00:00:00 GMT")))
+    server.set(
+        "/feed.xml",
+        rss(
+            rss_item(
+                "新文章", link="http://127.0.0.1/a/3", description="<p>新</p>", date="Tue, 02 Jan 2024 00:00:00 GMT"
+            )
+        ),
+    )
     report = run_once(load(on_pg), open_store(pg_url), render=False)
     assert [(r.error, r.problems) for r in report.sources] == [(None, [])] * 2
     assert sum(r.new for r in report.sources) == 2

@@ -9,7 +9,6 @@ import pytest
 from newsvault.extract import auto_body, extract_page, promote_lazy_images, text_length
 from newsvault.extract.auto import parse_page
 from newsvault.parse.encoding import decode
-
 from tests.extract_gold import PAGES, gold_pages, overlap
 
 OTHER = PAGES / "other_zh"
@@ -46,8 +45,12 @@ LAZY = """<html><head><title>t</title></head><body><div class="article">
 def test_lazy_images_are_promoted_before_extraction():
     page = LAZY.format(text="新闻正文，" * 80)
     found = auto_body(page)
-    assert found.images == ["https://img.example/real1.jpg", "https://img.example/real2.jpg",
-                            "https://img.example/l.jpg", "https://img.example/kept.jpg"]
+    assert found.images == [
+        "https://img.example/real1.jpg",
+        "https://img.example/real2.jpg",
+        "https://img.example/l.jpg",
+        "https://img.example/kept.jpg",
+    ]
     root = parse_page(page)
     assert promote_lazy_images(root) == 3
 
@@ -57,10 +60,13 @@ def test_a_selector_takes_exactly_the_selected_element():
     assert found.html == '<a href="/x">链接</a>' and found.text == "链接"
 
 
-@pytest.mark.parametrize("name,title", [
-    ("gne_people_1.html", "女儿出嫁，郑板桥画了几笔兰花当嫁妆"),
-    ("gne_qq_2.html", "数据业大整顿"),
-])
+@pytest.mark.parametrize(
+    "name,title",
+    [
+        ("gne_people_1.html", "女儿出嫁，郑板桥画了几笔兰花当嫁妆"),
+        ("gne_qq_2.html", "数据业大整顿"),
+    ],
+)
 def test_pages_declared_gb2312_that_are_utf8_decode_as_utf8(name, title):
     data = (OTHER / name).read_bytes()
     assert re.search(rb"charset=[\"']?gb2312", data, re.IGNORECASE)
@@ -68,12 +74,15 @@ def test_pages_declared_gb2312_that_are_utf8_decode_as_utf8(name, title):
     assert (encoding, problem) == ("utf-8", None) and title in text
 
 
-@pytest.mark.parametrize("name,title", [
-    ("cx_163money_gbk_3.html", "京东为何不直接公布GMV"),
-    ("cx_163money_gb2312_1.html", "八部委如何玩转互联网+：打造万物互联新生态"),
-    ("cx_163money_gb2312_32.html", "收评：沪指暴跌5.77%失守3700"),
-    ("feeder_qqyewu_gb2312.html", "10元2瓶黄灯笼辣椒酱"),
-])
+@pytest.mark.parametrize(
+    "name,title",
+    [
+        ("cx_163money_gbk_3.html", "京东为何不直接公布GMV"),
+        ("cx_163money_gb2312_1.html", "八部委如何玩转互联网+：打造万物互联新生态"),
+        ("cx_163money_gb2312_32.html", "收评：沪指暴跌5.77%失守3700"),
+        ("feeder_qqyewu_gb2312.html", "10元2瓶黄灯笼辣椒酱"),
+    ],
+)
 def test_real_gbk_pages_decode_as_gb18030(name, title):
     text, encoding, problem = decode((OTHER / name).read_bytes(), {})
     assert (encoding, problem) == ("gb18030", None) and title in text
@@ -84,8 +93,9 @@ def _undeclared(data: bytes) -> bytes:
     return re.sub(rb"(encoding|charset)\s*=\s*[\"']?[A-Za-z0-9_-]+", b"x", data, flags=re.IGNORECASE)
 
 
-@pytest.mark.parametrize("name", ["chardet_coolloud.org.tw_rss1.xml", "chardet_sinica.edu.tw_atom03.xml",
-                                  "chardet_upsaid.com_rss1.xml"])
+@pytest.mark.parametrize(
+    "name", ["chardet_coolloud.org.tw_rss1.xml", "chardet_sinica.edu.tw_atom03.xml", "chardet_upsaid.com_rss1.xml"]
+)
 def test_undeclared_big5_is_detected_not_read_as_gb18030(shared, name):
     data = _undeclared((shared / "fixtures/feeds/big5" / name).read_bytes())
     data.decode("gb18030")  # the trap: Big5 bytes are valid GB18030 too
@@ -105,5 +115,5 @@ def test_text_length_counts_what_a_reader_sees():
 
 
 def test_undeclared_bytes_without_double_byte_runs_still_decode():
-    text, encoding, problem = decode(b"<p>caf\xe9</p>", {})  # one stray high byte, nothing to detect on
+    text, _encoding, problem = decode(b"<p>caf\xe9</p>", {})  # one stray high byte, nothing to detect on
     assert text.startswith("<p>caf") and problem

@@ -7,7 +7,6 @@ import json
 from click.testing import CliRunner
 
 from newsvault.cli import cli
-
 from tests.extract_gold import PAGES
 
 PAGE = PAGES / "other_zh/readability_gmw.html"

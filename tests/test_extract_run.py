@@ -9,7 +9,6 @@ from __future__ import annotations
 from newsvault.demo.server import Route
 from newsvault.render import parse_article
 from newsvault.schedule import run_once
-
 from tests.vaults import open_vault, rss, rss_item
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"
@@ -19,12 +18,21 @@ LONG_FEED_BODY = "<p>" + "订阅源里已经有完整的正文。" * 30 + "</p>"
 
 
 def article_page(body: str = ARTICLE) -> str:
-    return (f"<html><head><title>标题 - 网站</title></head><body><div class='nav'><a href='/'>首页</a></div>"
-            f"<div class='article'>{body}</div><div class='footer'>版权所有</div></body></html>")
+    return (
+        f"<html><head><title>标题 - 网站</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+        f"<div class='article'>{body}</div><div class='footer'>版权所有</div></body></html>"
+    )
 
 
-def vault_toml(tmp_path, body: str, *, allow_private: bool = True, extra: str = "", max_bytes: int | None = None,
-               timeout: float = 3.0):
+def vault_toml(
+    tmp_path,
+    body: str,
+    *,
+    allow_private: bool = True,
+    extra: str = "",
+    max_bytes: int | None = None,
+    timeout: float = 3.0,
+):
     lines = ["[fetch]", f"timeout = {timeout}", "retries = 0", f"allow_private = {str(allow_private).lower()}"]
     if max_bytes:
         lines.append(f"max_bytes = {max_bytes}")
@@ -40,8 +48,9 @@ def bodies(config, abbr: str = "voa") -> dict[str, str]:
 def test_short_feed_bodies_come_from_the_page_once(tmp_path, server):
     short = server.set("/a/1.html", article_page())
     full = server.set("/a/2.html", article_page())
-    feed = server.set("/f.xml", rss(rss_item("短", short, DATE, "<p>导语</p>"),
-                                    rss_item("长", full, OLDER, LONG_FEED_BODY)))
+    feed = server.set(
+        "/f.xml", rss(rss_item("短", short, DATE, "<p>导语</p>"), rss_item("长", full, OLDER, LONG_FEED_BODY))
+    )
     config, engine = vault_toml(tmp_path, f'[sources.voa]\nfeed = "{feed}"\nbody = "auto"\nmin_length = 100\n')
     report = run_once(config, engine)
     assert not report.failed, report.sources[0].problems
@@ -55,6 +64,7 @@ def test_short_feed_bodies_come_from_the_page_once(tmp_path, server):
     assert server.count("/a/1.html") == 1 and bodies(config)["短"] == found["短"]
     # Getting the full text is not an edit at the source: one version, and no 已修改 list.
     from newsvault.store import versions
+
     with engine.connect() as conn:
         edited = versions.edited(conn)
     assert edited == [] and not (config.archive / "lists/已修改.md").exists()
@@ -62,11 +72,15 @@ def test_short_feed_bodies_come_from_the_page_once(tmp_path, server):
 
 def _one_bad_page(tmp_path, server, bad_link: str, **vault):
     good = server.set("/a/good.html", article_page())
-    feed = server.set("/f.xml", rss(rss_item("坏", bad_link, DATE, "<p>导语</p>"),
-                                    rss_item("好", good, OLDER, "<p>另一条</p>"),
-                                    rss_item("全文", "https://example.invalid/full", OLDER, LONG_FEED_BODY)))
-    config, engine = vault_toml(tmp_path, f'[sources.voa]\nfeed = "{feed}"\nbody = "auto"\nmin_length = 100\n',
-                                **vault)
+    feed = server.set(
+        "/f.xml",
+        rss(
+            rss_item("坏", bad_link, DATE, "<p>导语</p>"),
+            rss_item("好", good, OLDER, "<p>另一条</p>"),
+            rss_item("全文", "https://example.invalid/full", OLDER, LONG_FEED_BODY),
+        ),
+    )
+    config, engine = vault_toml(tmp_path, f'[sources.voa]\nfeed = "{feed}"\nbody = "auto"\nmin_length = 100\n', **vault)
     report = run_once(config, engine)
     found = bodies(config)
     assert found["坏"] == "<p>导语</p>"  # kept, with the feed's body
@@ -104,7 +118,7 @@ def test_a_redirect_loop_is_refused(tmp_path, server):
 
 
 def test_an_article_link_to_a_private_address_is_refused_before_connecting(tmp_path, server):
-    report, found = _one_bad_page(tmp_path, server, "http://10.0.0.1/article.html", allow_private=False)
+    report, _found = _one_bad_page(tmp_path, server, "http://10.0.0.1/article.html", allow_private=False)
     _refused(report, "http://10.0.0.1/article.html", "refused non-public address 10.0.0.1")
     # 127.0.0.1 is refused too once content URLs may not reach private addresses; the feed itself is trusted.
     _refused(report, server.url("/a/good.html"), "refused non-public address 127.0.0.1")
@@ -169,14 +183,14 @@ def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path,
     from newsvault.cli import cli
     from newsvault.store import versions
 
-    page = ("<html><body><div class='post-content'><p>正文</p><div class='share'>分享</div></div>"
-            "</body></html>")
+    page = "<html><body><div class='post-content'><p>正文</p><div class='share'>分享</div></div></body></html>"
     link = server.set("/p/1.html", page)
-    feed = server.set("/f.xml", rss(rss_item("一", link, DATE, "x", guid="https://c.example/?p=5",
-                                             categories=("【图】",))))
+    feed = server.set(
+        "/f.xml", rss(rss_item("一", link, DATE, "x", guid="https://c.example/?p=5", categories=("【图】",)))
+    )
     config, engine = vault_toml(tmp_path, f'[sources.cdt]\nfeed = "{feed}"\n')
     run_once(config, engine)
-    assert bodies(config, "cdt")["一"] == "<p>正文</p><div class=\"share\">分享</div>"
+    assert bodies(config, "cdt")["一"] == '<p>正文</p><div class="share">分享</div>'
     hits = server.count("/p/1.html")
     (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text() + 'selector = "div.post-content p"\n')
     result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "cdt"])

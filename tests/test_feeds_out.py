@@ -9,7 +9,6 @@ import pytest
 from lxml import etree
 
 from newsvault.render.site.paths import site_root
-
 from tests.site_vault import XSS_TITLE, build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -18,8 +17,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):  # type: ignore[no-untyped-def]
     from tests.support.server import LocalServer
+
     with LocalServer() as server:
-        config, engine = build(tmp_path_factory.mktemp("feeds"), server, base_url="https://news.example/archive/")
+        config, _engine = build(tmp_path_factory.mktemp("feeds"), server, base_url="https://news.example/archive/")
     return site_root(config)
 
 
@@ -40,8 +40,9 @@ def test_xml_feeds_parse_back_with_full_sanitised_content(site, name, ext, versi
     titles = {e.title for e in parsed.entries}
     if name != "hk":
         assert XSS_TITLE in titles  # the title is text, carried whole
-        assert any("这是五月的一篇报道" in (e.content[0].value if ext == "atom" else e.description)
-                   for e in parsed.entries)  # full content, not a teaser
+        assert any(
+            "这是五月的一篇报道" in (e.content[0].value if ext == "atom" else e.description) for e in parsed.entries
+        )  # full content, not a teaser
 
 
 def test_atom_follows_the_rules(site):
@@ -88,8 +89,10 @@ def test_feeds_keep_the_newest_n(tmp_path, server):
     from newsvault.schedule import run_once
     from tests.vaults import open_vault, rss, rss_item, write_vault
 
-    items = [rss_item(f"第{i}篇", server.url(f"/a/{i}"), f"Wed, {i:02d} May 2024 12:00:00 GMT", f"<p>{i}</p>")
-             for i in range(1, 8)]
+    items = [
+        rss_item(f"第{i}篇", server.url(f"/a/{i}"), f"Wed, {i:02d} May 2024 12:00:00 GMT", f"<p>{i}</p>")
+        for i in range(1, 8)
+    ]
     vault = write_vault(tmp_path, {"voa": {"feed": server.set("/f.xml", rss(*items))}})
     with (vault / "vault.toml").open("a") as f:
         f.write("[site]\nfeed_items = 3\n")

@@ -19,7 +19,7 @@ from email.utils import formatdate
 import pytest
 
 from newsvault import __version__
-from newsvault.fetch import DEFAULT_USER_AGENT, FetchError, Fetcher, Request, Response
+from newsvault.fetch import DEFAULT_USER_AGENT, Fetcher, FetchError, Request, Response
 from newsvault.fetch.decode import BadEncoding, Decoder, TooLarge
 from newsvault.fetch.guard import is_public
 from newsvault.fetch.retry import parse_retry_after
@@ -39,6 +39,7 @@ def fetch(request: Request, **options: object) -> Response:
     async def go() -> Response:
         async with Fetcher(**{"backoff": 0.01, **options}) as fetcher:  # type: ignore[arg-type]
             return await fetcher.fetch(request)
+
     return asyncio.run(go())
 
 
@@ -57,6 +58,7 @@ def free_port() -> int:
 
 
 # -- plain GET ---------------------------------------------------------------
+
 
 def test_200_returns_body_headers_and_identifies_itself(server: LocalServer) -> None:
     url = server.set("/feed", FEED, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
@@ -86,17 +88,21 @@ def test_conditional_get_sends_validators_and_understands_304(server: LocalServe
     assert (again.etag, again.last_modified) == ('"v1"', lm)  # kept though the 304 omitted them
 
 
-@pytest.mark.parametrize("encoding, encode", [
-    ("gzip", gzip.compress),
-    ("deflate", zlib.compress),  # zlib-wrapped, as RFC 9110 says
-    ("deflate", lambda b: zlib.compress(b, wbits=-15)),  # raw, as many servers send
-])
-def test_compressed_bodies_are_decoded(server: LocalServer, encoding: str, encode) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "encoding, encode",
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),  # zlib-wrapped, as RFC 9110 says
+        ("deflate", lambda b: zlib.compress(b, wbits=-15)),  # raw, as many servers send
+    ],
+)
+def test_compressed_bodies_are_decoded(server: LocalServer, encoding: str, encode) -> None:
     url = server.set("/feed", encode(FEED * 50), headers={"Content-Encoding": encoding})
     assert fetch(Request(url)).body == FEED * 50
 
 
 # -- retries -------------------------------------------------------------------
+
 
 def test_503_is_retried_until_success(server: LocalServer) -> None:
     url = server.sequence("/feed", [Route(status=503), Route(status=502), Route(FEED)])
@@ -136,8 +142,9 @@ def test_parse_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after(None, now) is None
 
 
-@pytest.mark.parametrize("status, reason", [(404, "HTTP 404 Not Found"), (410, "HTTP 410 Gone"),
-                                            (403, "HTTP 403 Forbidden")])
+@pytest.mark.parametrize(
+    "status, reason", [(404, "HTTP 404 Not Found"), (410, "HTTP 410 Gone"), (403, "HTTP 403 Forbidden")]
+)
 def test_client_errors_are_not_retried(server: LocalServer, status: int, reason: str) -> None:
     url = server.set("/gone", status=status)
     error, _ = failure(Request(url, retries=2))
@@ -171,6 +178,7 @@ def test_connection_closed_mid_body_reported(fserver: FetchServer) -> None:
 
 # -- deadlines -----------------------------------------------------------------
 
+
 def test_timeout_before_headers(server: LocalServer) -> None:
     url = server.set("/slow", FEED, delay=1.2)
     error, took = failure(Request(url, deadline=0.5, retries=0))
@@ -186,6 +194,7 @@ def test_slow_drip_body_is_stopped_by_the_total_deadline(server: LocalServer) ->
 
 
 # -- size caps -----------------------------------------------------------------
+
 
 def test_body_over_cap_refused_from_content_length(server: LocalServer) -> None:
     url = server.set("/big", b"x" * 5000)
@@ -237,11 +246,12 @@ def test_decoder_accepts_byte_at_a_time_and_multi_member_gzip() -> None:
     data = gzip.compress(b"first ") + gzip.compress(b"second")
     for encoding, body in (("gzip", data), ("deflate", zlib.compress(b"first second", wbits=-15))):
         decoder = Decoder(encoding, 1000)
-        out = b"".join(decoder.feed(body[i:i + 1]) for i in range(len(body))) + decoder.finish()
+        out = b"".join(decoder.feed(body[i : i + 1]) for i in range(len(body))) + decoder.finish()
         assert out == b"first second"
 
 
 # -- redirects -------------------------------------------------------------------
+
 
 def test_redirects_are_followed_relative_and_absolute(server: LocalServer) -> None:
     server.set("/a", status=301, headers={"Location": "b"})
@@ -276,8 +286,11 @@ def test_redirect_to_non_http_url_is_refused(server: LocalServer) -> None:
 
 # -- private-address guard ---------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://192.168.1.1/admin",
-                                 "http://169.254.169.254/latest/meta-data/", "http://[fd00::1]/"])
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://10.0.0.1/", "http://192.168.1.1/admin", "http://169.254.169.254/latest/meta-data/", "http://[fd00::1]/"],
+)
 def test_guard_refuses_private_literals_before_connecting(url: str) -> None:
     error, took = failure(Request(url, trusted=False, deadline=0.2, retries=2))
     assert error.reason.startswith("refused non-public address")
@@ -308,23 +321,40 @@ def test_guard_checks_trusted_redirects_that_leave_the_host(server: LocalServer)
     assert fetch(Request(server.url("/go")), allow_private=True).body == FEED
 
 
-@pytest.mark.parametrize("address, public", [
-    ("10.0.0.1", False), ("172.16.0.1", False), ("172.31.255.255", False), ("192.168.1.1", False),
-    ("127.0.0.1", False), ("169.254.169.254", False), ("0.0.0.0", False), ("100.64.0.1", False),
-    ("::1", False), ("fc00::1", False), ("fd12:3456::1", False), ("fe80::1%eth0", False),
-    ("::ffff:10.0.0.1", False), ("224.0.0.1", False),
-    ("8.8.8.8", True), ("172.32.0.1", True), ("2001:4860:4860::8888", True),
-])
+@pytest.mark.parametrize(
+    "address, public",
+    [
+        ("10.0.0.1", False),
+        ("172.16.0.1", False),
+        ("172.31.255.255", False),
+        ("192.168.1.1", False),
+        ("127.0.0.1", False),
+        ("169.254.169.254", False),
+        ("0.0.0.0", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("fc00::1", False),
+        ("fd12:3456::1", False),
+        ("fe80::1%eth0", False),
+        ("::ffff:10.0.0.1", False),
+        ("224.0.0.1", False),
+        ("8.8.8.8", True),
+        ("172.32.0.1", True),
+        ("2001:4860:4860::8888", True),
+    ],
+)
 def test_is_public(address: str, public: bool) -> None:
     assert is_public(address) is public
 
 
 # -- limits and proxy --------------------------------------------------------------
 
+
 def _many(url: str, n: int, **options: object) -> list[Response]:
     async def go() -> list[Response]:
         async with Fetcher(backoff=0.01, **options) as fetcher:  # type: ignore[arg-type]
             return await asyncio.gather(*(fetcher.fetch(Request(url)) for _ in range(n)))
+
     return asyncio.run(go())
 
 
@@ -347,8 +377,8 @@ def test_waiting_for_a_slot_does_not_count_against_the_deadline(fserver: FetchSe
 
     async def go() -> list[Response]:
         async with Fetcher(per_host=1) as fetcher:
-            return await asyncio.gather(*(fetcher.fetch(Request(url, deadline=1, retries=0))
-                                          for _ in range(5)))
+            return await asyncio.gather(*(fetcher.fetch(Request(url, deadline=1, retries=0)) for _ in range(5)))
+
     assert len(asyncio.run(go())) == 5  # 1.5 s in all, each within its own 1 s
 
 

@@ -8,7 +8,6 @@ from click.testing import CliRunner
 
 from newsvault.cli import cli
 from newsvault.render.textdiff import char_diff
-
 from tests.vaults import rss, rss_item, write_vault
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from newsvault.render.from_store import render_tree
 from newsvault.schedule import run_once
 from newsvault.store import articles as store_articles
 from newsvault.store import sources as store_sources
-
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 CORPUS = "corpus/duty-machine-news"
@@ -49,7 +48,7 @@ def as_written(data: bytes) -> tuple[str, str, int | None]:
     date = _DATE.search(data)
     title = _TITLE.search(data)
     assert title is not None
-    link = data[title.end():].split(b"\n", 1)[0]
+    link = data[title.end() :].split(b"\n", 1)[0]
     link = link[:-1] if link.endswith(b")") else link
     decode = lambda b: b.decode("utf-8", "replace")  # noqa: E731
     return decode(title.group(1)), decode(link), int(date.group(1)) if date else None
@@ -100,6 +99,7 @@ def assert_reported_as_written(vault: Path, tree: Path, count: int) -> None:
 
 # Must hold 1 -------------------------------------------------------------------------------------
 
+
 def test_snapshot_2020_imports_and_renders_back_byte_for_byte(shared, tmp_path):
     tree = shared / CORPUS / "snapshot-2020-07-20"
     vault = empty_vault(tmp_path / "vault")
@@ -113,8 +113,15 @@ def test_snapshot_2020_imports_and_renders_back_byte_for_byte(shared, tmp_path):
     with engine.connect() as conn:
         outlets = {r["abbr"]: r["name"] for r in store_sources.all_sources(conn)}
     # 2020 folders are named after the outlet; they join the catalogue's abbreviations.
-    assert outlets == {"bbc": "BBC", "cdt": "中国数字时代", "ft": "金融时报", "nyt": "纽约时报",
-                       "reuters": "路透", "rfi": "法广", "voa": "美国之音"}
+    assert outlets == {
+        "bbc": "BBC",
+        "cdt": "中国数字时代",
+        "ft": "金融时报",
+        "nyt": "纽约时报",
+        "reuters": "路透",
+        "rfi": "法广",
+        "voa": "美国之音",
+    }
     assert render_tree(engine, config, full=True).written == 0
 
     # The same tree again changes nothing.
@@ -143,7 +150,7 @@ def _list_entries(data: bytes) -> list[tuple[int, str, int | None]]:
         month, day, title, archive_id = match.groups()
         ms = None
         if month:
-            noon = datetime(2024, int(month), int(day), 4, tzinfo=timezone.utc)  # 12:00 in UTC+8; 2024 has 2-29
+            noon = datetime(2024, int(month), int(day), 4, tzinfo=UTC)  # 12:00 in UTC+8; 2024 has 2-29
             ms = int(noon.timestamp() * 1000)
         entries.append((int(archive_id), title, ms))
     return entries
@@ -156,7 +163,9 @@ def test_final_2025_imports_renders_back_and_its_list_regenerates(shared, tmp_pa
     # The transcription has one list; the other outlets get theirs generated, nothing else is added.
     expected = assert_round_trip(vault, tree, skip=("MANIFEST.tsv",), exact=False)
     added = set(files_of(vault / "archive")) - set(expected)
-    assert added == {f"lists/{name}.md" for name in ("中国数字时代", "德国之声", "纽约时报", "路透", "自由亚洲电台", "法广")}
+    assert added == {
+        f"lists/{name}.md" for name in ("中国数字时代", "德国之声", "纽约时报", "路透", "自由亚洲电台", "法广")
+    }
     assert_reported_as_written(vault, tree, 11)
 
     # Build the 297 articles the list names but the tree lacks, from the list itself;
@@ -166,11 +175,23 @@ def test_final_2025_imports_renders_back_and_its_list_regenerates(shared, tmp_pa
     assert len(entries) == 300
     config, engine = open_vault(vault)
     with engine.begin() as conn:
-        store_articles.insert_many(conn, [
-            dict(source="voa", archive_id=archive_id, link=f"https://v.example/{archive_id}", title=title,
-                 date_ms=ms, body="<p>x</p>", first_seen_ms=1, last_seen_ms=1)
-            for archive_id, title, ms in entries if not store_articles.id_taken(conn, "voa", archive_id)
-        ])
+        store_articles.insert_many(
+            conn,
+            [
+                dict(
+                    source="voa",
+                    archive_id=archive_id,
+                    link=f"https://v.example/{archive_id}",
+                    title=title,
+                    date_ms=ms,
+                    body="<p>x</p>",
+                    first_seen_ms=1,
+                    last_seen_ms=1,
+                )
+                for archive_id, title, ms in entries
+                if not store_articles.id_taken(conn, "voa", archive_id)
+            ],
+        )
     render_tree(engine, config, full=True)
     regenerated = (config.archive / "lists/美国之音.md").read_bytes()
     assert regenerated == original
@@ -182,6 +203,7 @@ def test_final_2025_imports_renders_back_and_its_list_regenerates(shared, tmp_pa
 
 # Must hold 3 -------------------------------------------------------------------------------------
 
+
 def _final_file(ms: int, title: str, link: str) -> bytes:
     return format_article(ms, title, link, f"<p>{title}</p>")
 
@@ -191,13 +213,17 @@ def test_countdown_crosses_1000000_after_import(tmp_path, server):
     (tree / "articles/rfi").mkdir(parents=True)
     for n, archive_id in enumerate((1000003, 1000002, 1000001)):
         (tree / f"articles/rfi/{archive_id}.md").write_bytes(
-            _final_file(1_695_700_000_000 + n, f"旧文{n}", f"https://www.rfi.fr/cn/old/{n}"))
-    url = server.set("/rfi.xml", rss(
-        rss_item("新三", "https://www.rfi.fr/cn/new/3", "Tue, 26 Sep 2023 12:00:00 GMT", "<p>3</p>"),
-        rss_item("新二", "https://www.rfi.fr/cn/new/2", "Tue, 26 Sep 2023 11:00:00 GMT", "<p>2</p>"),
-        rss_item("新一", "https://www.rfi.fr/cn/new/1", "Tue, 26 Sep 2023 10:00:00 GMT", "<p>1</p>"),
-        rss_item("旧文2", "https://www.rfi.fr/cn/old/2", None, "<p>旧文2</p>"),
-    ))
+            _final_file(1_695_700_000_000 + n, f"旧文{n}", f"https://www.rfi.fr/cn/old/{n}")
+        )
+    url = server.set(
+        "/rfi.xml",
+        rss(
+            rss_item("新三", "https://www.rfi.fr/cn/new/3", "Tue, 26 Sep 2023 12:00:00 GMT", "<p>3</p>"),
+            rss_item("新二", "https://www.rfi.fr/cn/new/2", "Tue, 26 Sep 2023 11:00:00 GMT", "<p>2</p>"),
+            rss_item("新一", "https://www.rfi.fr/cn/new/1", "Tue, 26 Sep 2023 10:00:00 GMT", "<p>1</p>"),
+            rss_item("旧文2", "https://www.rfi.fr/cn/old/2", None, "<p>旧文2</p>"),
+        ),
+    )
     vault = write_vault(tmp_path / "vault", {"rfi": {"feed": url}})
     config, engine = open_vault(vault)
     import_tree(engine, config, tree)
@@ -211,13 +237,15 @@ def test_countdown_crosses_1000000_after_import(tmp_path, server):
     ids = [int(i) for i in re.findall(r"/articles/rfi/([0-9]+)\.md", listing)]
     assert ids == [999998, 999999, 1000000, 1000001, 1000002, 1000003]
     # The next run goes on below.
-    server.set("/rfi.xml", rss(rss_item("新四", "https://www.rfi.fr/cn/new/4", "Wed, 27 Sep 2023 10:00:00 GMT",
-                                        "<p>4</p>")))
+    server.set(
+        "/rfi.xml", rss(rss_item("新四", "https://www.rfi.fr/cn/new/4", "Wed, 27 Sep 2023 10:00:00 GMT", "<p>4</p>"))
+    )
     run_once(config, engine)
     assert (folder / "999997.md").exists()
 
 
 # Recognition -------------------------------------------------------------------------------------
+
 
 def test_feed_items_of_imported_articles_are_recognised(tmp_path, server, shared):
     tree = tmp_path / "tree"
@@ -228,19 +256,25 @@ def test_feed_items_of_imported_articles_are_recognised(tmp_path, server, shared
     (tree / "articles/voa").mkdir()
     final = shared / CORPUS / "final-2025/articles/voa/1008880.md"
     shutil.copyfile(final, tree / "articles/voa/1008880.md")
+
     def again(path: Path) -> str:
         """The article as its feed would show it again: same title, link, date and body."""
         data = path.read_bytes()
         title, link, ms = as_written(data)
         assert ms is not None
-        date = format_datetime(datetime.fromtimestamp(ms / 1000, timezone.utc), usegmt=True)
+        date = format_datetime(datetime.fromtimestamp(ms / 1000, UTC), usegmt=True)
         return rss_item(title, link, date, data.decode("utf-8").split("\n")[4])
 
-    url = server.set("/voa.xml", rss(
-        again(final),
-        again(legacy / old_name),
-        rss_item("真正的新文章", "https://www.voachinese.com/a/new.html", "Sun, 16 Feb 2025 08:00:00 GMT", "<p>n</p>"),
-    ))
+    url = server.set(
+        "/voa.xml",
+        rss(
+            again(final),
+            again(legacy / old_name),
+            rss_item(
+                "真正的新文章", "https://www.voachinese.com/a/new.html", "Sun, 16 Feb 2025 08:00:00 GMT", "<p>n</p>"
+            ),
+        ),
+    )
     vault = write_vault(tmp_path / "vault", {"voa": {"feed": url}})
     config, engine = open_vault(vault)
     import_tree(engine, config, tree)
@@ -255,6 +289,7 @@ def test_feed_items_of_imported_articles_are_recognised(tmp_path, server, shared
 
 # Messy files -------------------------------------------------------------------------------------
 
+
 def _messy_tree(root: Path) -> dict[str, str]:
     """A tree of every kind of damage real archives have; returns path -> the warning it must get."""
     good = _final_file(1_600_000_000_000, "好", "https://a.example/1")
@@ -262,21 +297,32 @@ def _messy_tree(root: Path) -> dict[str, str]:
         "articles/voa/1000.md": (b"", "empty file"),
         "articles/voa/.gitkeep": (b"", "not an article file name"),
         "articles/voa/1001.md": (good.replace("好".encode(), b"\xff\xfe", 1), "invalid UTF-8"),
-        "articles/rfa/1002.md": (_final_file(1_600_000_000_000, "回车", "https://a.example/2")
-                                 .replace(b"</p>", b"\r</p>"), "CR inside the text"),
+        "articles/rfa/1002.md": (
+            _final_file(1_600_000_000_000, "回车", "https://a.example/2").replace(b"</p>", b"\r</p>"),
+            "CR inside the text",
+        ),
         "articles/voa/1003.md": (_final_file(1_600_000_000_000, "标题 [方括号] 里", "https://a.example/3"), None),
-        "articles/voa/1004.md": (_final_file(1_600_000_000_000, "标题](带括号", "https://a.example/4"),
-                                 "differs from the final format"),
-        "articles/voa/1005.md": (format_article(1_600_000_000_000, "长文", "https://a.example/5",
-                                                "<p>" + "很长的正文。" * 5000 + "</p>"), None),
-        "articles/voa/1006.md": (b"<!--1600000000000-->\n[  untrimmed  ](https://a.example/6)\n------\n\nx\n",
-                                 "differs from the final format"),
-        "articles/德国之声/1047000_第一行\n第二行 | 冒号: 问号?.md":
-            (_final_file(1_595_000_000_000, "第一行\n第二行 | 冒号: 问号?", "https://a.example/7"),
-             "file name other systems refuse"),
-        "articles/中国数字时代/400000_旧格式.md":
-            ("[旧格式](https://chinadigitaltimes.net/chinese/?p=648575)\n------\n日期：Fri, 12 Jun 2020 07:50:51 +0000"
-             "\n\n<p>正文</p>\n".encode(), "no date line"),
+        "articles/voa/1004.md": (
+            _final_file(1_600_000_000_000, "标题](带括号", "https://a.example/4"),
+            "differs from the final format",
+        ),
+        "articles/voa/1005.md": (
+            format_article(1_600_000_000_000, "长文", "https://a.example/5", "<p>" + "很长的正文。" * 5000 + "</p>"),
+            None,
+        ),
+        "articles/voa/1006.md": (
+            b"<!--1600000000000-->\n[  untrimmed  ](https://a.example/6)\n------\n\nx\n",
+            "differs from the final format",
+        ),
+        "articles/德国之声/1047000_第一行\n第二行 | 冒号: 问号?.md": (
+            _final_file(1_595_000_000_000, "第一行\n第二行 | 冒号: 问号?", "https://a.example/7"),
+            "file name other systems refuse",
+        ),
+        "articles/中国数字时代/400000_旧格式.md": (
+            "[旧格式](https://chinadigitaltimes.net/chinese/?p=648575)\n------\n日期：Fri, 12 Jun 2020 07:50:51 +0000"
+            "\n\n<p>正文</p>\n".encode(),
+            "no date line",
+        ),
         "articles/unknown/1048574.md": (_final_file(1_600_000_000_000, "新媒体", "https://u.example/1"), None),
         "articles/.gitkeep": (b"", "not part of the archive layout"),
         "lists/.gitkeep": (b"", "not part of the archive layout"),
@@ -333,7 +379,9 @@ def test_both_layouts_of_one_outlet_with_the_same_ids(tmp_path):
     config, engine = open_vault(vault)
     import_tree(engine, config, tree)
     assert {a["path"] for a in json_articles(vault, "--source", "voa")} == {
-        "articles/voa/1048574.md", "articles/美国之音/1048574_旧.md"}
+        "articles/voa/1048574.md",
+        "articles/美国之音/1048574_旧.md",
+    }
     assert_round_trip(vault, tree, exact=False)
 
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from newsvault.render import FIRST_ID, format_article
-
 from tests.test_import import empty_vault, files_of
 
 NEWSVAULT = str(Path(sys.executable).parent / "newsvault")
@@ -65,7 +64,7 @@ def dump(vault: Path) -> dict[str, list[tuple]]:
     """What the store holds, without row ids and import times (which differ between runs)."""
     queries = {
         "articles": "SELECT source, archive_id, path, guid, link, title, date_ms, body, raw, imported, date_missing "
-                    "FROM articles ORDER BY source, archive_id, path",
+        "FROM articles ORDER BY source, archive_id, path",
         "kept_files": "SELECT path, kind, source, raw FROM kept_files ORDER BY path",
         "sources": "SELECT abbr, name, feed_url FROM sources ORDER BY abbr",
         "meta": "SELECT key, value FROM meta WHERE key != 'alembic_version' ORDER BY key",

@@ -74,12 +74,19 @@ def test_atom_bodies_are_verbatim() -> None:
 
 def test_empty_rss_elements_do_not_swallow_the_next_one() -> None:
     """feedparser-rs 0.7.1 files <pubDate> under a preceding <category/>; tech.qq.com's feed has one."""
-    item = ("<item><title>T</title><link>http://e/1</link><category/><pubDate>Wed, 01 May 2024 12:30:00 +0800"
-            "</pubDate><comments/><author /><description>正文</description>"
-            "<category domain='x'/><guid>g1</guid></item>")
+    item = (
+        "<item><title>T</title><link>http://e/1</link><category/><pubDate>Wed, 01 May 2024 12:30:00 +0800"
+        "</pubDate><comments/><author /><description>正文</description>"
+        "<category domain='x'/><guid>g1</guid></item>"
+    )
     entry = parse(rss(item).encode()).entries[0]
     assert (entry.date_raw, entry.summary, entry.categories, entry.guid, entry.link) == (
-        "Wed, 01 May 2024 12:30:00 +0800", "正文", (), "g1", "http://e/1")
+        "Wed, 01 May 2024 12:30:00 +0800",
+        "正文",
+        (),
+        "g1",
+        "http://e/1",
+    )
 
 
 def test_empty_element_text_inside_cdata_is_left_alone() -> None:
@@ -91,11 +98,15 @@ def test_empty_element_text_inside_cdata_is_left_alone() -> None:
 @pytest.mark.parametrize("extra", ["", BROKEN_ITEM])
 def test_link_is_none_when_the_item_has_none(extra: str) -> None:
     """Both parsers copy a permalink guid into ``link``; the pipeline must see that there was no link."""
-    items = ("<item><title>a</title><guid>http://example.org/a</guid></item>"
-             "<item><title>b</title><guid>http://example.org/b</guid><link>http://example.org/b</link></item>")
+    items = (
+        "<item><title>a</title><guid>http://example.org/a</guid></item>"
+        "<item><title>b</title><guid>http://example.org/b</guid><link>http://example.org/b</link></item>"
+    )
     entries = parse(rss(items + extra).encode()).entries
     assert [(e.guid, e.link) for e in entries[:2]] == [
-        ("http://example.org/a", None), ("http://example.org/b", "http://example.org/b")]
+        ("http://example.org/a", None),
+        ("http://example.org/b", "http://example.org/b"),
+    ]
 
 
 def test_atom_entry_without_link_has_no_link() -> None:
@@ -113,8 +124,10 @@ def test_lone_carriage_returns_survive() -> None:
 
 def test_html_entities_are_decoded_once_and_cdata_is_untouched() -> None:
     """XML does not define &ldquo; or &nbsp;; feeds use them anyway, meaning the characters."""
-    item = ("<item><guid>g</guid><title>&ldquo;两会&rdquo;&nbsp;开幕 &amp;nbsp; &#8212;</title>"
-            "<description><![CDATA[<p>&nbsp;&ldquo;原文&rdquo;</p>]]></description></item>")
+    item = (
+        "<item><guid>g</guid><title>&ldquo;两会&rdquo;&nbsp;开幕 &amp;nbsp; &#8212;</title>"
+        "<description><![CDATA[<p>&nbsp;&ldquo;原文&rdquo;</p>]]></description></item>"
+    )
     feed = parse(rss(item).encode())
     entry = feed.entries[0]
     assert entry.title == "“两会”\xa0开幕 &nbsp; —"
@@ -135,9 +148,11 @@ def test_links_to_loopback_addresses_are_kept():
     """feedparser-rs 0.7.1 empties such links; a mirror or test server on 127.0.0.1 needs them."""
     from newsvault.parse import parse
 
-    data = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title>'
-            b"<link>http://127.0.0.1:8080/a/1.html</link><guid>g</guid><description>d</description></item>"
-            b"</channel></rss>")
+    data = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title>'
+        b"<link>http://127.0.0.1:8080/a/1.html</link><guid>g</guid><description>d</description></item>"
+        b"</channel></rss>"
+    )
     feed = parse(data)
     assert feed.entries[0].link == "http://127.0.0.1:8080/a/1.html"
     assert feed.problem is None

@@ -12,22 +12,44 @@ from tests.parse_helpers import feed_bytes, rss
 # file, version, entries, feed title, first entry title
 GB_AND_BIG5 = [
     ("gb2312/chardet_softsea.net_rss2.xml", "gb18030", "rss20", 100, "系统工具", "Trojan Remover 6.4.5 Date 12.28"),
-    ("gb2312/chardet_cnblog.org_rss092.xml", "gb18030", "rss092", 16, "CNBlog:Blog On Blog",
-     "Picostation的PicoBlogger是 一个能让S"),
+    (
+        "gb2312/chardet_cnblog.org_rss092.xml",
+        "gb18030",
+        "rss092",
+        16,
+        "CNBlog:Blog On Blog",
+        "Picostation的PicoBlogger是 一个能让S",
+    ),
     ("gb2312/chardet_eighthday.blogspot_atom03.xml", "gb18030", "atom03", 7, "Live for the moment...", "又颠了"),
-    ("gb2312/chardet_acnnewswire_rss2.xml", "gb18030", "rss20", 8, "Asia Corporate Press via ACNNewswire.net",
-     "JCB 与中国银联（China UnionPay）完成ATM网关协议的签订；CUP持卡者得以第一次在日本享受使用ATM网络的权利"),
-    ("gb2312/rss-parser_tech.qq.com_web_rss2.xml", "gb18030", "rss20", 1, "互联网",
-     "拟298亿元重组盛大游戏后 世纪华通发20亿回购预案"),
+    (
+        "gb2312/chardet_acnnewswire_rss2.xml",
+        "gb18030",
+        "rss20",
+        8,
+        "Asia Corporate Press via ACNNewswire.net",
+        "JCB 与中国银联（China UnionPay）完成ATM网关协议的签订；CUP持卡者得以第一次在日本享受使用ATM网络的权利",
+    ),
+    (
+        "gb2312/rss-parser_tech.qq.com_web_rss2.xml",
+        "gb18030",
+        "rss20",
+        1,
+        "互联网",
+        "拟298亿元重组盛大游戏后 世纪华通发20亿回购预案",
+    ),
     ("big5/chardet_sinica.edu.tw_atom03.xml", "big5", "atom03", 7, "「隨機部落格」之「線上演算法」", "新年快樂"),
     ("big5/chardet_upsaid.com_rss1.xml", "big5", "rss10", 18, "isis", "。反WTO．人民有抗暴權！公民聲援反世貿連署行動"),
 ]
 
 
-@pytest.mark.parametrize(("name", "encoding", "version", "count", "feed_title", "first_title"), GB_AND_BIG5,
-                         ids=[Path(f[0]).name for f in GB_AND_BIG5])
-def test_declared_chinese_encodings(shared: Path, name: str, encoding: str, version: str, count: int,
-                                    feed_title: str, first_title: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "encoding", "version", "count", "feed_title", "first_title"),
+    GB_AND_BIG5,
+    ids=[Path(f[0]).name for f in GB_AND_BIG5],
+)
+def test_declared_chinese_encodings(
+    shared: Path, name: str, encoding: str, version: str, count: int, feed_title: str, first_title: str
+) -> None:
     feed = parse(feed_bytes(shared, name))
     assert (feed.encoding, feed.version, len(feed.entries), feed.problem) == (encoding, version, count, None)
     assert (feed.title, feed.entries[0].title) == (feed_title, first_title)
@@ -108,13 +130,16 @@ def test_bad_bytes_are_replaced_not_fatal() -> None:
     assert feed.problem is not None and "not valid gb18030" in feed.problem
 
 
-@pytest.mark.parametrize(("codec", "declared", "expected"), [
-    ("utf-8-sig", "utf-8", "utf-8"),
-    ("utf-16", "utf-16", "utf-16-le"),  # with BOM
-    ("utf-16-le", "utf-16", "utf-16-le"),  # without BOM: found from the "<?" pattern
-    ("utf-16-be", "utf-16", "utf-16-be"),
-    ("utf-32", "utf-32", "utf-32-le"),
-])
+@pytest.mark.parametrize(
+    ("codec", "declared", "expected"),
+    [
+        ("utf-8-sig", "utf-8", "utf-8"),
+        ("utf-16", "utf-16", "utf-16-le"),  # with BOM
+        ("utf-16-le", "utf-16", "utf-16-le"),  # without BOM: found from the "<?" pattern
+        ("utf-16-be", "utf-16", "utf-16-be"),
+        ("utf-32", "utf-32", "utf-32-le"),
+    ],
+)
 def test_boms_and_wide_encodings(codec: str, declared: str, expected: str) -> None:
     title = "自由亚洲电台"
     feed = parse(_doc(title, declared).encode(codec))

@@ -20,11 +20,14 @@ def test_html_page_is_not_a_feed(shared: Path) -> None:
         parse(page, {"Content-Type": "text/html; charset=gb2312"})
 
 
-@pytest.mark.parametrize("page", [
-    b"<!DOCTYPE html>\n<html><head><title>404</title></head><body>Not found</body></html>",
-    b"<html><body><p>Access denied</p></body></html>",
-    b"\n\n<!-- cache --><HTML lang=zh><BODY>",
-])
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<!DOCTYPE html>\n<html><head><title>404</title></head><body>Not found</body></html>",
+        b"<html><body><p>Access denied</p></body></html>",
+        b"\n\n<!-- cache --><HTML lang=zh><BODY>",
+    ],
+)
 def test_html_variants(page: bytes) -> None:
     with pytest.raises(FeedError, match="HTML page"):
         parse(page)
@@ -32,7 +35,7 @@ def test_html_variants(page: bytes) -> None:
 
 @pytest.mark.parametrize("data", [b"", b"   \n\t ", b"\xef\xbb\xbf"[:0]])
 def test_empty_document(data: bytes) -> None:
-    with pytest.raises(FeedError, match="^empty document$"):
+    with pytest.raises(FeedError, match=r"^empty document$"):
         parse(data)
 
 
@@ -60,12 +63,15 @@ def test_not_a_feed_xml() -> None:
         parse(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>')
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1"', "JSON is truncated"),
-    (b'{"status": "ok", "data": []}', "not a JSON Feed"),
-    (b"[1, 2, 3]", "not a JSON Feed"),
-    (b'{"version": "https://jsonfeed.org/version/1.1", items: []}', "invalid JSON at line 1"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1"', "JSON is truncated"),
+        (b'{"status": "ok", "data": []}', "not a JSON Feed"),
+        (b"[1, 2, 3]", "not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", items: []}', "invalid JSON at line 1"),
+    ],
+)
 def test_json_errors(data: bytes, message: str) -> None:
     with pytest.raises(FeedError, match=message):
         parse(data)
@@ -86,17 +92,21 @@ def test_a_channel_without_items_is_an_empty_feed_even_if_ill_formed() -> None:
 def parsers_must_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"a parser was called with {args[0]!r}")
+
     monkeypatch.setattr(feedparser_rs, "parse", refuse)
     monkeypatch.setattr(feedparser, "parse", refuse)
 
 
-@pytest.mark.parametrize("url", [
-    "https://www.rfa.org/mandarin/yataibaodao/rss2.xml",
-    "http://127.0.0.1:9/feed.xml",
-    "  feed://example.org/rss\n",
-    "file:///etc/passwd",
-    b"https://feedx.net/rss/bbc.xml",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.rfa.org/mandarin/yataibaodao/rss2.xml",
+        "http://127.0.0.1:9/feed.xml",
+        "  feed://example.org/rss\n",
+        "file:///etc/passwd",
+        b"https://feedx.net/rss/bbc.xml",
+    ],
+)
 def test_a_url_is_never_handed_to_a_parser(url: str | bytes, parsers_must_not_run: None) -> None:
     with pytest.raises(FeedError, match="got a URL"):
         parse(url)  # type: ignore[arg-type]

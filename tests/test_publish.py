@@ -15,7 +15,6 @@ from newsvault.config import ConfigError, load
 from newsvault.config.model import PublishRemote as Remote
 from newsvault.publish import publish, publish_with, redact
 from newsvault.publish.actions import install_spec
-
 from tests.vaults import rss, rss_item, write_vault
 
 
@@ -142,8 +141,9 @@ def test_unreachable_remotes_are_retried_with_backoff_and_reported_while_others_
     missing = Remote(str(tmp_path / "no-such.git"))
     closed = Remote(f"http://newsvault:s3cret-token@127.0.0.1:{closed_port()}/x.git", name=None)
     waits: list[float] = []
-    report = publish(archive, [missing, closed, Remote(str(good))], retries=2, backoff=0.01,
-                     timeout=30, sleep=waits.append)
+    report = publish(
+        archive, [missing, closed, Remote(str(good))], retries=2, backoff=0.01, timeout=30, sleep=waits.append
+    )
     assert [r.ok for r in report.remotes] == [False, False, True]
     assert [r.attempts for r in report.remotes] == [3, 3, 1]
     assert waits == [0.01, 0.02, 0.01, 0.02]
@@ -165,10 +165,15 @@ def vault_publishing(directory: Path, archive: Path, publish_toml: str) -> Path:
 def test_credentials_never_reach_the_output_or_the_repository(tmp_path, archive, monkeypatch):
     port = closed_port()
     monkeypatch.setenv("NV_TEST_TOKEN", "ghp_TOPSECRET")
-    vault = vault_publishing(tmp_path / "vault", archive, (
-        "[publish]\nretries = 1\nbackoff = 0\n"
-        f'[[publish.remote]]\nurl = "http://x-access-token:${{NV_TEST_TOKEN}}@127.0.0.1:{port}/a.git"\n'
-        f'[[publish.remote]]\nurl = "http://user:literal-secret@127.0.0.1:{port}/b.git"\n'))
+    vault = vault_publishing(
+        tmp_path / "vault",
+        archive,
+        (
+            "[publish]\nretries = 1\nbackoff = 0\n"
+            f'[[publish.remote]]\nurl = "http://x-access-token:${{NV_TEST_TOKEN}}@127.0.0.1:{port}/a.git"\n'
+            f'[[publish.remote]]\nurl = "http://user:literal-secret@127.0.0.1:{port}/b.git"\n'
+        ),
+    )
     result = CliRunner().invoke(cli, ["--vault", str(vault), "publish"])
     assert result.exit_code == 1, result.output
     assert result.output.count("FAILED after 2 attempts") == 2
@@ -177,7 +182,9 @@ def test_credentials_never_reach_the_output_or_the_repository(tmp_path, archive,
         assert secret not in result.output
         for path in (archive / ".git").rglob("*"):
             assert not path.is_file() or secret.encode() not in path.read_bytes(), path
-    assert redact("push to https://u:p%40ss@github.com/o/r.git failed") == "push to https://***@github.com/o/r.git failed"
+    assert (
+        redact("push to https://u:p%40ss@github.com/o/r.git failed") == "push to https://***@github.com/o/r.git failed"
+    )
     assert redact("git@github.com:o/r.git") == "git@github.com:o/r.git"  # ssh form carries no secret
 
 
@@ -193,8 +200,11 @@ def test_a_remote_url_from_the_environment(tmp_path, archive, monkeypatch):
 def test_publish_command_reports_each_remote_and_exits_1_if_one_failed(tmp_path, archive):
     good = bare(tmp_path / "good.git")
     remotes = f'[[publish.remote]]\nurl = "{good}"\nname = "good"\n'
-    vault = vault_publishing(tmp_path / "vault", archive, "[publish]\nretries = 0\n" + remotes +
-                             f'[[publish.remote]]\nurl = "{tmp_path / "gone.git"}"\nname = "gone"\n')
+    vault = vault_publishing(
+        tmp_path / "vault",
+        archive,
+        "[publish]\nretries = 0\n" + remotes + f'[[publish.remote]]\nurl = "{tmp_path / "gone.git"}"\nname = "gone"\n',
+    )
     result = CliRunner().invoke(cli, ["--vault", str(vault), "publish"])
     assert result.exit_code == 1, result.output
     assert re.search(r"publish: committed [0-9a-f]{7}: newsvault: 3 new", result.output)
@@ -208,7 +218,9 @@ def test_publish_command_reports_each_remote_and_exits_1_if_one_failed(tmp_path,
 
 def test_run_publish_fetches_stores_renders_and_publishes(tmp_path, server):
     remote = bare(tmp_path / "r.git")
-    url = server.set("/voa.xml", rss(rss_item("头条", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "<p>1</p>")))
+    url = server.set(
+        "/voa.xml", rss(rss_item("头条", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "<p>1</p>"))
+    )
     vault = write_vault(tmp_path / "vault", {"voa": {"feed": url}})
     with open(vault / "vault.toml", "a", encoding="utf-8") as f:
         f.write(f'[publish]\nretries = 0\n[[publish.remote]]\nurl = "{remote}"\n')
@@ -268,19 +280,24 @@ def _check_yaml_shape(text: str) -> None:
     assert top == ["name", "on", "concurrency", "permissions", "jobs"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[publish]\nretries = -1\n", "[publish] key 'retries': expected zero or more, got -1"),
-    ("[publish]\nretries = true\n", "[publish] key 'retries': expected a whole number, got True"),
-    ("[publish]\npush = 1\n", "[publish]: unknown key 'push'"),
-    ("[publish]\nauthor = \"me\"\n", "[publish] key 'author': expected 'Name <email>'"),
-    ("[publish]\nremote = 1\n", "[publish] key 'remote': expected [[publish.remote]] tables"),
-    ("[[publish.remote]]\nbranch = \"main\"\n", "[[publish.remote]] number 1: missing key 'url'"),
-    ("[[publish.remote]]\nurl = \"a\"\n[[publish.remote]]\nurl = 3\n",
-     "[[publish.remote]] number 2 key 'url': expected a string, got 3"),
-    ("[[publish.remote]]\nurl = \"--upload-pack=x\"\n", "key 'url': expected a git URL or path"),
-    ("[[publish.remote]]\nurl = \"a\"\nbranch = \"+main:main\"\n", "key 'branch': expected a branch name"),
-    ("[[publish.remote]]\nurl = \"a\"\nforce = true\n", "[[publish.remote]] number 1: unknown key 'force'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[publish]\nretries = -1\n", "[publish] key 'retries': expected zero or more, got -1"),
+        ("[publish]\nretries = true\n", "[publish] key 'retries': expected a whole number, got True"),
+        ("[publish]\npush = 1\n", "[publish]: unknown key 'push'"),
+        ('[publish]\nauthor = "me"\n', "[publish] key 'author': expected 'Name <email>'"),
+        ("[publish]\nremote = 1\n", "[publish] key 'remote': expected [[publish.remote]] tables"),
+        ('[[publish.remote]]\nbranch = "main"\n', "[[publish.remote]] number 1: missing key 'url'"),
+        (
+            '[[publish.remote]]\nurl = "a"\n[[publish.remote]]\nurl = 3\n',
+            "[[publish.remote]] number 2 key 'url': expected a string, got 3",
+        ),
+        ('[[publish.remote]]\nurl = "--upload-pack=x"\n', "key 'url': expected a git URL or path"),
+        ('[[publish.remote]]\nurl = "a"\nbranch = "+main:main"\n', "key 'branch': expected a branch name"),
+        ('[[publish.remote]]\nurl = "a"\nforce = true\n', "[[publish.remote]] number 1: unknown key 'force'"),
+    ],
+)
 def test_publish_settings_mistakes_name_file_key_and_expectation(tmp_path, text, message):
     (tmp_path / "vault.toml").write_text(text, "utf-8")
     with pytest.raises(ConfigError) as info:
@@ -291,9 +308,11 @@ def test_publish_settings_mistakes_name_file_key_and_expectation(tmp_path, text,
 def test_publish_settings_defaults_and_values(tmp_path):
     (tmp_path / "vault.toml").write_text("", "utf-8")
     assert load(tmp_path).publish.remotes == ()
-    (tmp_path / "vault.toml").write_text('[publish]\nretries = 5\nbackoff = 0.5\nauthor = "Bot <bot@x.org>"\n'
-                                         '[[publish.remote]]\nurl = "git@github.com:o/r.git"\nbranch = "gh/pages"\n',
-                                         "utf-8")
+    (tmp_path / "vault.toml").write_text(
+        '[publish]\nretries = 5\nbackoff = 0.5\nauthor = "Bot <bot@x.org>"\n'
+        '[[publish.remote]]\nurl = "git@github.com:o/r.git"\nbranch = "gh/pages"\n',
+        "utf-8",
+    )
     settings = load(tmp_path).publish
     assert (settings.retries, settings.backoff, settings.author) == (5, 0.5, "Bot <bot@x.org>")
     assert settings.remotes == (Remote("git@github.com:o/r.git", "gh/pages"),)
@@ -306,8 +325,10 @@ def test_a_rebase_left_behind_by_a_killed_publish_is_undone_first(tmp_path, arch
     write(archive, {"articles/voa/1048574.md": "ours\n"})
     sh(archive, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "ours")
     sh(archive, "fetch", "-q", str(remote), "main")
-    subprocess.run(["git", "-C", str(archive), "-c", "user.name=a", "-c", "user.email=a@b", "rebase", "FETCH_HEAD"],
-                   capture_output=True)  # stops on the conflict, as a publish killed mid-rebase would leave it
+    subprocess.run(
+        ["git", "-C", str(archive), "-c", "user.name=a", "-c", "user.email=a@b", "rebase", "FETCH_HEAD"],
+        capture_output=True,
+    )  # stops on the conflict, as a publish killed mid-rebase would leave it
     assert (archive / ".git/rebase-merge").exists()
     report = publish(archive, [], backoff=0)
     assert report.error is None and report.commit is None
@@ -321,8 +342,9 @@ def test_commit_identity_configured_author_else_git_default_never_written(tmp_pa
         for part in ("NAME", "EMAIL"):
             monkeypatch.delenv(f"GIT_{name}_{part}", raising=False)
     assert publish(archive, []).commit is not None
-    assert sh(archive, "log", "-1", "--format=%an <%ae>|%cn <%ce>") == ("newsvault <newsvault@localhost>|"
-                                                                         "newsvault <newsvault@localhost>")
+    assert sh(archive, "log", "-1", "--format=%an <%ae>|%cn <%ce>") == (
+        "newsvault <newsvault@localhost>|newsvault <newsvault@localhost>"
+    )
     assert "newsvault@localhost" not in (archive / ".git/config").read_text()
     write(archive, {"articles/voa/1.md": "x\n"})
     publish(archive, [], author="Archive Bot <bot@example.org>")
@@ -334,8 +356,10 @@ def test_the_workflow_installs_the_newsvault_that_wrote_it(tmp_path):
     from newsvault import __version__
 
     commit = "0123456789abcdef0123456789abcdef01234567"
-    assert install_spec({"url": "https://github.com/o/newsvault", "vcs_info": {"vcs": "git", "commit_id": commit}}) \
+    assert (
+        install_spec({"url": "https://github.com/o/newsvault", "vcs_info": {"vcs": "git", "commit_id": commit}})
         == f"git+https://github.com/o/newsvault@{commit}"
+    )
     assert install_spec({}) == f"newsvault=={__version__}"  # from PyPI (a wheel, an index)
     # A clone (`make run` installs it editable): its origin on the web, at its HEAD.
     clone = tmp_path / "newsvault"

@@ -19,7 +19,7 @@ def _resplit(body: str) -> str:
     removes exactly what was added and nothing of the body itself.
     """
     cuts = [m.start() for m in re.finditer(r"(?<=\S)<(?=\S)", body)][::7]
-    pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)])]
+    pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=False)]
     assert len(pieces) > 10
     pads = [" ", "\t", "\u3000", "\u00a0", "\r", "\ufeff", "\u2028", " \t "]
     return "\n".join(f"{pads[i % 8]}{p}{pads[(i + 3) % 8]}" for i, p in enumerate(pieces))
@@ -88,7 +88,11 @@ def test_title_with_inner_newline_round_trips():
     assert data == "<!--5-->\n[第一行\n------\n\n第二行](https://a.example/x)\n------\n\nb\n".encode()
     parsed = parse_article(data)
     assert (parsed.title, parsed.url, parsed.body, parsed.canonical) == (
-        "第一行\n------\n\n第二行", "https://a.example/x", "b", True)
+        "第一行\n------\n\n第二行",
+        "https://a.example/x",
+        "b",
+        True,
+    )
 
 
 def test_format_rejects_relative_link_and_negative_date():

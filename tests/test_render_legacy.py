@@ -87,9 +87,7 @@ def test_every_snapshot_article_parses(snapshot):
 
 def test_old_cdt_dates_are_rfc_2822(snapshot):
     dates = [
-        parse_article(data).date_text
-        for data in snapshot["中国数字时代"].values()
-        if parse_article(data).ms is None
+        parse_article(data).date_text for data in snapshot["中国数字时代"].values() if parse_article(data).ms is None
     ]
     assert len(dates) == 165
     assert all(re.fullmatch(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000", d) for d in dates)
@@ -100,7 +98,10 @@ def test_snapshot_names_with_special_characters(snapshot):
     assert sum("|" in n for n in names) == 190
     assert sum(":" in n for n in names) == 31  # PROVENANCE counts 57 with the withheld outlets
     assert sum("?" in n for n in names) == 21
-    assert parse_legacy_file_name("398095_【立此存照】新华网 |中国科学院.md") == (398095, "【立此存照】新华网 |中国科学院")
+    assert parse_legacy_file_name("398095_【立此存照】新华网 |中国科学院.md") == (
+        398095,
+        "【立此存照】新华网 |中国科学院",
+    )
     assert legacy_link("中国数字时代", "398095_新华网 |中国.md") == "/articles/中国数字时代/398095_新华网%20%7C中国.md"
 
 

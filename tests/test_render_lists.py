@@ -120,4 +120,4 @@ def test_readme_is_the_final_readme_without_its_hand_added_links(shared):
     final = (shared / FINAL / "README.md").read_bytes()
     generated = format_readme(names)
     assert final.startswith(generated)
-    assert final[len(generated):].startswith("\n友情链接\n".encode())
+    assert final[len(generated) :].startswith("\n友情链接\n".encode())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from newsvault.render import parse_article
 from newsvault.schedule import run_once
-
 from tests.vaults import open_vault, rss, rss_item, tree, write_vault
 
 SEED_NAME = "seed/000_0851d2a3dc01581b.txt"
@@ -16,8 +15,11 @@ def _seed_feed(shared, older: bool = True) -> bytes:
     pieces = seed.body.replace("</p><p>", "</p>\n   <p>").replace("<br>", "<br>\n\t")
     items = [rss_item(f"  {seed.title} \u3000", seed.url, "Sun, 23 Jan 2022 23:59:02 GMT", f"\n  {pieces}  \n")]
     if older:
-        items.append(rss_item("更早的一条", "https://www.voachinese.com/a/older/1.html",
-                              "Sat, 22 Jan 2022 10:00:00 GMT", "<p>旧</p>"))
+        items.append(
+            rss_item(
+                "更早的一条", "https://www.voachinese.com/a/older/1.html", "Sat, 22 Jan 2022 10:00:00 GMT", "<p>旧</p>"
+            )
+        )
     return rss(*items)
 
 
@@ -42,13 +44,16 @@ def test_nothing_lost_whatever_the_dates(tmp_path, server):
     url = server.set("/f.xml", rss(rss_item("newest", "https://a.example/1", newest, "<p>1</p>")))
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
     run_once(config, engine)
-    server.set("/f.xml", rss(
-        rss_item("future", "https://a.example/future", "Fri, 01 May 2099 12:00:00 GMT", "<p>f</p>"),
-        rss_item("same time", "https://a.example/2", newest, "<p>2</p>"),
-        rss_item("older", "https://a.example/3", "Wed, 01 May 2024 08:00:00 GMT", "<p>3</p>"),
-        rss_item("no date", "https://a.example/4", None, "<p>4</p>"),
-        rss_item("bad date", "https://a.example/5", "someday", "<p>5</p>"),
-    ))
+    server.set(
+        "/f.xml",
+        rss(
+            rss_item("future", "https://a.example/future", "Fri, 01 May 2099 12:00:00 GMT", "<p>f</p>"),
+            rss_item("same time", "https://a.example/2", newest, "<p>2</p>"),
+            rss_item("older", "https://a.example/3", "Wed, 01 May 2024 08:00:00 GMT", "<p>3</p>"),
+            rss_item("no date", "https://a.example/4", None, "<p>4</p>"),
+            rss_item("bad date", "https://a.example/5", "someday", "<p>5</p>"),
+        ),
+    )
     report = run_once(config, engine)
     # The first item left the feed: it stays archived.
     titles = sorted(parse_article(p.read_bytes()).title for p in (config.archive / "articles/voa").iterdir())
@@ -60,7 +65,9 @@ def test_nothing_lost_whatever_the_dates(tmp_path, server):
 
 
 def test_retitled_or_redated_article_is_updated_not_duplicated(tmp_path, server):
-    url = server.set("/f.xml", rss(rss_item("标题", "https://a.example/x", "Wed, 01 May 2024 12:00:00 GMT", "<p>a</p>")))
+    url = server.set(
+        "/f.xml", rss(rss_item("标题", "https://a.example/x", "Wed, 01 May 2024 12:00:00 GMT", "<p>a</p>"))
+    )
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
     run_once(config, engine)
     server.set("/f.xml", rss(rss_item("新标题", "https://a.example/x", "Thu, 02 May 2024 12:00:00 GMT", "<p>a</p>")))
@@ -73,10 +80,13 @@ def test_retitled_or_redated_article_is_updated_not_duplicated(tmp_path, server)
 
 
 def test_unchanged_feeds_change_no_byte(tmp_path, server):
-    url = server.set("/f.xml", rss(
-        rss_item("一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "<p>1</p>"),
-        rss_item("二", "https://a.example/2", "Wed, 01 May 2024 11:00:00 GMT", "<p>2</p>"),
-    ))
+    url = server.set(
+        "/f.xml",
+        rss(
+            rss_item("一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "<p>1</p>"),
+            rss_item("二", "https://a.example/2", "Wed, 01 May 2024 11:00:00 GMT", "<p>2</p>"),
+        ),
+    )
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
     run_once(config, engine)
     before = tree(config.archive)
@@ -87,8 +97,11 @@ def test_unchanged_feeds_change_no_byte(tmp_path, server):
 
 
 def test_conditional_get_sends_stored_validators(tmp_path, server):
-    url = server.set("/f.xml", rss(rss_item("一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "x")),
-                     headers={"ETag": '"v1"'})
+    url = server.set(
+        "/f.xml",
+        rss(rss_item("一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "x")),
+        headers={"ETag": '"v1"'},
+    )
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
     run_once(config, engine)
     run_once(config, engine)
@@ -96,18 +109,27 @@ def test_conditional_get_sends_stored_validators(tmp_path, server):
 
 
 def test_bad_items_are_reported_and_the_rest_archived(tmp_path, server):
-    url = server.set("/f.xml", rss(
-        rss_item("relative", "/a/relative.html", "Wed, 01 May 2024 12:00:00 GMT", "<p>r</p>"),
-        rss_item("empty link", "", "Wed, 01 May 2024 12:00:00 GMT", "<p>e</p>"),
-        rss_item("no body", "https://a.example/nobody", "Wed, 01 May 2024 12:00:00 GMT"),
-        rss_item("good", "https://a.example/good", "Wed, 01 May 2024 12:00:00 GMT", "<p>g</p>"),
-    ))
-    json_url = server.set("/j.json", '{"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": ['
-                          '{"id": "1", "url": "https://b.example/1", "title": {"x": 1}, "content_html": "<p>1</p>"},'
-                          '{"id": "2", "url": "https://b.example/2", "title": "ok", "content_html": "<p>2</p>"}]}',
-                          headers={"Content-Type": "application/feed+json"})
-    config, engine = open_vault(write_vault(tmp_path, {
-        "voa": {"feed": url}, "extra": {"name": "JSON", "feed": json_url, "body": "content:encoded"}}))
+    url = server.set(
+        "/f.xml",
+        rss(
+            rss_item("relative", "/a/relative.html", "Wed, 01 May 2024 12:00:00 GMT", "<p>r</p>"),
+            rss_item("empty link", "", "Wed, 01 May 2024 12:00:00 GMT", "<p>e</p>"),
+            rss_item("no body", "https://a.example/nobody", "Wed, 01 May 2024 12:00:00 GMT"),
+            rss_item("good", "https://a.example/good", "Wed, 01 May 2024 12:00:00 GMT", "<p>g</p>"),
+        ),
+    )
+    json_url = server.set(
+        "/j.json",
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": ['
+        '{"id": "1", "url": "https://b.example/1", "title": {"x": 1}, "content_html": "<p>1</p>"},'
+        '{"id": "2", "url": "https://b.example/2", "title": "ok", "content_html": "<p>2</p>"}]}',
+        headers={"Content-Type": "application/feed+json"},
+    )
+    config, engine = open_vault(
+        write_vault(
+            tmp_path, {"voa": {"feed": url}, "extra": {"name": "JSON", "feed": json_url, "body": "content:encoded"}}
+        )
+    )
     report = run_once(config, engine)
     voa, extra = report.sources
     assert report.failed
@@ -128,8 +150,12 @@ def test_one_bad_feed_never_stops_the_others(tmp_path, server):
     good = server.set("/good.xml", rss(rss_item("好", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "x")))
     sources = {
         "voa": {"feed": good},
-        "html": {"name": "HTML", "feed": server.set("/html", "<!doctype html><html><body>hi</body></html>",
-                                                    headers={"Content-Type": "text/html"})},
+        "html": {
+            "name": "HTML",
+            "feed": server.set(
+                "/html", "<!doctype html><html><body>hi</body></html>", headers={"Content-Type": "text/html"}
+            ),
+        },
         "trunc": {"name": "Truncated", "feed": server.set("/t.xml", rss(rss_item("x", "https://a.example/t"))[:60])},
         "gone": {"name": "Gone", "feed": server.url("/missing.xml")},
         "refused": {"name": "Refused", "feed": f"http://127.0.0.1:{closed_port}/feed.xml"},

@@ -23,7 +23,6 @@ from newsvault.schedule import run_once
 from newsvault.search import fold, search, update_index
 from newsvault.store import sources as store_sources
 from newsvault.store.schema import articles
-
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 CORPUS = "corpus/duty-machine-news/snapshot-2020-07-20"
@@ -39,8 +38,20 @@ def corpus(shared, tmp_path_factory):
     config, engine = open_vault(vault)
     import_tree(engine, config, shared / CORPUS, workers=1)
     with engine.connect() as conn:
-        rows = conn.execute(select(articles.c.id, articles.c.source, articles.c.archive_id, articles.c.title,
-                                   articles.c.body, articles.c.date_ms)).mappings().all()
+        rows = (
+            conn.execute(
+                select(
+                    articles.c.id,
+                    articles.c.source,
+                    articles.c.archive_id,
+                    articles.c.title,
+                    articles.c.body,
+                    articles.c.date_ms,
+                )
+            )
+            .mappings()
+            .all()
+        )
     texts = {r["id"]: (r["title"], plain_text(r["body"] or "")) for r in rows}
     return vault, engine, texts, {r["id"]: r for r in rows}
 
@@ -66,7 +77,7 @@ def _sample_queries(texts, length: int, count: int, seed: int) -> list[str]:
         if runs:
             run = rng.choice(runs)
             start = rng.randrange(len(run) - length + 1)
-            found.append(run[start:start + length])
+            found.append(run[start : start + length])
     return found
 
 
@@ -98,7 +109,7 @@ def test_traditional_query_finds_simplified_text_and_back(corpus, tmp_path):
     vault = tmp_path / "v"
     vault.mkdir()
     (vault / "vault.toml").write_text("", "utf-8")
-    config, small = open_vault(vault)
+    _config, small = open_vault(vault)
     _insert(small, "voa", 1, "臺灣選舉結果", "<p>總統選舉的投票率創新高。</p>", 1_600_000_000_000)
     update_index(small)
     with small.connect() as conn:
@@ -120,7 +131,7 @@ def test_latin_words_and_numbers(corpus):
 
 
 def test_ranking_title_hits_first_then_newest(corpus):
-    _, engine, _, rows = corpus
+    _, engine, _, _rows = corpus
     with engine.connect() as conn:
         hits = search(conn, "香港", limit=None)
     in_title = [bool(h.title_marks) for h in hits]
@@ -138,14 +149,16 @@ def _cli(vault: Path, *args: str) -> tuple[int, str]:
 
 
 def test_cli_json_limit_and_filters(corpus):
-    vault, engine, texts, rows = corpus
+    vault, _engine, texts, rows = corpus
     code, out = _cli(vault, "search", "新冠", "--json", "--limit", "0")
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(lines) == len(_containing(texts, "新冠"))
     assert set(lines[0]) >= {"abbr", "id", "title", "link", "date_ms", "snippet"}
     first = lines[0]
-    assert any(r["source"] == first["abbr"] and r["archive_id"] == first["id"] and r["title"] == first["title"]
-               for r in rows.values())
+    assert any(
+        r["source"] == first["abbr"] and r["archive_id"] == first["id"] and r["title"] == first["title"]
+        for r in rows.values()
+    )
     code, out = _cli(vault, "search", "新冠", "--json")
     assert len(out.splitlines()) == 20
     code, out = _cli(vault, "search", "新冠", "--json", "--limit", "0", "--source", "voa")
@@ -156,8 +169,9 @@ def test_cli_json_limit_and_filters(corpus):
     recent = [json.loads(line) for line in out.splitlines()]
     assert recent and all(h["date_ms"] >= 1594771200000 for h in recent)
     # An undated article counts as dated when it was first seen (here: imported today).
-    assert len(recent) == len({a for a in _containing(texts, "新冠")
-                               if rows[a]["date_ms"] is None or rows[a]["date_ms"] >= 1594771200000})
+    assert len(recent) == len(
+        {a for a in _containing(texts, "新冠") if rows[a]["date_ms"] is None or rows[a]["date_ms"] >= 1594771200000}
+    )
     code, out = _cli(vault, "search", "这个词不存在于任何文章")
     assert code == 1 and out == ""
 
@@ -165,20 +179,35 @@ def test_cli_json_limit_and_filters(corpus):
 def _insert(engine, source: str, archive_id: int, title: str, body: str, date_ms: int) -> None:
     with engine.begin() as conn:
         store_sources.ensure(conn, source, source, None)
-        conn.execute(articles.insert().values(source=source, archive_id=archive_id, link=f"https://x.example/{archive_id}",
-                                              title=title, body=body, date_ms=date_ms, first_seen_ms=date_ms,
-                                              last_seen_ms=date_ms))
+        conn.execute(
+            articles.insert().values(
+                source=source,
+                archive_id=archive_id,
+                link=f"https://x.example/{archive_id}",
+                title=title,
+                body=body,
+                date_ms=date_ms,
+                first_seen_ms=date_ms,
+                last_seen_ms=date_ms,
+            )
+        )
 
 
 def test_run_indexes_new_and_changed_articles(tmp_path, server):
-    url = server.set("/f.xml", rss(rss_item("标题一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT",
-                                            "<p>第一篇讲水稻育种。</p>")))
+    url = server.set(
+        "/f.xml",
+        rss(rss_item("标题一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "<p>第一篇讲水稻育种。</p>")),
+    )
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
     run_once(config, engine)
     assert _hits(engine, "水稻") and not _hits(engine, "小麦")
-    server.set("/f.xml", rss(rss_item("标题一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT",
-                                      "<p>第一篇改讲小麦育种。</p>"),
-                             rss_item("标题二", "https://a.example/2", "Thu, 02 May 2024 12:00:00 GMT", "<p>玉米</p>")))
+    server.set(
+        "/f.xml",
+        rss(
+            rss_item("标题一", "https://a.example/1", "Wed, 01 May 2024 12:00:00 GMT", "<p>第一篇改讲小麦育种。</p>"),
+            rss_item("标题二", "https://a.example/2", "Thu, 02 May 2024 12:00:00 GMT", "<p>玉米</p>"),
+        ),
+    )
     run_once(config, engine)
     assert _hits(engine, "小麦") and not _hits(engine, "水稻") and _hits(engine, "玉米")
     assert update_index(engine) == 0  # nothing left to do
@@ -190,7 +219,7 @@ def test_reindex_rebuilds_the_same_index(tmp_path):
     vault = tmp_path / "v"
     vault.mkdir()
     (vault / "vault.toml").write_text("", "utf-8")
-    config, engine = open_vault(vault)
+    _config, engine = open_vault(vault)
     for i in range(1, 6):
         _insert(engine, "rfi", i, f"第{i}条", f"<p>新闻内容{i} 维吾尔族</p>", 1_600_000_000_000 + i)
     with engine.begin() as conn:  # an index that lost its rows
@@ -217,15 +246,27 @@ def test_postgresql_index_answers_the_same(tmp_path):
         engine = open_store(f"postgresql://postgres@127.0.0.1:5432/{name}")
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', 'voa')"))
-        for i, (title, body) in enumerate([("朱镕基回忆录", "<p>经济发展很快</p>"), ("臺灣選舉", "<p>經濟，發展</p>"),
-                                           ("G20峰会", "<p>abc</p>")]):
+        for i, (title, body) in enumerate(
+            [("朱镕基回忆录", "<p>经济发展很快</p>"), ("臺灣選舉", "<p>經濟，發展</p>"), ("G20峰会", "<p>abc</p>")]
+        ):
             with engine.begin() as conn:
-                conn.execute(articles.insert().values(source="voa", archive_id=i, link=f"https://x.example/{i}",
-                                                      title=title, body=body, date_ms=1000 + i, first_seen_ms=1000 + i,
-                                                      last_seen_ms=1000 + i))
+                conn.execute(
+                    articles.insert().values(
+                        source="voa",
+                        archive_id=i,
+                        link=f"https://x.example/{i}",
+                        title=title,
+                        body=body,
+                        date_ms=1000 + i,
+                        first_seen_ms=1000 + i,
+                        last_seen_ms=1000 + i,
+                    )
+                )
         assert update_index(engine) == 3
         with engine.connect() as conn:
-            found = {q: [h.id for h in search(conn, q)] for q in ("镕基", "经济发展", "台湾", "基", "g20", "经济，发展")}
+            found = {
+                q: [h.id for h in search(conn, q)] for q in ("镕基", "经济发展", "台湾", "基", "g20", "经济，发展")
+            }
         engine.dispose()
         assert found == {"镕基": [0], "经济发展": [0], "台湾": [1], "基": [0], "g20": [2], "经济，发展": [1, 0]}
     finally:

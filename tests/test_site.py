@@ -10,7 +10,6 @@ from newsvault.config import ConfigError, load
 from newsvault.render.from_store import render_tree
 from newsvault.render.site import render_site
 from newsvault.render.site.paths import site_root
-
 from tests.site_vault import XSS_TITLE, build, links, local_target, page_of
 from tests.vaults import tree
 
@@ -21,11 +20,21 @@ def vault(tmp_path, server):  # type: ignore[no-untyped-def]
 
 
 def test_pages_for_outlets_months_articles_versions_deletions_and_health(vault):
-    config, engine = vault
+    config, _engine = vault
     site = site_root(config)
     assert site == config.vault / "site"
-    for page in ("index.html", "site.css", "edited.html", "deleted.html", "health.html",
-                 "voa/index.html", "voa/2024-05.html", "voa/2024-04.html", "hk/index.html", "hk/2024-05.html"):
+    for page in (
+        "index.html",
+        "site.css",
+        "edited.html",
+        "deleted.html",
+        "health.html",
+        "voa/index.html",
+        "voa/2024-05.html",
+        "voa/2024-04.html",
+        "hk/index.html",
+        "hk/2024-05.html",
+    ):
         assert (site / page).is_file(), page
     edited_page = page_of(site, "习近平会见外宾（更新）")
     assert edited_page.with_suffix(".versions.html").is_file()
@@ -46,7 +55,7 @@ def test_pages_for_outlets_months_articles_versions_deletions_and_health(vault):
 
 
 def test_article_html_is_sanitised(vault):
-    config, engine = vault
+    config, _engine = vault
     site = site_root(config)
     pages = list(site.rglob("*.html"))
     hostile = [p for p in pages if "alert" in p.read_text("utf-8")]
@@ -61,7 +70,7 @@ def test_article_html_is_sanitised(vault):
 
 
 def test_every_link_resolves_and_nothing_external_but_images_and_originals(vault):
-    config, engine = vault
+    config, _engine = vault
     site = site_root(config)
     pages = list(site.rglob("*.html"))
     assert len(pages) >= 15
@@ -81,7 +90,7 @@ def test_every_link_resolves_and_nothing_external_but_images_and_originals(vault
 
 
 def test_mirrored_image_is_linked_relative_to_the_page_and_traditional_gets_its_lang(vault):
-    config, engine = vault
+    config, _engine = vault
     site = site_root(config)
     page = page_of(site, "自由亞洲電台報導：這是繁體")
     found = links(page)
@@ -108,32 +117,48 @@ def test_incremental_render_writes_nothing_the_second_time_and_repairs_with_full
 
 
 def test_new_article_rewrites_only_its_pages(tmp_path, server):
-    from tests.vaults import open_vault, rss, rss_item, write_vault
     from newsvault.schedule import run_once
+    from tests.vaults import open_vault, rss, rss_item, write_vault
 
-    items = [rss_item(f"第{i}篇", server.url(f"/a/{i}"), f"Wed, 0{i} May 2024 12:00:00 GMT", f"<p>{i}</p>")
-             for i in range(1, 4)]
+    items = [
+        rss_item(f"第{i}篇", server.url(f"/a/{i}"), f"Wed, 0{i} May 2024 12:00:00 GMT", f"<p>{i}</p>")
+        for i in range(1, 4)
+    ]
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": server.set("/f.xml", rss(*items))}}))
     run_once(config, engine)
     site = site_root(config)
     before = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
-    server.set("/f.xml", rss(rss_item("新的一篇", server.url("/a/9"), "Thu, 09 May 2024 12:00:00 GMT", "<p>9</p>"),
-                             *items))
+    server.set(
+        "/f.xml", rss(rss_item("新的一篇", server.url("/a/9"), "Thu, 09 May 2024 12:00:00 GMT", "<p>9</p>"), *items)
+    )
     run_once(config, engine)
-    changed = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
-               and before.get(p) != p.stat().st_mtime_ns}
-    assert changed == {"voa/1048571.html", "voa/2024-05.html", "voa/index.html", "index.html",
-                       "health.html", "feeds/voa.atom", "feeds/voa.rss", "feeds/voa.json",
-                       "feeds/all.atom", "feeds/all.rss", "feeds/all.json"}
+    changed = {
+        p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and before.get(p) != p.stat().st_mtime_ns
+    }
+    assert changed == {
+        "voa/1048571.html",
+        "voa/2024-05.html",
+        "voa/index.html",
+        "index.html",
+        "health.html",
+        "feeds/voa.atom",
+        "feeds/voa.rss",
+        "feeds/voa.json",
+        "feeds/all.atom",
+        "feeds/all.rss",
+        "feeds/all.json",
+    }
 
 
 def test_site_leaves_the_archive_tree_alone(tmp_path, server):
     config, engine = build(tmp_path, server)
     archive_before = tree(config.archive)
-    (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text("utf-8")
-                                         + "\n[site]\nenabled = false\n", "utf-8")
+    (tmp_path / "vault.toml").write_text(
+        (tmp_path / "vault.toml").read_text("utf-8") + "\n[site]\nenabled = false\n", "utf-8"
+    )
     off = load(tmp_path)
     import shutil
+
     shutil.rmtree(site_root(off))
     render_tree(engine, off, full=True)
     assert not site_root(off).exists()  # disabled: no site
@@ -141,14 +166,17 @@ def test_site_leaves_the_archive_tree_alone(tmp_path, server):
     assert not any(p.name == "site" for p in config.archive.iterdir())
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[site]\npath = "archive/articles/site"\n', "outside the archive"),
-    ('[site]\npath = "archive"\n', "outside the archive"),
-    ('[site]\nenabled = "yes"\n', "true or false"),
-    ('[site]\nfeed_items = 0\n', "at least 1"),
-    ('[site]\nbase_url = "example.org"\n', "http(s) URL"),
-    ('[site]\ncolour = "red"\n', "unknown key 'colour'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[site]\npath = "archive/articles/site"\n', "outside the archive"),
+        ('[site]\npath = "archive"\n', "outside the archive"),
+        ('[site]\nenabled = "yes"\n', "true or false"),
+        ("[site]\nfeed_items = 0\n", "at least 1"),
+        ('[site]\nbase_url = "example.org"\n', "http(s) URL"),
+        ('[site]\ncolour = "red"\n', "unknown key 'colour'"),
+    ],
+)
 def test_site_config_is_validated(tmp_path: Path, text: str, message: str):
     (tmp_path / "vault.toml").write_text(text, "utf-8")
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -158,7 +186,8 @@ def test_site_config_is_validated(tmp_path: Path, text: str, message: str):
 def test_site_config_defaults_and_values(tmp_path: Path):
     (tmp_path / "vault.toml").write_text("", "utf-8")
     assert load(tmp_path).site.enabled and load(tmp_path).site.path == "site"
-    (tmp_path / "vault.toml").write_text('[archive]\npath = "."\n[site]\npath = "public"\nfeed_items = 20\n'
-                                         'base_url = "https://news.example/"\n', "utf-8")
+    (tmp_path / "vault.toml").write_text(
+        '[archive]\npath = "."\n[site]\npath = "public"\nfeed_items = 20\nbase_url = "https://news.example/"\n', "utf-8"
+    )
     site = load(tmp_path).site
     assert (site.path, site.feed_items, site.base_url) == ("public", 20, "https://news.example/")

@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from newsvault.render.site.paths import site_root
-
 from tests.site_vault import build
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -34,14 +40,16 @@ def chromium() -> Iterator:  # type: ignore[type-arg]
 
 def _watch(page) -> list[str]:  # type: ignore[no-untyped-def]
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}") if r.url.startswith("file:") else None)
     return problems
 
 
 def test_click_through_from_file_url_without_console_errors(tmp_path, server):
-    config, engine = build(tmp_path, server)
+    config, _engine = build(tmp_path, server)
     site = site_root(config)
     ARTIFACTS.mkdir(exist_ok=True)
     with chromium() as browser:
@@ -50,8 +58,9 @@ def test_click_through_from_file_url_without_console_errors(tmp_path, server):
 
 
 def _click_through(browser, site: Path, scheme: str, size: tuple[int, int] = (390, 844)) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme=scheme,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, color_scheme=scheme, device_scale_factor=2
+    )
     page = context.new_page()
     problems = _watch(page)
     external: list[str] = []
@@ -92,7 +101,7 @@ def _click_through(browser, site: Path, scheme: str, size: tuple[int, int] = (39
 def test_hostile_article_runs_nothing(tmp_path, server):
     from tests.site_vault import XSS_TITLE, page_of
 
-    config, engine = build(tmp_path, server)
+    config, _engine = build(tmp_path, server)
     with chromium() as browser:
         _open_hostile(browser, page_of(site_root(config), XSS_TITLE))
 

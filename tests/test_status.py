@@ -12,7 +12,6 @@ from newsvault.health import source_health
 from newsvault.schedule import run_once
 from newsvault.search import update_index
 from newsvault.store.schema import articles, sources
-
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 HOUR = 3_600_000
@@ -28,18 +27,38 @@ def _vault(tmp_path):
 
 def _source(engine, abbr: str, now: int, failures: int = 0, error: str | None = None) -> None:
     with engine.begin() as conn:
-        conn.execute(sources.insert().values(abbr=abbr, name=abbr, last_success_ms=now, failures=failures,
-                                             last_error=error, last_error_ms=now))
+        conn.execute(
+            sources.insert().values(
+                abbr=abbr, name=abbr, last_success_ms=now, failures=failures, last_error=error, last_error_ms=now
+            )
+        )
 
 
-def _articles(engine, abbr: str, dates: list[int], *, length: int = 400, seen_lag: int = 0,
-              seen: list[int] | None = None, start_id: int = 1_000_000) -> None:
+def _articles(
+    engine,
+    abbr: str,
+    dates: list[int],
+    *,
+    length: int = 400,
+    seen_lag: int = 0,
+    seen: list[int] | None = None,
+    start_id: int = 1_000_000,
+) -> None:
     with engine.begin() as conn:
         for i, date in enumerate(dates):
             first_seen = seen[i] if seen else date + seen_lag
-            conn.execute(articles.insert().values(
-                source=abbr, archive_id=start_id + i, link=f"https://x.example/{abbr}/{start_id + i}", title=f"第{i}篇",
-                body="<p>" + "字" * length + "</p>", date_ms=date, first_seen_ms=first_seen, last_seen_ms=first_seen))
+            conn.execute(
+                articles.insert().values(
+                    source=abbr,
+                    archive_id=start_id + i,
+                    link=f"https://x.example/{abbr}/{start_id + i}",
+                    title=f"第{i}篇",
+                    body="<p>" + "字" * length + "</p>",
+                    date_ms=date,
+                    first_seen_ms=first_seen,
+                    last_seen_ms=first_seen,
+                )
+            )
 
 
 def _flags(engine, now: int) -> dict[str, list[str]]:
@@ -95,8 +114,9 @@ def test_status_exit_code(tmp_path):
 def test_articles_whose_pages_keep_failing_are_flagged(tmp_path, server):
     feed = server.set("/f.xml", rss(rss_item("页", server.url("/a/1.html"), "Mon, 01 Jan 2024 00:00:00 GMT")))
     server.set("/a/1.html", "<html><body><p>改版了</p></body></html>")  # the rule's selector finds nothing now
-    config, engine = open_vault(write_vault(tmp_path, {"x": {"name": "X", "feed": feed, "body": "page",
-                                                             "selector": "div.article"}}))
+    config, engine = open_vault(
+        write_vault(tmp_path, {"x": {"name": "X", "feed": feed, "body": "page", "selector": "div.article"}})
+    )
     for tries in range(1, 4):
         run_once(config, engine)
         if tries < 3:  # one or two failed tries may be the outlet's bad minute

@@ -18,7 +18,6 @@ from newsvault.render.readme import format_readme
 from newsvault.render.verify import verify
 from newsvault.schedule import run_once
 from newsvault.store.schema import articles
-
 from tests.vaults import open_vault, rss, rss_item, tree, write_vault
 
 LAYOUT = {"shard_by_month": True, "monthly_lists": True}
@@ -31,8 +30,14 @@ def _feed(count: int, start_day: int = 0) -> bytes:
     for n in range(start_day, start_day + count):
         day = 20 + n % 25  # 20 Nov .. 14 Dec
         month, mday = ("Nov", day) if day <= 30 else ("Dec", day - 30)
-        items.append(rss_item(f"第{n}条", f"https://example.org/a/{n}", f"Sun, {mday:02d} {month} 2025 {n % 24:02d}:00:00 GMT",
-                              f"<p>正文 {n}</p>"))
+        items.append(
+            rss_item(
+                f"第{n}条",
+                f"https://example.org/a/{n}",
+                f"Sun, {mday:02d} {month} 2025 {n % 24:02d}:00:00 GMT",
+                f"<p>正文 {n}</p>",
+            )
+        )
     return rss(*items)
 
 
@@ -71,15 +76,23 @@ def test_paths_and_months_are_china_time():
 
 
 def test_month_list_and_index_bytes():
-    entries = [ListEntry("voa", 5, "甲", 1_764_518_400_000, file="articles/voa/2025/12/5.md"),
-               ListEntry("voa", 9, "乙](x", None)]
-    assert format_month_list("美国之音", "2025-12", entries) == (
-        "美国之音 2025-12\n------\n\n12-1 [甲](/articles/voa/2025/12/5.md)\n\n[乙](/articles/voa/9.md)\n\n"
-    ).encode("utf-8")
-    assert format_month_index("美国之音", [("2025-12", 1), ("2025-11", 30)]) == (
-        "美国之音\n------\n\n[2025-12](2025-12.md) 1 篇\n\n[2025-11](2025-11.md) 30 篇\n").encode("utf-8")
+    entries = [
+        ListEntry("voa", 5, "甲", 1_764_518_400_000, file="articles/voa/2025/12/5.md"),
+        ListEntry("voa", 9, "乙](x", None),
+    ]
+    assert (
+        format_month_list("美国之音", "2025-12", entries)
+        == (
+            "美国之音 2025-12\n------\n\n12-1 [甲](/articles/voa/2025/12/5.md)\n\n[乙](/articles/voa/9.md)\n\n"
+        ).encode()
+    )
+    assert (
+        format_month_index("美国之音", [("2025-12", 1), ("2025-11", 30)])
+        == ("美国之音\n------\n\n[2025-12](2025-12.md) 1 篇\n\n[2025-11](2025-11.md) 30 篇\n").encode()
+    )
     assert format_readme(["BBC"], monthly=True).startswith(
-        "抓取新闻媒体文章\n------\n\n[BBC](lists/BBC.md) [按月](lists/BBC/README.md)\n".encode("utf-8"))
+        "抓取新闻媒体文章\n------\n\n[BBC](lists/BBC.md) [按月](lists/BBC/README.md)\n".encode()
+    )
 
 
 def test_sharded_vault_links_every_article_not_only_the_newest_300(tmp_path, server):
@@ -107,12 +120,16 @@ def test_sharded_vault_links_every_article_not_only_the_newest_300(tmp_path, ser
 
 
 def test_a_redated_article_keeps_its_file_and_changes_month_list(tmp_path, server):
-    url = server.set("/voa.xml", rss(rss_item("唯一", "https://example.org/a/1", "Sat, 29 Nov 2025 00:00:00 GMT", "<p>x</p>")))
+    url = server.set(
+        "/voa.xml", rss(rss_item("唯一", "https://example.org/a/1", "Sat, 29 Nov 2025 00:00:00 GMT", "<p>x</p>"))
+    )
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT))
     assert not run_once(config, engine).failed
     archive = config.archive
     assert (archive / "articles/voa/2025/11/1048574.md").exists()
-    server.set("/voa.xml", rss(rss_item("唯一", "https://example.org/a/1", "Tue, 06 Jan 2026 00:00:00 GMT", "<p>改</p>")))
+    server.set(
+        "/voa.xml", rss(rss_item("唯一", "https://example.org/a/1", "Tue, 06 Jan 2026 00:00:00 GMT", "<p>改</p>"))
+    )
     report = run_once(config, engine)
     assert report.sources[0].updated == 1
     assert parse_article((archive / "articles/voa/2025/11/1048574.md").read_bytes()).ms == 1_767_657_600_000
@@ -124,14 +141,20 @@ def test_a_redated_article_keeps_its_file_and_changes_month_list(tmp_path, serve
 
 
 def test_turning_sharding_on_moves_no_published_file(tmp_path, server):
-    url = server.set("/voa.xml", rss(rss_item("旧", "https://example.org/a/1", "Sat, 29 Nov 2025 00:00:00 GMT", "<p>x</p>")))
+    url = server.set(
+        "/voa.xml", rss(rss_item("旧", "https://example.org/a/1", "Sat, 29 Nov 2025 00:00:00 GMT", "<p>x</p>"))
+    )
     vault = write_vault(tmp_path, {"voa": {"feed": url}})
     config, engine = open_vault(vault)
     assert not run_once(config, engine).failed
     assert not (config.archive / "lists/美国之音").exists()  # the original layout unless asked
-    server.set("/voa.xml", rss(
-        rss_item("新", "https://example.org/a/2", "Mon, 01 Dec 2025 00:00:00 GMT", "<p>y</p>"),
-        rss_item("旧", "https://example.org/a/1", "Sat, 29 Nov 2025 00:00:00 GMT", "<p>x</p>")))
+    server.set(
+        "/voa.xml",
+        rss(
+            rss_item("新", "https://example.org/a/2", "Mon, 01 Dec 2025 00:00:00 GMT", "<p>y</p>"),
+            rss_item("旧", "https://example.org/a/1", "Sat, 29 Nov 2025 00:00:00 GMT", "<p>x</p>"),
+        ),
+    )
     config, engine = open_vault(write_vault(vault, {"voa": {"feed": url}}, archive=LAYOUT))
     assert not run_once(config, engine).failed
     assert (config.archive / "articles/voa/1048574.md").exists()
@@ -172,11 +195,13 @@ def test_publish_counts_articles_in_month_folders_per_outlet(tmp_path, server):
     assert report.commit is not None
     assert report.commit.message.startswith("newsvault: 3 new, 0 updated (voa +3)")
     with engine.begin() as conn:  # an edit in place shows as an update of that outlet
-        conn.execute(update(articles).where(articles.c.archive_id == 1048574).values(
-            title="改过的标题", rendered_sha=None))
+        conn.execute(
+            update(articles).where(articles.c.archive_id == 1048574).values(title="改过的标题", rendered_sha=None)
+        )
     render_tree(engine, config)
     assert publish(config.archive, [], author="t <t@localhost>").commit.message.startswith(
-        "newsvault: 0 new, 1 updated (voa ~1)")
+        "newsvault: 0 new, 1 updated (voa ~1)"
+    )
 
 
 def test_init_writes_a_sharded_layout_for_new_vaults_and_the_flat_one_when_asked(tmp_path):
@@ -199,6 +224,7 @@ def test_a_render_killed_before_its_lists_leaves_none_stale(tmp_path, server, mo
 
     def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt  # the process dies after the new article was written and marked
+
     monkeypatch.setattr(from_store, "_render_months", killed)
     try:
         run_once(config, engine)
@@ -208,6 +234,12 @@ def test_a_render_killed_before_its_lists_leaves_none_stale(tmp_path, server, mo
     assert len(_links(config.archive, "lists/美国之音.md")) == 2  # the lists were not reached
     run_once(config, engine)  # nothing new in the feed, nothing left to write for the articles
     assert len(_links(config.archive, "lists/美国之音.md")) == 3
-    assert sum(len(_links(config.archive, f"lists/美国之音/{m}")) for m in ("2025-11.md", "2025-12.md")
-               if (config.archive / "lists/美国之音" / m).exists()) == 3
+    assert (
+        sum(
+            len(_links(config.archive, f"lists/美国之音/{m}"))
+            for m in ("2025-11.md", "2025-12.md")
+            if (config.archive / "lists/美国之音" / m).exists()
+        )
+        == 3
+    )
     assert list(verify(engine, config.archive)) == []

@@ -13,7 +13,6 @@ from newsvault.store import articles as store_articles
 from newsvault.store import statuses, versions
 from newsvault.store.schema_versions import captures
 from newsvault.store.statuses import DAY, HOUR, MINUTE, next_check
-
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"
@@ -21,7 +20,7 @@ DATE = "Wed, 01 May 2024 12:00:00 GMT"
 
 def _article(engine, link):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        by_guid, by_link = store_articles.find_many(conn, "voa", [], [link])
+        _by_guid, by_link = store_articles.find_many(conn, "voa", [], [link])
         return by_link[link]
 
 
@@ -53,7 +52,10 @@ def test_each_distinct_content_is_a_version_and_repeats_are_not(tmp_path, server
     article = _article(engine, link)
     with engine.connect() as conn:
         history = versions.history(conn, article["id"])
-        assert [(v["n"], v["title"], v["body"]) for v in history] == [(1, "一", "<p>a</p>"), (2, "一（更新）", "<p>b</p>")]
+        assert [(v["n"], v["title"], v["body"]) for v in history] == [
+            (1, "一", "<p>a</p>"),
+            (2, "一（更新）", "<p>b</p>"),
+        ]
         assert history[0]["capture_id"] != history[1]["capture_id"]
         assert [s["status"] for s in statuses.history(conn, article["id"])] == ["changed"]
         # One capture per version: the re-dated feed made none, so its bytes were not kept.
@@ -64,13 +66,14 @@ def _recheck(config, engine, now):  # type: ignore[no-untyped-def]
     async def go():  # type: ignore[no-untyped-def]
         async with Fetcher(allow_private=True) as fetcher:
             return await recheck_source(engine, config.sources["voa"], fetcher, config, now, 50)
+
     return asyncio.run(go())
 
 
 def test_recheck_outcomes(tmp_path, server):
     links = {name: server.url(f"/a/{name}.html") for name in ("same", "gone", "notice", "home", "down")}
     items = [rss_item(name, link, DATE, f"<p>{name}</p>") for name, link in links.items()]
-    for name, link in links.items():
+    for name, _link in links.items():
         server.set(f"/a/{name}.html", f"<html><title>{name}</title><body>正文</body></html>")
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": server.set("/f.xml", rss(*items))}}))
     run_once(config, engine)
@@ -92,11 +95,18 @@ def test_recheck_outcomes(tmp_path, server):
     result = _recheck(config, engine, later + HOUR)
     assert (result.gone, result.censored, result.unreachable) == (1, 2, 1)
     with engine.connect() as conn:
-        state = {name: [s["status"] for s in statuses.history(conn, _article(engine, link)["id"])]
-                 for name, link in links.items()}
+        state = {
+            name: [s["status"] for s in statuses.history(conn, _article(engine, link)["id"])]
+            for name, link in links.items()
+        }
         deleted = {r["title"] for r in statuses.deleted(conn)}
-    assert state == {"same": [], "gone": ["gone"], "notice": ["censored"], "home": ["censored"],
-                     "down": ["unreachable"]}
+    assert state == {
+        "same": [],
+        "gone": ["gone"],
+        "notice": ["censored"],
+        "home": ["censored"],
+        "down": ["unreachable"],
+    }
     assert deleted == {"gone", "notice", "home"}  # 5xx is never a deletion
     # Nothing due any more until the ladder says so.
     assert _recheck(config, engine, later + HOUR + MINUTE).checked == 0
@@ -125,6 +135,7 @@ def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp
     first_seen = _article(engine, link)["first_seen_ms"]
     _recheck(config, engine, first_seen + 20 * MINUTE)
     from newsvault.render.from_store import render_tree
+
     render_tree(engine, config)
     deleted = (archive / "lists/已删除.md").read_text("utf-8")
     assert "[新标题](/articles/voa/1048574.md)" in deleted
@@ -141,7 +152,8 @@ def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):
     first_seen = _article(engine, link)["first_seen_ms"]
     server.set("/a/1.html", "<html><title>t</title><body>本文已下架</body></html>")
     assert _recheck(config, engine, first_seen + 20 * MINUTE).censored == 1
-    (vault / "vault.toml").write_text((vault / "vault.toml").read_text().replace(
-        'deleted_patterns = ["本文已下架"]', "recheck = false"))
+    (vault / "vault.toml").write_text(
+        (vault / "vault.toml").read_text().replace('deleted_patterns = ["本文已下架"]', "recheck = false")
+    )
     config, engine = open_vault(vault)
     assert _recheck(config, engine, first_seen + 2 * DAY).checked == 0

@@ -16,7 +16,6 @@ from newsvault.search import update_index
 from newsvault.store import statuses, versions
 from newsvault.store.schema import articles
 from newsvault.web import create_app
-
 from tests.vaults import open_vault
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,15 +23,26 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DAY = 86_400_000
 NOW = 1_720_000_000_000
 XSS_TITLE = '<script>window.__xss = "title"</script>朱镕基<img src=x onerror="window.__xss=1">'
-XSS_BODY = ('<p>经济发展的报道。</p><script>window.__xss = "script"</script>'
-            '<svg onload="window.__xss=2"></svg><a href="javascript:window.__xss=3">点我</a>'
-            '<iframe srcdoc="<script>parent.__xss=4</script>"></iframe><p onclick="window.__xss=5">正文</p>')
+XSS_BODY = (
+    '<p>经济发展的报道。</p><script>window.__xss = "script"</script>'
+    '<svg onload="window.__xss=2"></svg><a href="javascript:window.__xss=3">点我</a>'
+    '<iframe srcdoc="<script>parent.__xss=4</script>"></iframe><p onclick="window.__xss=5">正文</p>'
+)
 
 
 def _article(conn, source: str, archive_id: int, title: str, body: str, date_ms: int) -> int:
-    return conn.execute(articles.insert().values(
-        source=source, archive_id=archive_id, link=f"http://127.0.0.1:9/{archive_id}", title=title, body=body,
-        date_ms=date_ms, first_seen_ms=date_ms, last_seen_ms=date_ms)).inserted_primary_key[0]
+    return conn.execute(
+        articles.insert().values(
+            source=source,
+            archive_id=archive_id,
+            link=f"http://127.0.0.1:9/{archive_id}",
+            title=title,
+            body=body,
+            date_ms=date_ms,
+            first_seen_ms=date_ms,
+            last_seen_ms=date_ms,
+        )
+    ).inserted_primary_key[0]
 
 
 @pytest.fixture
@@ -42,16 +52,24 @@ def reader(tmp_path):
     (vault / "vault.toml").write_text('[images]\nmode = "keep"\n', "utf-8")
     config, engine = open_vault(vault)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO sources (abbr, name, last_success_ms) VALUES "
-                          "('voa', '美国之音', :n), ('rfi', '法广', :n)"), {"n": NOW})
+        conn.execute(
+            text(
+                "INSERT INTO sources (abbr, name, last_success_ms) VALUES ('voa', '美国之音', :n), ('rfi', '法广', :n)"
+            ),
+            {"n": NOW},
+        )
         first = _article(conn, "voa", 1048574, "朱镕基回忆录出版", "<p>前总理朱镕基的回忆录今天出版。</p>", NOW - DAY)
         versions.add(conn, first, NOW - DAY, "朱镕基回忆录出版", NOW - DAY, "<p>前总理朱镕基的回忆录今天出版。</p>")
         versions.add(conn, first, NOW, "朱镕基回忆录出版", NOW - DAY, "<p>前总理朱镕基的回忆录昨天出版。</p>")
         _article(conn, "rfi", 1048574, "经济发展放缓", "<p>今年经济发展放缓，台湾也受影响。</p>", NOW - 2 * DAY)
         gone = _article(conn, "rfi", 1048573, "已被删除的文章", "<p>这篇文章被审查了。</p>", NOW - 3 * DAY)
         statuses.record(conn, gone, "censored", NOW, "redirect to home page")
-        conn.execute(text("INSERT INTO checks (article_id, next_ms, last_ms, count, status) "
-                          "VALUES (:a, NULL, :n, 1, 'censored')"), {"a": gone, "n": NOW})
+        conn.execute(
+            text(
+                "INSERT INTO checks (article_id, next_ms, last_ms, count, status) VALUES (:a, NULL, :n, 1, 'censored')"
+            ),
+            {"a": gone, "n": NOW},
+        )
         _article(conn, "voa", 1048573, XSS_TITLE, XSS_BODY, NOW - 4 * DAY)
     update_index(engine)
     return create_app(config, engine)
@@ -59,8 +77,18 @@ def reader(tmp_path):
 
 def test_routes_answer_and_are_read_only(reader):
     client = TestClient(reader)
-    for path in ("/", "/new", "/new?source=rfi", "/a/voa/1048574", "/a/voa/1048574/versions", "/edited",
-                 "/deleted", "/health", "/search?q=镕基", "/static/style.css"):
+    for path in (
+        "/",
+        "/new",
+        "/new?source=rfi",
+        "/a/voa/1048574",
+        "/a/voa/1048574/versions",
+        "/edited",
+        "/deleted",
+        "/health",
+        "/search?q=镕基",
+        "/static/style.css",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
     assert client.get("/a/voa/1").status_code == 404
@@ -123,9 +151,18 @@ def _browser():
 
 def test_end_to_end_in_chromium(served):
     with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -48,23 +48,42 @@ def _vault(directory: Path, url: str, server: LocalServer, count: int, rule: tup
 
 def _serve(server: LocalServer, count: int, items: int, delay: float = 0.0) -> None:
     for i in range(count):
-        server.set(f"/feed/{i}.xml", rss(*(
-            rss_item(f"s{i} item {n}", link=server.url(f"/a/{i}/{n}"), description=f"<p>body {i} {n}</p>",
-                     date=f"Mon, 0{n + 1} Jan 2024 00:00:00 GMT")
-            for n in range(items))), headers={"Content-Type": "application/rss+xml"}, delay=delay)
+        server.set(
+            f"/feed/{i}.xml",
+            rss(
+                *(
+                    rss_item(
+                        f"s{i} item {n}",
+                        link=server.url(f"/a/{i}/{n}"),
+                        description=f"<p>body {i} {n}</p>",
+                        date=f"Mon, 0{n + 1} Jan 2024 00:00:00 GMT",
+                    )
+                    for n in range(items)
+                )
+            ),
+            headers={"Content-Type": "application/rss+xml"},
+            delay=delay,
+        )
 
 
 def _page(i: int, n: int) -> str:
-    return (f"<html><head><title>s{i} item {n}</title></head><body><div class='nav'><a href='/'>首页</a></div>"
-            f"<div class='article'><p>第{i}号源第{n}篇：{ON_PAGE}。" + "事件的来龙去脉。" * 20 + "</p></div>"
-            "<div class='footer'>版权所有</div></body></html>")
+    return (
+        f"<html><head><title>s{i} item {n}</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+        f"<div class='article'><p>第{i}号源第{n}篇：{ON_PAGE}。" + "事件的来龙去脉。" * 20 + "</p></div>"
+        "<div class='footer'>版权所有</div></body></html>"
+    )
 
 
 def _serve_pages(server: LocalServer, count: int, items: int, delay: float = 0.0, status: int = 200) -> None:
     for i in range(count):
         for n in range(items):
-            server.set(f"/a/{i}/{n}", _page(i, n), status=status, delay=delay,
-                       headers={"Content-Type": "text/html; charset=utf-8"})
+            server.set(
+                f"/a/{i}/{n}",
+                _page(i, n),
+                status=status,
+                delay=delay,
+                headers={"Content-Type": "text/html; charset=utf-8"},
+            )
 
 
 def _page_hits(server: LocalServer) -> Counter:
@@ -83,8 +102,15 @@ def _assert_page_bodies(engine, count: int, items: int) -> None:  # type: ignore
 
 
 def _workers(vault: Path, n: int, *args: str) -> list[subprocess.Popen]:
-    return [subprocess.Popen([str(EXE), "--vault", str(vault), "worker", "--once", *args],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(n)]
+    return [
+        subprocess.Popen(
+            [str(EXE), "--vault", str(vault), "worker", "--once", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(n)
+    ]
 
 
 def _finish(workers: list[subprocess.Popen], timeout: float) -> None:
@@ -193,8 +219,9 @@ def test_a_worker_killed_mid_page_fetch_loses_nothing(tmp_path, pg_url, server):
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
     with engine.connect() as conn:
-        fetching = conn.execute(text("SELECT count(*) FROM procrastinate_jobs "
-                                     "WHERE status = 'doing' AND task_name = 'newsvault:pages'")).scalar()
+        fetching = conn.execute(
+            text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' AND task_name = 'newsvault:pages'")
+        ).scalar()
         waiting = conn.execute(select(func.count()).where(articles.c.page_state == "pending")).scalar()
     assert fetching > 0 and waiting > 0  # the dead worker held page jobs, pages were still to come
 
@@ -233,7 +260,7 @@ def test_a_page_that_failed_is_fetched_next_round_and_indexed(tmp_path, pg_url, 
 
 
 def test_worker_refuses_an_sqlite_store(tmp_path):
-    (tmp_path / "vault.toml").write_text('[sources.voa]\n', "utf-8")
+    (tmp_path / "vault.toml").write_text("[sources.voa]\n", "utf-8")
     result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "worker", "--once"])
     assert result.exit_code == 1
     assert "workers need a PostgreSQL store" in result.output
@@ -242,7 +269,7 @@ def test_worker_refuses_an_sqlite_store(tmp_path):
 
 @pytest.mark.sqlite_only("the vault is written without a store, so it is SQLite")
 def test_migrate_reports_an_up_to_date_sqlite_store(tmp_path):
-    (tmp_path / "vault.toml").write_text('[sources.voa]\n', "utf-8")
+    (tmp_path / "vault.toml").write_text("[sources.voa]\n", "utf-8")
     first = CliRunner().invoke(cli, ["--vault", str(tmp_path), "migrate"])
     assert first.exit_code == 0, first.output
     again = CliRunner().invoke(cli, ["--vault", str(tmp_path), "migrate"])
@@ -259,8 +286,11 @@ def test_migrate_creates_store_and_queue_on_postgresql(tmp_path, pg_url):
 
 
 def test_a_poll_whose_worker_died_before_queueing_its_follow_ups_gets_them_from_the_round(tmp_path, pg_url, server):
-    server.set("/feed/0.xml", rss(rss_item("标题", server.url("/a/0/0"), "Mon, 01 Jan 2024 00:00:00 GMT",
-                                            "<p>只在这一条里的话</p>")), headers={"Content-Type": "application/rss+xml"})
+    server.set(
+        "/feed/0.xml",
+        rss(rss_item("标题", server.url("/a/0/0"), "Mon, 01 Jan 2024 00:00:00 GMT", "<p>只在这一条里的话</p>")),
+        headers={"Content-Type": "application/rss+xml"},
+    )
     vault = _vault(tmp_path / "v", pg_url, server, 1)
     engine = open_store(pg_url)
     config = load(vault)
@@ -275,6 +305,7 @@ def test_a_poll_whose_worker_died_before_queueing_its_follow_ups_gets_them_from_
             await defer_poll(app, "s0", round_ms)
         async with Fetcher(allow_private=True) as fetcher:
             await poll(engine, config.sources["s0"], fetcher, config, pages=False)
+
     asyncio.run(dead_workers_round())
     with engine.begin() as conn:  # the round is current: the next worker starts no other
         conn.execute(meta.insert().values(key=ROUND_KEY, value=str(now_ms())))

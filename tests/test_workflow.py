@@ -34,7 +34,9 @@ def _steps(checkout: Path) -> list[dict]:
 def _condition_holds(condition: str | None, cache_hit: bool) -> bool:
     if condition is None or condition == "always()":
         return True
-    assert condition == "steps.store.outputs.cache-matched-key == ''", f"a condition this test cannot judge: {condition}"
+    assert condition == "steps.store.outputs.cache-matched-key == ''", (
+        f"a condition this test cannot judge: {condition}"
+    )
     return not cache_hit
 
 
@@ -45,9 +47,16 @@ def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Pat
     cache_hit = any(cache.iterdir())
     for stored in cache.iterdir():  # actions/cache/restore
         shutil.copy2(stored, checkout / stored.name)
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "GITHUB_SERVER_URL": str(tmp_path),
-           "GITHUB_REPOSITORY": "owner/news", "GIT_AUTHOR_NAME": "runner", "GIT_AUTHOR_EMAIL": "runner@localhost",
-           "GIT_COMMITTER_NAME": "runner", "GIT_COMMITTER_EMAIL": "runner@localhost"}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "GITHUB_SERVER_URL": str(tmp_path),
+        "GITHUB_REPOSITORY": "owner/news",
+        "GIT_AUTHOR_NAME": "runner",
+        "GIT_AUTHOR_EMAIL": "runner@localhost",
+        "GIT_COMMITTER_NAME": "runner",
+        "GIT_COMMITTER_EMAIL": "runner@localhost",
+    }
     ran = []
     for step in _steps(checkout):
         if "run" not in step or step.get("name") in NEEDS_GITHUB or not _condition_holds(step.get("if"), cache_hit):
@@ -65,8 +74,14 @@ def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Pat
 
 def _feed(count: int, first: int = 0) -> bytes:
     """Items `first` .. `count - 1`, newest first, item n dated n + 1 December."""
-    return rss(*(rss_item(f"第{n}条", f"https://example.org/a/{n}", f"Mon, {n + 1:02d} Dec 2025 08:00:00 GMT",
-                          f"<p>正文 {n}</p>") for n in reversed(range(first, count))))
+    return rss(
+        *(
+            rss_item(
+                f"第{n}条", f"https://example.org/a/{n}", f"Mon, {n + 1:02d} Dec 2025 08:00:00 GMT", f"<p>正文 {n}</p>"
+            )
+            for n in reversed(range(first, count))
+        )
+    )
 
 
 def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server):

@@ -12,8 +12,14 @@ from newsvault.store import open_store
 from tests.support import pgstore
 
 
-def write_vault(directory: Path, sources: dict[str, dict[str, object]], *, timeout: float = 3.0,
-                max_bytes: int | None = None, archive: dict[str, bool] | None = None) -> Path:
+def write_vault(
+    directory: Path,
+    sources: dict[str, dict[str, object]],
+    *,
+    timeout: float = 3.0,
+    max_bytes: int | None = None,
+    archive: dict[str, bool] | None = None,
+) -> Path:
     """A vault.toml whose sources point at test servers; retries off so failures are quick.
 
     With --store=postgresql (see conftest) the vault gets a fresh PostgreSQL database.
@@ -53,8 +59,15 @@ def open_vault(directory: Path):  # type: ignore[no-untyped-def]
     return config, open_store(config.store_url)
 
 
-def rss_item(title: str, link: str | None = None, date: str | None = None, description: str | None = None,
-             guid: str | None = None, content: str | None = None, categories: tuple[str, ...] = ()) -> str:
+def rss_item(
+    title: str,
+    link: str | None = None,
+    date: str | None = None,
+    description: str | None = None,
+    guid: str | None = None,
+    content: str | None = None,
+    categories: tuple[str, ...] = (),
+) -> str:
     parts = [f"<title>{escape(title)}</title>"]
     if link is not None:
         parts.append(f"<link>{escape(link)}</link>")
@@ -82,5 +95,6 @@ def tree(root: Path) -> dict[str, str]:
     """Every file under root with the sha256 of its bytes."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }

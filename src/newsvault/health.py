@@ -8,10 +8,11 @@ article pages, never arrive), or its dates go wrong.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
@@ -67,22 +68,37 @@ def _ago(ms: int) -> str:
 
 
 def _day(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
 
 
 def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
     start = (end_ms // DAY - CHART_DAYS + 1) * DAY
     day = (articles.c.date_ms / DAY).label("day")
-    counts = dict(conn.execute(select(func.floor(day), func.count()).where(and_(
-        articles.c.source == abbr, articles.c.date_ms >= start, articles.c.date_ms <= end_ms)).group_by(func.floor(day))).all())
+    counts = dict(
+        conn.execute(
+            select(func.floor(day), func.count())
+            .where(and_(articles.c.source == abbr, articles.c.date_ms >= start, articles.c.date_ms <= end_ms))
+            .group_by(func.floor(day))
+        ).all()
+    )
     return [(_day(start + i * DAY), int(counts.get(start // DAY + i, 0))) for i in range(CHART_DAYS)]
 
 
 def _lengths(conn: Connection, abbr: str, since_ms: int, until_ms: int) -> list[int]:
-    return list(conn.execute(select(func.length(search_docs.c.text))
-                             .join(articles, articles.c.id == search_docs.c.article_id)
-                             .where(and_(articles.c.source == abbr, articles.c.first_seen_ms >= since_ms,
-                                         articles.c.first_seen_ms < until_ms, search_docs.c.has_body))).scalars())
+    return list(
+        conn.execute(
+            select(func.length(search_docs.c.text))
+            .join(articles, articles.c.id == search_docs.c.article_id)
+            .where(
+                and_(
+                    articles.c.source == abbr,
+                    articles.c.first_seen_ms >= since_ms,
+                    articles.c.first_seen_ms < until_ms,
+                    search_docs.c.has_body,
+                )
+            )
+        ).scalars()
+    )
 
 
 def _length_by_week(conn: Connection, abbr: str, now_ms: int, weeks: int = 12) -> list[tuple[str, int]]:
@@ -102,8 +118,9 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
     if h.newest_ms is not None and h.usual_interval_ms is not None:
         allowed = max(SILENT_FACTOR * h.usual_interval_ms, SILENT_MIN)
         if now_ms - h.newest_ms > allowed:
-            flags.append(f"silent: no article for {_ago(now_ms - h.newest_ms)} "
-                         f"(usually one every {_ago(h.usual_interval_ms)})")
+            flags.append(
+                f"silent: no article for {_ago(now_ms - h.newest_ms)} (usually one every {_ago(h.usual_interval_ms)})"
+            )
     recent = _lengths(conn, h.abbr, now_ms - RECENT, now_ms + DAY)
     before = _lengths(conn, h.abbr, now_ms - RECENT - BEFORE, now_ms - RECENT)
     if len(recent) >= MIN_SAMPLE and len(before) >= MIN_SAMPLE:
@@ -113,14 +130,17 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
     if h.future:
         flags.append(f"dated in the future: {len(h.future)} recent article(s), e.g. {h.future[0]}")
     failing = conn.execute(
-        select(func.count(), func.max(articles.c.page_error))
-        .where(articles.c.source == h.abbr, articles.c.page_state == "failed",
-               articles.c.page_attempts >= FAILING_RUNS)).one()
+        select(func.count(), func.max(articles.c.page_error)).where(
+            articles.c.source == h.abbr, articles.c.page_state == "failed", articles.c.page_attempts >= FAILING_RUNS
+        )
+    ).one()
     if failing[0]:
         # A page rule that stopped matching (the outlet changed its HTML) looks like this:
         # the feed is fine, and the articles wait for bodies that never come.
-        flags.append(f"pages failing: {failing[0]} article(s) without their body after {FAILING_RUNS} or more "
-                     f"tries; e.g. {failing[1]}")
+        flags.append(
+            f"pages failing: {failing[0]} article(s) without their body after {FAILING_RUNS} or more "
+            f"tries; e.g. {failing[1]}"
+        )
     return flags
 
 
@@ -131,18 +151,47 @@ def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHea
     for source in conn.execute(select(sources).order_by(sources.c.abbr)).mappings():
         abbr = source["abbr"]
         total = conn.execute(select(func.count()).where(articles.c.source == abbr)).scalar_one()
-        dates = list(conn.execute(select(articles.c.date_ms).where(and_(
-            articles.c.source == abbr, articles.c.date_ms.is_not(None), articles.c.date_ms <= now_ms + FUTURE_SLACK))
-            .order_by(articles.c.date_ms.desc()).limit(INTERVAL_SAMPLE + 1)).scalars())
-        gaps = [a - b for a, b in zip(dates, dates[1:])]
-        future = [f"{abbr}/{i}" for i in conn.execute(select(articles.c.archive_id).where(and_(
-            articles.c.source == abbr, articles.c.first_seen_ms >= now_ms - BEFORE,
-            articles.c.date_ms > articles.c.first_seen_ms + FUTURE_SLACK)).order_by(articles.c.archive_id)).scalars()]
-        h = SourceHealth(abbr=abbr, name=source["name"], articles=total, last_success_ms=source["last_success_ms"],
-                         last_error=source["last_error"], last_error_ms=source["last_error_ms"],
-                         failures=source["failures"], newest_ms=dates[0] if dates else None,
-                         usual_interval_ms=int(statistics.median(gaps)) if len(gaps) >= MIN_SAMPLE else None,
-                         future=future)
+        dates = list(
+            conn.execute(
+                select(articles.c.date_ms)
+                .where(
+                    and_(
+                        articles.c.source == abbr,
+                        articles.c.date_ms.is_not(None),
+                        articles.c.date_ms <= now_ms + FUTURE_SLACK,
+                    )
+                )
+                .order_by(articles.c.date_ms.desc())
+                .limit(INTERVAL_SAMPLE + 1)
+            ).scalars()
+        )
+        gaps = [a - b for a, b in itertools.pairwise(dates)]
+        future = [
+            f"{abbr}/{i}"
+            for i in conn.execute(
+                select(articles.c.archive_id)
+                .where(
+                    and_(
+                        articles.c.source == abbr,
+                        articles.c.first_seen_ms >= now_ms - BEFORE,
+                        articles.c.date_ms > articles.c.first_seen_ms + FUTURE_SLACK,
+                    )
+                )
+                .order_by(articles.c.archive_id)
+            ).scalars()
+        ]
+        h = SourceHealth(
+            abbr=abbr,
+            name=source["name"],
+            articles=total,
+            last_success_ms=source["last_success_ms"],
+            last_error=source["last_error"],
+            last_error_ms=source["last_error_ms"],
+            failures=source["failures"],
+            newest_ms=dates[0] if dates else None,
+            usual_interval_ms=int(statistics.median(gaps)) if len(gaps) >= MIN_SAMPLE else None,
+            future=future,
+        )
         if dates:
             h.per_day = _per_day(conn, abbr, min(now_ms, dates[0]))
         h.length_by_week = _length_by_week(conn, abbr, now_ms)

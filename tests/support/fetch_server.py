@@ -56,4 +56,3 @@ class FetchServer(LocalServer):
         assert request.transport is not None
         request.transport.close()
         return resp
-

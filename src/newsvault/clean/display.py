@@ -22,8 +22,7 @@ from newsvault.config.model import Config
 # etree's parser, not lxml.html's: its element classes (and their per-element
 # lookup) buy nothing here. Comments go at parse time: nh3 would drop them anyway.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-_URL_ATTRIBUTE = {"a": "href", "img": "src", "blockquote": "cite", "q": "cite", "del": "cite",
-                  "ins": "cite"}
+_URL_ATTRIBUTE = {"a": "href", "img": "src", "blockquote": "cite", "q": "cite", "del": "cite", "ins": "cite"}
 
 
 def _parse(html: str) -> etree._Element:
@@ -42,7 +41,7 @@ def _serialise(body: etree._Element) -> str:
     """The inner HTML of body, plus any text the parser put after it (nothing is dropped)."""
     body.attrib.clear()  # a `<body onload>` in the input lands here; it must not shift the slice
     inner = etree.tostring(body, method="html", encoding="unicode", with_tail=False)
-    return inner[len("<body>"):-len("</body>")] + escape(body.tail or "", quote=False)
+    return inner[len("<body>") : -len("</body>")] + escape(body.tail or "", quote=False)
 
 
 def _prepare(html: str, base_url: str | None) -> etree._Element:
@@ -58,13 +57,11 @@ def _prepare(html: str, base_url: str | None) -> etree._Element:
             element.set(attribute, absolute(value, base_url))
         srcset = element.get("srcset") if element.tag == "img" else None
         if srcset:
-            element.set("srcset", format_srcset([(absolute(u, base_url), d)
-                                                 for u, d in parse_srcset(srcset)]))
+            element.set("srcset", format_srcset([(absolute(u, base_url), d) for u, d in parse_srcset(srcset)]))
     return body
 
 
-def display_html(body: str, base_url: str | None, policy: ImagePolicy,
-                 assets: Mapping[str, str] | None = None) -> str:
+def display_html(body: str, base_url: str | None, policy: ImagePolicy, assets: Mapping[str, str] | None = None) -> str:
     """`body` made safe and self-sufficient for display.
 
     `base_url` is the article link (relative URLs in bodies are relative to the

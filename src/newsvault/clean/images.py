@@ -59,8 +59,7 @@ def proxied(url: str, template: str) -> str:
     if host is not None and host == _host(template):
         return url
     encoded = quote(url, safe=_SAFE_IN_QUERY)
-    return (template.replace("{url_without_scheme}", encoded.split("://", 1)[1])
-            .replace("{url}", encoded))
+    return template.replace("{url_without_scheme}", encoded.split("://", 1)[1]).replace("{url}", encoded)
 
 
 def apply_policy(img: etree._Element, policy: ImagePolicy, assets: Mapping[str, str] | None) -> None:
@@ -78,8 +77,7 @@ def apply_policy(img: etree._Element, policy: ImagePolicy, assets: Mapping[str, 
         if src:
             img.set("src", proxied(src, policy.proxy))
         if srcset:
-            img.set("srcset", format_srcset([(proxied(u, policy.proxy), d)
-                                             for u, d in parse_srcset(srcset)]))
+            img.set("srcset", format_srcset([(proxied(u, policy.proxy), d) for u, d in parse_srcset(srcset)]))
     elif policy.mode == "mirror" and assets and src in assets:
         img.set("data-original-src", src)
         img.set("src", assets[src])

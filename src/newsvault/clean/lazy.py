@@ -15,8 +15,7 @@ from lxml import etree
 from newsvault.clean.urls import largest, parse_srcset
 
 # In order of preference; the first non-empty one wins over `src`.
-LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-lazyload",
-            "data-echo")
+LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-lazyload", "data-echo")
 LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from newsvault.clean.display import image_urls
 from newsvault.clean.sniff import Refused, image_type
 from newsvault.config.model import Config, ImageSettings
-from newsvault.fetch import FetchError, Fetcher, Request
+from newsvault.fetch import Fetcher, FetchError, Request
 from newsvault.render import write_atomic
 from newsvault.store import assets
 
@@ -69,15 +69,20 @@ def _scan(engine: Engine, sources: Collection[str], report: MirrorReport) -> Non
             rows = assets.unscanned(conn, sources, min(SCAN_BATCH, SCAN_LIMIT - report.scanned))
             for row in rows:
                 urls = image_urls(row["body"], row["link"])
-                report.queued += assets.record_scan(conn, row["id"], urls, _now_ms(),
-                                                    row["updated_ms"])
+                report.queued += assets.record_scan(conn, row["id"], urls, _now_ms(), row["updated_ms"])
         report.scanned += len(rows)
         if len(rows) < SCAN_BATCH:
             return
 
 
-async def _one(fetcher: Fetcher, archive: Path, settings: ImageSettings,
-               writes: dict[str, asyncio.Task[bool]], image_id: int, url: str) -> _Outcome:
+async def _one(
+    fetcher: Fetcher,
+    archive: Path,
+    settings: ImageSettings,
+    writes: dict[str, asyncio.Task[bool]],
+    image_id: int,
+    url: str,
+) -> _Outcome:
     """Download, check and store one image.
 
     `writes` holds the file writes of this call by sha256, so two URLs with the
@@ -85,8 +90,7 @@ async def _one(fetcher: Fetcher, archive: Path, settings: ImageSettings,
     """
     cap = settings.max_bytes
     try:
-        response = await fetcher.fetch(Request(url, trusted=False, max_bytes=cap,
-                                               max_decompressed=cap, retries=1))
+        response = await fetcher.fetch(Request(url, trusted=False, max_bytes=cap, max_decompressed=cap, retries=1))
         ext = image_type(response.body, response.headers.get("Content-Type"))
     except FetchError as exc:
         # The server answered (404, 5xx) or the network failed: worth another try
@@ -103,8 +107,7 @@ async def _one(fetcher: Fetcher, archive: Path, settings: ImageSettings,
     try:
         written = await writes[sha] and first
     except OSError as exc:
-        return _Outcome(image_id, url, error=f"cannot write {path}: {exc.strerror or exc}",
-                        retry=True)
+        return _Outcome(image_id, url, error=f"cannot write {path}: {exc.strerror or exc}", retry=True)
     return _Outcome(image_id, url, sha, ext, len(response.body), written)
 
 
@@ -124,9 +127,14 @@ def _record(engine: Engine, outcomes: list[_Outcome], report: MirrorReport) -> N
                 (report.failed if o.retry else report.refused).append(f"{o.url}: {o.error}")
 
 
-async def mirror_images(engine: Engine, archive_dir: Path, fetcher: Fetcher,
-                        settings: ImageSettings, limit: int | None = None,
-                        sources: Collection[str] = ()) -> MirrorReport:
+async def mirror_images(
+    engine: Engine,
+    archive_dir: Path,
+    fetcher: Fetcher,
+    settings: ImageSettings,
+    limit: int | None = None,
+    sources: Collection[str] = (),
+) -> MirrorReport:
     """List the images of new articles of `sources`, then download up to `limit` due images.
 
     `sources` are the outlets to mirror (see mirror_sources); images queued

@@ -16,8 +16,9 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 # Declared types that say nothing about the bytes; anything else must be image/*.
 _GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "")
 _SVG_TYPES = ("image/svg+xml", "text/xml", "application/xml")
-_SVG_START = re.compile(rb"(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]",
-                        re.IGNORECASE | re.DOTALL)
+_SVG_START = re.compile(
+    rb"(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.IGNORECASE | re.DOTALL
+)
 _ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
 _EMBEDDED = re.compile(r"\s*(#|data:image/(png|jpeg|gif|webp)[;,])", re.IGNORECASE)
 _EXTERNAL_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
@@ -39,7 +40,7 @@ def raster_type(data: bytes) -> str | None:
         return "webp"
     if data[4:8] == b"ftyp":
         box = int.from_bytes(data[:4], "big")
-        brands = [data[i:i + 4] for i in range(8, min(box, len(data), 64), 4)]  # major, version, compatible
+        brands = [data[i : i + 4] for i in range(8, min(box, len(data), 64), 4)]  # major, version, compatible
         if {b"avif", b"avis"} & set(brands[:1] + brands[2:]):
             return "avif"
     return None
@@ -47,8 +48,9 @@ def raster_type(data: bytes) -> str | None:
 
 def _svg_problem(data: bytes) -> str | None:
     """Why an SVG is unsafe to serve from the vault, or None when it is inert."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False, remove_comments=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+    )
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
@@ -89,8 +91,7 @@ def image_type(data: bytes, content_type: str | None) -> str:
         ext = "svg"
     if ext is None:
         said = f"server said {declared}" if declared else "no Content-Type"
-        raise Refused(f"not a JPEG, PNG, GIF, WebP, AVIF or SVG image ({said}; "
-                      f"bytes start {data[:8]!r})")
+        raise Refused(f"not a JPEG, PNG, GIF, WebP, AVIF or SVG image ({said}; bytes start {data[:8]!r})")
     allowed = _SVG_TYPES if ext == "svg" else ()
     if not (declared.startswith("image/") or declared in _GENERIC_TYPES or declared in allowed):
         raise Refused(f"server said {declared}, not an image type (the bytes look like {ext})")

@@ -76,11 +76,13 @@ def format_srcset(candidates: list[tuple[str, str]]) -> str:
 
 def largest(candidates: list[tuple[str, str]]) -> str | None:
     """The candidate with the largest width or density: the best copy to keep or mirror."""
+
     def size(descriptor: str) -> float:
         try:
             return float(descriptor[:-1]) if descriptor[-1:] in ("w", "x") else 1.0
         except ValueError:
             return 0.0
+
     if not candidates:
         return None
     return max(candidates, key=lambda c: size(c[1]))[0]

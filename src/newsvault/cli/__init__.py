@@ -15,12 +15,21 @@ from newsvault.config import VAULT_FILE, ConfigError, init_text, load
 # Commands defined in their own modules, imported only when they run (or for --help):
 # `newsvault --version` or a cron `run` need not load the site builder, search or the worker queue.
 LAZY_COMMANDS = {
-    "articles": ".importing:articles_command", "bundle": ".bundling:bundle_command",
-    "copy-store": ".scaling:copy_store_command", "history": ".history:history", "import": ".importing:import_command",
-    "migrate": ".scaling:migrate_command", "publish": ".publishing:publish_command",
-    "reextract": ".extracting:reextract_command", "reindex": ".searching:reindex_command",
-    "search": ".searching:search_command", "serve": ".searching:serve_command", "status": ".searching:status_command",
-    "test-rule": ".extracting:test_rule_command", "verify": ".history:verify", "worker": ".scaling:worker_command",
+    "articles": ".importing:articles_command",
+    "bundle": ".bundling:bundle_command",
+    "copy-store": ".scaling:copy_store_command",
+    "history": ".history:history",
+    "import": ".importing:import_command",
+    "migrate": ".scaling:migrate_command",
+    "publish": ".publishing:publish_command",
+    "reextract": ".extracting:reextract_command",
+    "reindex": ".searching:reindex_command",
+    "search": ".searching:search_command",
+    "serve": ".searching:serve_command",
+    "status": ".searching:status_command",
+    "test-rule": ".extracting:test_rule_command",
+    "verify": ".history:verify",
+    "worker": ".scaling:worker_command",
 }
 
 
@@ -47,12 +56,18 @@ class Context:
 
     def engine(self, config):  # type: ignore[no-untyped-def]
         from newsvault.store import open_store
+
         return open_store(config.store_url)
 
 
 @click.group(cls=LazyGroup)
-@click.option("--vault", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="The vault folder (holding vault.toml).")
+@click.option(
+    "--vault",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The vault folder (holding vault.toml).",
+)
 @click.version_option(__version__)
 @click.pass_context
 def cli(ctx: click.Context, vault: Path) -> None:
@@ -62,10 +77,16 @@ def cli(ctx: click.Context, vault: Path) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--github-actions", is_flag=True,
-              help="Also write an hourly GitHub Actions workflow; the vault becomes the published repository.")
-@click.option("--flat", is_flag=True,
-              help="The original archive's layout (no month folders or monthly lists): to continue an imported tree.")
+@click.option(
+    "--github-actions",
+    is_flag=True,
+    help="Also write an hourly GitHub Actions workflow; the vault becomes the published repository.",
+)
+@click.option(
+    "--flat",
+    is_flag=True,
+    help="The original archive's layout (no month folders or monthly lists): to continue an imported tree.",
+)
 def init(directory: Path, github_actions: bool, flat: bool) -> None:
     """Create a vault in DIRECTORY with the nine outlets of the original archive."""
     target = directory / VAULT_FILE

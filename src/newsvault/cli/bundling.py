@@ -20,11 +20,11 @@ def _since_ms(day: str) -> int:
 
 
 @click.command("bundle")
-@click.option("--since", "since", required=True, metavar="YYYY-MM-DD",
-              help="Articles dated on or after this day (China time).")
+@click.option(
+    "--since", "since", required=True, metavar="YYYY-MM-DD", help="Articles dated on or after this day (China time)."
+)
 @click.option("--source", "abbrs", multiple=True, metavar="ABBR", help="Only this outlet (repeatable).")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="The file to write.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The file to write.")
 @click.option("--epub", is_flag=True, help="Write an EPUB instead of a single HTML file.")
 @click.pass_obj
 def bundle_command(obj, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:  # type: ignore[no-untyped-def]

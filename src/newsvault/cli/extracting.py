@@ -34,7 +34,7 @@ def _read(page: str) -> tuple[bytes, Mapping[str, str], str | None]:
 
 @click.command("test-rule")
 @click.option("--page", "page", required=True, metavar="FILE_OR_URL", help="An article page: a saved file or a URL.")
-@click.option("--selector", metavar="CSS", help="The body's CSS selector (body = \"page\"); automatic without it.")
+@click.option("--selector", metavar="CSS", help='The body\'s CSS selector (body = "page"); automatic without it.')
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"title", "text", "html", "images"}.')
 def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
     """Show what would be archived from an article page: title, date, text length, images, text."""
@@ -44,8 +44,12 @@ def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
     except ExtractError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"title": found.title, "text": found.text, "html": found.html,
-                               "images": found.images}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"title": found.title, "text": found.text, "html": found.html, "images": found.images},
+                ensure_ascii=False,
+            )
+        )
         return
     click.echo(f"title:  {found.title}")
     click.echo(f"date:   {found.date or '(none on the page)'}")
@@ -78,5 +82,7 @@ def reextract_command(obj, abbr: str) -> None:  # type: ignore[no-untyped-def]
     stats = render_tree(engine, config)
     for problem in report.problems:
         click.echo(f"{abbr}: {problem}")
-    click.echo(f"reextract {abbr}: {report.checked} page(s) extracted again, {report.changed} body(ies) changed, "
-               f"{stats.written} file(s) written")
+    click.echo(
+        f"reextract {abbr}: {report.checked} page(s) extracted again, {report.changed} body(ies) changed, "
+        f"{stats.written} file(s) written"
+    )

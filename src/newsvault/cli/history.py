@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from sqlalchemy import and_, select
@@ -16,7 +17,7 @@ from newsvault.store.schema import articles
 
 
 def _when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @click.command()
@@ -32,19 +33,33 @@ def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type:
     config = obj.config()
     engine = obj.engine(config)
     with engine.connect() as conn:
-        row = conn.execute(select(articles).where(and_(
-            articles.c.source == abbr, articles.c.archive_id == int(number.removesuffix(".md"))))
-            .order_by(articles.c.path.is_not(None))).mappings().first()
+        row = (
+            conn.execute(
+                select(articles)
+                .where(and_(articles.c.source == abbr, articles.c.archive_id == int(number.removesuffix(".md"))))
+                .order_by(articles.c.path.is_not(None))
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise click.ClickException(f"no article {abbr}/{number} in the store")
         kept = versions.history(conn, row["id"])
         changes = statuses.history(conn, row["id"])
     if as_json:
-        click.echo(json.dumps({
-            "versions": [{"n": v["n"], "seen_ms": v["seen_ms"], "title": v["title"], "sha256": v["sha256"]}
-                         for v in kept],
-            "status": [{"status": s["status"], "seen_ms": s["seen_ms"], "detail": s["detail"]} for s in changes],
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "versions": [
+                        {"n": v["n"], "seen_ms": v["seen_ms"], "title": v["title"], "sha256": v["sha256"]} for v in kept
+                    ],
+                    "status": [
+                        {"status": s["status"], "seen_ms": s["seen_ms"], "detail": s["detail"]} for s in changes
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     click.echo(f"{abbr}/{row['archive_id']}: {row['title']}\n{row['link']}")
     for v in kept:
@@ -52,7 +67,7 @@ def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type:
     for s in changes:
         click.echo(f"  {s['status']:<11} {_when(s['seen_ms'])}" + (f"  {s['detail']}" if s["detail"] else ""))
     if show_diff:
-        for before, after in zip(kept, kept[1:]):
+        for before, after in itertools.pairwise(kept):
             click.echo(f"\n--- version {before['n']}  +++ version {after['n']}")
             if before["title"] != after["title"]:
                 click.echo("title: " + char_diff(before["title"], after["title"]))

@@ -16,8 +16,9 @@ _EXAMPLES = 3  # paths shown per kind of warning unless --verbose
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--batch", "batch_files", type=click.IntRange(min=1), default=None,
-              help="Files per transaction (default 2000).")
+@click.option(
+    "--batch", "batch_files", type=click.IntRange(min=1), default=None, help="Files per transaction (default 2000)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every warning, not just examples.")
 @click.pass_obj
 def import_command(obj, path: Path, batch_files: int | None, verbose: bool) -> None:  # type: ignore[no-untyped-def]
@@ -45,6 +46,7 @@ def import_command(obj, path: Path, batch_files: int | None, verbose: bool) -> N
             nonlocal done
             done += n
             click.echo(f"import: {done} file(s)")
+
         report = import_tree(engine, config, path, progress=line, **options)
     _summary(console, report, verbose)
     click.echo(f"next: `newsvault --vault {obj.vault} render` writes the tree into {config.archive}")
@@ -108,8 +110,14 @@ def articles_command(obj, abbr: str | None, as_json: bool) -> None:  # type: ign
             # byte for byte may spell it otherwise.
             link = row["link"] if row["raw"] is None else written_link(row["raw"])
             if as_json:
-                record = {"abbr": row["source"], "id": row["archive_id"], "path": path, "title": row["title"],
-                          "link": link, "date_ms": row["date_ms"]}
+                record = {
+                    "abbr": row["source"],
+                    "id": row["archive_id"],
+                    "path": path,
+                    "title": row["title"],
+                    "link": link,
+                    "date_ms": row["date_ms"],
+                }
                 out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
             else:
                 out.write(f"{path}\t{' '.join(row['title'].splitlines())}\n".encode())

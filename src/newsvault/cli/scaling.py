@@ -28,8 +28,13 @@ def migrate_command(obj) -> None:  # type: ignore[no-untyped-def]
 
 
 @click.command("copy-store")
-@click.option("--to", "target_url", required=True, metavar="URL",
-              help="The empty store to copy into: postgresql://user@host/db or sqlite:////path/vault.sqlite.")
+@click.option(
+    "--to",
+    "target_url",
+    required=True,
+    metavar="URL",
+    help="The empty store to copy into: postgresql://user@host/db or sqlite:////path/vault.sqlite.",
+)
 @click.pass_obj
 def copy_store_command(obj, target_url: str) -> None:  # type: ignore[no-untyped-def]
     """Copy the vault's store into another database (SQLite ⇄ PostgreSQL), then check counts and hashes.
@@ -51,22 +56,43 @@ def copy_store_command(obj, target_url: str) -> None:  # type: ignore[no-untyped
     for table in report.tables:
         click.echo(f"{table.name}: {table.rows} row(s), sha256 {table.sha256[:16]}… matches")
     update_index(target)
-    click.echo(f"copied {report.rows} row(s) to {target.url.render_as_string()}; "
-               f"to use it, set [store] url in {config.vault / 'vault.toml'}")
+    click.echo(
+        f"copied {report.rows} row(s) to {target.url.render_as_string()}; "
+        f"to use it, set [store] url in {config.vault / 'vault.toml'}"
+    )
 
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Process everything due (starting a round if one is due), then exit.")
-@click.option("--every", type=click.FloatRange(min=0), default=3600, show_default=True, metavar="SECONDS",
-              help="Start a round (every enabled source polled once) when the last began this long ago.")
-@click.option("--lease", type=click.FloatRange(min=1), default=30, show_default=True, metavar="SECONDS",
-              help="A worker silent this long has died: its jobs go back to the queue.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Jobs at once in this process.")
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0),
+    default=3600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Start a round (every enabled source polled once) when the last began this long ago.",
+)
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="A worker silent this long has died: its jobs go back to the queue.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=20, show_default=True, help="Jobs at once in this process."
+)
 @click.option("--tree", is_flag=True, help="Also mirror images: run it on the machine that holds the archive tree.")
 @click.pass_obj
-def worker_command(obj, once: bool, every: float, lease: float, concurrency: int,  # type: ignore[no-untyped-def]
-                   tree: bool) -> None:
+def worker_command(
+    obj,
+    once: bool,
+    every: float,
+    lease: float,
+    concurrency: int,  # type: ignore[no-untyped-def]
+    tree: bool,
+) -> None:
     """Poll sources with any number of workers on any machines, through the PostgreSQL store.
 
     Rendering and publishing are not done here: run `newsvault render` and
@@ -78,5 +104,8 @@ def worker_command(obj, once: bool, every: float, lease: float, concurrency: int
     if not config.store_url.startswith("postgresql"):
         raise click.ClickException(NEED_POSTGRES)  # checked before opening: no SQLite file made for nothing
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    work(config, obj.engine(config), WorkerOptions(once=once, every=every, lease=lease,
-                                                   concurrency=concurrency, tree=tree))
+    work(
+        config,
+        obj.engine(config),
+        WorkerOptions(once=once, every=every, lease=lease, concurrency=concurrency, tree=tree),
+    )

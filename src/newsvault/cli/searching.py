@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from rich.console import Console
@@ -15,7 +15,7 @@ def _since(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD, not {value!r}", param_hint="--since") from None
     return int(day.timestamp() * 1000)
@@ -26,11 +26,18 @@ def _since(value: str | None) -> int | None:
 @click.option("--source", "abbr", metavar="ABBR", help="Only this outlet.")
 @click.option("--since", metavar="DATE", help="Only articles dated on or after DATE (YYYY-MM-DD, UTC).")
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="At most N hits; 0: all.")
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per hit: abbr, id, title, link, date_ms, snippet, marks.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per hit: abbr, id, title, link, date_ms, snippet, marks."
+)
 @click.pass_obj
-def search_command(obj, query: str, abbr: str | None, since: str | None, limit: int,  # type: ignore[no-untyped-def]
-                   as_json: bool) -> None:
+def search_command(
+    obj,
+    query: str,
+    abbr: str | None,
+    since: str | None,
+    limit: int,  # type: ignore[no-untyped-def]
+    as_json: bool,
+) -> None:
     """Articles whose title or text holds QUERY (either script), title hits first, newest first.
 
     Every run of two or more Chinese characters is found wherever it occurs; words
@@ -46,14 +53,21 @@ def search_command(obj, query: str, abbr: str | None, since: str | None, limit: 
     out = sys.stdout.buffer  # UTF-8 whatever the locale
     if as_json:
         for hit in hits:
-            record = {"abbr": hit.abbr, "id": hit.id, "title": hit.title, "link": hit.link, "date_ms": hit.date_ms,
-                      "snippet": hit.snippet, "marks": hit.snippet_marks}
+            record = {
+                "abbr": hit.abbr,
+                "id": hit.id,
+                "title": hit.title,
+                "link": hit.link,
+                "date_ms": hit.date_ms,
+                "snippet": hit.snippet,
+                "marks": hit.snippet_marks,
+            }
             out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
         out.flush()
     else:
         console = Console(highlight=False)
         for hit in hits:
-            day = datetime.fromtimestamp(hit.date_ms / 1000, timezone.utc).strftime("%Y-%m-%d")
+            day = datetime.fromtimestamp(hit.date_ms / 1000, UTC).strftime("%Y-%m-%d")
             console.print(Text(f"{hit.abbr}/{hit.id}  {day}  ", style="dim") + _marked(hit.title, hit.title_marks))
             console.print(Text("    ") + _marked(hit.snippet, hit.snippet_marks), soft_wrap=True)
     sys.exit(0 if hits else 1)

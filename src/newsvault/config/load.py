@@ -78,7 +78,7 @@ def _count(file: str, where: str, key: str, value: Any, least: int) -> int:
 
 def _fallbacks(file: str, where: str, value: Any) -> tuple[Fallback, ...]:
     """`fallbacks = [{ feed = "...", body = "auto" }, ...]`: the outlet's other feeds, in order."""
-    _expect(file, where, "fallbacks", value, list, "a list of tables such as [{ feed = \"https://…\" }]")
+    _expect(file, where, "fallbacks", value, list, 'a list of tables such as [{ feed = "https://…" }]')
     found: list[Fallback] = []
     for number, table in enumerate(value, 1):
         at = f"{where} fallbacks[{number}]"
@@ -113,10 +113,15 @@ _RESERVED_NAMES = {"已修改", "已删除"}
 
 def _list_name(file: str, where: str, name: str) -> str:
     """An outlet's name names files (lists/<name>.md, lists/<name>/): it must stay one path segment."""
-    if (not name.strip() or "/" in name or "\\" in name or name.startswith(".")
-            or any(ord(c) < 32 for c in name) or name in _RESERVED_NAMES):
-        raise ConfigError(f"{file}: {where} key 'name': not usable as a list file name "
-                          f"(lists/<name>.md): {name!r}")
+    if (
+        not name.strip()
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+        or any(ord(c) < 32 for c in name)
+        or name in _RESERVED_NAMES
+    ):
+        raise ConfigError(f"{file}: {where} key 'name': not usable as a list file name (lists/<name>.md): {name!r}")
     return name
 
 
@@ -178,8 +183,9 @@ def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
 Kinds = dict[str, tuple[type | tuple, str]]
 
 
-def _typed(file: str, where: str, table: Any, settings: type, kinds: Kinds,
-           positive: tuple[str, ...] = ()) -> dict[str, Any]:
+def _typed(
+    file: str, where: str, table: Any, settings: type, kinds: Kinds, positive: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """A settings table's values, each checked against its expected kind; `positive` ones must be > 0."""
     table = _check_keys(file, where, table, {f.name for f in fields(settings)})
     values = {k: _expect(file, where, k, v, *kinds[k]) for k, v in table.items() if k in kinds}
@@ -214,10 +220,13 @@ def _images(file: str, table: Any) -> ImageSettings:
     if "mode" in table:
         values["mode"] = _choice(file, where, "mode", table["mode"], IMAGE_MODES)
     proxy = values.get("proxy")
-    if proxy is not None and ("{url}" not in proxy and "{url_without_scheme}" not in proxy
-                              or not proxy.startswith(("http://", "https://"))):
-        raise ConfigError(f"{file}: {where} key 'proxy': expected an http(s) URL template with "
-                          f"{{url}} or {{url_without_scheme}}, got {proxy!r}")
+    if proxy is not None and (
+        ("{url}" not in proxy and "{url_without_scheme}" not in proxy) or not proxy.startswith(("http://", "https://"))
+    ):
+        raise ConfigError(
+            f"{file}: {where} key 'proxy': expected an http(s) URL template with "
+            f"{{url}} or {{url_without_scheme}}, got {proxy!r}"
+        )
     return ImageSettings(**values)
 
 
@@ -243,8 +252,10 @@ def _site(file: str, table: Any, vault_dir: Path, archive: Path) -> SiteSettings
     root = (vault_dir / values.get("path", "site")).resolve()
     tree = [archive / name for name in _ARCHIVE_FOLDERS]
     if root == archive or root in archive.parents or any(f == root or f in root.parents for f in tree):
-        raise ConfigError(f"{file}: {where} key 'path': expected a folder outside the archive's "
-                          f"{', '.join(_ARCHIVE_FOLDERS)} folders, got {values.get('path', 'site')!r}")
+        raise ConfigError(
+            f"{file}: {where} key 'path': expected a folder outside the archive's "
+            f"{', '.join(_ARCHIVE_FOLDERS)} folders, got {values.get('path', 'site')!r}"
+        )
     return SiteSettings(**values)
 
 
@@ -258,8 +269,9 @@ def _remote(file: str, number: int, table: Any) -> PublishRemote:
     if not url or url.startswith("-"):
         raise ConfigError(f"{file}: {where} key 'url': expected a git URL or path, got {values['url']!r}")
     if "branch" in values and not _BRANCH.fullmatch(values["branch"]):
-        raise ConfigError(f"{file}: {where} key 'branch': expected a branch name such as 'main', "
-                          f"got {values['branch']!r}")
+        raise ConfigError(
+            f"{file}: {where} key 'branch': expected a branch name such as 'main', got {values['branch']!r}"
+        )
     return PublishRemote(**{**values, "url": url})
 
 
@@ -302,13 +314,13 @@ def load(vault: Path | str) -> Config:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources", "publish",
-                                              "images", "site"})
+    _check_keys(file, "top level", data, {"archive", "store", "fetch", "sources", "publish", "images", "site"})
 
     archive = _check_keys(file, "[archive]", data.get("archive", {}), {"path", *_TREE_KINDS})
     archive_path = _expect(file, "[archive]", "path", archive.get("path", "archive"), str, "a path")
-    tree = TreeSettings(**_typed(file, "[archive]", {k: v for k, v in archive.items() if k != "path"},
-                                 TreeSettings, _TREE_KINDS))
+    tree = TreeSettings(
+        **_typed(file, "[archive]", {k: v for k, v in archive.items() if k != "path"}, TreeSettings, _TREE_KINDS)
+    )
     store = _check_keys(file, "[store]", data.get("store", {}), {"url"})
     store_url = _expect(
         file, "[store]", "url", store.get("url", f"sqlite:///{vault_dir / 'vault.sqlite'}"), str, "a URL"
@@ -318,9 +330,7 @@ def load(vault: Path | str) -> Config:
     sources_table = data.get("sources", {})
     if not isinstance(sources_table, dict):
         raise ConfigError(f"{file}: [sources]: expected a table of sources, got {sources_table!r}")
-    sources = {
-        abbr: _source(file, abbr, table, known.get(abbr)) for abbr, table in sources_table.items()
-    }
+    sources = {abbr: _source(file, abbr, table, known.get(abbr)) for abbr, table in sources_table.items()}
     return Config(
         vault=vault_dir,
         archive=(vault_dir / archive_path).resolve(),
@@ -366,7 +376,11 @@ def init_text(sources: list[Source] | None = None, archive: str = "archive", big
         if s.fallbacks:
             lines.append("fallbacks = [")
             for f in s.fallbacks:
-                keys = [f"feed = {_toml_value(f.feed)}", f"body = {_toml_value(f.body)}", f"link = {_toml_value(f.link)}"]
+                keys = [
+                    f"feed = {_toml_value(f.feed)}",
+                    f"body = {_toml_value(f.body)}",
+                    f"link = {_toml_value(f.link)}",
+                ]
                 if f.selector:
                     keys.append(f"selector = {_toml_value(f.selector)}")
                 lines.append("    { " + ", ".join(keys) + " },")

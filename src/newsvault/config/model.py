@@ -37,8 +37,10 @@ class Source:
 
     def feeds(self) -> list[Source]:
         """The primary feed and each fallback, as sources of the same outlet (same abbr and name)."""
-        return [self] + [replace(self, feed=f.feed, body=f.body, link=f.link, selector=f.selector, fallbacks=())
-                         for f in self.fallbacks]
+        return [self] + [
+            replace(self, feed=f.feed, body=f.body, link=f.link, selector=f.selector, fallbacks=())
+            for f in self.fallbacks
+        ]
 
 
 IMAGE_MODES = ("keep", "proxy", "mirror")

@@ -8,8 +8,8 @@ pages), served on 127.0.0.1, and archived like any other run.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -40,7 +40,7 @@ def _rss(title: str, items: list[str]) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
         f"<title>{escape(title)}</title><link>http://127.0.0.1/</link>{''.join(items)}</channel></rss>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def build_feeds(server: LocalServer) -> dict[str, str]:
@@ -51,23 +51,30 @@ def build_feeds(server: LocalServer) -> dict[str, str]:
         source = outlets[abbr]
         items = []
         for archive_id, article in sorted(files, key=lambda f: f[0]):
-            when = format_datetime(datetime.fromtimestamp(article.ms / 1000, timezone.utc), usegmt=True)
+            when = format_datetime(datetime.fromtimestamp(article.ms / 1000, UTC), usegmt=True)
             body = f"<![CDATA[{article.body}]]>"
             link, guid, extra = article.url, article.url, ""
             if source.body == "page":
                 post = archive_id ^ CDT_POST_ID_XOR if archive_id else None
-                link = server.set(f"/cdt/{archive_id}.html", "<html><body><div class=\"post-content\">"
-                                  f"{article.body}</div></body></html>")
+                link = server.set(
+                    f"/cdt/{archive_id}.html",
+                    f'<html><body><div class="post-content">{article.body}</div></body></html>',
+                )
                 guid = f"https://chinadigitaltimes.net/chinese/?p={post}" if post else link
                 extra = "<category>【数字时代】</category>"
             if source.body == "content:encoded":
                 content = f"<description>summary</description><content:encoded>{body}</content:encoded>"
             else:
                 content = f"<description>{body}</description>"
-            items.append(f"<item><title>{escape(article.title)}</title><link>{escape(link)}</link>"
-                         f"<guid>{escape(guid)}</guid><pubDate>{when}</pubDate>{extra}{content}</item>")
-        urls[abbr] = server.set(f"/feeds/{abbr}.xml", _rss(source.name, items),
-                                headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+            items.append(
+                f"<item><title>{escape(article.title)}</title><link>{escape(link)}</link>"
+                f"<guid>{escape(guid)}</guid><pubDate>{when}</pubDate>{extra}{content}</item>"
+            )
+        urls[abbr] = server.set(
+            f"/feeds/{abbr}.xml",
+            _rss(source.name, items),
+            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+        )
     return urls
 
 
@@ -83,8 +90,13 @@ def run_demo(directory: Path, console: Console) -> int:
     with server:
         urls = build_feeds(server)
         directory.mkdir(parents=True, exist_ok=True)
-        lines = ["# newsvault demo vault: feeds served on 127.0.0.1 by `newsvault demo`", "",
-                 "[fetch]", "allow_private = true  # CDT pages are on 127.0.0.1 too", ""]
+        lines = [
+            "# newsvault demo vault: feeds served on 127.0.0.1 by `newsvault demo`",
+            "",
+            "[fetch]",
+            "allow_private = true  # CDT pages are on 127.0.0.1 too",
+            "",
+        ]
         for abbr, url in urls.items():
             lines += [f"[sources.{abbr}]", f'feed = "{url}"', ""]
         (directory / VAULT_FILE).write_text("\n".join(lines), "utf-8")

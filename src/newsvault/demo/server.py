@@ -42,9 +42,15 @@ class LocalServer:
         self.port = port  # 0: any free port
 
     # -- configuration -------------------------------------------------
-    def set(self, path: str, body: bytes | str = b"", status: int = 200,
-            headers: dict[str, str] | None = None, delay: float = 0.0,
-            drip: float | None = None) -> str:
+    def set(
+        self,
+        path: str,
+        body: bytes | str = b"",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        drip: float | None = None,
+    ) -> str:
         """Answer `path` with this response from now on; returns its URL."""
         if isinstance(body, str):
             body = body.encode("utf-8")
@@ -63,7 +69,7 @@ class LocalServer:
         return sum(1 for h in self.hits if h.path == path)
 
     # -- lifecycle -------------------------------------------------------
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         if self._thread.is_alive():
             return self
         self._thread.start()
@@ -82,7 +88,7 @@ class LocalServer:
         self._thread.join(10)
         self._loop.close()
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -115,7 +121,7 @@ class LocalServer:
         resp = web.StreamResponse(status=route.status, headers=route.headers)
         await resp.prepare(request)
         for i in range(len(route.body)):
-            await resp.write(route.body[i:i + 1])
+            await resp.write(route.body[i : i + 1])
             await asyncio.sleep(route.drip)
         await resp.write_eof()
         return resp

@@ -8,5 +8,16 @@ from .rule import extract_for, extract_page
 from .serialize import inner_html
 from .text import plain_text, text_length
 
-__all__ = ["ExtractError", "Extracted", "auto_body", "extract_for", "extract_page", "inner_html",
-           "keep_by_categories", "plain_text", "promote_lazy_images", "select_body", "text_length"]
+__all__ = [
+    "ExtractError",
+    "Extracted",
+    "auto_body",
+    "extract_for",
+    "extract_page",
+    "inner_html",
+    "keep_by_categories",
+    "plain_text",
+    "promote_lazy_images",
+    "select_body",
+    "text_length",
+]

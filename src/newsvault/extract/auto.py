@@ -27,8 +27,19 @@ from .text import fragment, plain_text
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 # Where pages state their publication time, in the order they are trusted.
-_DATE_META = ("article:published_time", "og:published_time", "pubdate", "publishdate", "publish_date",
-              "datepublished", "date", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
+_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "datepublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "sailthru.date",
+    "parsely-pub-date",
+)
 _TITLE_META = ("og:title", "twitter:title")
 _PLACEHOLDER_TITLE = 6  # characters: a <title> this short names the template, not the article
 

@@ -11,9 +11,7 @@ from collections.abc import Iterable
 
 
 def _marked(category: str) -> bool:
-    return any(
-        ch in "©®" or 0x2000 <= ord(ch) <= 0x3300 or 0x1F000 <= ord(ch) <= 0x1FBFF for ch in category
-    )
+    return any(ch in "©®" or 0x2000 <= ord(ch) <= 0x3300 or 0x1F000 <= ord(ch) <= 0x1FBFF for ch in category)
 
 
 def keep_by_categories(rule: str | None, categories: Iterable[str]) -> bool:

@@ -17,8 +17,9 @@ from lxml import etree
 LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
 LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 
-_PLACEHOLDER = re.compile(r"(blank|spacer|placeholder|loading|lazy|grey|pixel|1x1|transparent)[^/]*\.(gif|png|svg)",
-                          re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"(blank|spacer|placeholder|loading|lazy|grey|pixel|1x1|transparent)[^/]*\.(gif|png|svg)", re.IGNORECASE
+)
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
 
 

@@ -16,8 +16,9 @@ from .page import select_body
 from .text import fragment
 
 
-def extract_page(page: str | bytes, headers: Mapping[str, str] | None = None, url: str | None = None,
-                 selector: str | None = None) -> Extracted:
+def extract_page(
+    page: str | bytes, headers: Mapping[str, str] | None = None, url: str | None = None, selector: str | None = None
+) -> Extracted:
     """The body by `selector` (as innerHTML, like CDT's archive), or found automatically without one."""
     if selector is None:
         return auto_body(page, headers, url)
@@ -26,7 +27,8 @@ def extract_page(page: str | bytes, headers: Mapping[str, str] | None = None, ur
     return Extracted(body.title, body.date, html, body.text, body.images)
 
 
-def extract_for(source: Source, page: str | bytes, headers: Mapping[str, str] | None = None,
-                url: str | None = None) -> Extracted:
+def extract_for(
+    source: Source, page: str | bytes, headers: Mapping[str, str] | None = None, url: str | None = None
+) -> Extracted:
     """What `source`'s rule takes from one of its article pages."""
     return extract_page(page, headers, url, source.selector if source.body == "page" else None)

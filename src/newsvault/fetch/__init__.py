@@ -1,7 +1,7 @@
 """The fetch stage: bounded, polite, retrying HTTP GETs for feeds, pages and images.
 
-    async with Fetcher() as fetcher:
-        response = await fetcher.fetch(Request(url, etag=..., last_modified=...))
+async with Fetcher() as fetcher:
+    response = await fetcher.fetch(Request(url, etag=..., last_modified=...))
 """
 
 from newsvault.fetch.client import DEFAULT_USER_AGENT, Fetcher

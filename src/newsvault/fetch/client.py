@@ -51,9 +51,16 @@ class Fetcher:
     waiting for a free slot does not eat into a request's deadline.
     """
 
-    def __init__(self, user_agent: str = DEFAULT_USER_AGENT, per_host: int = 4, total: int = 64,
-                 backoff: float = 1.0, max_backoff: float = 60.0, allow_private: bool = False,
-                 proxy: str | None = None) -> None:
+    def __init__(
+        self,
+        user_agent: str = DEFAULT_USER_AGENT,
+        per_host: int = 4,
+        total: int = 64,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        allow_private: bool = False,
+        proxy: str | None = None,
+    ) -> None:
         self._user_agent = user_agent
         self._per_host = per_host
         self._total_limit = total
@@ -76,8 +83,9 @@ class Fetcher:
             self._guarded = self._session(GuardedResolver())
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()
 
     async def close(self) -> None:
@@ -86,8 +94,7 @@ class Fetcher:
         self._open = self._guarded = None
 
     def _session(self, resolver: GuardedResolver | None) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=self._total_limit, limit_per_host=0,
-                                         resolver=resolver)
+        connector = aiohttp.TCPConnector(limit=self._total_limit, limit_per_host=0, resolver=resolver)
         return aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": self._user_agent, "Accept-Encoding": ACCEPT_ENCODING},
@@ -115,8 +122,9 @@ class Fetcher:
         except _Retry as retry:
             error = retry.error
             if request.retries:
-                error = FetchError(error.url, f"{error.reason} (after {request.retries + 1} "
-                                   "attempts)", error.status, transient=True)
+                error = FetchError(
+                    error.url, f"{error.reason} (after {request.retries + 1} attempts)", error.status, transient=True
+                )
             raise error from None
 
     async def _attempt(self, request: Request, start: URL) -> Response:
@@ -132,8 +140,9 @@ class Fetcher:
                     async with asyncio.timeout(request.deadline - spent):
                         result = await self._hop(request, url, guarded)
                 except TimeoutError:
-                    raise _Retry(_error(request, url, f"timed out after {request.deadline:g} s",
-                                        transient=True)) from None
+                    raise _Retry(
+                        _error(request, url, f"timed out after {request.deadline:g} s", transient=True)
+                    ) from None
                 finally:
                     spent += time.monotonic() - began
             if isinstance(result, Response):
@@ -168,24 +177,22 @@ class Fetcher:
         try:
             if guarded:
                 check_literal(url.host or "")
-            async with session.get(url, headers=headers, allow_redirects=False,
-                                   proxy=self._proxy) as resp:
+            async with session.get(url, headers=headers, allow_redirects=False, proxy=self._proxy) as resp:
                 status = resp.status
                 if status in _REDIRECTS:
                     location = resp.headers.get("Location")
                     if not location:
-                        raise _error(request, url, f"{_status_line(resp)} without a Location header",
-                                     status)
+                        raise _error(request, url, f"{_status_line(resp)} without a Location header", status)
                     try:
                         return url.join(URL(location))
                     except ValueError:  # includes undecodable bytes in the header
-                        raise _error(request, url, f"redirect to an invalid URL ({location!r})",
-                                     status) from None
+                        raise _error(request, url, f"redirect to an invalid URL ({location!r})", status) from None
                 if status == 304:
                     return _response(request, url, resp, b"", not_modified=True)
                 if not 200 <= status < 300:
-                    error = _error(request, url, _status_line(resp), status,
-                                   transient=status >= 500 or status in (408, 429))
+                    error = _error(
+                        request, url, _status_line(resp), status, transient=status >= 500 or status in (408, 429)
+                    )
                     if error.transient:
                         raise _Retry(error, parse_retry_after(resp.headers.get("Retry-After")))
                     raise error
@@ -217,21 +224,17 @@ async def _read_body(request: Request, url: URL, resp: aiohttp.ClientResponse) -
             parts.append(decoder.feed(chunk))
         parts.append(decoder.finish())
     except TooLarge:
-        raise _error(request, url, "body larger than "
-                     f"{_size(request.max_decompressed)} when decompressed") from None
+        raise _error(request, url, f"body larger than {_size(request.max_decompressed)} when decompressed") from None
     except BadEncoding as exc:
         raise _error(request, url, str(exc)) from None
     return b"".join(parts)
 
 
-def _response(request: Request, url: URL, resp: aiohttp.ClientResponse, body: bytes,
-              not_modified: bool) -> Response:
+def _response(request: Request, url: URL, resp: aiohttp.ClientResponse, body: bytes, not_modified: bool) -> Response:
     # A 304 need not repeat the validators; the ones we sent still hold then.
     etag = resp.headers.get("ETag") or (request.etag if not_modified else None)
-    last_modified = resp.headers.get("Last-Modified") or (
-        request.last_modified if not_modified else None)
-    return Response(str(url), resp.status, resp.headers, body, etag, last_modified,
-                    not_modified, 0.0)
+    last_modified = resp.headers.get("Last-Modified") or (request.last_modified if not_modified else None)
+    return Response(str(url), resp.status, resp.headers, body, etag, last_modified, not_modified, 0.0)
 
 
 def _parse_url(raw: str) -> URL:
@@ -244,8 +247,7 @@ def _parse_url(raw: str) -> URL:
     return url
 
 
-def _error(request: Request, url: URL, reason: str, status: int | None = None,
-           transient: bool = False) -> FetchError:
+def _error(request: Request, url: URL, reason: str, status: int | None = None, transient: bool = False) -> FetchError:
     """Errors carry the URL the caller asked for; a redirect target goes in the reason."""
     if str(url) != request.url:
         reason = f"{reason} at {url}"

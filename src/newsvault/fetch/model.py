@@ -45,8 +45,7 @@ class FetchError(Exception):
     trying again later may help.
     """
 
-    def __init__(self, url: str, reason: str, status: int | None = None,
-                 transient: bool = False) -> None:
+    def __init__(self, url: str, reason: str, status: int | None = None, transient: bool = False) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason

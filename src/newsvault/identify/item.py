@@ -55,9 +55,7 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
 
     title = _text(entry.title)
     if title is None:
-        problems.append(
-            "no title" if entry.title is None else f"title is not text ({type(entry.title).__name__})"
-        )
+        problems.append("no title" if entry.title is None else f"title is not text ({type(entry.title).__name__})")
         title = ""
     title = js_trim(title)
 
@@ -79,5 +77,12 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
             body = _text(other) or ""
             problems.append(f"no {source.body} body" + ("" if body else ", archived without one"))
     guid = _text(entry.guid)
-    return Item(guid=guid or None, link=link, title=title, date_ms=date_ms, date_missing=date_missing,
-                body=body, problems=problems)
+    return Item(
+        guid=guid or None,
+        link=link,
+        title=title,
+        date_ms=date_ms,
+        date_missing=date_missing,
+        body=body,
+        problems=problems,
+    )

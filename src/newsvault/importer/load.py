@@ -72,9 +72,15 @@ class _Batch:
     size: int = 0
 
 
-def import_tree(engine: Engine, config: Config, root: str | os.PathLike[str], *,
-                progress: Progress | None = None, batch_files: int = BATCH_FILES,
-                workers: int | None = None) -> ImportReport:
+def import_tree(
+    engine: Engine,
+    config: Config,
+    root: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    batch_files: int = BATCH_FILES,
+    workers: int | None = None,
+) -> ImportReport:
     """Store every file of the archive tree at ``root``; see the module docstring.
 
     ``workers`` processes read and parse (default: one per CPU); 1 does it all here.
@@ -165,8 +171,9 @@ def _add(result: Read, batch: _Batch, report: ImportReport) -> None:
         report.warn(result.rel, what)
 
 
-def _flush(engine: Engine, batch: _Batch, known: set[str], outlets: Outlets, report: ImportReport,
-           progress: Progress | None) -> None:
+def _flush(
+    engine: Engine, batch: _Batch, known: set[str], outlets: Outlets, report: ImportReport, progress: Progress | None
+) -> None:
     if batch.files:
         now = time.time_ns() // 1_000_000
         with engine.begin() as conn:
@@ -186,9 +193,7 @@ def _flush(engine: Engine, batch: _Batch, known: set[str], outlets: Outlets, rep
 def _store_kept(conn: Connection, files: list[Kept], report: ImportReport) -> None:
     present = store_imports.stored_kept(conn, (k.rel for k in files))
     fresh = [k for k in files if k.rel not in present]
-    store_imports.insert_kept(conn, [
-        {"path": k.rel, "kind": k.kind, "source": k.abbr, "raw": k.raw} for k in fresh
-    ])
+    store_imports.insert_kept(conn, [{"path": k.rel, "kind": k.kind, "source": k.abbr, "raw": k.raw} for k in fresh])
     report.kept_present += len(files) - len(fresh)
     report.kept.update(k.kind for k in fresh)
     if any(k.kind == "readme" for k in fresh):
@@ -196,14 +201,16 @@ def _store_kept(conn: Connection, files: list[Kept], report: ImportReport) -> No
         store_sources.set_meta(conn, "readme", "user")
 
 
-def _store_articles(conn: Connection, abbr: str, records: list[ArticleRecord], now: int,
-                    report: ImportReport) -> None:
+def _store_articles(conn: Connection, abbr: str, records: list[ArticleRecord], now: int, report: ImportReport) -> None:
     present = store_imports.stored_files(conn, abbr, (r.archive_id for r in records))
     fresh = [r for r in records if (r.archive_id, r.path) not in present]
-    store_imports.insert_articles(conn, [
-        (abbr, r.archive_id, r.link, r.title, r.date_ms, r.body, now, now, r.path, r.raw, True,
-         r.shard) for r in fresh
-    ])
+    store_imports.insert_articles(
+        conn,
+        [
+            (abbr, r.archive_id, r.link, r.title, r.date_ms, r.body, now, now, r.path, r.raw, True, r.shard)
+            for r in fresh
+        ],
+    )
     report.new[abbr] += len(fresh)
     report.present[abbr] += len(records) - len(fresh)
     report.legacy += sum(r.legacy for r in fresh)

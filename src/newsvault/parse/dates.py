@@ -16,16 +16,37 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["normalise_date"]
 
-_MONTHS = {name: number for number, name in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTHS = {
+    name: number for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)
+}
 
 # Minutes east of UTC. CST is China Standard Time: the feeds archived here are
 # Chinese, and none of them means US Central.
 _ZONES = {
-    "z": 0, "ut": 0, "utc": 0, "gmt": 0,
-    "est": -300, "edt": -240, "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420,
-    "cst": 480, "hkt": 480, "sgt": 480, "awst": 480, "jst": 540, "kst": 540,
-    "bst": 60, "cet": 60, "cest": 120, "eet": 120, "eest": 180, "msk": 180, "ist": 330,
+    "z": 0,
+    "ut": 0,
+    "utc": 0,
+    "gmt": 0,
+    "est": -300,
+    "edt": -240,
+    "cdt": -300,
+    "mst": -420,
+    "mdt": -360,
+    "pst": -480,
+    "pdt": -420,
+    "cst": 480,
+    "hkt": 480,
+    "sgt": 480,
+    "awst": 480,
+    "jst": 540,
+    "kst": 540,
+    "bst": 60,
+    "cet": 60,
+    "cest": 120,
+    "eet": 120,
+    "eest": 180,
+    "msk": 180,
+    "ist": 330,
 }
 
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d+))?)?"
@@ -33,20 +54,23 @@ _ZONE = r"(?P<zone>(?:(?:gmt|utc|ut)\s*)?[+-]\d{1,2}(?::?\d{2})?|[a-z]{1,5})"
 _WEEKDAY = r"(?:[a-z]+\.?,?\s*)?"
 
 # Tried in order against the lower-cased, whitespace-collapsed string.
-_FORMS = [re.compile(form) for form in (
-    # RFC 822 / 2822: [Wed,] 01 May 2024 12:30[:00] [+0800|GMT|CST|GMT+8]
-    rf"{_WEEKDAY}(?P<d>\d{{1,2}})[\s-]+(?P<mon>[a-z]{{3,}})\.?[\s-]+(?P<y>\d{{4}}|\d{{2}})"
-    rf"(?:,?\s+{_TIME})?(?:\s*{_ZONE})?",
-    # Month first, as JavaScript's Date.toString and US sites write it.
-    rf"{_WEEKDAY}(?P<mon>[a-z]{{3,}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})"
-    rf"(?:,?\s+{_TIME})?(?:\s*{_ZONE})?",
-    # ISO 8601 and its relatives: 2024-05-01T12:30:00.243Z, 2024/05/01 12:30, 2024.05.01
-    rf"(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
-    rf"(?:(?:t|\s+){_TIME})?(?:\s*{_ZONE})?",
-    # 2024年05月01日 12:30
-    rf"(?P<y>\d{{4}})\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日?"
-    rf"(?:\s*{_TIME})?(?:\s*{_ZONE})?",
-)]
+_FORMS = [
+    re.compile(form)
+    for form in (
+        # RFC 822 / 2822: [Wed,] 01 May 2024 12:30[:00] [+0800|GMT|CST|GMT+8]
+        rf"{_WEEKDAY}(?P<d>\d{{1,2}})[\s-]+(?P<mon>[a-z]{{3,}})\.?[\s-]+(?P<y>\d{{4}}|\d{{2}})"
+        rf"(?:,?\s+{_TIME})?(?:\s*{_ZONE})?",
+        # Month first, as JavaScript's Date.toString and US sites write it.
+        rf"{_WEEKDAY}(?P<mon>[a-z]{{3,}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})"
+        rf"(?:,?\s+{_TIME})?(?:\s*{_ZONE})?",
+        # ISO 8601 and its relatives: 2024-05-01T12:30:00.243Z, 2024/05/01 12:30, 2024.05.01
+        rf"(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
+        rf"(?:(?:t|\s+){_TIME})?(?:\s*{_ZONE})?",
+        # 2024年05月01日 12:30
+        rf"(?P<y>\d{{4}})\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日?"
+        rf"(?:\s*{_TIME})?(?:\s*{_ZONE})?",
+    )
+]
 
 _EPOCH = re.compile(r"(?P<s>\d{9,10})|(?P<ms>\d{12,13})")
 _COMMENT = re.compile(r"\([^)]*\)")  # "+0800 (China Standard Time)"
@@ -85,7 +109,8 @@ def _to_millis(parts: dict[str, str | None], default_tz: str) -> int | None:
         return None
     # Built by adding, not by datetime(), so 31 Apr rolls to 1 May as in JavaScript.
     local = datetime(year, month, 1) + timedelta(
-        days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis)
+        days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis
+    )
     if parts["zone"] is None:
         offset = local.replace(tzinfo=ZoneInfo(default_tz)).utcoffset()
     else:

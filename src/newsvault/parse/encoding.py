@@ -49,16 +49,29 @@ _WIDE_PATTERNS = (
 # GB2312/GBK text routinely contains GB18030-only characters, and Big5 feeds
 # use Microsoft's CP950 (the browsers' Big5) with Hong Kong additions.
 _SUPERSETS = {
-    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn",
-                     "csgb2312", "gb_2312-80", "gb2312-80", "gb18030"), "gb18030"),
-    **dict.fromkeys(("big5", "big-5", "cn-big5", "csbig5", "x-x-big5", "cp950", "x-big5",
-                     "big5-hkscs", "big5hkscs"), "big5"),
+    **dict.fromkeys(
+        (
+            "gb2312",
+            "gbk",
+            "x-gbk",
+            "cp936",
+            "ms936",
+            "windows-936",
+            "euc-cn",
+            "csgb2312",
+            "gb_2312-80",
+            "gb2312-80",
+            "gb18030",
+        ),
+        "gb18030",
+    ),
+    **dict.fromkeys(
+        ("big5", "big-5", "cn-big5", "csbig5", "x-x-big5", "cp950", "x-big5", "big5-hkscs", "big5hkscs"), "big5"
+    ),
 }
 
-_XML_DECLARATION = re.compile(
-    r"""^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])([^"']*)(["'])""")
-_XML_DECLARATION_BYTES = re.compile(
-    rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])([^"']*)(["'])""")
+_XML_DECLARATION_BYTES = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 
@@ -83,7 +96,7 @@ def decode(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, 
     headers = headers or {}
     for bom, name in _BOMS:
         if data.startswith(bom):
-            text, problem = _decode_as(data[len(bom):], name)
+            text, problem = _decode_as(data[len(bom) :], name)
             return text, name, problem
     for pattern, name in _WIDE_PATTERNS:
         if pattern.match(data, 0, 4):
@@ -163,7 +176,7 @@ def _big5hkscs_character(error: UnicodeError) -> tuple[str, int]:
     """Read a character CP950 lacks (Hong Kong supplementary set) with the HKSCS table."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    pair = error.object[error.start:error.start + 2]
+    pair = error.object[error.start : error.start + 2]
     try:
         return bytes(pair).decode("big5hkscs"), error.start + 2
     except UnicodeDecodeError:

@@ -26,7 +26,9 @@ def read(data: bytes, encoding: str) -> Feed:
     except json.JSONDecodeError as error:
         if error.pos >= len(data.rstrip()):
             raise FeedError("JSON is truncated and no item could be recovered") from None
-        raise FeedError(f"not a feed: invalid JSON at line {error.lineno}, column {error.colno} ({error.msg})") from None
+        raise FeedError(
+            f"not a feed: invalid JSON at line {error.lineno}, column {error.colno} ({error.msg})"
+        ) from None
     if not isinstance(document, dict) or not str(document.get("version", "")).startswith(_VERSION_PREFIX):
         raise FeedError("not a feed: a JSON document that is not a JSON Feed (no jsonfeed.org version)")
     items = document.get("items")
@@ -59,7 +61,7 @@ def _entry(item: dict[str, Any]) -> Entry:
 
 def _version(declared: str) -> str:
     """``json10`` / ``json11``, the names feedparser-rs uses."""
-    major, _, minor = declared[len(_VERSION_PREFIX):].strip("/").partition(".")
+    major, _, minor = declared[len(_VERSION_PREFIX) :].strip("/").partition(".")
     return f"json{major}{minor or 0}" if (major + minor).isdigit() else "json"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["looks_like_url", "looks_like_json", "root_element", "is_html_root", "closes_root"]
+__all__ = ["closes_root", "is_html_root", "looks_like_json", "looks_like_url", "root_element"]
 
 _URL = re.compile(r"(?i)(?:https?|feeds?|ftp|file)://\S*|(?:feed|file):\S+")
 _PROLOG = re.compile(

@@ -29,13 +29,15 @@ _SAX_POSITION = re.compile(r"^<unknown>:(\d+):(\d+): ")
 _RSS_ROOTS = {"rss", "rdf"}
 _NAKED_MARKUP = re.compile(rb"<(?:[\w.-]+:)?(?:title|description|encoded)(?:\s[^<>]*)?>[^<]*<(?![/!])")
 _HTML_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});")
-_HTML_ONLY_ENTITIES = {name: code for name, code in name2codepoint.items()
-                       if name not in {"amp", "lt", "gt", "quot", "apos"}}
+_HTML_ONLY_ENTITIES = {
+    name: code for name, code in name2codepoint.items() if name not in {"amp", "lt", "gt", "quot", "apos"}
+}
 _UNPARSED = re.compile(rb"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)", re.DOTALL)
 _EMPTY_TEXT_ELEMENT = re.compile(
     rb"<((?:[\w.-]+:)?(?:title|link|description|author|category|comments|guid|pubDate|source|encoded"
     rb"|creator|date|subject|language|copyright|lastBuildDate|managingEditor|webMaster|generator"
-    rb"|commentRss))(\s[^<>]*?)?\s*/>")
+    rb"|commentRss))(\s[^<>]*?)?\s*/>"
+)
 
 
 def read(data: bytes, encoding: str, root: str | None) -> Feed:
@@ -79,8 +81,14 @@ def read(data: bytes, encoding: str, root: str | None) -> Feed:
     elif not entries and not version:
         found = f"the document is <{root}>" if root else "no XML element found"
         raise FeedError(f"not a feed: {found}, not RSS, RDF or Atom")
-    return Feed(entries=entries, version=version, encoding=encoding,
-                title=chosen.feed.get("title"), parser=parser, problem=problem)
+    return Feed(
+        entries=entries,
+        version=version,
+        encoding=encoding,
+        title=chosen.feed.get("title"),
+        parser=parser,
+        problem=problem,
+    )
 
 
 def _run_fast(data: bytes) -> tuple[Any | None, str | None]:
@@ -125,7 +133,8 @@ def _has_naked_markup(data: bytes) -> bool:
     # Pieces are substrings of the document: no match in it means none in them,
     # and a scan in C spares splitting the document in the common case (CDATA bodies).
     return _NAKED_MARKUP.search(data) is not None and any(
-        _NAKED_MARKUP.search(piece) for piece in _UNPARSED.split(data)[::2])
+        _NAKED_MARKUP.search(piece) for piece in _UNPARSED.split(data)[::2]
+    )
 
 
 def _numeric_reference(match: re.Match[bytes]) -> bytes:
@@ -164,5 +173,5 @@ def _describe(error: object) -> str:
     position = _SAX_POSITION.match(text)
     if position:
         line, column = position.groups()
-        return f"line {line}, column {column}: {text[position.end():]}"
+        return f"line {line}, column {column}: {text[position.end() :]}"
     return text

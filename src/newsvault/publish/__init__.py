@@ -31,9 +31,16 @@ class PublishReport:
         return self.error is not None or any(not r.ok for r in self.remotes)
 
 
-def publish(archive: Path, remotes: list[Remote] | tuple[Remote, ...], *, retries: int = 3, backoff: float = 2.0,
-            timeout: float = 300.0, author: str | None = None,
-            sleep: Callable[[float], None] = time.sleep) -> PublishReport:
+def publish(
+    archive: Path,
+    remotes: list[Remote] | tuple[Remote, ...],
+    *,
+    retries: int = 3,
+    backoff: float = 2.0,
+    timeout: float = 300.0,
+    author: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishReport:
     """Commit what changed in ``archive`` (if anything), then bring every remote up to date."""
     try:
         if not ensure_repo(archive, remotes[0].branch if remotes else "main"):
@@ -44,15 +51,22 @@ def publish(archive: Path, remotes: list[Remote] | tuple[Remote, ...], *, retrie
         return PublishReport(None, error=str(exc))
     report = PublishReport(made)
     for remote in remotes:
-        report.remotes.append(sync(archive, remote, identity=who, retries=retries, backoff=backoff,
-                                   timeout=timeout, sleep=sleep))
+        report.remotes.append(
+            sync(archive, remote, identity=who, retries=retries, backoff=backoff, timeout=timeout, sleep=sleep)
+        )
     return report
 
 
 def publish_with(archive: Path, settings: PublishSettings) -> PublishReport:
     """``publish`` with the settings of vault.toml."""
-    return publish(archive, settings.remotes, retries=settings.retries, backoff=settings.backoff,
-                   timeout=settings.timeout, author=settings.author)
+    return publish(
+        archive,
+        settings.remotes,
+        retries=settings.retries,
+        backoff=settings.backoff,
+        timeout=settings.timeout,
+        author=settings.author,
+    )
 
 
 __all__ = ["CommitInfo", "PublishReport", "Remote", "RemoteResult", "publish", "publish_with", "redact"]

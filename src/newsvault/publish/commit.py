@@ -84,7 +84,7 @@ def staged(archive: Path) -> CommitInfo | None:
     else:
         out = git(archive, "diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD", "--").stdout
         fields = out.decode("utf-8", "replace").split("\0")
-        changes = list(zip(fields[0:-1:2], fields[1::2]))
+        changes = list(zip(fields[0:-1:2], fields[1::2], strict=False))
     if not changes:
         return None
     info = CommitInfo(sha="", message="")
@@ -106,8 +106,11 @@ def message(info: CommitInfo) -> str:
         totals += f", {sum(info.deleted.values())} deleted"
     outlets = []
     for abbr in sorted(set(info.new) | set(info.updated) | set(info.deleted)):
-        marks = [f"{sign}{n}" for sign, n in (("+", info.new[abbr]), ("~", info.updated[abbr]),
-                                               ("-", info.deleted[abbr])) if n]
+        marks = [
+            f"{sign}{n}"
+            for sign, n in (("+", info.new[abbr]), ("~", info.updated[abbr]), ("-", info.deleted[abbr]))
+            if n
+        ]
         outlets.append(f"{abbr} {' '.join(marks)}")
     if outlets:
         totals += f" ({', '.join(outlets)})"

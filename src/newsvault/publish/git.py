@@ -41,14 +41,26 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def git(repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None,
-        secrets: Iterable[str] = (), ok: Container[int] | None = (0,)) -> subprocess.CompletedProcess[bytes]:
+def git(
+    repo: Path,
+    *args: str,
+    input: bytes | None = None,
+    timeout: float | None = None,
+    secrets: Iterable[str] = (),
+    ok: Container[int] | None = (0,),
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C repo args``; raise GitError (redacted) on an exit status not in ``ok`` (None: any)."""
     command = ["git", "-C", str(repo), *args]
     name = next(a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] != "-c"))
     try:
-        done = subprocess.run(command, input=input, capture_output=True, env=_environment(), timeout=timeout,
-                              stdin=None if input is not None else subprocess.DEVNULL)
+        done = subprocess.run(
+            command,
+            input=input,
+            capture_output=True,
+            env=_environment(),
+            timeout=timeout,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         raise GitError(redact(f"git {name}: no answer within {timeout:g} s", secrets), None) from None
     if ok is not None and done.returncode not in ok:
@@ -58,8 +70,11 @@ def git(repo: Path, *args: str, input: bytes | None = None, timeout: float | Non
 
 def _failure(name: str, done: subprocess.CompletedProcess[bytes], secrets: Iterable[str] = ()) -> str:
     """What git wrote to stderr, redacted and without its hints: what went wrong, in git's words."""
-    lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()
-             if line.strip() and not line.startswith("hint:")]
+    lines = [
+        line.strip()
+        for line in done.stderr.decode("utf-8", "replace").splitlines()
+        if line.strip() and not line.startswith("hint:")
+    ]
     detail = "; ".join(lines[:4]) or f"exit status {done.returncode}"
     return redact(f"git {name}: {detail}", secrets)
 

@@ -45,10 +45,12 @@ def label(remote: PublishRemote) -> str:
 
 def expand(url: str) -> tuple[str, list[str]]:
     """``url`` with ``${VAR}`` taken from the environment, and the credentials it then carries."""
+
     def value(match: re.Match[str]) -> str:
         if match.group(1) not in os.environ:
             raise RemoteError(f"environment variable {match.group(1)} is not set")
         return os.environ[match.group(1)]
+
     expanded = _VARIABLE.sub(value, url)
     userinfo = _USERINFO.match(expanded)
     if not userinfo:
@@ -59,8 +61,9 @@ def expand(url: str) -> tuple[str, list[str]]:
 
 def _remote_head(archive: Path, url: str, branch: str, timeout: float, secrets: list[str]) -> str | None:
     """The remote branch's commit, None when the branch does not exist yet."""
-    done = git(archive, "ls-remote", "--exit-code", url, f"refs/heads/{branch}", timeout=timeout, secrets=secrets,
-               ok=(0, 2))
+    done = git(
+        archive, "ls-remote", "--exit-code", url, f"refs/heads/{branch}", timeout=timeout, secrets=secrets, ok=(0, 2)
+    )
     ref = f"refs/heads/{branch}"  # the pattern also matches e.g. refs/heads/x/refs/heads/main: take the exact one
     return next((line.split()[0] for line in text(done).splitlines() if line.split()[1:] == [ref]), None)
 
@@ -78,8 +81,7 @@ def _rebase(archive: Path, url: str, branch: str, identity: list[str], timeout: 
         raise RemoteError(f"the remote has changes that conflict with ours; nothing pushed ({exc})") from None
 
 
-def _attempt(archive: Path, url: str, branch: str, identity: list[str], timeout: float,
-             secrets: list[str]) -> str:
+def _attempt(archive: Path, url: str, branch: str, identity: list[str], timeout: float, secrets: list[str]) -> str:
     """One try: what happened, or GitError (worth retrying) / RemoteError (not)."""
     theirs = _remote_head(archive, url, branch, timeout, secrets)
     ours = head(archive)
@@ -96,13 +98,20 @@ def _attempt(archive: Path, url: str, branch: str, identity: list[str], timeout:
     # the corpus), but the delta search took three quarters of the publish time. Later pushes keep it:
     # an edited article deltas well against its previous version, and they are small.
     options = ["-c", "pack.window=0"] if theirs is None else []
-    git(archive, *options, "push", "-q", url, f"HEAD:refs/heads/{branch}", timeout=timeout,
-        secrets=secrets)
+    git(archive, *options, "push", "-q", url, f"HEAD:refs/heads/{branch}", timeout=timeout, secrets=secrets)
     return f"pushed {theirs[:7]}..{ours[:7]}" if theirs else f"pushed {ours[:7]} (new branch)"
 
 
-def sync(archive: Path, remote: PublishRemote, *, identity: list[str], retries: int, backoff: float,
-         timeout: float, sleep: Callable[[float], None] = time.sleep) -> RemoteResult:
+def sync(
+    archive: Path,
+    remote: PublishRemote,
+    *,
+    identity: list[str],
+    retries: int,
+    backoff: float,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RemoteResult:
     """Pull with rebase and push to one remote; every failure ends up in the result, never raised."""
     result = RemoteResult(label(remote), remote.branch, ok=False, detail="", attempts=0)
     try:

@@ -71,7 +71,7 @@ def parse_article(data: bytes) -> ArticleFile:
     if title_match is None:
         return ArticleFile(ms=ms, title="", url="", body="", canonical=False)
     title = title_match.group(1)
-    link_line, _, rest = text[title_match.end():].partition("\n")
+    link_line, _, rest = text[title_match.end() :].partition("\n")
     url = link_line[:-1] if link_line.endswith(")") else link_line
     date_text, body = _split_body(rest)
     return ArticleFile(
@@ -94,7 +94,7 @@ def _split_body(rest: str) -> tuple[str | None, str]:
     if lines[0] == "------" and len(lines) > 1:
         lines = lines[1:]
         if lines[0].startswith(_CDT_DATE_PREFIX):
-            date_text = lines[0][len(_CDT_DATE_PREFIX):]
+            date_text = lines[0][len(_CDT_DATE_PREFIX) :]
             lines = lines[1:]
         if lines and lines[0] == "":
             lines = lines[1:]

@@ -75,8 +75,13 @@ def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
 
 def _list_entry(abbr: str, row) -> ListEntry:  # type: ignore[no-untyped-def]
     """A list line for a stored article, linking the file where it lives."""
-    return ListEntry(abbr=abbr, id=row["archive_id"], title=row["title"], ms=row["date_ms"],
-                     file=article_path(abbr, row["archive_id"], row["path"], row["shard"]))
+    return ListEntry(
+        abbr=abbr,
+        id=row["archive_id"],
+        title=row["title"],
+        ms=row["date_ms"],
+        file=article_path(abbr, row["archive_id"], row["path"], row["shard"]),
+    )
 
 
 def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:

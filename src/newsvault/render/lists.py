@@ -45,8 +45,9 @@ def list_date(ms: int) -> str:
     return f"{day.month}-{day.day}"
 
 
-def format_list(name: str, entries: Iterable[ListEntry], *, in_given_order: bool = False,
-                limit: int | None = LIST_SIZE) -> bytes:
+def format_list(
+    name: str, entries: Iterable[ListEntry], *, in_given_order: bool = False, limit: int | None = LIST_SIZE
+) -> bytes:
     """Render ``lists/<name>.md`` from any number of entries.
 
     This function orders and caps: entries are sorted by id as integers (smallest,

@@ -20,6 +20,8 @@ def format_readme(names: list[str], *, monthly: bool = False) -> bytes:
     With `monthly` each outlet also links its months (``lists/<name>/README.md``),
     so every article is a few links from the top; without, the bytes are the original's.
     """
-    links = "\n".join(f"[{name}](lists/{name}.md)" + (f" [{MONTHS}](lists/{name}/README.md)" if monthly else "")
-                       + "\n" for name in names)
+    links = "\n".join(
+        f"[{name}](lists/{name}.md)" + (f" [{MONTHS}](lists/{name}/README.md)" if monthly else "") + "\n"
+        for name in names
+    )
     return encode_utf8(f"{TITLE}\n------\n\n{links}\n{_CREDITS}")

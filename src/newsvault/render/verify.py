@@ -78,4 +78,3 @@ def verify(engine: Engine, target: Path) -> Iterator[str]:
     for file in target.glob("**/.*.tmp") if target.is_dir() else ():
         if file.relative_to(target).parts[0] not in TREES:
             yield f"{file.relative_to(target).as_posix()}: temporary file of an interrupted write"
-

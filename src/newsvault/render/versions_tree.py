@@ -38,8 +38,11 @@ def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Ite
     for v in rows:
         if v["body"] is None or v["date_ms"] is None:
             continue
-        yield (version_path(abbr, v["archive_id"], v["n"], v["shard"]),
-               format_article(v["date_ms"], v["title"], v["link"], v["body"]), v["id"])
+        yield (
+            version_path(abbr, v["archive_id"], v["n"], v["shard"]),
+            format_article(v["date_ms"], v["title"], v["link"], v["body"]),
+            v["id"],
+        )
 
 
 def _file(row) -> str:  # type: ignore[no-untyped-def]
@@ -51,14 +54,22 @@ def change_lists(engine: Engine) -> dict[str, bytes]:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
     return {
-        f"lists/{EDITED}.md": format_list(EDITED, (
-            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"], file=_file(r))
-            for r in edited
-        ), in_given_order=True),
-        f"lists/{DELETED}.md": format_list(DELETED, (
-            ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"], file=_file(r))
-            for r in deleted
-        ), in_given_order=True),
+        f"lists/{EDITED}.md": format_list(
+            EDITED,
+            (
+                ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"], file=_file(r))
+                for r in edited
+            ),
+            in_given_order=True,
+        ),
+        f"lists/{DELETED}.md": format_list(
+            DELETED,
+            (
+                ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"], file=_file(r))
+                for r in deleted
+            ),
+            in_given_order=True,
+        ),
     }
 
 

@@ -40,15 +40,23 @@ def _new_ids(conn: Connection, source: Source, items: list[Item]) -> list[int]:
     return next_ids(store_articles.smallest_id(conn, source.abbr), len(items))
 
 
-def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms: int,
-                capture_id: int | None = None, *, shard_by_month: bool = False) -> Counts:
+def store_items(
+    conn: Connection,
+    source: Source,
+    items: Sequence[Item],
+    now_ms: int,
+    capture_id: int | None = None,
+    *,
+    shard_by_month: bool = False,
+) -> Counts:
     """Store a feed's items; with `shard_by_month` new articles are filed under their month (China time)."""
     counts = Counts()
     fresh: list[tuple[int, Item]] = []
     seen: set[str] = set()
     touched: list[int] = []
     by_guid, by_link = store_articles.find_many(
-        conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items])
+        conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items]
+    )
     for position, item in enumerate(items):
         keys = {f"l:{item.link}"} | ({f"g:{item.guid}"} if item.guid else set())
         if keys & seen:
@@ -80,19 +88,42 @@ def store_items(conn: Connection, source: Source, items: Sequence[Item], now_ms:
     # newest first, so among equal dates the later position is the older item.
     fresh.sort(key=lambda pair: (pair[1].date_ms, -pair[0]))
     ordered = [item for _, item in fresh]
-    ids = store_articles.insert_many(conn, [
-        dict(source=source.abbr, archive_id=archive_id, guid=item.guid, link=item.link, title=item.title,
-             date_ms=item.date_ms, date_missing=item.date_missing, body=item.body, first_seen_ms=now_ms,
-             last_seen_ms=now_ms, page_state="pending" if item.body is None else None,
-             shard=shard_of(item.date_ms, now_ms) if shard_by_month else None)
-        for archive_id, item in zip(_new_ids(conn, source, ordered), ordered)
-    ])
+    ids = store_articles.insert_many(
+        conn,
+        [
+            dict(
+                source=source.abbr,
+                archive_id=archive_id,
+                guid=item.guid,
+                link=item.link,
+                title=item.title,
+                date_ms=item.date_ms,
+                date_missing=item.date_missing,
+                body=item.body,
+                first_seen_ms=now_ms,
+                last_seen_ms=now_ms,
+                page_state="pending" if item.body is None else None,
+                shard=shard_of(item.date_ms, now_ms) if shard_by_month else None,
+            )
+            for archive_id, item in zip(_new_ids(conn, source, ordered), ordered, strict=False)
+        ],
+    )
     # A page-bodied article gets its first version when its page arrives.
-    versions.add_first(conn, [
-        dict(article_id=article_id, seen_ms=now_ms, title=item.title, date_ms=item.date_ms, body=item.body,
-             capture_id=capture_id)
-        for article_id, item in zip(ids, ordered) if item.body is not None
-    ])
+    versions.add_first(
+        conn,
+        [
+            dict(
+                article_id=article_id,
+                seen_ms=now_ms,
+                title=item.title,
+                date_ms=item.date_ms,
+                body=item.body,
+                capture_id=capture_id,
+            )
+            for article_id, item in zip(ids, ordered, strict=False)
+            if item.body is not None
+        ],
+    )
     statuses.schedule_new(conn, ids, now_ms)
     counts.new = len(ordered)
     return counts

@@ -62,11 +62,11 @@ def _title(text: str) -> str:
         return ""
     start = text.find(">", start) + 1
     end = text.lower().find("</title>", start)
-    return text[start:end if end > 0 else start + 200].strip().lower()
+    return text[start : end if end > 0 else start + 200].strip().lower()
 
 
 def classify_page(asked: str, response: Response, patterns: tuple[str, ...] = CENSORED_PATTERNS) -> str | None:
-    """"censored: <why>" for a deletion notice, a redirect home or a soft 404; None for a live page."""
+    """ "censored: <why>" for a deletion notice, a redirect home or a soft 404; None for a live page."""
     if _redirected_home(asked, response.url):
         return f"redirected to the home page {response.url}"
     text = decode(response.body, response.headers)[0]
@@ -79,12 +79,16 @@ def classify_page(asked: str, response: Response, patterns: tuple[str, ...] = CE
     return None
 
 
-async def _recheck_one(engine: Engine, source: Source, fetcher: Fetcher, config: Config, row, now_ms: int,
-                       result: RecheckResult) -> None:  # type: ignore[no-untyped-def]
+async def _recheck_one(
+    engine: Engine, source: Source, fetcher: Fetcher, config: Config, row, now_ms: int, result: RecheckResult
+) -> None:  # type: ignore[no-untyped-def]
     status, detail, response = "live", None, None
     try:
-        response = await fetcher.fetch(Request(row["link"], deadline=config.fetch.timeout,
-                                               max_bytes=config.fetch.max_bytes, retries=0, trusted=False))
+        response = await fetcher.fetch(
+            Request(
+                row["link"], deadline=config.fetch.timeout, max_bytes=config.fetch.max_bytes, retries=0, trusted=False
+            )
+        )
     except FetchError as exc:
         status = "gone" if exc.status in (404, 410) else "unreachable"
         detail = exc.reason
@@ -100,8 +104,9 @@ async def _recheck_one(engine: Engine, source: Source, fetcher: Fetcher, config:
                 result.notes.append(f"re-check {row['link']}: {exc}")
                 body = row["body"]
             if body != row["body"]:
-                capture_id = captures.store(conn, response.url, response.status, response.headers,
-                                            response.body, now_ms)
+                capture_id = captures.store(
+                    conn, response.url, response.status, response.headers, response.body, now_ms
+                )
                 store_articles.update_content(conn, row, now_ms, capture_id, body=body)
                 status, detail = "changed", "the page's body changed"
         if status in ("gone", "censored") and response is not None:
@@ -117,8 +122,9 @@ async def _recheck_one(engine: Engine, source: Source, fetcher: Fetcher, config:
         setattr(result, status, getattr(result, status) + 1)
 
 
-async def recheck_source(engine: Engine, source: Source, fetcher: Fetcher, config: Config, now_ms: int,
-                         limit: int) -> RecheckResult:
+async def recheck_source(
+    engine: Engine, source: Source, fetcher: Fetcher, config: Config, now_ms: int, limit: int
+) -> RecheckResult:
     """Re-check the source's due articles, at most `limit`, concurrently within the fetcher's per-host limit."""
     result = RecheckResult()
     if not source.recheck:

@@ -20,7 +20,8 @@ from newsvault.store import articles as store_articles
 from newsvault.store import captures as store_captures
 from newsvault.store import versions
 from newsvault.store.schema import articles
-from newsvault.store.schema_versions import captures, versions as versions_table
+from newsvault.store.schema_versions import captures
+from newsvault.store.schema_versions import versions as versions_table
 
 
 @dataclass
@@ -67,8 +68,11 @@ def reextract(engine: Engine, source: Source, now_ms: int) -> ReextractReport:
                 continue  # same text, or the new rule finds much less: keep what we have
             current = versions.latest(conn, article_id)
             if current is not None and current["capture_id"] == capture_id:
-                conn.execute(update(versions_table).where(versions_table.c.id == current["id"]).values(
-                    body=body, sha256=versions.content_sha(current["title"], body)))
+                conn.execute(
+                    update(versions_table)
+                    .where(versions_table.c.id == current["id"])
+                    .values(body=body, sha256=versions.content_sha(current["title"], body))
+                )
                 store_articles.set_fields(conn, article_id, body=body, rendered_sha=None)
             else:
                 store_articles.update_content(conn, row, now_ms, capture_id, body=body)

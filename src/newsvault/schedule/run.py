@@ -90,8 +90,9 @@ def _items(feed_entries, source: Source, now: int, result: SourceResult) -> list
             result.problems.append(f"item {number}: skipped: {exc}")
             continue
         if source.body == "auto":  # a missing feed body is what the page is for
-            item.problems = [p for p in item.problems
-                             if not p.startswith(("no description body", "no content:encoded body"))]
+            item.problems = [
+                p for p in item.problems if not p.startswith(("no description body", "no content:encoded body"))
+            ]
         result.problems.extend(f"item {number} ({item.label()}): {p}" for p in item.problems)
         items.append(item)
     return items
@@ -113,7 +114,8 @@ def _keep_page_bodies(engine: Engine, source: Source, items: list[Item]) -> list
     """
     with engine.connect() as conn:
         by_guid, by_link = store_articles.find_many(
-            conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items])
+            conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items]
+        )
     fresh: list[Item] = []
     for item in items:
         row = (by_guid.get(item.guid) if item.guid else None) or by_link.get(item.link)
@@ -131,7 +133,8 @@ def _want_pages(engine: Engine, source: Source, fresh: list[Item], now: int) -> 
         return
     with engine.begin() as conn:
         by_guid, by_link = store_articles.find_many(
-            conn, source.abbr, [i.guid for i in short if i.guid], [i.link for i in short])
+            conn, source.abbr, [i.guid for i in short if i.guid], [i.link for i in short]
+        )
         for item in short:
             row = (by_guid.get(item.guid) if item.guid else None) or by_link.get(item.link)
             if row is not None and row["first_seen_ms"] == now and row["page_state"] is None:
@@ -143,8 +146,7 @@ def _page_rule(outlet: Source, active: Source) -> Source:
     return next(s for s in [active, *outlet.feeds()] if s.body in ("page", "auto"))
 
 
-async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config: Config,
-                       result: PagesResult) -> None:
+async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config: Config, result: PagesResult) -> None:
     """Bodies from article pages, once per article; a failed page is retried next run.
 
     With body = "auto" the feed's body stays when the page yields no more text than it.
@@ -155,15 +157,22 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
         pending = store_articles.pending_pages(conn, source.abbr, config.fetch.pages_per_run, PAGE_ATTEMPTS)
     for row in pending:
         try:
-            response = await fetcher.fetch(Request(
-                row["link"], deadline=config.fetch.timeout, max_bytes=config.fetch.max_bytes,
-                retries=config.fetch.retries, trusted=False))
+            response = await fetcher.fetch(
+                Request(
+                    row["link"],
+                    deadline=config.fetch.timeout,
+                    max_bytes=config.fetch.max_bytes,
+                    retries=config.fetch.retries,
+                    trusted=False,
+                )
+            )
             body = extract_for(source, response.body, response.headers, response.url).html
         except (FetchError, ExtractError) as exc:
             result.problems.append(f"page {row['link']}: {exc.reason if isinstance(exc, FetchError) else exc}")
             with engine.begin() as conn:
-                store_articles.set_fields(conn, row["id"], page_state="failed",
-                                          page_attempts=row["page_attempts"] + 1, page_error=str(exc))
+                store_articles.set_fields(
+                    conn, row["id"], page_state="failed", page_attempts=row["page_attempts"] + 1, page_error=str(exc)
+                )
             continue
         if source.body == "auto" and text_length(body) <= text_length(row["body"]):
             body = row["body"]
@@ -171,8 +180,16 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
         changed = {"updated_ms": now} if body != row["body"] else {}
         with engine.begin() as conn:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
-            store_articles.set_fields(conn, row["id"], body=body, page_state="done", page_error=None,
-                                      page_attempts=row["page_attempts"] + 1, rendered_sha=None, **changed)
+            store_articles.set_fields(
+                conn,
+                row["id"],
+                body=body,
+                page_state="done",
+                page_error=None,
+                page_attempts=row["page_attempts"] + 1,
+                rendered_sha=None,
+                **changed,
+            )
             versions.first_full_text(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
         result.stored += 1
 
@@ -182,8 +199,9 @@ def reads_pages(outlet: Source) -> bool:
     return any(s.body in ("page", "auto") for s in outlet.feeds())
 
 
-async def fetch_pages(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
-                      result: PagesResult | None = None) -> PagesResult:
+async def fetch_pages(
+    engine: Engine, outlet: Source, fetcher: Fetcher, config: Config, result: PagesResult | None = None
+) -> PagesResult:
     """The outlet's pending article pages, read with its active feed's rule.
 
     `poll` calls it after the feed; workers run it as a job of its own, so a
@@ -227,15 +245,15 @@ def _switch_if_dead(engine: Engine, outlet: Source, position: int, result: Sourc
         if reason and len(feeds) > 1:
             after = (position + 1) % len(feeds)
             values.update(active_feed=after, idle_runs=0, failures=0)
-            result.notes.append(f"switched feed after {reason}: {feeds[position].feed} -> {feeds[after].feed} "
-                                "(from the next run)")
+            result.notes.append(
+                f"switched feed after {reason}: {feeds[position].feed} -> {feeds[after].feed} (from the next run)"
+            )
         elif reason and not result.error:
             result.notes.append(f"{reason}: the feed may have died (list `fallbacks` for this source)")
         conn.execute(update(sources_table).where(sources_table.c.abbr == outlet.abbr).values(**values))
 
 
-async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config, *,
-               pages: bool = True) -> SourceResult:
+async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config, *, pages: bool = True) -> SourceResult:
     """Poll the outlet's active feed (its own or a fallback), fetch pending pages, switch feeds if it died.
 
     pages=False leaves the pending pages to the caller (`fetch_pages`): workers
@@ -249,9 +267,16 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
     with engine.begin() as conn:
         state = store_sources.ensure(conn, source.abbr, source.name, source.feed)
     try:
-        response = await fetcher.fetch(Request(
-            source.feed, etag=state["etag"], last_modified=state["last_modified"],
-            deadline=config.fetch.timeout, max_bytes=config.fetch.max_bytes, retries=config.fetch.retries))
+        response = await fetcher.fetch(
+            Request(
+                source.feed,
+                etag=state["etag"],
+                last_modified=state["last_modified"],
+                deadline=config.fetch.timeout,
+                max_bytes=config.fetch.max_bytes,
+                retries=config.fetch.retries,
+            )
+        )
         http_status = response.status
         if response.not_modified:
             result.not_modified = True
@@ -264,8 +289,7 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
             fresh = _keep_page_bodies(engine, source, items) if source.body == "auto" else []
             with engine.begin() as conn:
                 capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
-                counts = store_items(conn, source, items, now, capture_id,
-                                     shard_by_month=config.tree.shard_by_month)
+                counts = store_items(conn, source, items, now, capture_id, shard_by_month=config.tree.shard_by_month)
                 captures.drop_unused(conn, capture_id, now)
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
             _want_pages(engine, source, fresh, now)
@@ -285,9 +309,19 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
     with engine.begin() as conn:
         if result.error:
             store_sources.record_failure(conn, source.abbr, now_ms(), result.error)
-        fetchlog.record(conn, source=source.abbr, started_ms=started, finished_ms=now_ms(), url=source.feed,
-                        http_status=http_status, new=result.new, updated=result.updated,
-                        unchanged=result.unchanged, error=result.error, problems=result.problems)
+        fetchlog.record(
+            conn,
+            source=source.abbr,
+            started_ms=started,
+            finished_ms=now_ms(),
+            url=source.feed,
+            http_status=http_status,
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            error=result.error,
+            problems=result.problems,
+        )
     try:
         _switch_if_dead(engine, outlet, position, result)
     except Exception as exc:
@@ -296,28 +330,33 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
 
 
 async def _run(config: Config, engine: Engine, sources: list[Source], progress: Progress | None) -> list[SourceResult]:
-    async with Fetcher(per_host=config.fetch.per_host, allow_private=config.fetch.allow_private,
-                       proxy=config.fetch.proxy) as fetcher:
+    async with Fetcher(
+        per_host=config.fetch.per_host, allow_private=config.fetch.allow_private, proxy=config.fetch.proxy
+    ) as fetcher:
+
         async def one(source: Source) -> SourceResult:
             result = await poll(engine, source, fetcher, config)
             if progress:
                 progress(result)
             return result
+
         results = list(await asyncio.gather(*(one(s) for s in sources)))
 
         async def recheck(source: Source, result: SourceResult) -> None:
             try:
-                result.rechecks = await recheck_source(engine, source, fetcher, config, now_ms(),
-                                                       config.fetch.pages_per_run)
+                result.rechecks = await recheck_source(
+                    engine, source, fetcher, config, now_ms(), config.fetch.pages_per_run
+                )
             except Exception as exc:  # re-checks must never cost the run its archived articles
                 result.problems.append(f"re-check: internal error: {type(exc).__name__}: {exc}")
 
-        await asyncio.gather(*(recheck(s, r) for s, r in zip(sources, results)))
+        await asyncio.gather(*(recheck(s, r) for s, r in zip(sources, results, strict=False)))
         return results
 
 
-def run_once(config: Config, engine: Engine, only: tuple[str, ...] = (), progress: Progress | None = None,
-             render: bool = True) -> RunReport:
+def run_once(
+    config: Config, engine: Engine, only: tuple[str, ...] = (), progress: Progress | None = None, render: bool = True
+) -> RunReport:
     """Poll every enabled source once (or those named in `only`), then render what changed."""
     sources = config.enabled(only)
     report = RunReport(asyncio.run(_run(config, engine, sources, progress)))
@@ -338,7 +377,7 @@ def run_once(config: Config, engine: Engine, only: tuple[str, ...] = (), progres
 
 async def _mirror(config: Config, engine: Engine, abbrs: list[str]) -> MirrorReport:
     """Images of stored articles into the tree; runs after the articles are safe in the store."""
-    async with Fetcher(per_host=config.fetch.per_host, allow_private=config.fetch.allow_private,
-                       proxy=config.fetch.proxy) as fetcher:
+    async with Fetcher(
+        per_host=config.fetch.per_host, allow_private=config.fetch.allow_private, proxy=config.fetch.proxy
+    ) as fetcher:
         return await mirror_images(engine, config.archive, fetcher, config.images, sources=abbrs)
-

@@ -1,9 +1,9 @@
 """Chinese full-text search: a bigram index in the store, queries, snippets (issue 7).
 
-    update_index(engine)            # after run and import: new and changed articles
-    rebuild_index(engine)           # `newsvault reindex`
-    with engine.connect() as conn:
-        hits = search(conn, "镕基", source="voa", limit=20)
+update_index(engine)            # after run and import: new and changed articles
+rebuild_index(engine)           # `newsvault reindex`
+with engine.connect() as conn:
+    hits = search(conn, "镕基", source="voa", limit=20)
 """
 
 from .fold import fold

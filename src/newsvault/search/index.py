@@ -27,8 +27,12 @@ def _date(article: RowMapping) -> int:
 
 
 def _fts_values(doc: dict[str, Any] | RowMapping) -> dict[str, Any]:
-    return {"key": doc["key"], "source": index_text(doc["source"]), "title": index_text(doc["title"]),
-            "body": index_text(doc["text"])}
+    return {
+        "key": doc["key"],
+        "source": index_text(doc["source"]),
+        "title": index_text(doc["title"]),
+        "body": index_text(doc["text"]),
+    }
 
 
 def _forget(conn: Connection, docs: Sequence[RowMapping]) -> None:
@@ -37,8 +41,12 @@ def _forget(conn: Connection, docs: Sequence[RowMapping]) -> None:
     if conn.dialect.name == "sqlite":
         # A contentless table deletes by being given the tokens it indexed; they are
         # recomputed from the kept text (so changing the tokenizer needs `reindex`).
-        conn.execute(text(f"INSERT INTO {FTS}({FTS}, rowid, source, title, body) "
-                          "VALUES ('delete', :key, :source, :title, :body)"), [_fts_values(d) for d in docs])
+        conn.execute(
+            text(
+                f"INSERT INTO {FTS}({FTS}, rowid, source, title, body) VALUES ('delete', :key, :source, :title, :body)"
+            ),
+            [_fts_values(d) for d in docs],
+        )
     conn.execute(search_docs.delete().where(search_docs.c.key.in_([d["key"] for d in docs])))
 
 
@@ -58,32 +66,57 @@ def _keys(conn: Connection, rows: Sequence[RowMapping]) -> list[int]:
 def _add(conn: Connection, rows: Sequence[RowMapping]) -> int:
     if not rows:
         return 0
-    docs = sorted(({"key": key, "article_id": row["id"], "source": row["source"], "date_ms": _date(row),
-                    "stamp": row["updated_ms"], "has_body": row["body"] is not None,
-                    "sha256": content_sha(row["title"], row["body"]), "title": row["title"],
-                    "text": plain_text(row["body"] or "")}
-                   for key, row in zip(_keys(conn, rows), rows)), key=lambda d: d["key"])
+    docs = sorted(
+        (
+            {
+                "key": key,
+                "article_id": row["id"],
+                "source": row["source"],
+                "date_ms": _date(row),
+                "stamp": row["updated_ms"],
+                "has_body": row["body"] is not None,
+                "sha256": content_sha(row["title"], row["body"]),
+                "title": row["title"],
+                "text": plain_text(row["body"] or ""),
+            }
+            for key, row in zip(_keys(conn, rows), rows, strict=False)
+        ),
+        key=lambda d: d["key"],
+    )
     conn.execute(search_docs.insert(), docs)
     # Ascending rowids: FTS5 flushes its pending terms whenever a rowid goes down.
     values = [_fts_values(d) for d in docs]
     if conn.dialect.name == "sqlite":
-        conn.execute(text(f"INSERT INTO {FTS}(rowid, source, title, body) VALUES (:key, :source, :title, :body)"),
-                     values)
+        conn.execute(
+            text(f"INSERT INTO {FTS}(rowid, source, title, body) VALUES (:key, :source, :title, :body)"), values
+        )
     else:
-        conn.execute(text("UPDATE search_docs SET tsv = to_tsvector('simple', :title || ' ' || :body), "
-                          "title_tsv = to_tsvector('simple', :title) WHERE key = :key"), values)
+        conn.execute(
+            text(
+                "UPDATE search_docs SET tsv = to_tsvector('simple', :title || ' ' || :body), "
+                "title_tsv = to_tsvector('simple', :title) WHERE key = :key"
+            ),
+            values,
+        )
     return len(docs)
 
 
 def _stale(conn: Connection, limit: int) -> list[int]:
     """Ids of articles the index does not hold as they are now."""
-    query = (select(articles.c.id)
-             .outerjoin(search_docs, search_docs.c.article_id == articles.c.id)
-             .where(or_(search_docs.c.key.is_(None),
-                        search_docs.c.stamp.is_distinct_from(articles.c.updated_ms),
-                        search_docs.c.date_ms != func.coalesce(articles.c.date_ms, articles.c.first_seen_ms),
-                        search_docs.c.has_body != articles.c.body.is_not(None)))
-             .order_by(articles.c.id).limit(limit))
+    query = (
+        select(articles.c.id)
+        .outerjoin(search_docs, search_docs.c.article_id == articles.c.id)
+        .where(
+            or_(
+                search_docs.c.key.is_(None),
+                search_docs.c.stamp.is_distinct_from(articles.c.updated_ms),
+                search_docs.c.date_ms != func.coalesce(articles.c.date_ms, articles.c.first_seen_ms),
+                search_docs.c.has_body != articles.c.body.is_not(None),
+            )
+        )
+        .order_by(articles.c.id)
+        .limit(limit)
+    )
     return list(conn.execute(query).scalars())
 
 
@@ -96,15 +129,23 @@ def update_index(engine: Engine, batch: int = BATCH) -> int:
             if not stale:
                 return done
             rows = {r["id"]: r for r in conn.execute(select(articles).where(articles.c.id.in_(stale))).mappings()}
-            old = {d["article_id"]: d for d in conn.execute(
-                select(search_docs).where(search_docs.c.article_id.in_(stale))).mappings()}
+            old = {
+                d["article_id"]: d
+                for d in conn.execute(select(search_docs).where(search_docs.c.article_id.in_(stale))).mappings()
+            }
             # A new updated_ms with the same content and date only moves the stamp.
-            same = [d for a, d in old.items()
-                    if d["sha256"] == content_sha(rows[a]["title"], rows[a]["body"]) and d["date_ms"] == _date(rows[a])]
+            same = [
+                d
+                for a, d in old.items()
+                if d["sha256"] == content_sha(rows[a]["title"], rows[a]["body"]) and d["date_ms"] == _date(rows[a])
+            ]
             for d in same:
                 article = rows[d["article_id"]]
-                conn.execute(search_docs.update().where(search_docs.c.key == d["key"]).values(
-                    stamp=article["updated_ms"], has_body=article["body"] is not None))
+                conn.execute(
+                    search_docs.update()
+                    .where(search_docs.c.key == d["key"])
+                    .values(stamp=article["updated_ms"], has_body=article["body"] is not None)
+                )
             kept = {d["article_id"] for d in same}
             _forget(conn, [d for a, d in old.items() if a not in kept])
             done += _add(conn, [r for a, r in rows.items() if a not in kept])

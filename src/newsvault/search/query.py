@@ -34,8 +34,9 @@ class Hit:
     article_id: int = 0
 
 
-def _keys(conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None,
-          limit: int | None) -> list[int]:
+def _keys(
+    conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None, limit: int | None
+) -> list[int]:
     where, params = [], {}
     if since_ms is not None:
         where.append("d.key >= :since")
@@ -49,8 +50,10 @@ def _keys(conn: Connection, found: list[Phrase], title_only: bool, source: str |
         where.append(f"{FTS} MATCH :match")
         # Filtering on search_docs row by row while the FTS5 cursor walks rowids
         # downwards keeps the early stop at LIMIT.
-        sql = (f"SELECT {FTS}.rowid FROM {FTS} JOIN search_docs d ON d.key = {FTS}.rowid "
-               f"WHERE {' AND '.join(where)} ORDER BY {FTS}.rowid DESC")
+        sql = (
+            f"SELECT {FTS}.rowid FROM {FTS} JOIN search_docs d ON d.key = {FTS}.rowid "
+            f"WHERE {' AND '.join(where)} ORDER BY {FTS}.rowid DESC"
+        )
     else:
         params["tsq"] = tsquery(found)
         where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
@@ -93,8 +96,15 @@ def snippet(body_text: str, wanted: list[str], width: int = SNIPPET) -> tuple[st
     return prefix + piece + suffix, [(s + len(prefix), e + len(prefix)) for s, e in shown]
 
 
-def search(conn: Connection, query: str, *, source: str | None = None, since_ms: int | None = None,
-           limit: int | None = 20, offset: int = 0) -> list[Hit]:
+def search(
+    conn: Connection,
+    query: str,
+    *,
+    source: str | None = None,
+    since_ms: int | None = None,
+    limit: int | None = 20,
+    offset: int = 0,
+) -> list[Hit]:
     """Articles holding every piece of `query`; `limit` None for all of them."""
     found = phrases(query)
     if not found:
@@ -102,21 +112,42 @@ def search(conn: Connection, query: str, *, source: str | None = None, since_ms:
     want = None if limit is None else offset + limit
     in_title = _keys(conn, found, True, source, since_ms, want)
     title_set = set(in_title)
-    rest = [k for k in _keys(conn, found, False, source, since_ms, None if want is None else want + len(in_title))
-            if k not in title_set]
-    keys = (in_title + rest)[offset:None if want is None else want]
-    rows = {r["key"]: r for r in conn.execute(
-        select(search_docs, articles.c.archive_id, articles.c.link)
-        .join(articles, articles.c.id == search_docs.c.article_id)
-        .where(search_docs.c.key.in_(keys))).mappings()} if keys else {}
+    rest = [
+        k
+        for k in _keys(conn, found, False, source, since_ms, None if want is None else want + len(in_title))
+        if k not in title_set
+    ]
+    keys = (in_title + rest)[offset : None if want is None else want]
+    rows = (
+        {
+            r["key"]: r
+            for r in conn.execute(
+                select(search_docs, articles.c.archive_id, articles.c.link)
+                .join(articles, articles.c.id == search_docs.c.article_id)
+                .where(search_docs.c.key.in_(keys))
+            ).mappings()
+        }
+        if keys
+        else {}
+    )
     wanted = pieces(query)
     hits = []
     for key in keys:
         row = rows[key]
         text_part, marks = snippet(row["text"], wanted)
-        hits.append(Hit(abbr=row["source"], id=row["archive_id"], title=row["title"], link=row["link"],
-                        date_ms=row["date_ms"], snippet=text_part, snippet_marks=marks,
-                        title_marks=_locate(fold(row["title"]), wanted), article_id=row["article_id"]))
+        hits.append(
+            Hit(
+                abbr=row["source"],
+                id=row["archive_id"],
+                title=row["title"],
+                link=row["link"],
+                date_ms=row["date_ms"],
+                snippet=text_part,
+                snippet_marks=marks,
+                title_marks=_locate(fold(row["title"]), wanted),
+                article_id=row["article_id"],
+            )
+        )
     return hits
 
 

@@ -80,5 +80,9 @@ def fts5_expression(found: list[Phrase]) -> str:
 
 def tsquery(found: list[Phrase]) -> str:
     """The same for PostgreSQL's to_tsquery('simple', …): `<->` is adjacency, `:*` a prefix."""
-    return " & ".join("(" + " <-> ".join(f"'{t}'" + (":*" if prefix and i == len(tokens) - 1 else "")
-                                          for i, t in enumerate(tokens)) + ")" for tokens, prefix in found)
+    return " & ".join(
+        "("
+        + " <-> ".join(f"'{t}'" + (":*" if prefix and i == len(tokens) - 1 else "") for i, t in enumerate(tokens))
+        + ")"
+        for tokens, prefix in found
+    )

@@ -4,5 +4,15 @@ from . import articles, captures, fetchlog, sources, statuses, versions
 from .engine import is_current, migrate, open_store
 from .schema import metadata
 
-__all__ = ["articles", "captures", "fetchlog", "is_current", "metadata", "migrate", "open_store", "sources",
-           "statuses", "versions"]
+__all__ = [
+    "articles",
+    "captures",
+    "fetchlog",
+    "is_current",
+    "metadata",
+    "migrate",
+    "open_store",
+    "sources",
+    "statuses",
+    "versions",
+]

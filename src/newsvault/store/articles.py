@@ -13,8 +13,9 @@ from .schema import articles
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 
 
-def find_many(conn: Connection, source: str, guids: Sequence[str], links: Sequence[str]
-              ) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
+def find_many(
+    conn: Connection, source: str, guids: Sequence[str], links: Sequence[str]
+) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
     """Stored articles of `source` with any of these guids or links, keyed both ways.
 
     One query per feed rather than one per item: matching is most of what a
@@ -24,10 +25,10 @@ def find_many(conn: Connection, source: str, guids: Sequence[str], links: Sequen
     by_link: dict[str, RowMapping] = {}
     wanted_guids, wanted_links = list(set(guids)), list(set(links))
     for start in range(0, max(len(wanted_guids), len(wanted_links)), 400):  # stay under SQLite's variable limit
-        g, l = wanted_guids[start:start + 400], wanted_links[start:start + 400]
+        g, lk = wanted_guids[start : start + 400], wanted_links[start : start + 400]
         rows = conn.execute(
-            select(articles).where(and_(articles.c.source == source,
-                                        or_(articles.c.guid.in_(g), articles.c.link.in_(l))))
+            select(articles)
+            .where(and_(articles.c.source == source, or_(articles.c.guid.in_(g), articles.c.link.in_(lk))))
             .order_by(articles.c.id)
         ).mappings()
         for row in rows:
@@ -49,9 +50,12 @@ def largest_id(conn: Connection, source: str) -> int | None:
 
 
 def id_taken(conn: Connection, source: str, archive_id: int) -> bool:
-    return conn.execute(
-        select(articles.c.id).where(and_(articles.c.source == source, articles.c.archive_id == archive_id))
-    ).first() is not None
+    return (
+        conn.execute(
+            select(articles.c.id).where(and_(articles.c.source == source, articles.c.archive_id == archive_id))
+        ).first()
+        is not None
+    )
 
 
 def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -62,8 +66,9 @@ def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     return [r.id for r in result]
 
 
-def update_content(conn: Connection, row: RowMapping, now_ms: int, capture_id: int | None = None,
-                   **values: Any) -> bool:
+def update_content(
+    conn: Connection, row: RowMapping, now_ms: int, capture_id: int | None = None, **values: Any
+) -> bool:
     """Change an article's current content; a distinct (title, body) becomes a new version.
 
     Returns True when a version was added. An article stored before versions
@@ -73,16 +78,18 @@ def update_content(conn: Connection, row: RowMapping, now_ms: int, capture_id: i
     if versions.latest(conn, row["id"]) is None and (row["body"] is not None or row["raw"] is not None):
         versions.add(conn, row["id"], row["first_seen_ms"], row["title"], row["date_ms"], row["body"])
     conn.execute(
-        update(articles).where(articles.c.id == row["id"]).values(
-            updated_ms=now_ms, last_seen_ms=now_ms, rendered_sha=None, **values
-        )
+        update(articles)
+        .where(articles.c.id == row["id"])
+        .values(updated_ms=now_ms, last_seen_ms=now_ms, rendered_sha=None, **values)
     )
     title = values.get("title", row["title"])
     body = values.get("body", row["body"])
     if body is None:
         return False
-    return versions.add(conn, row["id"], now_ms, title, values.get("date_ms", row["date_ms"]), body,
-                        capture_id) is not None
+    return (
+        versions.add(conn, row["id"], now_ms, title, values.get("date_ms", row["date_ms"]), body, capture_id)
+        is not None
+    )
 
 
 def set_fields(conn: Connection, article_id: int, **values: Any) -> None:
@@ -96,13 +103,22 @@ def touch(conn: Connection, ids: Sequence[int], now_ms: int) -> None:
 
 def pending_pages(conn: Connection, source: str, limit: int, max_attempts: int) -> list[RowMapping]:
     """Articles whose body must still come from their page, oldest first."""
-    return list(conn.execute(
-        select(articles).where(and_(
-            articles.c.source == source,
-            or_(articles.c.page_state == "pending",
-                and_(articles.c.page_state == "failed", articles.c.page_attempts < max_attempts)),
-        )).order_by(articles.c.archive_id.desc()).limit(limit)
-    ).mappings())
+    return list(
+        conn.execute(
+            select(articles)
+            .where(
+                and_(
+                    articles.c.source == source,
+                    or_(
+                        articles.c.page_state == "pending",
+                        and_(articles.c.page_state == "failed", articles.c.page_attempts < max_attempts),
+                    ),
+                )
+            )
+            .order_by(articles.c.archive_id.desc())
+            .limit(limit)
+        ).mappings()
+    )
 
 
 def for_render(conn: Connection, source: str, only_dirty: bool = False) -> Iterator[RowMapping]:
@@ -127,8 +143,18 @@ def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
 
 
 def newest(conn: Connection, source: str, limit: int) -> list[RowMapping]:
-    return list(conn.execute(
-        select(articles.c.archive_id, articles.c.title, articles.c.date_ms, articles.c.body, articles.c.path,
-               articles.c.raw)
-        .where(articles.c.source == source).order_by(articles.c.archive_id).limit(limit)
-    ).mappings())
+    return list(
+        conn.execute(
+            select(
+                articles.c.archive_id,
+                articles.c.title,
+                articles.c.date_ms,
+                articles.c.body,
+                articles.c.path,
+                articles.c.raw,
+            )
+            .where(articles.c.source == source)
+            .order_by(articles.c.archive_id)
+            .limit(limit)
+        ).mappings()
+    )

@@ -40,17 +40,20 @@ def unscanned(conn: Connection, sources: Collection[str], limit: int) -> list[Ro
     query = (
         select(articles.c.id, articles.c.link, articles.c.body, articles.c.updated_ms)
         .outerjoin(image_scans, image_scans.c.article_id == articles.c.id)
-        .where(articles.c.source.in_(list(sources)), articles.c.body.isnot(None),
-               or_(image_scans.c.article_id.is_(None),
-                   articles.c.updated_ms > image_scans.c.scanned_ms))
+        .where(
+            articles.c.source.in_(list(sources)),
+            articles.c.body.isnot(None),
+            or_(image_scans.c.article_id.is_(None), articles.c.updated_ms > image_scans.c.scanned_ms),
+        )
         .order_by(articles.c.id.desc())
         .limit(limit)
     )
     return list(conn.execute(query).mappings())
 
 
-def record_scan(conn: Connection, article_id: int, urls: Iterable[str], now_ms: int,
-                updated_ms: int | None = None) -> int:
+def record_scan(
+    conn: Connection, article_id: int, urls: Iterable[str], now_ms: int, updated_ms: int | None = None
+) -> int:
     """Queue the images of one article and link them to it; returns how many URLs were new.
 
     The scan is dated no earlier than the article's `updated_ms`, so a clock
@@ -60,17 +63,22 @@ def record_scan(conn: Connection, article_id: int, urls: Iterable[str], now_ms: 
     known = set()
     if keyed:
         known = set(conn.execute(select(images.c.url_sha).where(images.c.url_sha.in_(list(keyed)))).scalars())
-    _insert_ignoring_duplicates(conn, images, [
-        {"url_sha": k, "url": u, "status": PENDING, "first_seen_ms": now_ms}
-        for k, u in keyed.items() if k not in known
-    ])
+    _insert_ignoring_duplicates(
+        conn,
+        images,
+        [
+            {"url_sha": k, "url": u, "status": PENDING, "first_seen_ms": now_ms}
+            for k, u in keyed.items()
+            if k not in known
+        ],
+    )
     if keyed:
         ids = conn.execute(select(images.c.id).where(images.c.url_sha.in_(list(keyed)))).scalars()
-        _insert_ignoring_duplicates(conn, article_images,
-                                    [{"article_id": article_id, "image_id": i} for i in ids])
+        _insert_ignoring_duplicates(conn, article_images, [{"article_id": article_id, "image_id": i} for i in ids])
     scanned_ms = max(now_ms, updated_ms or 0)
-    done = conn.execute(update(image_scans).where(image_scans.c.article_id == article_id)
-                        .values(scanned_ms=scanned_ms)).rowcount
+    done = conn.execute(
+        update(image_scans).where(image_scans.c.article_id == article_id).values(scanned_ms=scanned_ms)
+    ).rowcount
     if not done:
         conn.execute(image_scans.insert().values(article_id=article_id, scanned_ms=scanned_ms))
     return len(keyed) - len(known)
@@ -80,8 +88,7 @@ def due(conn: Connection, max_attempts: int, limit: int) -> list[RowMapping]:
     """Images to try now: pending ones, then failed ones with attempts left; the longest waiting first."""
     query = (
         select(images.c.id, images.c.url, images.c.attempts)
-        .where(or_(images.c.status == PENDING,
-                   and_(images.c.status == FAILED, images.c.attempts < max_attempts)))
+        .where(or_(images.c.status == PENDING, and_(images.c.status == FAILED, images.c.attempts < max_attempts)))
         .order_by(images.c.tried_ms.is_not(None), images.c.tried_ms, images.c.id)
         .limit(limit)
     )
@@ -89,16 +96,22 @@ def due(conn: Connection, max_attempts: int, limit: int) -> list[RowMapping]:
 
 
 def mark_done(conn: Connection, image_id: int, sha256: str, ext: str, size: int, now_ms: int) -> None:
-    conn.execute(update(images).where(images.c.id == image_id).values(
-        status=DONE, sha256=sha256, ext=ext, bytes=size, error=None,
-        attempts=images.c.attempts + 1, tried_ms=now_ms))
+    conn.execute(
+        update(images)
+        .where(images.c.id == image_id)
+        .values(
+            status=DONE, sha256=sha256, ext=ext, bytes=size, error=None, attempts=images.c.attempts + 1, tried_ms=now_ms
+        )
+    )
 
 
 def mark_failed(conn: Connection, image_id: int, error: str, retry: bool, now_ms: int) -> None:
     """A failure: retried on later runs if `retry` (and attempts are left), else given up for good."""
-    conn.execute(update(images).where(images.c.id == image_id).values(
-        status=FAILED if retry else REFUSED, error=error,
-        attempts=images.c.attempts + 1, tried_ms=now_ms))
+    conn.execute(
+        update(images)
+        .where(images.c.id == image_id)
+        .values(status=FAILED if retry else REFUSED, error=error, attempts=images.c.attempts + 1, tried_ms=now_ms)
+    )
 
 
 def mirrored_paths(conn: Connection, urls: Iterable[str]) -> dict[str, str]:
@@ -111,8 +124,11 @@ def mirrored_paths(conn: Connection, urls: Iterable[str]) -> dict[str, str]:
     result: dict[str, str] = {}
     keys = list(keyed)
     for start in range(0, len(keys), 400):  # stay under SQLite's variable limit
-        rows = conn.execute(select(images.c.url_sha, images.c.sha256, images.c.ext).where(
-            images.c.url_sha.in_(keys[start:start + 400]), images.c.status == DONE))
+        rows = conn.execute(
+            select(images.c.url_sha, images.c.sha256, images.c.ext).where(
+                images.c.url_sha.in_(keys[start : start + 400]), images.c.status == DONE
+            )
+        )
         for key, sha, ext in rows:
             result[keyed[key]] = asset_path(sha, ext)
     return result

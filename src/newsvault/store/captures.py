@@ -16,17 +16,25 @@ from sqlalchemy import Connection, delete, select
 from .schema_versions import captures, versions
 
 
-def store(conn: Connection, url: str, status: int | None, headers: Mapping[str, str], body: bytes,
-          fetched_ms: int) -> int:
+def store(
+    conn: Connection, url: str, status: int | None, headers: Mapping[str, str], body: bytes, fetched_ms: int
+) -> int:
     """The id of the capture holding these bytes, adding it when they are new."""
     sha = hashlib.sha256(body).hexdigest()
     found = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar()
     if found is not None:
         return found
-    return conn.execute(captures.insert().values(
-        sha256=sha, fetched_ms=fetched_ms, url=url, status=status, size=len(body),
-        headers=json.dumps(dict(headers), ensure_ascii=False), body=zlib.compress(body, 6),
-    )).inserted_primary_key[0]
+    return conn.execute(
+        captures.insert().values(
+            sha256=sha,
+            fetched_ms=fetched_ms,
+            url=url,
+            status=status,
+            size=len(body),
+            headers=json.dumps(dict(headers), ensure_ascii=False),
+            body=zlib.compress(body, 6),
+        )
+    ).inserted_primary_key[0]
 
 
 def drop_unused(conn: Connection, capture_id: int, fetched_ms: int) -> bool:
@@ -39,8 +47,7 @@ def drop_unused(conn: Connection, capture_id: int, fetched_ms: int) -> bool:
     the same bytes is kept, whatever refers to it.
     """
     used = select(versions.c.id).where(versions.c.capture_id == capture_id).exists()
-    gone = conn.execute(delete(captures).where(
-        captures.c.id == capture_id, captures.c.fetched_ms == fetched_ms, ~used))
+    gone = conn.execute(delete(captures).where(captures.c.id == capture_id, captures.c.fetched_ms == fetched_ms, ~used))
     return gone.rowcount > 0
 
 

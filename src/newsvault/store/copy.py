@@ -46,7 +46,7 @@ class CopyReport:
 
 def tables() -> list[Table]:
     """The store's tables, each after the tables it refers to."""
-    import newsvault.store.schema_assets  # noqa: F401  (registers the image tables in `metadata`)
+    import newsvault.store.schema_assets
     import newsvault.store.schema_versions  # noqa: F401
 
     return list(metadata.sorted_tables)
@@ -91,9 +91,12 @@ def _reset_sequences(conn: Connection) -> None:
     for table in tables():
         for column in table.primary_key.columns:
             if column.autoincrement is True:
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
 
 
 def copy_store(source: Engine, target: Engine) -> CopyReport:
@@ -101,14 +104,15 @@ def copy_store(source: Engine, target: Engine) -> CopyReport:
     with target.begin() as out:
         full = non_empty(out)
         if full:
-            raise CopyError(f"the target store is not empty (rows in {', '.join(full)}); "
-                            "copy into a new, empty database")
+            raise CopyError(
+                f"the target store is not empty (rows in {', '.join(full)}); copy into a new, empty database"
+            )
         with source.connect() as src:
             for table in tables():
                 columns = [c.name for c in table.columns]
                 batch: list[dict] = []
                 for row in _rows(src, table):
-                    batch.append(dict(zip(columns, row)))
+                    batch.append(dict(zip(columns, row, strict=False)))
                     if len(batch) == BATCH:
                         out.execute(table.insert(), batch)
                         batch = []

@@ -46,7 +46,7 @@ def is_current(engine: Engine) -> bool:
 def open_store(url: str, *, upgrade: bool = True) -> Engine:
     """An engine on `url` (sqlite:/// by default), migrated to the current schema."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -7,9 +7,31 @@ from sqlalchemy import Connection
 from .schema import fetch_log
 
 
-def record(conn: Connection, *, source: str, started_ms: int, finished_ms: int, url: str | None,
-           http_status: int | None, new: int, updated: int, unchanged: int, error: str | None,
-           problems: list[str]) -> None:
-    conn.execute(fetch_log.insert().values(
-        source=source, started_ms=started_ms, finished_ms=finished_ms, url=url, http_status=http_status,
-        new=new, updated=updated, unchanged=unchanged, error=error, problems="\n".join(problems) or None))
+def record(
+    conn: Connection,
+    *,
+    source: str,
+    started_ms: int,
+    finished_ms: int,
+    url: str | None,
+    http_status: int | None,
+    new: int,
+    updated: int,
+    unchanged: int,
+    error: str | None,
+    problems: list[str],
+) -> None:
+    conn.execute(
+        fetch_log.insert().values(
+            source=source,
+            started_ms=started_ms,
+            finished_ms=finished_ms,
+            url=url,
+            http_status=http_status,
+            new=new,
+            updated=updated,
+            unchanged=unchanged,
+            error=error,
+            problems="\n".join(problems) or None,
+        )
+    )

@@ -21,8 +21,9 @@ def stored_files(conn: Connection, source: str, archive_ids: Iterable[int]) -> s
     if not ids:
         return set()
     rows = conn.execute(
-        select(articles.c.archive_id, articles.c.path)
-        .where(and_(articles.c.source == source, articles.c.archive_id.in_(ids)))
+        select(articles.c.archive_id, articles.c.path).where(
+            and_(articles.c.source == source, articles.c.archive_id.in_(ids))
+        )
     )
     return {(row.archive_id, row.path) for row in rows}
 
@@ -35,8 +36,20 @@ def stored_kept(conn: Connection, paths: Iterable[str]) -> set[str]:
 
 
 # The columns an import fills, in the order of the tuples `insert_articles` takes.
-IMPORT_COLUMNS = ("source", "archive_id", "link", "title", "date_ms", "body", "first_seen_ms", "last_seen_ms",
-                  "path", "raw", "imported", "shard")
+IMPORT_COLUMNS = (
+    "source",
+    "archive_id",
+    "link",
+    "title",
+    "date_ms",
+    "body",
+    "first_seen_ms",
+    "last_seen_ms",
+    "path",
+    "raw",
+    "imported",
+    "shard",
+)
 
 
 def insert_articles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -51,9 +64,11 @@ def insert_articles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     compiled = articles.insert().values({c: bindparam(c) for c in IMPORT_COLUMNS}).compile(dialect=conn.dialect)
     if compiled.positiontup is not None:
         order = [IMPORT_COLUMNS.index(name) for name in compiled.positiontup]
-        params: list[Any] = [tuple(row[i] for i in order) for row in rows] if order != list(range(len(order))) else list(rows)
+        params: list[Any] = (
+            [tuple(row[i] for i in order) for row in rows] if order != list(range(len(order))) else list(rows)
+        )
     else:
-        params = [dict(zip(IMPORT_COLUMNS, row)) for row in rows]
+        params = [dict(zip(IMPORT_COLUMNS, row, strict=False)) for row in rows]
     conn.exec_driver_sql(str(compiled), params)
 
 
@@ -64,9 +79,11 @@ def insert_kept(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
 
 def kept_index(conn: Connection) -> list[RowMapping]:
     """Path, kind and source of every kept file (not its bytes, which may be large)."""
-    return list(conn.execute(
-        select(kept_files.c.path, kept_files.c.kind, kept_files.c.source).order_by(kept_files.c.path)
-    ).mappings())
+    return list(
+        conn.execute(
+            select(kept_files.c.path, kept_files.c.kind, kept_files.c.source).order_by(kept_files.c.path)
+        ).mappings()
+    )
 
 
 def kept_bytes(conn: Connection, path: str) -> bytes | None:
@@ -87,9 +104,18 @@ def has_new_articles(conn: Connection, source: str) -> bool:
     old article again mostly differs from the file only in its body's line
     breaks, and that must not replace a 2020 list by an empty final-format one.
     """
-    return bool(conn.execute(select(exists().where(and_(
-        articles.c.source == source, articles.c.imported.is_(False),
-    )))).scalar())
+    return bool(
+        conn.execute(
+            select(
+                exists().where(
+                    and_(
+                        articles.c.source == source,
+                        articles.c.imported.is_(False),
+                    )
+                )
+            )
+        ).scalar()
+    )
 
 
 def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMapping]:
@@ -98,20 +124,35 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
     Files elsewhere (the 2020 folder of the outlet) were never in the final lists,
     whose entries were the first files of ``articles/<abbr>/``.
     """
-    return list(conn.execute(
-        select(articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title, articles.c.date_ms,
-               articles.c.body, articles.c.raw)
-        .where(and_(articles.c.source == source, articles.c.path.is_(None)))
-        .order_by(articles.c.archive_id).limit(limit)
-    ).mappings())
+    return list(
+        conn.execute(
+            select(
+                articles.c.archive_id,
+                articles.c.path,
+                articles.c.shard,
+                articles.c.title,
+                articles.c.date_ms,
+                articles.c.body,
+                articles.c.raw,
+            )
+            .where(and_(articles.c.source == source, articles.c.path.is_(None)))
+            .order_by(articles.c.archive_id)
+            .limit(limit)
+        ).mappings()
+    )
 
 
 def listing(conn: Connection, source: str | None = None) -> Iterator[RowMapping]:
     """Every stored article (of one source), by outlet, newest first: streamed, not loaded."""
     query = select(
-        articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title,
+        articles.c.source,
+        articles.c.archive_id,
+        articles.c.path,
+        articles.c.shard,
+        articles.c.title,
         articles.c.link,
-        articles.c.date_ms, articles.c.raw,
+        articles.c.date_ms,
+        articles.c.raw,
     )
     if source is not None:
         query = query.where(articles.c.source == source)

@@ -68,10 +68,21 @@ articles = Table(
 )
 # One file per article: ids are unique per outlet at the standard path, explicit paths
 # are unique. An imported tree may reuse an id in its 2020 folder (migration 0002).
-Index("uq_articles_source_archive_id", articles.c.source, articles.c.archive_id, unique=True,
-      sqlite_where=articles.c.path.is_(None), postgresql_where=articles.c.path.is_(None))
-Index("uq_articles_path", articles.c.path, unique=True,
-      sqlite_where=articles.c.path.isnot(None), postgresql_where=articles.c.path.isnot(None))
+Index(
+    "uq_articles_source_archive_id",
+    articles.c.source,
+    articles.c.archive_id,
+    unique=True,
+    sqlite_where=articles.c.path.is_(None),
+    postgresql_where=articles.c.path.is_(None),
+)
+Index(
+    "uq_articles_path",
+    articles.c.path,
+    unique=True,
+    sqlite_where=articles.c.path.isnot(None),
+    postgresql_where=articles.c.path.isnot(None),
+)
 Index("ix_articles_source_archive_id", articles.c.source, articles.c.archive_id)
 Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)

@@ -23,13 +23,19 @@ def ensure(conn: Connection, abbr: str, name: str, feed_url: str | None) -> RowM
 
 
 def record_success(conn: Connection, abbr: str, now_ms: int, etag: str | None, last_modified: str | None) -> None:
-    conn.execute(update(sources).where(sources.c.abbr == abbr).values(
-        etag=etag, last_modified=last_modified, last_success_ms=now_ms, failures=0))
+    conn.execute(
+        update(sources)
+        .where(sources.c.abbr == abbr)
+        .values(etag=etag, last_modified=last_modified, last_success_ms=now_ms, failures=0)
+    )
 
 
 def record_failure(conn: Connection, abbr: str, now_ms: int, error: str) -> None:
-    conn.execute(update(sources).where(sources.c.abbr == abbr).values(
-        last_error=error, last_error_ms=now_ms, failures=sources.c.failures + 1))
+    conn.execute(
+        update(sources)
+        .where(sources.c.abbr == abbr)
+        .values(last_error=error, last_error_ms=now_ms, failures=sources.c.failures + 1)
+    )
 
 
 def all_sources(conn: Connection) -> list[RowMapping]:

@@ -35,24 +35,32 @@ def next_check(first_seen_ms: int, now_ms: int, ladder: tuple[tuple[int, int], .
 
 def schedule_new(conn: Connection, article_ids: list[int], now_ms: int) -> None:
     if article_ids:
-        conn.execute(checks.insert(), [
-            {"article_id": i, "next_ms": next_check(now_ms, now_ms), "count": 0, "status": "live"}
-            for i in article_ids])
+        conn.execute(
+            checks.insert(),
+            [
+                {"article_id": i, "next_ms": next_check(now_ms, now_ms), "count": 0, "status": "live"}
+                for i in article_ids
+            ],
+        )
 
 
 def due(conn: Connection, source: str, now_ms: int, limit: int) -> list[RowMapping]:
-    return list(conn.execute(
-        select(articles, checks.c.status.label("check_status"), checks.c.count.label("check_count"))
-        .join(checks, checks.c.article_id == articles.c.id)
-        .where(and_(articles.c.source == source, checks.c.next_ms.is_not(None), checks.c.next_ms <= now_ms))
-        .order_by(checks.c.next_ms).limit(limit)
-    ).mappings())
+    return list(
+        conn.execute(
+            select(articles, checks.c.status.label("check_status"), checks.c.count.label("check_count"))
+            .join(checks, checks.c.article_id == articles.c.id)
+            .where(and_(articles.c.source == source, checks.c.next_ms.is_not(None), checks.c.next_ms <= now_ms))
+            .order_by(checks.c.next_ms)
+            .limit(limit)
+        ).mappings()
+    )
 
 
 def record(conn: Connection, article_id: int, status: str, now_ms: int, detail: str | None = None) -> bool:
     """Note the article's status; a row is added only when it differs from the last one. True if it did."""
-    last = conn.execute(select(statuses.c.status).where(statuses.c.article_id == article_id)
-                        .order_by(statuses.c.id.desc()).limit(1)).scalar()
+    last = conn.execute(
+        select(statuses.c.status).where(statuses.c.article_id == article_id).order_by(statuses.c.id.desc()).limit(1)
+    ).scalar()
     # "changed" is an event, after which the article is live again: no row for that.
     if last == status or (last in (None, "changed") and status == "live"):
         return False
@@ -61,21 +69,34 @@ def record(conn: Connection, article_id: int, status: str, now_ms: int, detail: 
 
 
 def checked(conn: Connection, article_id: int, first_seen_ms: int, now_ms: int, status: str) -> None:
-    conn.execute(update(checks).where(checks.c.article_id == article_id).values(
-        last_ms=now_ms, next_ms=next_check(first_seen_ms, now_ms), count=checks.c.count + 1, status=status))
+    conn.execute(
+        update(checks)
+        .where(checks.c.article_id == article_id)
+        .values(last_ms=now_ms, next_ms=next_check(first_seen_ms, now_ms), count=checks.c.count + 1, status=status)
+    )
 
 
 def history(conn: Connection, article_id: int) -> list[RowMapping]:
-    return list(conn.execute(select(statuses).where(statuses.c.article_id == article_id)
-                             .order_by(statuses.c.id)).mappings())
+    return list(
+        conn.execute(select(statuses).where(statuses.c.article_id == article_id).order_by(statuses.c.id)).mappings()
+    )
 
 
 def deleted(conn: Connection) -> list[RowMapping]:
     """Articles whose latest status is gone or censored, most recent first."""
-    return list(conn.execute(
-        select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.path, articles.c.shard,
-               checks.c.status, checks.c.last_ms)
-        .join(checks, checks.c.article_id == articles.c.id)
-        .where(checks.c.status.in_(("gone", "censored")))
-        .order_by(checks.c.last_ms.desc(), articles.c.archive_id)
-    ).mappings())
+    return list(
+        conn.execute(
+            select(
+                articles.c.source,
+                articles.c.archive_id,
+                articles.c.title,
+                articles.c.path,
+                articles.c.shard,
+                checks.c.status,
+                checks.c.last_ms,
+            )
+            .join(checks, checks.c.article_id == articles.c.id)
+            .where(checks.c.status.in_(("gone", "censored")))
+            .order_by(checks.c.last_ms.desc(), articles.c.archive_id)
+        ).mappings()
+    )

@@ -18,26 +18,46 @@ def content_sha(title: str, body: str | None) -> str:
 
 
 def latest(conn: Connection, article_id: int) -> RowMapping | None:
-    return conn.execute(
-        select(versions).where(versions.c.article_id == article_id).order_by(versions.c.n.desc()).limit(1)
-    ).mappings().first()
+    return (
+        conn.execute(select(versions).where(versions.c.article_id == article_id).order_by(versions.c.n.desc()).limit(1))
+        .mappings()
+        .first()
+    )
 
 
-def add(conn: Connection, article_id: int, seen_ms: int, title: str, date_ms: int | None, body: str | None,
-        capture_id: int | None = None) -> int | None:
+def add(
+    conn: Connection,
+    article_id: int,
+    seen_ms: int,
+    title: str,
+    date_ms: int | None,
+    body: str | None,
+    capture_id: int | None = None,
+) -> int | None:
     """Record this content as the article's next version; None when it is the current one already."""
     sha = content_sha(title, body)
     current = latest(conn, article_id)
     if current is not None and current["sha256"] == sha:
         return None
     n = 1 if current is None else current["n"] + 1
-    conn.execute(versions.insert().values(article_id=article_id, n=n, seen_ms=seen_ms, title=title,
-                                          date_ms=date_ms, body=body, sha256=sha, capture_id=capture_id))
+    conn.execute(
+        versions.insert().values(
+            article_id=article_id,
+            n=n,
+            seen_ms=seen_ms,
+            title=title,
+            date_ms=date_ms,
+            body=body,
+            sha256=sha,
+            capture_id=capture_id,
+        )
+    )
     return n
 
 
-def first_full_text(conn: Connection, article_id: int, seen_ms: int, title: str, date_ms: int | None,
-                    body: str, capture_id: int | None) -> None:
+def first_full_text(
+    conn: Connection, article_id: int, seen_ms: int, title: str, date_ms: int | None, body: str, capture_id: int | None
+) -> None:
     """The body of an article's page has arrived for the first time.
 
     When the only version so far is the feed's teaser (body = "auto"), the page
@@ -48,8 +68,11 @@ def first_full_text(conn: Connection, article_id: int, seen_ms: int, title: str,
     if current is None or current["n"] != 1:
         add(conn, article_id, seen_ms, title, date_ms, body, capture_id)
         return
-    conn.execute(update(versions).where(versions.c.id == current["id"]).values(
-        title=title, date_ms=date_ms, body=body, sha256=content_sha(title, body), capture_id=capture_id))
+    conn.execute(
+        update(versions)
+        .where(versions.c.id == current["id"])
+        .values(title=title, date_ms=date_ms, body=body, sha256=content_sha(title, body), capture_id=capture_id)
+    )
 
 
 def add_first(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -59,17 +82,32 @@ def add_first(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def history(conn: Connection, article_id: int) -> list[RowMapping]:
-    return list(conn.execute(
-        select(versions).where(versions.c.article_id == article_id).order_by(versions.c.n)).mappings())
+    return list(
+        conn.execute(select(versions).where(versions.c.article_id == article_id).order_by(versions.c.n)).mappings()
+    )
 
 
 def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
     """Articles with more than one version, most recently edited first."""
-    last = (select(versions.c.article_id, func.max(versions.c.n).label("n"), func.max(versions.c.seen_ms).label("at"))
-            .group_by(versions.c.article_id).having(func.count() > 1).subquery())
-    query = (select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.path, articles.c.shard,
-                    last.c.n, last.c.at)
-             .join(last, last.c.article_id == articles.c.id).order_by(last.c.at.desc(), articles.c.archive_id))
+    last = (
+        select(versions.c.article_id, func.max(versions.c.n).label("n"), func.max(versions.c.seen_ms).label("at"))
+        .group_by(versions.c.article_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    query = (
+        select(
+            articles.c.source,
+            articles.c.archive_id,
+            articles.c.title,
+            articles.c.path,
+            articles.c.shard,
+            last.c.n,
+            last.c.at,
+        )
+        .join(last, last.c.article_id == articles.c.id)
+        .order_by(last.c.at.desc(), articles.c.archive_id)
+    )
     if limit:
         query = query.limit(limit)
     return list(conn.execute(query).mappings())
@@ -78,10 +116,12 @@ def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
 def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) -> list[RowMapping]:
     """Every version of the source's articles that is not the current one (for versions/<abbr>/<id>/<n>.md)."""
     last = select(versions.c.article_id, func.max(versions.c.n).label("top")).group_by(versions.c.article_id).subquery()
-    query = (select(versions, articles.c.archive_id, articles.c.shard, articles.c.link)
-             .join(articles, articles.c.id == versions.c.article_id)
-             .join(last, last.c.article_id == versions.c.article_id)
-             .where(articles.c.source == source, versions.c.n < last.c.top))
+    query = (
+        select(versions, articles.c.archive_id, articles.c.shard, articles.c.link)
+        .join(articles, articles.c.id == versions.c.article_id)
+        .join(last, last.c.article_id == versions.c.article_id)
+        .where(articles.c.source == source, versions.c.n < last.c.top)
+    )
     if only_dirty_since is not None:
         query = query.where(versions.c.id > only_dirty_since)
     return list(conn.execute(query.order_by(articles.c.archive_id, versions.c.n)).mappings())

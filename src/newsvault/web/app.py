@@ -9,8 +9,9 @@ JavaScript; the only external requests a page can make are article images.
 
 from __future__ import annotations
 
+import itertools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -33,18 +34,20 @@ from newsvault.store import statuses, versions
 from . import queries
 
 PAGE = 30
-CSP = ("default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 _DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
 
 
 def _date(ms: int | None) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
 
 
 def _marked(value: str, marks: list[tuple[int, int]]) -> Markup:
-    return Markup("".join(f"<mark>{escape(part)}</mark>" if hit else escape(part)
-                          for part, hit in highlighted(value, marks)))
+    return Markup(
+        "".join(f"<mark>{escape(part)}</mark>" if hit else escape(part) for part, hit in highlighted(value, marks))
+    )
 
 
 def _diff_html(old: str, new: str) -> Markup:
@@ -52,7 +55,7 @@ def _diff_html(old: str, new: str) -> Markup:
     out, at = [], 0
     diff = char_diff(old, new)
     for m in _DIFF.finditer(diff):
-        out.append(escape(diff[at:m.start()]))
+        out.append(escape(diff[at : m.start()]))
         out.append(f"<del>{escape(m.group(1))}</del>" if m.group(1) is not None else f"<ins>{escape(m.group(2))}</ins>")
         at = m.end()
     out.append(escape(diff[at:]))
@@ -68,7 +71,7 @@ def _page(request: Request) -> int:
 
 def _since_ms(value: str) -> int | None:
     try:
-        return int(datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp() * 1000)
+        return int(datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
     except ValueError:
         return None
 
@@ -80,8 +83,15 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     def page(name: str, status_code: int = 200, **values: object) -> HTMLResponse:
         body = env.get_template(name).render(**values)
-        return HTMLResponse(body, status_code=status_code, headers={
-            "Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+        return HTMLResponse(
+            body,
+            status_code=status_code,
+            headers={
+                "Content-Security-Policy": CSP,
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     async def home(request: Request) -> Response:
         with engine.connect() as conn:
@@ -98,16 +108,21 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             if q:
                 found = search(conn, q, source=source, since_ms=_since_ms(since), limit=PAGE + 1, offset=n * PAGE)
                 hits, more = found[:PAGE], len(found) > PAGE
-        return page("search.html", q=q, source=source or "", since=since, hits=hits, page=n, more=more,
-                    outlets=outlets)
+        return page("search.html", q=q, source=source or "", since=since, hits=hits, page=n, more=more, outlets=outlets)
 
     async def newest(request: Request) -> Response:
         source = request.query_params.get("source") or None
         n = _page(request)
         with engine.connect() as conn:
             rows = queries.newest(conn, source, PAGE + 1, n * PAGE)
-        return page("list.html", heading=f"最新 · {source}" if source else "最新", rows=rows[:PAGE],
-                    page=n, more=len(rows) > PAGE, source=source or "")
+        return page(
+            "list.html",
+            heading=f"最新 · {source}" if source else "最新",
+            rows=rows[:PAGE],
+            page=n,
+            more=len(rows) > PAGE,
+            source=source or "",
+        )
 
     def found(conn, request: Request):  # type: ignore[no-untyped-def]
         """The article the path names, or 404."""
@@ -129,9 +144,15 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         with engine.connect() as conn:
             _, row = found(conn, request)
             kept = versions.history(conn, row["id"])
-        steps = [{"before": b, "after": a, "title": _diff_html(b["title"], a["title"]) if b["title"] != a["title"]
-                  else None, "body": _diff_html(plain_text(b["body"]), plain_text(a["body"]))}
-                 for b, a in zip(kept, kept[1:])]
+        steps = [
+            {
+                "before": b,
+                "after": a,
+                "title": _diff_html(b["title"], a["title"]) if b["title"] != a["title"] else None,
+                "body": _diff_html(plain_text(b["body"]), plain_text(a["body"])),
+            }
+            for b, a in itertools.pairwise(kept)
+        ]
         return page("versions.html", a=row, versions=kept, steps=steps)
 
     async def edited(request: Request) -> Response:
@@ -150,13 +171,19 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         return page("health.html", report=report)
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return page("error.html", status_code=getattr(exc, "status_code", 404),
-                    message=getattr(exc, "detail", "not found"))
+        return page(
+            "error.html", status_code=getattr(exc, "status_code", 404), message=getattr(exc, "detail", "not found")
+        )
 
     routes = [
-        Route("/", home), Route("/search", find), Route("/new", newest),
-        Route("/a/{abbr}/{id:int}", show), Route("/a/{abbr}/{id:int}/versions", history),
-        Route("/edited", edited), Route("/deleted", deleted), Route("/health", health),
+        Route("/", home),
+        Route("/search", find),
+        Route("/new", newest),
+        Route("/a/{abbr}/{id:int}", show),
+        Route("/a/{abbr}/{id:int}/versions", history),
+        Route("/edited", edited),
+        Route("/deleted", deleted),
+        Route("/health", health),
         Mount("/static", StaticFiles(packages=[("newsvault.web", "static")]), name="static"),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: not_found})

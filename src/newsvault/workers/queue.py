@@ -26,8 +26,10 @@ RETRY = RetryStrategy(max_attempts=5, exponential_wait=5)  # 5 s, 25 s, 125 s, .
 blueprint = Blueprint()
 
 
-NEED_POSTGRES = ("workers need a PostgreSQL store: set [store] url = \"postgresql://user@host/db\" in vault.toml "
-                 "and copy the vault there with `newsvault copy-store --to URL` (an SQLite vault runs `newsvault run`)")
+NEED_POSTGRES = (
+    'workers need a PostgreSQL store: set [store] url = "postgresql://user@host/db" in vault.toml '
+    "and copy the vault there with `newsvault copy-store --to URL` (an SQLite vault runs `newsvault run`)"
+)
 
 
 class WorkersNeedPostgres(Exception):
@@ -61,8 +63,9 @@ def make_app(engine: Engine, pool_size: int = 4) -> App:
 # procrastinate finds a job's lock through an index on (id, lock): a scan of the
 # whole index per waiting job, 0.5 s per fetch with 2,000 sources waiting (one
 # lock each). An index on the lock makes it a lookup (40 ms, measured).
-LOCK_INDEX = ("CREATE INDEX IF NOT EXISTS newsvault_jobs_lock_idx ON procrastinate_jobs (lock) "
-              "WHERE status IN ('todo', 'doing')")
+LOCK_INDEX = (
+    "CREATE INDEX IF NOT EXISTS newsvault_jobs_lock_idx ON procrastinate_jobs (lock) WHERE status IN ('todo', 'doing')"
+)
 
 
 def install(engine: Engine) -> bool:

@@ -55,10 +55,13 @@ async def take_back_stalled(app: App, lease: float) -> int:
 def _unfinished(engine: Engine, queues: list[str]) -> int:
     """Jobs of these queues that are running, or waiting and due now."""
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = ANY(:queues) AND "
-            "(status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())))"
-        ), {"queues": queues}).scalar()
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = ANY(:queues) AND "
+                "(status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())))"
+            ),
+            {"queues": queues},
+        ).scalar()
 
 
 async def _watch(app: App, engine: Engine, config: Config, options: WorkerOptions) -> None:
@@ -70,15 +73,25 @@ async def _watch(app: App, engine: Engine, config: Config, options: WorkerOption
 
 
 def _worker_kwargs(options: WorkerOptions, state: WorkerState, wait: bool) -> dict:
-    return dict(queues=_queues(options), wait=wait, concurrency=options.concurrency,
-                additional_context={"state": state}, update_heartbeat_interval=options.lease / 4,
-                stalled_worker_timeout=options.lease, delete_jobs="successful")
+    return dict(
+        queues=_queues(options),
+        wait=wait,
+        concurrency=options.concurrency,
+        additional_context={"state": state},
+        update_heartbeat_interval=options.lease / 4,
+        stalled_worker_timeout=options.lease,
+        delete_jobs="successful",
+    )
 
 
 async def _work(config: Config, engine: Engine, options: WorkerOptions) -> None:
     app = make_app(engine, pool_size=max(4, options.concurrency // 4))
-    async with app.open_async(), Fetcher(per_host=config.fetch.per_host, allow_private=config.fetch.allow_private,
-                                         proxy=config.fetch.proxy) as fetcher:
+    async with (
+        app.open_async(),
+        Fetcher(
+            per_host=config.fetch.per_host, allow_private=config.fetch.allow_private, proxy=config.fetch.proxy
+        ) as fetcher,
+    ):
         state = WorkerState(config, engine, fetcher)
         if not options.once:
             watcher = asyncio.create_task(_watch(app, engine, config, options))

@@ -44,8 +44,7 @@ def polled_since(engine: Engine, abbr: str, since_ms: int) -> bool:
 async def defer(app: App, task: str, lock: str | None, queueing_lock: str, **kwargs: object) -> bool:
     """Queue a job unless the same one is waiting already; True if it was queued."""
     try:
-        await app.configure_task(f"{NAMESPACE}:{task}", lock=lock, queueing_lock=queueing_lock
-                                 ).defer_async(**kwargs)
+        await app.configure_task(f"{NAMESPACE}:{task}", lock=lock, queueing_lock=queueing_lock).defer_async(**kwargs)
     except AlreadyEnqueued:
         return False
     return True
@@ -121,8 +120,9 @@ async def recheck(context: JobContext, abbr: str) -> None:
     state = _state(context)
     source = state.config.sources.get(abbr)
     if source is not None:
-        await recheck_source(state.engine, source, state.fetcher, state.config, now_ms(),
-                             state.config.fetch.pages_per_run)
+        await recheck_source(
+            state.engine, source, state.fetcher, state.config, now_ms(), state.config.fetch.pages_per_run
+        )
 
 
 @blueprint.task(name="index", queue=SOURCES, pass_context=True, retry=RETRY)
@@ -137,5 +137,6 @@ def index(context: JobContext) -> None:
 async def mirror(context: JobContext) -> None:
     """Images of stored articles into the archive tree, on the machine that holds it."""
     state = _state(context)
-    await mirror_images(state.engine, state.config.archive, state.fetcher, state.config.images,
-                        sources=mirror_sources(state.config))
+    await mirror_images(
+        state.engine, state.config.archive, state.fetcher, state.config.images, sources=mirror_sources(state.config)
+    )

@@ -52,8 +52,10 @@ _MARKS_KEY = "site_marks"
 PER_DAY = 14  # days in the health page's articles-per-day table
 FAILING = 3  # failed runs in a row that mark a source as failing
 STATUS_LABEL = {"gone": "已删除", "censored": "被审查"}
-STATUS_NOTICE = {"gone": "原网站已删除此文（检查于 {}）。以下为存档。",
-                 "censored": "原网站已撤下或屏蔽此文（检查于 {}）。以下为存档。"}
+STATUS_NOTICE = {
+    "gone": "原网站已删除此文（检查于 {}）。以下为存档。",
+    "censored": "原网站已撤下或屏蔽此文（检查于 {}）。以下为存档。",
+}
 
 
 @dataclass
@@ -95,47 +97,111 @@ class _Out:
 
 def _fingerprint(config: Config) -> str:
     """What, besides the store, shapes the pages: a change means a full render."""
-    shaped = [SITE_FORMAT, str(config.archive), config.site.base_url, config.site.feed_items,
-              sorted((abbr, s.name, policy_for(config, abbr).mode, policy_for(config, abbr).proxy)
-                     for abbr, s in config.sources.items())]
+    shaped = [
+        SITE_FORMAT,
+        str(config.archive),
+        config.site.base_url,
+        config.site.feed_items,
+        sorted(
+            (abbr, s.name, policy_for(config, abbr).mode, policy_for(config, abbr).proxy)
+            for abbr, s in config.sources.items()
+        ),
+    ]
     return hashlib.sha256(json.dumps(shaped).encode()).hexdigest()
 
 
 def _feed_links(base: str) -> list[tuple[str, str, str]]:
-    return [("Atom", "application/atom+xml", f"{base}.atom"), ("RSS", "application/rss+xml", f"{base}.rss"),
-            ("JSON Feed", "application/feed+json", f"{base}.json")]
+    return [
+        ("Atom", "application/atom+xml", f"{base}.atom"),
+        ("RSS", "application/rss+xml", f"{base}.rss"),
+        ("JSON Feed", "application/feed+json", f"{base}.json"),
+    ]
 
 
-def _article(out: _Out, look: Connection, config: Config, name: str, row, versions: int | None,  # type: ignore[no-untyped-def]
-             deleted: tuple[str, int | None] | None) -> None:
+def _article(
+    out: _Out,
+    look: Connection,
+    config: Config,
+    name: str,
+    row,
+    versions: int | None,  # type: ignore[no-untyped-def]
+    deleted: tuple[str, int | None] | None,
+) -> None:
     abbr = row["source"]
     here = article_page(abbr, row["archive_id"], row["path"])
     body = shown_body(look, config, abbr, row, lambda asset: asset_href(config, here, asset))
     lang = script_lang(row["title"] + (row["body"] or ""))
     history = history_page(here) if versions else None
     month = month_of(row["listed_ms"])
-    out.write(here, page(
-        "article.html.j2", here, title=row["title"], lang=lang, name=name, outlet_page=outlet_page(abbr),
-        month=month, month_page=month_page(abbr, month), when=when(row["listed_ms"]),
-        original=safe_link(row["link"]), history=history, versions=versions, body=_markup(body),
-        deleted=STATUS_NOTICE[deleted[0]].format(when(deleted[1])) if deleted else None))
+    out.write(
+        here,
+        page(
+            "article.html.j2",
+            here,
+            title=row["title"],
+            lang=lang,
+            name=name,
+            outlet_page=outlet_page(abbr),
+            month=month,
+            month_page=month_page(abbr, month),
+            when=when(row["listed_ms"]),
+            original=safe_link(row["link"]),
+            history=history,
+            versions=versions,
+            body=_markup(body),
+            deleted=STATUS_NOTICE[deleted[0]].format(when(deleted[1])) if deleted else None,
+        ),
+    )
     if history:
         kept = rows.article_versions(look, row["id"])
-        shown = [{"n": v["n"], "when": when(v["seen_ms"]), "title": v["title"],
-                  "body": _markup(shown_body(look, config, abbr, {**v, "link": row["link"], "raw": None},
-                                             lambda asset: asset_href(config, history, asset)))}
-                 for v in kept]
-        out.write(history, page(
-            "history.html.j2", history, title=row["title"], lang=lang, name=name, outlet_page=outlet_page(abbr),
-            article=here, original=safe_link(row["link"]), versions=shown, diffs=version_diffs(kept)))
+        shown = [
+            {
+                "n": v["n"],
+                "when": when(v["seen_ms"]),
+                "title": v["title"],
+                "body": _markup(
+                    shown_body(
+                        look,
+                        config,
+                        abbr,
+                        {**v, "link": row["link"], "raw": None},
+                        lambda asset: asset_href(config, history, asset),
+                    )
+                ),
+            }
+            for v in kept
+        ]
+        out.write(
+            history,
+            page(
+                "history.html.j2",
+                history,
+                title=row["title"],
+                lang=lang,
+                name=name,
+                outlet_page=outlet_page(abbr),
+                article=here,
+                original=safe_link(row["link"]),
+                versions=shown,
+                diffs=version_diffs(kept),
+            ),
+        )
 
 
 def _markup(html: str) -> Markup:
     return Markup(html)  # sanitised by display_html (nh3)
 
 
-def _months(out: _Out, conn: Connection, abbr: str, name: str, counts: Counter[str], wanted: set[str],
-            edits: dict[int, int], gone: dict[int, tuple[str, int | None]]) -> None:
+def _months(
+    out: _Out,
+    conn: Connection,
+    abbr: str,
+    name: str,
+    counts: Counter[str],
+    wanted: set[str],
+    edits: dict[int, int],
+    gone: dict[int, tuple[str, int | None]],
+) -> None:
     ordered = sorted(counts, reverse=True)
     for i, month in enumerate(ordered):
         if month not in wanted:
@@ -146,31 +212,67 @@ def _months(out: _Out, conn: Connection, abbr: str, name: str, counts: Counter[s
             badges = [(gone[e["id"]][0], STATUS_LABEL[gone[e["id"]][0]])] if e["id"] in gone else []
             if e["id"] in edits:
                 badges.append(("edited", f"{edits[e['id']]} 个版本"))
-            entries.append({"page": article_page(abbr, e["archive_id"], e["path"]), "title": e["title"],
-                            "when": when(e["listed_ms"]), "badges": badges})
+            entries.append(
+                {
+                    "page": article_page(abbr, e["archive_id"], e["path"]),
+                    "title": e["title"],
+                    "when": when(e["listed_ms"]),
+                    "badges": badges,
+                }
+            )
         near = [{"month": m, "page": month_page(abbr, m)} for m in ordered]
-        out.write(here, page("month.html.j2", here, title=f"{name} {month}", name=name, month=month,
-                             outlet_page=outlet_page(abbr), entries=entries,
-                             newer=near[i - 1] if i > 0 else None, older=near[i + 1] if i + 1 < len(near) else None))
+        out.write(
+            here,
+            page(
+                "month.html.j2",
+                here,
+                title=f"{name} {month}",
+                name=name,
+                month=month,
+                outlet_page=outlet_page(abbr),
+                entries=entries,
+                newer=near[i - 1] if i > 0 else None,
+                older=near[i + 1] if i + 1 < len(near) else None,
+            ),
+        )
 
 
 def _outlet_index(out: _Out, abbr: str, name: str, counts: Counter[str]) -> None:
     here = outlet_page(abbr)
     years: dict[str, list[dict[str, object]]] = {}
     for month in sorted(counts, reverse=True):
-        years.setdefault(month[:4], []).append({"month": month, "count": counts[month],
-                                                "page": month_page(abbr, month)})
-    out.write(here, page("outlet.html.j2", here, title=name, name=name, total=sum(counts.values()),
-                         years=list(years.items()), feed_base=f"feeds/{abbr}", feeds=_feed_links(f"feeds/{abbr}")))
+        years.setdefault(month[:4], []).append(
+            {"month": month, "count": counts[month], "page": month_page(abbr, month)}
+        )
+    out.write(
+        here,
+        page(
+            "outlet.html.j2",
+            here,
+            title=name,
+            name=name,
+            total=sum(counts.values()),
+            years=list(years.items()),
+            feed_base=f"feeds/{abbr}",
+            feeds=_feed_links(f"feeds/{abbr}"),
+        ),
+    )
 
 
 def feed_entries(conn: Connection, config: Config, names: dict[str, str], found: list) -> list[FeedEntry]:  # type: ignore[type-arg]
     """Feed entries of stored rows; mirrored images keep their original URLs (a feed has no folder)."""
-    return [FeedEntry(
-        id=f"urn:newsvault:{article_page(r['source'], r['archive_id'], r['path']).removesuffix('.html')}",
-        title=r["title"], link=safe_link(r["link"]) or "", author=names.get(r["source"], r["source"]),
-        published_ms=r["listed_ms"], updated_ms=max(r["listed_ms"], r["updated_ms"] or 0),
-        content_html=shown_body(conn, config, r["source"], r, None)) for r in found]
+    return [
+        FeedEntry(
+            id=f"urn:newsvault:{article_page(r['source'], r['archive_id'], r['path']).removesuffix('.html')}",
+            title=r["title"],
+            link=safe_link(r["link"]) or "",
+            author=names.get(r["source"], r["source"]),
+            published_ms=r["listed_ms"],
+            updated_ms=max(r["listed_ms"], r["updated_ms"] or 0),
+            content_html=shown_body(conn, config, r["source"], r, None),
+        )
+        for r in found
+    ]
 
 
 def _fallback_home(config: Config, abbr: str | None, entries: list[FeedEntry]) -> str:
@@ -189,43 +291,105 @@ def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], a
     page_path = outlet_page(abbr) if abbr else INDEX
     home = base + page_path if base else _fallback_home(config, abbr, entries)
     for ext, write_feed in FORMATS.items():
-        info = FeedInfo(id=f"urn:newsvault:feed:{key}", title=names.get(abbr, abbr) if abbr else "newsvault 全部来源",
-                        home=home, self_url=f"{base}feeds/{key}.{ext}" if base else None)
+        info = FeedInfo(
+            id=f"urn:newsvault:feed:{key}",
+            title=names.get(abbr, abbr) if abbr else "newsvault 全部来源",
+            home=home,
+            self_url=f"{base}feeds/{key}.{ext}" if base else None,
+        )
         out.write(f"feeds/{key}.{ext}", write_feed(info, entries))
 
 
 def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
-    edited = [{"page": history_page(article_page(r["source"], r["archive_id"], r["path"])), "title": r["title"],
-               "name": names.get(r["source"], r["source"]), "when": when(r["at"]), "kind": "edited",
-               "label": f"{r['n']} 个版本"} for r in rows.edited(conn)]
-    out.write(EDITED, page("changes.html.j2", EDITED, title="已修改", entries=edited,
-                           explain="发表后被原网站修改过的文章，最近修改的在前；每篇可查看各版本及差异。"))
-    deleted = [{"page": article_page(r["source"], r["archive_id"], r["path"]), "title": r["title"],
-                "name": names.get(r["source"], r["source"]), "when": when(r["last_ms"]), "kind": r["status"],
-                "label": STATUS_LABEL[r["status"]]} for r in rows.deleted(conn)]
-    out.write(DELETED, page("changes.html.j2", DELETED, title="已删除", entries=deleted,
-                            explain="原网站已删除（404/410）或撤下、屏蔽的文章，最近检查的在前；存档中的全文仍可阅读。"))
+    edited = [
+        {
+            "page": history_page(article_page(r["source"], r["archive_id"], r["path"])),
+            "title": r["title"],
+            "name": names.get(r["source"], r["source"]),
+            "when": when(r["at"]),
+            "kind": "edited",
+            "label": f"{r['n']} 个版本",
+        }
+        for r in rows.edited(conn)
+    ]
+    out.write(
+        EDITED,
+        page(
+            "changes.html.j2",
+            EDITED,
+            title="已修改",
+            entries=edited,
+            explain="发表后被原网站修改过的文章，最近修改的在前；每篇可查看各版本及差异。",
+        ),
+    )
+    deleted = [
+        {
+            "page": article_page(r["source"], r["archive_id"], r["path"]),
+            "title": r["title"],
+            "name": names.get(r["source"], r["source"]),
+            "when": when(r["last_ms"]),
+            "kind": r["status"],
+            "label": STATUS_LABEL[r["status"]],
+        }
+        for r in rows.deleted(conn)
+    ]
+    out.write(
+        DELETED,
+        page(
+            "changes.html.j2",
+            DELETED,
+            title="已删除",
+            entries=deleted,
+            explain="原网站已删除（404/410）或撤下、屏蔽的文章，最近检查的在前；存档中的全文仍可阅读。",
+        ),
+    )
 
 
 def _health(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str, int]) -> None:
     shown = []
     for s in rows.all_sources(conn):
         per_day = rows.per_day(conn, s["abbr"], PER_DAY)
-        shown.append({
-            "abbr": s["abbr"], "name": names.get(s["abbr"], s["name"]), "page": outlet_page(s["abbr"]),
-            "last_success": when(s["last_success_ms"]), "last_error": s["last_error"],
-            "last_error_when": when(s["last_error_ms"]), "failures": s["failures"],
-            "failing": s["failures"] >= FAILING, "count": counts.get(s["abbr"], 0),
-            "per_day": per_day, "peak": max((c for _, c in per_day), default=0)})
+        shown.append(
+            {
+                "abbr": s["abbr"],
+                "name": names.get(s["abbr"], s["name"]),
+                "page": outlet_page(s["abbr"]),
+                "last_success": when(s["last_success_ms"]),
+                "last_error": s["last_error"],
+                "last_error_when": when(s["last_error_ms"]),
+                "failures": s["failures"],
+                "failing": s["failures"] >= FAILING,
+                "count": counts.get(s["abbr"], 0),
+                "per_day": per_day,
+                "peak": max((c for _, c in per_day), default=0),
+            }
+        )
     out.write(HEALTH, page("health.html.j2", HEALTH, title="来源状况", sources=shown))
 
 
-def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str, int],
-           newest: dict[str, str]) -> None:
-    outlets = [{"abbr": abbr, "name": names[abbr], "page": outlet_page(abbr), "count": counts.get(abbr, 0),
-                "newest": newest.get(abbr)} for abbr in names]
-    out.write(INDEX, page("index.html.j2", INDEX, title="新闻存档", outlets=outlets, feeds=_feed_links("feeds/all"),
-                          edited=len(rows.edited(conn)), deleted=len(rows.deleted(conn))))
+def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str, int], newest: dict[str, str]) -> None:
+    outlets = [
+        {
+            "abbr": abbr,
+            "name": names[abbr],
+            "page": outlet_page(abbr),
+            "count": counts.get(abbr, 0),
+            "newest": newest.get(abbr),
+        }
+        for abbr in names
+    ]
+    out.write(
+        INDEX,
+        page(
+            "index.html.j2",
+            INDEX,
+            title="新闻存档",
+            outlets=outlets,
+            feeds=_feed_links("feeds/all"),
+            edited=len(rows.edited(conn)),
+            deleted=len(rows.deleted(conn)),
+        ),
+    )
 
 
 def _sweep_temporaries(root: Path) -> None:
@@ -246,8 +410,7 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         stored = rows.all_sources(conn)
         full = full or saved is None or saved.get("fingerprint") != fingerprint
         dirty = None if full else rows.outlets_of(conn, rows.changed_since(conn, saved["marks"]))
-    names = {s["abbr"]: (config.sources[s["abbr"]].name if s["abbr"] in config.sources else s["name"])
-             for s in stored}
+    names = {s["abbr"]: (config.sources[s["abbr"]].name if s["abbr"] in config.sources else s["name"]) for s in stored}
     months: dict[str, dict[str, int]] = {}
     with engine.connect() as conn, engine.connect() as look:
         for abbr, name in names.items():
@@ -274,8 +437,12 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             _feeds(out, look, config, names, None)
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
-        if full or marks["version"] != saved["marks"]["version"] or marks["status"] != saved["marks"]["status"] \
-                or not (root / EDITED).exists():
+        if (
+            full
+            or marks["version"] != saved["marks"]["version"]
+            or marks["status"] != saved["marks"]["status"]
+            or not (root / EDITED).exists()
+        ):
             _changes(out, conn, names)
         _health(out, conn, names, totals)
         _index(out, conn, names, totals, newest)
@@ -283,6 +450,7 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
     if out.stats.written:
         os.sync()  # the pages are on disk before the marks say they are written
     with engine.begin() as conn:
-        store_sources.set_meta(conn, _MARKS_KEY, json.dumps(
-            {"fingerprint": fingerprint, "marks": marks, "months": months}, sort_keys=True))
+        store_sources.set_meta(
+            conn, _MARKS_KEY, json.dumps({"fingerprint": fingerprint, "marks": marks, "months": months}, sort_keys=True)
+        )
     return out.stats

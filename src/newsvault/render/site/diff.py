@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from html import escape
 
@@ -18,7 +19,7 @@ def diff_html(old: str, new: str) -> Markup:
     text = char_diff(old, new)
     at = 0
     for match in _MARK.finditer(text):
-        out.append(escape(text[at:match.start()]))
+        out.append(escape(text[at : match.start()]))
         removed, added = match.groups()
         out.append(f"<del>{escape(removed)}</del>" if removed is not None else f"<ins>{escape(added)}</ins>")
         at = match.end()
@@ -28,8 +29,11 @@ def diff_html(old: str, new: str) -> Markup:
 
 def version_diffs(kept: list) -> list[dict]:  # type: ignore[type-arg]
     """For each version after the first: its title and body compared with the one before."""
-    return [{
-        "n": after["n"],
-        "title": diff_html(before["title"], after["title"]) if before["title"] != after["title"] else None,
-        "body": diff_html(plain_text(before["body"]), plain_text(after["body"])),
-    } for before, after in zip(kept, kept[1:])]
+    return [
+        {
+            "n": after["n"],
+            "title": diff_html(before["title"], after["title"]) if before["title"] != after["title"] else None,
+            "body": diff_html(plain_text(before["body"]), plain_text(after["body"])),
+        }
+        for before, after in itertools.pairwise(kept)
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from lxml import etree
@@ -93,7 +93,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     _sub(channel, "language", "zh")
     _sub(channel, "generator", "newsvault")
     if entries:
-        _sub(channel, "lastBuildDate", format_datetime(datetime.fromtimestamp(_updated(entries) / 1000, timezone.utc)))
+        _sub(channel, "lastBuildDate", format_datetime(datetime.fromtimestamp(_updated(entries) / 1000, UTC)))
     if info.self_url:
         _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type="application/rss+xml", href=info.self_url)
     for e in entries:
@@ -101,7 +101,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(item, "title", e.title)
         _sub(item, "link", e.link)
         _sub(item, "guid", e.id, isPermaLink="false")
-        _sub(item, "pubDate", format_datetime(datetime.fromtimestamp(e.published_ms / 1000, timezone.utc)))
+        _sub(item, "pubDate", format_datetime(datetime.fromtimestamp(e.published_ms / 1000, UTC)))
         _sub(item, "category", e.author)
         _sub(item, "description", e.content_html)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
@@ -116,15 +116,18 @@ def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     if info.self_url:
         feed["feed_url"] = info.self_url
     feed["language"] = "zh"
-    feed["items"] = [{
-        "id": e.id,
-        "url": e.link,
-        "title": _text(e.title),
-        "content_html": _text(e.content_html),
-        "date_published": _rfc3339(e.published_ms),
-        "date_modified": _rfc3339(e.updated_ms),
-        "authors": [{"name": _text(e.author)}],
-    } for e in entries]
+    feed["items"] = [
+        {
+            "id": e.id,
+            "url": e.link,
+            "title": _text(e.title),
+            "content_html": _text(e.content_html),
+            "date_published": _rfc3339(e.published_ms),
+            "date_modified": _rfc3339(e.updated_ms),
+            "authors": [{"name": _text(e.author)}],
+        }
+        for e in entries
+    ]
     return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 

@@ -14,8 +14,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .paths import href
 
-_ENV = Environment(loader=PackageLoader(__package__, "templates"), autoescape=True, trim_blocks=True,
-                   lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
+_ENV = Environment(
+    loader=PackageLoader(__package__, "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=StrictUndefined,
+)
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 

@@ -24,12 +24,20 @@ def upgrade() -> None:
         batch.drop_constraint("uq_articles_source_archive_id", type_="unique")
         batch.add_column(sa.Column("imported", sa.Boolean, nullable=False, server_default="0"))
     op.create_index(
-        "uq_articles_source_archive_id", "articles", ["source", "archive_id"], unique=True,
-        sqlite_where=sa.text("path IS NULL"), postgresql_where=sa.text("path IS NULL"),
+        "uq_articles_source_archive_id",
+        "articles",
+        ["source", "archive_id"],
+        unique=True,
+        sqlite_where=sa.text("path IS NULL"),
+        postgresql_where=sa.text("path IS NULL"),
     )
     op.create_index(
-        "uq_articles_path", "articles", ["path"], unique=True,
-        sqlite_where=sa.text("path IS NOT NULL"), postgresql_where=sa.text("path IS NOT NULL"),
+        "uq_articles_path",
+        "articles",
+        ["path"],
+        unique=True,
+        sqlite_where=sa.text("path IS NOT NULL"),
+        postgresql_where=sa.text("path IS NOT NULL"),
     )
     op.create_index("ix_articles_source_archive_id", "articles", ["source", "archive_id"])
     op.create_table(

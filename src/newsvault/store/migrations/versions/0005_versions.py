@@ -5,6 +5,7 @@ Revises: 0002
 """
 
 import hashlib
+import itertools
 import time
 
 import sqlalchemy as sa
@@ -69,15 +70,23 @@ def upgrade() -> None:
 
     # Existing articles: their recorded changes become the earlier versions.
     bind = op.get_bind()
-    rows = bind.execute(sa.text(
-        "SELECT id, title, date_ms, body, first_seen_ms FROM articles WHERE body IS NOT NULL ORDER BY id"))
+    rows = bind.execute(
+        sa.text("SELECT id, title, date_ms, body, first_seen_ms FROM articles WHERE body IS NOT NULL ORDER BY id")
+    )
     now = int(time.time() * 1000)
     for article in rows.mappings().all():
-        history = bind.execute(sa.text(
-            "SELECT seen_ms, old_title, old_date_ms, old_body FROM changes WHERE article_id = :a ORDER BY id"),
-            {"a": article["id"]}).mappings().all()
+        history = (
+            bind.execute(
+                sa.text(
+                    "SELECT seen_ms, old_title, old_date_ms, old_body FROM changes WHERE article_id = :a ORDER BY id"
+                ),
+                {"a": article["id"]},
+            )
+            .mappings()
+            .all()
+        )
         contents = [(article["first_seen_ms"], h["old_title"], h["old_date_ms"], h["old_body"]) for h in history[:1]]
-        for before, after in zip(history, history[1:]):
+        for before, after in itertools.pairwise(history):
             contents.append((before["seen_ms"], after["old_title"], after["old_date_ms"], after["old_body"]))
         seen = history[-1]["seen_ms"] if history else article["first_seen_ms"]
         contents.append((seen, article["title"], article["date_ms"], article["body"]))
@@ -89,12 +98,18 @@ def upgrade() -> None:
                 continue
             n += 1
             last_sha = sha
-            bind.execute(versions.insert().values(article_id=article["id"], n=n, seen_ms=seen_ms, title=title,
-                                                  date_ms=date_ms, body=body, sha256=sha))
+            bind.execute(
+                versions.insert().values(
+                    article_id=article["id"], n=n, seen_ms=seen_ms, title=title, date_ms=date_ms, body=body, sha256=sha
+                )
+            )
         # Re-checks follow the ladder from the article's age; articles over a year old are not re-checked.
         born = min(article["first_seen_ms"], article["date_ms"] or article["first_seen_ms"])
-        bind.execute(checks.insert().values(article_id=article["id"], next_ms=0 if now - born < 365 * DAY else None,
-                                            count=0, status="live"))
+        bind.execute(
+            checks.insert().values(
+                article_id=article["id"], next_ms=0 if now - born < 365 * DAY else None, count=0, status="live"
+            )
+        )
     op.drop_table("changes")
 
 

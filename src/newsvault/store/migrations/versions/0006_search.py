@@ -39,8 +39,10 @@ def upgrade() -> None:
         sa.Column("text", sa.Text, nullable=False),
     )
     if dialect == "sqlite":
-        op.execute("CREATE VIRTUAL TABLE search_fts USING fts5("
-                   "source, title, body, tokenize='ascii', content='', columnsize=0, prefix='1')")
+        op.execute(
+            "CREATE VIRTUAL TABLE search_fts USING fts5("
+            "source, title, body, tokenize='ascii', content='', columnsize=0, prefix='1')"
+        )
         # Pending terms are flushed as a new segment every `hashsize` bytes: the 1 MB
         # default makes a 200,000-article build mostly merging.
         op.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('hashsize', 67108864)")
