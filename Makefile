@@ -6,14 +6,22 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 VAULT  ?= vault
 
-.PHONY: install run test test-postgres bench demo clean
+.PHONY: install run test test-postgres lint bench demo clean lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from requirements.lock, then newsvault itself (docs/DEVELOPING.md).
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+# After changing a range in pyproject.toml, or to take newer releases: `make lock` (add UPGRADE=1 for all).
+lock: install
+	@$(BIN)/python -m pip install -q --disable-pip-version-check pip-tools
+	$(BIN)/pip-compile -q --extra test --extra dev --generate-hashes --no-emit-find-links --no-emit-index-url --no-strip-extras \
+		$(if $(UPGRADE),--upgrade) -o requirements.lock pyproject.toml
 
 run: install
 	@test -f $(VAULT)/vault.toml || $(BIN)/newsvault init $(VAULT)
@@ -28,6 +36,14 @@ test: install
 # The whole suite again with every test vault on its own PostgreSQL database (docs/SCALE.md).
 test-postgres: install
 	$(BIN)/python -m pytest -q --store=postgresql
+
+# The repository checks itself: lint and import order, formatting, strict types, no large files.
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	@git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c '%s %n' 2>/dev/null \
+		| awk '$$1 > 1048576 { print "too large for the repository (over 1 MB): " substr($$0, index($$0, " ") + 1); bad = 1 } END { exit bad }'
 
 bench: install
 	FULL=$(FULL) $(BIN)/python bench/run.py
