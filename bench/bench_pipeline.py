@@ -3,10 +3,13 @@
 Printed as ratios measured side by side in one run, never as absolute
 targets: ours against a bare lxml parse of the same bytes (target <= 3x) and
 against the same pipeline with feedparser as the parser (target >= 5x faster).
+
+    .venv/bin/python bench/bench_pipeline.py [--feeds N] [--repeat 5]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -25,7 +28,6 @@ from newsvault.store import open_store
 from newsvault.store import sources as store_sources
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "feeds"
-REPEAT = 5
 
 
 def _feedparser_entries(data: bytes) -> list[Entry]:
@@ -73,15 +75,15 @@ def _pipeline(feeds: list[bytes], entries_of, engine) -> None:  # type: ignore[n
             store_items(conn, source, items, 0)
 
 
-def _timed(fn) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    """Mean seconds over REPEAT runs, then peak traced memory of one more run.
+def _timed(fn, repeat: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """Mean seconds over `repeat` runs, then peak traced memory of one more run.
 
     tracemalloc slows every allocation, so it is never on while timing.
     """
     start = time.perf_counter()
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         fn()
-    elapsed = (time.perf_counter() - start) / REPEAT
+    elapsed = (time.perf_counter() - start) / repeat
     tracemalloc.start()
     fn()
     peak = tracemalloc.get_traced_memory()[1]
@@ -90,10 +92,14 @@ def _timed(fn) -> tuple[float, int]:  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, help="only the first N fixture feeds (default: all)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs each time is the mean of")
+    args = parser.parse_args()
     if not FIXTURES.is_dir():
         print(f"fixtures not found at {FIXTURES}", file=sys.stderr)
         return 1
-    feeds = [p.read_bytes() for p in sorted(FIXTURES.rglob("*")) if p.is_file()]
+    feeds = [p.read_bytes() for p in sorted(FIXTURES.rglob("*")) if p.is_file()][: args.feeds]
     size = sum(map(len, feeds))
     with tempfile.TemporaryDirectory() as tmp:
 
@@ -105,14 +111,16 @@ def main() -> int:
 
             return once
 
-        raw, raw_peak = _timed(lambda: [_raw(d) for d in feeds])
+        raw, raw_peak = _timed(lambda: [_raw(d) for d in feeds], args.repeat)
         # The store's schema creation is not part of a feed's cost: measure it alone and subtract it.
-        setup, _ = _timed(lambda: open_store(f"sqlite:///{tmp}/empty-{time.perf_counter_ns()}.sqlite").dispose())
-        ours, ours_peak = _timed(run(_ours, "ours"))
-        theirs, theirs_peak = _timed(run(_feedparser_entries, "feedparser"))
+        setup, _ = _timed(
+            lambda: open_store(f"sqlite:///{tmp}/empty-{time.perf_counter_ns()}.sqlite").dispose(), args.repeat
+        )
+        ours, ours_peak = _timed(run(_ours, "ours"), args.repeat)
+        theirs, theirs_peak = _timed(run(_feedparser_entries, "feedparser"), args.repeat)
     ours -= setup
     theirs -= setup
-    print(f"pipeline: {len(feeds)} fixture feeds, {size / 1e6:.1f} MB, mean of {REPEAT} runs")
+    print(f"pipeline: {len(feeds)} fixture feeds, {size / 1e6:.1f} MB, mean of {args.repeat} runs")
     print(f"  raw lxml/json parse        {raw * 1000:8.1f} ms   peak {raw_peak / 1e6:6.1f} MB")
     print(f"  newsvault parse+norm+store {ours * 1000:8.1f} ms   peak {ours_peak / 1e6:6.1f} MB")
     print(f"  feedparser-based pipeline  {theirs * 1000:8.1f} ms   peak {theirs_peak / 1e6:6.1f} MB")

@@ -15,7 +15,7 @@ from newsvault.config import load
 from newsvault.render.site import render_site
 from newsvault.store import open_store
 from newsvault.store import sources as store_sources
-from newsvault.store.imports import insert_articles
+from newsvault.store.imports import IMPORT_COLUMNS, insert_articles
 
 BODY = "<p>这是一篇用于测试渲染速度的新闻报道，内容包括若干段落。</p>" * 30
 
@@ -28,25 +28,23 @@ def main(count: int) -> None:
     start_ms = 1_700_000_000_000
     with engine.begin() as conn:
         store_sources.ensure(conn, "voa", "美国之音", None)
-        insert_articles(
-            conn,
-            [
-                (
-                    "voa",
-                    1_048_574 - i,
-                    f"https://example.org/{i}",
-                    f"第{i}篇报道",
-                    start_ms - i * 600_000,
-                    BODY,
-                    start_ms,
-                    start_ms,
-                    None,
-                    None,
-                    True,
-                )
-                for i in range(count)
-            ],
+        # Named, then laid out in IMPORT_COLUMNS order: a column added to imports
+        # (as `shard` was) is None here instead of shifting every value after it.
+        rows = (
+            {
+                "source": "voa",
+                "archive_id": 1_048_574 - i,
+                "link": f"https://example.org/{i}",
+                "title": f"第{i}篇报道",
+                "date_ms": start_ms - i * 600_000,
+                "body": BODY,
+                "first_seen_ms": start_ms,
+                "last_seen_ms": start_ms,
+                "imported": True,
+            }
+            for i in range(count)
         )
+        insert_articles(conn, [tuple(row.get(c) for c in IMPORT_COLUMNS) for row in rows])
     began = time.perf_counter()
     stats = render_site(engine, config, full=True)
     full = time.perf_counter() - began

@@ -99,6 +99,11 @@ def main() -> int:
         "--server", default=os.environ.get("NEWSVAULT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
     )
     args = parser.parse_args()
+    try:
+        psycopg.connect(f"{args.server}/postgres", connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        print(f"skipped: it compares against PostgreSQL, and none answers at {args.server} ({exc})")
+        return 0
     databases = Databases(args.server)
     with tempfile.TemporaryDirectory() as tmp, LocalServer() as server:
         for i in range(args.sources):

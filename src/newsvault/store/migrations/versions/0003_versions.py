@@ -2,6 +2,8 @@
 
 Revision ID: 0005
 Revises: 0002
+
+Third in the chain, filed as 0003; its id stays 0005 because existing stores record it.
 """
 
 import hashlib
@@ -19,7 +21,7 @@ depends_on = None
 DAY = 86_400_000
 
 
-def _sha(title, body):
+def _sha(title: str, body: str | None) -> str:
     return hashlib.sha256(f"{title}\0{body or ''}".encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -2,6 +2,8 @@
 
 Revision ID: 0003
 Revises: 0005
+
+Fourth in the chain, filed as 0004; its id stays 0003 because existing stores record it.
 """
 
 import sqlalchemy as sa

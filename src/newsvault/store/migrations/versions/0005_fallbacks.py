@@ -3,6 +3,8 @@
 Revision ID: 0004
 Revises: 0003
 
+Fifth in the chain, filed as 0005; its id stays 0004 because existing stores record it.
+
 `active_feed` is the position in the source's feed list (0: the primary, then
 its fallbacks) that runs poll; `idle_runs` counts runs in a row that brought no
 new item, the sign of a mirror that stopped without failing.

@@ -1,0 +1,76 @@
+"""Every benchmark still runs: each bench/bench_*.py at its tiny size, as `make bench` would start it.
+
+A benchmark is only run by hand, so one broken by a change elsewhere (a column
+added to imports, an argument renamed) goes unnoticed until someone needs its
+numbers. Here it is a test failure instead. The numbers themselves are not
+checked: at these sizes they mean nothing; only that the script exits 0 and
+prints the lines its reader looks for.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.support import pgstore
+
+PROJECT = Path(__file__).resolve().parent.parent
+BENCH = PROJECT / "bench"
+SHARED = PROJECT.parent / "shared"
+
+# What each benchmark prints that its reader looks for: its ratios and rates.
+PRINTS = {
+    "bench_clean.py": [r"display_html .* [\d.]+x lxml parse", r"mirroring \d+ images .* images/s"],
+    "bench_extract.py": [r"mean of \d+ pages", r"extraction / lxml parse: median [\d.]+x"],
+    "bench_fetch.py": [r"cold connections .* req/s", r"keep-alive .* req/s", r"conditional \(304\) .* req/s"],
+    "bench_import.py": [r"at +\d+ files: [\d,]+ files/s, peak RSS \d+ MB"],
+    "bench_pipeline.py": [r"ratio ours / raw lxml +[\d.]+x", r"ratio feedparser / ours +[\d.]+x"],
+    "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
+    "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
+    "bench_search.py": [r"index size: .* [\d.]+ × the plain text", r"phrase: p50 [\d.]+ ms"],
+    "bench_site.py": [r"full render \d+ pages in .* pages/s"],
+    "bench_workers.py": [r"\(x[\d.]+ of one worker\)", r"PostgreSQL/SQLite time x[\d.]+"],
+}
+SCRIPTS = sorted(path.name for path in BENCH.glob("bench_*.py"))
+
+
+def _runner() -> ModuleType:
+    """bench/run.py, whose TINY table `TINY=1 make bench` uses too."""
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_benchmark_has_a_tiny_size_and_its_lines() -> None:
+    assert sorted(_runner().TINY) == SCRIPTS, "add the new benchmark to TINY in bench/run.py"
+    assert sorted(PRINTS) == SCRIPTS, "add the new benchmark's ratio lines to PRINTS"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_benchmark_runs(script: str) -> None:
+    if script in _runner().READS_SHARED and not SHARED.is_dir():
+        pytest.skip(f"{script} measures the reference data in {SHARED}, which is absent")
+    args = list(_runner().TINY[script])
+    if script == "bench_workers.py":
+        server = pgstore.server() or pgstore.DEFAULT_SERVER
+        if not pgstore.available(server):
+            pytest.skip(f"{script} compares against PostgreSQL; no server at {server}")
+        args += ["--server", server]
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"{script} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    for pattern in PRINTS[script]:
+        assert re.search(pattern, done.stdout), f"{script} did not print /{pattern}/:\n{done.stdout}"
