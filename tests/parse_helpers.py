@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.reference import reference
 
 
-def feed_bytes(shared: Path, relative: str) -> bytes:
-    """Bytes of a fixture feed under shared/fixtures/feeds/."""
-    return (shared / "fixtures" / "feeds" / relative).read_bytes()
+def feed_bytes(relative: str) -> bytes:
+    """Bytes of a fixture feed under fixtures/feeds/ (tests/data/shared's copy, else ../shared's; else skip)."""
+    return reference(f"fixtures/feeds/{relative}").read_bytes()
 
 
 def rss(items: str, *, declaration: str = '<?xml version="1.0" encoding="utf-8"?>') -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newsvault.cli import cli
-from tests.conftest import SHARED
+from tests.reference import reference
 from tests.vaults import rss, rss_item, tree, write_vault
 
 
@@ -71,7 +71,7 @@ def test_demo_archives_the_corpus_offline(tmp_path):
     assert len(list((archive / "articles/voa").iterdir())) == 3
     assert "files in" in result.stdout
     # The CDT body went through a real page fetch and HTML5 parse: date and body match the original file.
-    original = (SHARED / "corpus/duty-machine-news/final-2025/articles/cdt/332717.md").read_bytes().split(b"\n")
+    original = reference("corpus/duty-machine-news/final-2025/articles/cdt/332717.md").read_bytes().split(b"\n")
     made = (archive / "articles/cdt/332717.md").read_bytes().split(b"\n")
     assert (made[0], made[4]) == (original[0], original[4])
 

@@ -7,13 +7,13 @@ import json
 from click.testing import CliRunner
 
 from newsvault.cli import cli
-from tests.extract_gold import PAGES
+from tests.extract_gold import page
 
-PAGE = PAGES / "other_zh/readability_gmw.html"
+GMW = "other_zh/readability_gmw.html"  # in tests/data/shared
 
 
 def test_test_rule_on_a_file_shows_title_date_length_images_and_text():
-    result = CliRunner().invoke(cli, ["test-rule", "--page", str(PAGE)])
+    result = CliRunner().invoke(cli, ["test-rule", "--page", str(page(GMW))])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "title:  宇航员在太空中喝酒会怎么样？后果很严重"
@@ -24,7 +24,7 @@ def test_test_rule_on_a_file_shows_title_date_length_images_and_text():
 
 
 def test_test_rule_json_on_a_url(server):
-    url = server.set("/a.html", PAGE.read_bytes(), headers={"Content-Type": "text/html; charset=utf-8"})
+    url = server.set("/a.html", page(GMW).read_bytes(), headers={"Content-Type": "text/html; charset=utf-8"})
     result = CliRunner().invoke(cli, ["test-rule", "--page", url, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

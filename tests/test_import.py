@@ -23,9 +23,10 @@ from newsvault.render.from_store import render_tree
 from newsvault.schedule import run_once
 from newsvault.store import articles as store_articles
 from newsvault.store import sources as store_sources
+from tests.reference import reference
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
-CORPUS = "corpus/duty-machine-news"
+CORPUS = "corpus/duty-machine-news"  # final-2025 is in tests/data/shared; the 2020 snapshot needs ../shared
 # The reader rules of the spec, written out again here so the test does not trust the code under test.
 _DATE = re.compile(rb"<!--([0-9]+)-")
 _TITLE = re.compile(rb"\[([\s\S]*?)\]\(")
@@ -156,8 +157,8 @@ def _list_entries(data: bytes) -> list[tuple[int, str, int | None]]:
     return entries
 
 
-def test_final_2025_imports_renders_back_and_its_list_regenerates(shared, tmp_path):
-    tree = shared / CORPUS / "final-2025"
+def test_final_2025_imports_renders_back_and_its_list_regenerates(tmp_path):
+    tree = reference(f"{CORPUS}/final-2025")
     vault = empty_vault(tmp_path / "vault")
     invoke(vault, "import", str(tree))
     # The transcription has one list; the other outlets get theirs generated, nothing else is added.
@@ -247,14 +248,15 @@ def test_countdown_crosses_1000000_after_import(tmp_path, server):
 # Recognition -------------------------------------------------------------------------------------
 
 
-def test_feed_items_of_imported_articles_are_recognised(tmp_path, server, shared):
+def test_feed_items_of_imported_articles_are_recognised(tmp_path, server):
     tree = tmp_path / "tree"
-    legacy = shared / CORPUS / "snapshot-2020-07-20/articles/美国之音"
-    old_name = sorted(os.listdir(legacy))[0]
+    # The first VOA article of the 2020 snapshot (by name) and the newest of the final list, both in tests/data/shared.
+    old_name = "1047747_停止邪恶打压：美国务卿就中共镇压法轮功21周年发表声明.md"
+    legacy = reference(f"{CORPUS}/snapshot-2020-07-20/articles/美国之音/{old_name}")
     (tree / "articles/美国之音").mkdir(parents=True)
-    shutil.copyfile(legacy / old_name, tree / "articles/美国之音" / old_name)
+    shutil.copyfile(legacy, tree / "articles/美国之音" / old_name)
     (tree / "articles/voa").mkdir()
-    final = shared / CORPUS / "final-2025/articles/voa/1008880.md"
+    final = reference(f"{CORPUS}/final-2025/articles/voa/1008880.md")
     shutil.copyfile(final, tree / "articles/voa/1008880.md")
 
     def again(path: Path) -> str:
@@ -269,7 +271,7 @@ def test_feed_items_of_imported_articles_are_recognised(tmp_path, server, shared
         "/voa.xml",
         rss(
             again(final),
-            again(legacy / old_name),
+            again(legacy),
             rss_item(
                 "真正的新文章", "https://www.voachinese.com/a/new.html", "Sun, 16 Feb 2025 08:00:00 GMT", "<p>n</p>"
             ),
@@ -284,7 +286,7 @@ def test_feed_items_of_imported_articles_are_recognised(tmp_path, server, shared
     assert sorted(os.listdir(config.archive / "articles/voa")) == ["1008879.md", "1008880.md"]
     # The imported files are untouched.
     assert (config.archive / "articles/voa/1008880.md").read_bytes() == final.read_bytes()
-    assert (config.archive / "articles/美国之音" / old_name).read_bytes() == (legacy / old_name).read_bytes()
+    assert (config.archive / "articles/美国之音" / old_name).read_bytes() == legacy.read_bytes()
 
 
 # Messy files -------------------------------------------------------------------------------------
@@ -385,7 +387,7 @@ def test_both_layouts_of_one_outlet_with_the_same_ids(tmp_path):
     assert_round_trip(vault, tree, exact=False)
 
 
-def test_verify_accepts_an_imported_tree_with_its_kept_files(tmp_path, shared):
+def test_verify_accepts_an_imported_tree_with_its_kept_files(tmp_path):
     """verify knows the files an import keeps (lists, README, strays), and still finds real orphans."""
     import shutil
 
@@ -394,7 +396,7 @@ def test_verify_accepts_an_imported_tree_with_its_kept_files(tmp_path, shared):
     from newsvault.cli import cli
 
     tree = tmp_path / "tree"
-    shutil.copytree(shared / "corpus/duty-machine-news/final-2025", tree, ignore=shutil.ignore_patterns("*.tsv"))
+    shutil.copytree(reference(f"{CORPUS}/final-2025"), tree, ignore=shutil.ignore_patterns("*.tsv"))
     (tree / "articles/voa/.gitkeep").write_bytes(b"")
     vault = tmp_path / "vault"
     vault.mkdir()

@@ -48,24 +48,24 @@ GB_AND_BIG5 = [
     ids=[Path(f[0]).name for f in GB_AND_BIG5],
 )
 def test_declared_chinese_encodings(
-    shared: Path, name: str, encoding: str, version: str, count: int, feed_title: str, first_title: str
+    name: str, encoding: str, version: str, count: int, feed_title: str, first_title: str
 ) -> None:
-    feed = parse(feed_bytes(shared, name))
+    feed = parse(feed_bytes(name))
     assert (feed.encoding, feed.version, len(feed.entries), feed.problem) == (encoding, version, count, None)
     assert (feed.title, feed.entries[0].title) == (feed_title, first_title)
     assert not any("\ufffd" in (entry.summary or "") + (entry.title or "") for entry in feed.entries)
 
 
-def test_big5_punctuation_follows_cp950_as_browsers_do(shared: Path) -> None:
+def test_big5_punctuation_follows_cp950_as_browsers_do() -> None:
     """big5hkscs maps A1E3 to ∼ (U+223C); CP950 and WHATWG give ～ (U+FF5E)."""
-    feed = parse(feed_bytes(shared, "big5/chardet_upsaid.com_rss1.xml"))
+    feed = parse(feed_bytes("big5/chardet_upsaid.com_rss1.xml"))
     text = "".join((entry.summary or "") + (entry.title or "") for entry in feed.entries)
     assert "～" in text and "∼" not in text
 
 
-def test_malformed_big5_feed_recovers_every_item(shared: Path) -> None:
+def test_malformed_big5_feed_recovers_every_item() -> None:
     """coolloud.org.tw cuts a description mid character reference ("&#2..."): 20 items, none lost."""
-    feed = parse(feed_bytes(shared, "big5/chardet_coolloud.org.tw_rss1.xml"))
+    feed = parse(feed_bytes("big5/chardet_coolloud.org.tw_rss1.xml"))
     assert (feed.encoding, feed.version, len(feed.entries)) == ("big5", "rss10", 20)
     assert feed.parser == "feedparser"
     assert feed.problem is not None and "line 105" in feed.problem

@@ -10,14 +10,24 @@ import pytest
 
 from newsvault.parse import FeedError, parse
 from tests.parse_helpers import feed_bytes, rss
+from tests.reference import reference
 
 CDT = "chinadigitaltimes/greatfire_cdt_level2_2015-03-16.rss.xml"
+SOLIDOT = "other/rssutil_solidot_2018-06-04.rss.xml"  # in tests/data/shared
 
 
-def test_html_page_is_not_a_feed(shared: Path) -> None:
-    page = (shared / "fixtures" / "pages" / "other_zh" / "readability_qq.html").read_bytes()
+@pytest.mark.parametrize(
+    ("name", "charset"),
+    [
+        ("other_zh/readability_qq.html", "gb2312"),
+        ("other_zh/feeder_qqyewu_gb2312.html", "gb2312"),  # in tests/data/shared
+        ("other_zh/readability_gmw.html", "utf-8"),  # in tests/data/shared
+    ],
+)
+def test_html_page_is_not_a_feed(name: str, charset: str) -> None:
+    page = reference(f"fixtures/pages/{name}").read_bytes()
     with pytest.raises(FeedError, match="not a feed: got an HTML page"):
-        parse(page, {"Content-Type": "text/html; charset=gb2312"})
+        parse(page, {"Content-Type": f"text/html; charset={charset}"})
 
 
 @pytest.mark.parametrize(
@@ -39,23 +49,31 @@ def test_empty_document(data: bytes) -> None:
         parse(data)
 
 
-def test_truncated_before_any_complete_item(shared: Path) -> None:
+@pytest.mark.parametrize(("name", "cut"), [(CDT, 1500), (SOLIDOT, 1900)])
+def test_truncated_before_any_complete_item(name: str, cut: int) -> None:
+    data = feed_bytes(name)[:cut]
+    assert b"<item" in data and b"</item>" not in data  # the first item is open, none is closed
     with pytest.raises(FeedError, match="XML is truncated and no item could be recovered"):
-        parse(feed_bytes(shared, CDT)[:1500])
+        parse(data)
 
 
-def test_truncated_feed_keeps_only_complete_items(shared: Path) -> None:
+@pytest.mark.parametrize(("name", "cut", "complete"), [(CDT, 100_000, 9), (SOLIDOT, 14_000, 9)])
+def test_truncated_feed_keeps_only_complete_items(name: str, cut: int, complete: int) -> None:
     """The item being read when the bytes ran out is dropped: its body is cut off."""
-    whole = parse(feed_bytes(shared, CDT))
-    cut = parse(feed_bytes(shared, CDT)[:100_000])
-    assert len(cut.entries) == 9
-    assert cut.entries == whole.entries[:9]
-    assert cut.problem == "XML is truncated; 9 complete items recovered"
+    whole = parse(feed_bytes(name))
+    assert feed_bytes(name)[:cut].count(b"</item>") == complete < len(whole.entries)
+    cut_feed = parse(feed_bytes(name)[:cut])
+    assert len(cut_feed.entries) == complete
+    assert cut_feed.entries == whole.entries[:complete]
+    assert cut_feed.problem == f"XML is truncated; {complete} complete items recovered"
 
 
-def test_truncated_in_the_prolog(shared: Path) -> None:
+@pytest.mark.parametrize(("name", "cut"), [(CDT, 300), (SOLIDOT, 80)])
+def test_truncated_in_the_prolog(name: str, cut: int) -> None:
+    data = feed_bytes(name)[:cut]
+    assert b">" not in data.split(b"<rss", 1)[1]  # cut inside the <rss ...> start tag
     with pytest.raises(FeedError, match="truncated"):
-        parse(feed_bytes(shared, CDT)[:300])
+        parse(data)
 
 
 def test_not_a_feed_xml() -> None:

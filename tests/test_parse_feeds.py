@@ -1,4 +1,7 @@
-"""parse() on the real feeds in shared/fixtures/feeds: formats, counts, titles, verbatim bodies."""
+"""parse() on the real feeds of fixtures/feeds: formats, counts, titles, verbatim bodies.
+
+Feeds copied into tests/data/shared run in every clone; the others need ../shared (see tests/reference.py).
+"""
 
 from __future__ import annotations
 
@@ -119,10 +122,8 @@ FIXTURES = [
 @pytest.mark.parametrize(
     ("name", "version", "count", "feed_title", "first_title"), FIXTURES, ids=[Path(f[0]).name for f in FIXTURES]
 )
-def test_fixture_feeds(
-    shared: Path, name: str, version: str, count: int, feed_title: str | None, first_title: str
-) -> None:
-    feed = parse(feed_bytes(shared, name))
+def test_fixture_feeds(name: str, version: str, count: int, feed_title: str | None, first_title: str) -> None:
+    feed = parse(feed_bytes(name))
     assert isinstance(feed, Feed)
     assert (feed.version, len(feed.entries), feed.encoding, feed.problem) == (version, count, "utf-8", None)
     assert feed.entries[0].title == first_title
@@ -131,8 +132,15 @@ def test_fixture_feeds(
     assert all(entry.guid or entry.link for entry in feed.entries)
 
 
-def test_json_feed_fields_are_the_json_values(shared: Path) -> None:
-    raw = feed_bytes(shared, "zaobao/exposir_zaobao_realtime_china_2026-02-01.jsonfeed.json")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nytimes_cn/exposir_cn_nytimes_2026-02-01.jsonfeed.json",  # in tests/data/shared
+        "zaobao/exposir_zaobao_realtime_china_2026-02-01.jsonfeed.json",  # full-text content_html, 844 KB
+    ],
+)
+def test_json_feed_fields_are_the_json_values(name: str) -> None:
+    raw = feed_bytes(name)
     items = json.loads(raw)["items"]
     feed = parse(raw)
     assert feed.parser == "json"
@@ -140,8 +148,8 @@ def test_json_feed_fields_are_the_json_values(shared: Path) -> None:
         assert entry.guid == item["id"]
         assert entry.link == item["url"]
         assert entry.title == item["title"]
-        assert entry.content == item.get("content_html") or item.get("content_text")
-        assert entry.date_raw == item.get("date_published") or item.get("date_modified")
+        assert entry.content == (item.get("content_html") or item.get("content_text"))
+        assert entry.date_raw == (item.get("date_published") or item.get("date_modified"))
 
 
 def test_json_feed_coerces_numeric_ids_and_keeps_odd_titles() -> None:
@@ -169,9 +177,9 @@ def _lxml_items(data: bytes, xpath: str, namespaces: dict[str, str]) -> list[etr
     return etree.fromstring(data).xpath(xpath, namespaces=namespaces)
 
 
-def test_cdt_content_encoded_is_verbatim(shared: Path) -> None:
+def test_cdt_content_encoded_is_verbatim() -> None:
     """content:encoded (CDATA, full article HTML) arrives exactly as lxml reads it, bar outer whitespace."""
-    raw = feed_bytes(shared, "chinadigitaltimes/greatfire_cdt_level2_2015-03-16.rss.xml")
+    raw = feed_bytes("chinadigitaltimes/greatfire_cdt_level2_2015-03-16.rss.xml")
     ns = {"content": "http://purl.org/rss/1.0/modules/content/"}
     expected = [item.findtext("content:encoded", namespaces=ns) for item in _lxml_items(raw, "//item", ns)]
     feed = parse(raw)
@@ -183,8 +191,8 @@ def test_cdt_content_encoded_is_verbatim(shared: Path) -> None:
     assert feed.entries[0].date_raw == "Mon, 16 Mar 2015 04:34:49 +0000"
 
 
-def test_nyt_cdata_description_and_relative_hrefs_are_verbatim(shared: Path) -> None:
-    raw = feed_bytes(shared, "nytimes_cn/greatfire_cn_nytimes_2015-03-16.rss.xml")
+def test_nyt_cdata_description_and_relative_hrefs_are_verbatim() -> None:
+    raw = feed_bytes("nytimes_cn/greatfire_cn_nytimes_2015-03-16.rss.xml")
     items = _lxml_items(raw, "//item", {})
     feed = parse(raw)
     assert [_xml_line_ends(entry.summary) for entry in feed.entries] == [
@@ -194,9 +202,21 @@ def test_nyt_cdata_description_and_relative_hrefs_are_verbatim(shared: Path) -> 
     assert any("href='/usa/" in (entry.summary or "") for entry in feed.entries)  # not resolved
 
 
-def test_paopao_escaped_html_is_decoded_once(shared: Path) -> None:
+def test_solidot_cdata_title_link_and_description_are_verbatim() -> None:
+    """CDATA in <title>, <link> and <description> (Solidot, in tests/data/shared): the text lxml reads, untouched."""
+    raw = feed_bytes("other/rssutil_solidot_2018-06-04.rss.xml")
+    items = _lxml_items(raw, "//item", {})
+    feed = parse(raw)
+    assert [entry.title for entry in feed.entries] == [item.findtext("title").strip() for item in items]
+    assert [entry.link for entry in feed.entries] == [item.findtext("link").strip() for item in items]
+    assert [entry.summary for entry in feed.entries] == [item.findtext("description").strip() for item in items]
+    assert [entry.date_raw for entry in feed.entries] == [item.findtext("pubDate") for item in items]
+    assert feed.entries[0].link == "https://www.solidot.org/story?sid=56716"
+
+
+def test_paopao_escaped_html_is_decoded_once() -> None:
     """Drupal escapes the HTML (&lt;p&gt;): decoded once it is markup, twice it would lose &amp;s."""
-    raw = feed_bytes(shared, "other/greatfire_paopao_2015-03-16.rss.xml")
+    raw = feed_bytes("other/greatfire_paopao_2015-03-16.rss.xml")
     items = _lxml_items(raw, "//item", {})
     feed = parse(raw)
     assert [_xml_line_ends(entry.summary) for entry in feed.entries] == [
@@ -207,17 +227,17 @@ def test_paopao_escaped_html_is_decoded_once(shared: Path) -> None:
     assert [entry.link for entry in feed.entries] == [item.findtext("link") for item in items]
 
 
-def test_dapenti_keeps_carriage_returns_of_the_bytes(shared: Path) -> None:
+def test_dapenti_keeps_carriage_returns_of_the_bytes() -> None:
     """The body lines are CRLF in the file; the archive splits on LF itself, so nothing is normalised here."""
-    feed = parse(feed_bytes(shared, "dapenti/pentitugua_rssfortugua_2015-01-05T1030.rss.xml"))
+    feed = parse(feed_bytes("dapenti/pentitugua_rssfortugua_2015-01-05T1030.rss.xml"))
     body = feed.entries[0].summary or ""
     assert "</P>\r\n<P>" in body
     assert body.startswith("<P><STRONG>免责申明：</STRONG></P>")
 
 
-def test_atom_fields(shared: Path) -> None:
-    feed = parse(feed_bytes(shared, "bbc_chinese/greatfire_bbc_zhongwen_simp_2015-03-16.atom.xml"))
-    root = etree.fromstring(feed_bytes(shared, "bbc_chinese/greatfire_bbc_zhongwen_simp_2015-03-16.atom.xml"))
+def test_atom_fields() -> None:
+    feed = parse(feed_bytes("bbc_chinese/greatfire_bbc_zhongwen_simp_2015-03-16.atom.xml"))
+    root = etree.fromstring(feed_bytes("bbc_chinese/greatfire_bbc_zhongwen_simp_2015-03-16.atom.xml"))
     ns = {"a": "http://www.w3.org/2005/Atom"}
     first = root.xpath("//a:entry", namespaces=ns)[0]
     entry = feed.entries[0]

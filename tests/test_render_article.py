@@ -7,8 +7,10 @@ import re
 import pytest
 
 from newsvault.render import format_article, parse_article
+from tests.reference import reference
 
-SEED = "seed/000_0851d2a3dc01581b.txt"
+SEED = "seed/000_0851d2a3dc01581b.txt"  # ../shared paths; both in tests/data/shared
+FINAL = "corpus/duty-machine-news/final-2025/articles"
 NBSP = "\u00a0".encode()
 
 
@@ -25,8 +27,8 @@ def _resplit(body: str) -> str:
     return "\n".join(f"{pads[i % 8]}{p}{pads[(i + 3) % 8]}" for i, p in enumerate(pieces))
 
 
-def test_seed_article_is_rebuilt_byte_for_byte_from_messy_fields(shared):
-    golden = (shared / SEED).read_bytes()
+def test_seed_article_is_rebuilt_byte_for_byte_from_messy_fields():
+    golden = reference(SEED).read_bytes()
     parsed = parse_article(golden)
     assert parsed.ms == 1642982342000
     assert parsed.title == "中俄“背靠背”合作最终或因中亚破裂"
@@ -38,19 +40,15 @@ def test_seed_article_is_rebuilt_byte_for_byte_from_messy_fields(shared):
     assert format_article(1642982342000, title, link, body) == golden
 
 
-def test_seed_resplit_needs_javascript_trim(shared):
+def test_seed_resplit_needs_javascript_trim():
     """The padding used above is one Python's str.strip would not fully remove."""
-    parsed = parse_article((shared / SEED).read_bytes())
+    parsed = parse_article(reference(SEED).read_bytes())
     pieces = _resplit(parsed.body).split("\n")
     assert "".join(p.strip() for p in pieces) != parsed.body
 
 
-def _final_articles(shared):
-    return sorted((shared / "corpus" / "duty-machine-news" / "final-2025" / "articles").rglob("*.md"))
-
-
-def test_every_final_2025_article_round_trips(shared):
-    paths = _final_articles(shared)
+def test_every_final_2025_article_round_trips():
+    paths = sorted(reference(FINAL).rglob("*.md"))
     assert len(paths) == 11
     for path in paths:
         data = path.read_bytes()
@@ -66,8 +64,8 @@ def test_every_final_2025_article_round_trips(shared):
         assert parsed.canonical, path
 
 
-def test_final_2025_reader_fields(shared):
-    root = shared / "corpus" / "duty-machine-news" / "final-2025" / "articles"
+def test_final_2025_reader_fields():
+    root = reference(FINAL)
     rfi = parse_article((root / "rfi" / "999999.md").read_bytes())
     assert rfi.ms == 1698488101000
     assert rfi.title == "韩国外长：已向王毅传达反对遣返在华脱北者立场"

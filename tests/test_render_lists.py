@@ -16,8 +16,9 @@ from newsvault.render import (
     list_title,
     parse_article,
 )
+from tests.reference import reference
 
-FINAL = "corpus/duty-machine-news/final-2025"
+FINAL = "corpus/duty-machine-news/final-2025"  # in tests/data/shared, as is the 2020 README
 _ENTRY = re.compile(r"(?:([0-9]+)-([0-9]+) )?\[([\s\S]*?)\]\(/articles/([a-z]+)/([0-9]+)\.md\)\n")
 CHINA = timezone(timedelta(hours=8))
 
@@ -49,8 +50,8 @@ def _entries_of(text: str, newest_year: int) -> list[ListEntry]:
     return entries
 
 
-def test_final_voa_list_is_reproduced_byte_for_byte(shared):
-    data = (shared / FINAL / "lists" / "美国之音.md").read_bytes()
+def test_final_voa_list_is_reproduced_byte_for_byte():
+    data = reference(f"{FINAL}/lists/美国之音.md").read_bytes()
     entries = _entries_of(data.decode(), newest_year=2025)
     assert len(entries) == 300
     assert [e.id for e in entries] == list(range(1008880, 1009180))
@@ -60,9 +61,9 @@ def test_final_voa_list_is_reproduced_byte_for_byte(shared):
     assert format_list("美国之音", extra + entries[::-1]) == data
 
 
-def test_final_list_newest_entry_matches_its_article(shared):
-    article = parse_article((shared / FINAL / "articles" / "voa" / "1008880.md").read_bytes())
-    data = (shared / FINAL / "lists" / "美国之音.md").read_bytes().decode()
+def test_final_list_newest_entry_matches_its_article():
+    article = parse_article(reference(f"{FINAL}/articles/voa/1008880.md").read_bytes())
+    data = reference(f"{FINAL}/lists/美国之音.md").read_bytes().decode()
     first = data.split("\n------\n\n", 1)[1].split("\n", 1)[0]
     assert first == f"{list_date(article.ms)} [{article.title}](/articles/voa/1008880.md)"
 
@@ -76,7 +77,7 @@ def test_list_orders_ids_numerically_across_one_million():
     )
 
 
-def test_list_shows_titles_as_read_back_from_the_article(shared):
+def test_list_shows_titles_as_read_back_from_the_article():
     """A stored (untrimmed) title lists like the title parsed from the written file."""
     for title in [" 标题\u3000", "[视频] a](b) c", "第一行\n第二行 "]:
         parsed = parse_article(format_article(0, title, "https://a.example/", "b"))
@@ -109,15 +110,15 @@ def test_list_date(ms, text):
     assert list_date(ms) == text
 
 
-def test_readme_reproduces_2020_readme(shared):
+def test_readme_reproduces_2020_readme():
     names = ["路透", "纽约时报", "美国之音", "金融时报", "BBC", "法广", "德国之声", "中国数字时代", "自由亚洲电台"]
-    expected = (shared / "corpus/duty-machine-news/snapshot-2020-07-20/README.md").read_bytes()
+    expected = reference("corpus/duty-machine-news/snapshot-2020-07-20/README.md").read_bytes()
     assert format_readme(names) == expected
 
 
-def test_readme_is_the_final_readme_without_its_hand_added_links(shared):
+def test_readme_is_the_final_readme_without_its_hand_added_links():
     names = ["纽约时报", "美国之音", "BBC", "法广", "德国之声", "中国数字时代", "自由亚洲电台"]
-    final = (shared / FINAL / "README.md").read_bytes()
+    final = reference(f"{FINAL}/README.md").read_bytes()
     generated = format_readme(names)
     assert final.startswith(generated)
     assert final[len(generated) :].startswith("\n友情链接\n".encode())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsvault.render import JS_WHITESPACE, js_trim, parse_article, whatwg_href
+from tests.reference import reference
 
 
 def test_js_trim_strips_the_whole_javascript_set():
@@ -64,6 +65,22 @@ def test_whatwg_href_matches_node(raw, href):
 def test_whatwg_href_rejects_what_new_url_throws_on(raw):
     with pytest.raises(ValueError):
         whatwg_href(raw)
+
+
+def test_whatwg_href_is_identity_on_the_real_links_in_the_repository():
+    """The links of the seed, the final-2025 articles and the 2020 article in tests/data/shared."""
+    paths = [
+        reference("seed/000_0851d2a3dc01581b.txt"),
+        *sorted(reference("corpus/duty-machine-news/final-2025/articles").rglob("*.md")),
+        reference(
+            "corpus/duty-machine-news/snapshot-2020-07-20/articles/美国之音/"
+            "1047747_停止邪恶打压：美国务卿就中共镇压法轮功21周年发表声明.md"
+        ),
+    ]
+    links = {parse_article(p.read_bytes()).url for p in paths}
+    assert len(links) == 13
+    assert {link: whatwg_href(link) for link in links if whatwg_href(link) != link} == {}
+    assert any("%E4" in link for link in links)  # percent-escapes kept as they are
 
 
 def test_whatwg_href_is_identity_on_every_real_link(shared):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from newsvault.render import parse_article
 from newsvault.schedule import run_once
+from tests.reference import reference
 from tests.vaults import open_vault, rss, rss_item, tree, write_vault
 
-SEED_NAME = "seed/000_0851d2a3dc01581b.txt"
+SEED_NAME = "seed/000_0851d2a3dc01581b.txt"  # in tests/data/shared
 
 
-def _seed_feed(shared, older: bool = True) -> bytes:
-    seed = parse_article((shared / SEED_NAME).read_bytes())
+def _seed_feed(older: bool = True) -> bytes:
+    seed = parse_article(reference(SEED_NAME).read_bytes())
     # The body as a feed would carry it: split over lines with whitespace around the pieces.
     pieces = seed.body.replace("</p><p>", "</p>\n   <p>").replace("<br>", "<br>\n\t")
     items = [rss_item(f"  {seed.title} \u3000", seed.url, "Sun, 23 Jan 2022 23:59:02 GMT", f"\n  {pieces}  \n")]
@@ -23,17 +24,17 @@ def _seed_feed(shared, older: bool = True) -> bytes:
     return rss(*items)
 
 
-def test_seed_is_reproduced_byte_for_byte(tmp_path, server, shared):
-    url = server.set("/voa.xml", _seed_feed(shared))
+def test_seed_is_reproduced_byte_for_byte(tmp_path, server):
+    url = server.set("/voa.xml", _seed_feed())
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
     report = run_once(config, engine)
     assert not report.failed, report
     archive = config.archive
-    assert (archive / "articles/voa/1048573.md").read_bytes() == (shared / SEED_NAME).read_bytes()
+    assert (archive / "articles/voa/1048573.md").read_bytes() == reference(SEED_NAME).read_bytes()
     assert (archive / "articles/voa/1048574.md").exists()
     listing = (archive / "lists/美国之音.md").read_text("utf-8").split("\n")
     assert listing[:3] == ["美国之音", "------", ""]
-    title = parse_article((shared / SEED_NAME).read_bytes()).title
+    title = parse_article(reference(SEED_NAME).read_bytes()).title
     assert listing[3] == f"1-24 [{title}](/articles/voa/1048573.md)"
     assert listing[5] == "1-22 [更早的一条](/articles/voa/1048574.md)"
     assert "[美国之音](lists/美国之音.md)" in (archive / "README.md").read_text("utf-8")

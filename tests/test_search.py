@@ -1,4 +1,6 @@
-"""Search: checked against a brute-force substring scan of the shared 2020 corpus.
+"""Search: checked against a brute-force substring scan of the 2020 corpus in ../shared.
+
+In a clone without ../shared, the final-2025 articles in tests/data/shared stand in for the scan.
 
 The reference here is plain `in` over each article's title and plain text, with
 no index, no tokenizer and (for the no-false-negative check) no script folding.
@@ -23,20 +25,32 @@ from newsvault.schedule import run_once
 from newsvault.search import fold, search, update_index
 from newsvault.store import sources as store_sources
 from newsvault.store.schema import articles
+from tests.reference import reference
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 CORPUS = "corpus/duty-machine-news/snapshot-2020-07-20"
+FINAL = "corpus/duty-machine-news/final-2025"  # in tests/data/shared
 HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @pytest.fixture(scope="module")
 def corpus(shared, tmp_path_factory):
     """The 3,767 articles of the snapshot, imported (import indexes them), with their texts."""
+    return _imported(shared / CORPUS, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def final_corpus(tmp_path_factory):
+    """The 11 articles of final-2025, imported the same way."""
+    return _imported(reference(FINAL), tmp_path_factory)
+
+
+def _imported(tree: Path, tmp_path_factory):
     vault = tmp_path_factory.mktemp("search") / "vault"
     vault.mkdir()
     (vault / "vault.toml").write_text('[archive]\npath = "archive"\n', "utf-8")
     config, engine = open_vault(vault)
-    import_tree(engine, config, shared / CORPUS, workers=1)
+    import_tree(engine, config, tree, workers=1)
     with engine.connect() as conn:
         rows = (
             conn.execute(
@@ -85,6 +99,16 @@ def _sample_queries(texts, length: int, count: int, seed: int) -> list[str]:
 def test_cjk_queries_match_a_substring_scan_exactly(corpus, length, seed):
     _, engine, texts, _ = corpus
     for query in _sample_queries(texts, length, 15, seed) + (["镕基", "朱镕基", "经济发展"] if length == 2 else []):
+        hits = _hits(engine, query)
+        assert _containing(texts, query) <= hits, f"missed articles holding {query!r}"
+        assert hits <= _containing(texts, query, folded=True), f"articles without {query!r} found"
+
+
+@pytest.mark.parametrize("length,seed", [(1, 1), (2, 2), (3, 3), (5, 5)])
+def test_cjk_queries_match_a_substring_scan_on_the_final_2025_articles(final_corpus, length, seed):
+    _, engine, texts, _ = final_corpus
+    assert len(texts) == 11
+    for query in _sample_queries(texts, length, 15, seed):
         hits = _hits(engine, query)
         assert _containing(texts, query) <= hits, f"missed articles holding {query!r}"
         assert hits <= _containing(texts, query, folded=True), f"articles without {query!r} found"
