@@ -19,6 +19,7 @@ def write_vault(
     timeout: float = 3.0,
     max_bytes: int | None = None,
     archive: dict[str, bool] | None = None,
+    fetch: dict[str, int | float] | None = None,
 ) -> Path:
     """A vault.toml whose sources point at test servers; retries off so failures are quick.
 
@@ -30,6 +31,7 @@ def write_vault(
     lines += ["[fetch]", f"timeout = {timeout}", "retries = 0", "allow_private = true"]
     if max_bytes is not None:
         lines.append(f"max_bytes = {max_bytes}")
+    lines += [f"{key} = {value}" for key, value in (fetch or {}).items()]
     lines.append("")
     if archive:
         lines += ["[archive]", *(f"{key} = {'true' if on else 'false'}" for key, on in archive.items()), ""]

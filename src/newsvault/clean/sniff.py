@@ -16,8 +16,12 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 # Declared types that say nothing about the bytes; anything else must be image/*.
 _GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "")
 _SVG_TYPES = ("image/svg+xml", "text/xml", "application/xml")
+# Comments and doctypes are taken once each (atomic, possessive): a lazy
+# ``<!--.*?-->`` may also end at any later "-->", so a run of comments without
+# <svg after it would be tried in exponentially many ways.
 _SVG_START = re.compile(
-    rb"(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.IGNORECASE | re.DOTALL
+    rb"(?:\xef\xbb\xbf)?\s*+(?:<\?xml[^>]*+>\s*+)?(?>(?:<!--.*?-->|<!DOCTYPE[^>]*+>)\s*+)*+<svg[\s>]",
+    re.IGNORECASE | re.DOTALL,
 )
 _ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
 _EMBEDDED = re.compile(r"\s*(#|data:image/(png|jpeg|gif|webp)[;,])", re.IGNORECASE)

@@ -6,6 +6,7 @@ folder name is in the built-in catalogue inherits the catalogue's settings.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import fields, replace
@@ -204,8 +205,16 @@ def _fetch(file: str, table: Any) -> FetchSettings:
         "allow_private": (bool, "true or false"),
         "proxy": (str, "a proxy URL"),
         "pages_per_run": (int, "a whole number"),
+        "items_per_run": (int, "a whole number"),
+        "parse_budget": ((int, float), "a number of seconds"),
     }
-    return FetchSettings(**_typed(file, "[fetch]", table, FetchSettings, kinds, ("per_host", "max_bytes", "timeout")))
+    positive = ("per_host", "max_bytes", "timeout", "items_per_run", "parse_budget")
+    values = _typed(file, "[fetch]", table, FetchSettings, kinds, positive)
+    if not math.isfinite(values.get("parse_budget", 0)):  # TOML has inf and nan
+        raise ConfigError(
+            f"{file}: [fetch] key 'parse_budget': expected a finite number of seconds, got {values['parse_budget']!r}"
+        )
+    return FetchSettings(**values)
 
 
 def _images(file: str, table: Any) -> ImageSettings:

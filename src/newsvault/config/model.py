@@ -65,6 +65,8 @@ class FetchSettings:
     allow_private: bool = False
     proxy: str | None = None
     pages_per_run: int = 50  # article pages fetched per source and run
+    items_per_run: int = 1000  # new items stored per feed fetch, oldest first; the rest on the next runs
+    parse_budget: float = 60.0  # seconds a worker may spend parsing one feed or extracting one page
 
 
 @dataclass(frozen=True)

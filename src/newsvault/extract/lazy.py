@@ -17,15 +17,28 @@ from lxml import etree
 LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
 LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 
-_PLACEHOLDER = re.compile(
-    r"(blank|spacer|placeholder|loading|lazy|grey|pixel|1x1|transparent)[^/]*\.(gif|png|svg)", re.IGNORECASE
-)
+_PLACEHOLDER_NAME = re.compile(r"blank|spacer|placeholder|loading|lazy|grey|pixel|1x1|transparent", re.IGNORECASE)
+_IMAGE_SUFFIX = re.compile(r"\.(?:gif|png|svg)", re.IGNORECASE)
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
 
 
 def _is_placeholder(src: str | None) -> bool:
     src = (src or "").strip()
-    return not src or src.startswith("data:") or src == "about:blank" or bool(_PLACEHOLDER.search(src))
+    return not src or src.startswith("data:") or src == "about:blank" or _names_placeholder(src)
+
+
+def _names_placeholder(src: str) -> bool:
+    """A spacer-like name, then .gif, .png or .svg later in the same path segment ("img/blank-1x1.gif").
+
+    One search per segment, from its first name on: a single regex
+    ``name[^/]*\\.gif`` scans to the segment's end again from every name in it,
+    which a long run of names with no suffix makes quadratic.
+    """
+    for segment in src.split("/"):
+        name = _PLACEHOLDER_NAME.search(segment)
+        if name and _IMAGE_SUFFIX.search(segment, name.end()):
+            return True
+    return False
 
 
 def best_in_srcset(srcset: str) -> str | None:

@@ -12,7 +12,9 @@ BLOCK = frozenset(
     "main nav ol p pre section table td th tr ul".split()
 )
 _SKIP = frozenset(("script", "style", "noscript", "template"))
-_BLANK_LINES = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
+# Starts only where a run of spaces starts: tried inside a long run that no
+# newline ends, it would rescan the rest of the run from every position.
+_BLANK_LINES = re.compile(r"(?<![ \t\u3000])[ \t\u3000]*\n[\s\u3000]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 

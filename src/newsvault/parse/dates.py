@@ -51,7 +51,9 @@ _ZONES = {
 
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d+))?)?"
 _ZONE = r"(?P<zone>(?:(?:gmt|utc|ut)\s*)?[+-]\d{1,2}(?::?\d{2})?|[a-z]{1,5})"
-_WEEKDAY = r"(?:[a-z]+\.?,?\s*)?"
+# Possessive: a weekday glued to the month name ("wedmay") is not a date, and
+# letting the two runs of letters trade characters is quadratic in their length.
+_WEEKDAY = r"(?:[a-z]++\.?,?\s*)?"
 
 # Tried in order against the lower-cased, whitespace-collapsed string.
 _FORMS = [
@@ -73,7 +75,7 @@ _FORMS = [
 ]
 
 _EPOCH = re.compile(r"(?P<s>\d{9,10})|(?P<ms>\d{12,13})")
-_COMMENT = re.compile(r"\([^)]*\)")  # "+0800 (China Standard Time)"
+_COMMENT = re.compile(r"\([^()]*\)")  # "+0800 (China Standard Time)"; stopping at "(" keeps "((((" linear
 _EPOCH_START = datetime(1970, 1, 1)
 
 

@@ -12,11 +12,16 @@ import re
 __all__ = ["closes_root", "is_html_root", "looks_like_json", "looks_like_url", "root_element"]
 
 _URL = re.compile(r"(?i)(?:https?|feeds?|ftp|file)://\S*|(?:feed|file):\S+")
+# Each prolog part is matched once and never reconsidered (atomic group,
+# possessive repeat): with backtracking, a window of spaces costs quadratic
+# time and a run of processing instructions exponential time, since a lazy
+# ``.*?`` may also end at any later ``?>``. The internal subset of a doctype
+# ends at the first ``]`` followed by ``>``, as in XML's grammar.
 _PROLOG = re.compile(
-    rb"""\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>|\s)*<([A-Za-z_][\w:.-]*)""",
+    rb"""(?>\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*+(?:\[.*?\]\s*+)?>)*+<([A-Za-z_][\w:.-]*)""",
     re.DOTALL | re.IGNORECASE,
 )
-_HTML_DOCTYPE = re.compile(rb"(?is)(?:\s|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE\s+html")
+_HTML_DOCTYPE = re.compile(rb"(?is)(?>\s+|<\?.*?\?>|<!--.*?-->)*+<!DOCTYPE\s+html")
 _HTML_ROOTS = {"html", "head", "body"}
 _SNIFF_BYTES = 64 * 1024
 

@@ -14,7 +14,9 @@ from collections.abc import Container, Iterable
 from pathlib import Path
 
 # userinfo of a URL: "https://user:token@host/..." shows as "https://***@host/..."
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+# A scheme is tried only where a run of scheme characters starts: from every
+# word boundary (\b), "a.a.a.a…" would be rescanned to its end from each "a".
+_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*+://)[^/@\s]++@")
 
 
 class GitError(Exception):

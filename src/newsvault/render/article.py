@@ -67,7 +67,9 @@ def parse_article(data: bytes) -> ArticleFile:
     text = data.decode("utf-8", "surrogateescape")
     date = _DATE.search(text)
     ms = _to_int(date.group(1)) if date else None
-    title_match = _TITLE.search(text)
+    # Searched only up to the last "](": a "[" after it cannot start a title, and
+    # each one would otherwise be scanned to the end (quadratic in the "["s).
+    title_match = _TITLE.search(text, 0, text.rfind("](") + 2)
     if title_match is None:
         return ArticleFile(ms=ms, title="", url="", body="", canonical=False)
     title = title_match.group(1)

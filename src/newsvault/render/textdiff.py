@@ -7,7 +7,9 @@ characters are the unit. Long unchanged runs are shortened to their ends.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from difflib import SequenceMatcher
+from typing import NamedTuple
 
 import lxml.html
 
@@ -55,3 +57,39 @@ def char_diff(old: str, new: str) -> str:
         else:
             _runs("".join(old_parts[a1:a2]), "".join(new_parts[b1:b2]), out)
     return "".join(out)
+
+
+class Mark(NamedTuple):
+    """One ``[-removed-]`` or ``{+added+}`` of char_diff's output: diff[start:end], and the text inside."""
+
+    start: int
+    end: int
+    removed: bool
+    text: str
+
+
+_CLOSERS = {"[-": "-]", "{+": "+}"}
+
+
+def marks(diff: str) -> Iterator[Mark]:
+    """The marks of char_diff's output, in order.
+
+    The spans the regex ``\\[-(.*?)-\\]|\\{\\+(.*?)\\+\\}`` finds, in linear time: the
+    regex scans to the end again from every opener that no closer follows, and
+    changed text full of "[-" made that quadratic. Here such an opener retires
+    its kind, since no later opener of that kind can be closed either.
+    """
+    upcoming = {opener: diff.find(opener) for opener in _CLOSERS}
+    while True:
+        found = [(position, opener) for opener, position in upcoming.items() if position >= 0]
+        if not found:
+            return
+        start, opener = min(found)
+        close = diff.find(_CLOSERS[opener], start + 2)
+        if close < 0:
+            upcoming[opener] = -1
+            continue
+        yield Mark(start, close + 2, opener == "[-", diff[start + 2 : close])
+        for kind, position in upcoming.items():
+            if 0 <= position < close + 2:
+                upcoming[kind] = diff.find(kind, close + 2)

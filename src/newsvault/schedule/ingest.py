@@ -24,6 +24,7 @@ class Counts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    deferred: int = 0  # new items over the limit, left for the next runs
 
 
 def _new_ids(conn: Connection, source: Source, items: list[Item]) -> list[int]:
@@ -48,8 +49,14 @@ def store_items(
     capture_id: int | None = None,
     *,
     shard_by_month: bool = False,
+    limit: int | None = None,
 ) -> Counts:
-    """Store a feed's items; with `shard_by_month` new articles are filed under their month (China time)."""
+    """Store a feed's items; with `shard_by_month` new articles are filed under their month (China time).
+
+    At most `limit` new articles are stored, the oldest: the others are still
+    new to the next run that reads the feed, and numbering oldest first across
+    runs keeps the newest article's id the smallest, as if stored in one run.
+    """
     counts = Counts()
     fresh: list[tuple[int, Item]] = []
     seen: set[str] = set()
@@ -87,7 +94,8 @@ def store_items(
     # Oldest first, so that the newest article gets the smallest id; feeds list
     # newest first, so among equal dates the later position is the older item.
     fresh.sort(key=lambda pair: (pair[1].date_ms, -pair[0]))
-    ordered = [item for _, item in fresh]
+    ordered = [item for _, item in fresh[:limit]]
+    counts.deferred = len(fresh) - len(ordered)
     ids = store_articles.insert_many(
         conn,
         [

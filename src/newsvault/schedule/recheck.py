@@ -23,6 +23,8 @@ from newsvault.parse.encoding import decode
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, statuses
 
+from .budget import BudgetError, within_budget
+
 # Notices that replace deleted or censored articles on Chinese platforms and outlets.
 CENSORED_PATTERNS: tuple[str, ...] = (
     "内容已被删除",
@@ -96,19 +98,24 @@ async def _recheck_one(
         why = classify_page(row["link"], response, CENSORED_PATTERNS + source.deleted_patterns)
         if why:
             status, detail = "censored", why
+    body = row["body"]
+    if status == "live" and response is not None and source.body == "page" and row["body"] is not None:
+        try:
+            body = await within_budget(
+                "extracting the page",
+                config.fetch.parse_budget,
+                select_body,
+                response.body,
+                source.selector or "body",
+                dict(response.headers),
+            )
+        except (ExtractError, BudgetError) as exc:
+            result.notes.append(f"re-check {row['link']}: {exc}")
     with engine.begin() as conn:
-        if status == "live" and response is not None and source.body == "page" and row["body"] is not None:
-            try:
-                body = select_body(response.body, source.selector or "body", response.headers)
-            except ExtractError as exc:
-                result.notes.append(f"re-check {row['link']}: {exc}")
-                body = row["body"]
-            if body != row["body"]:
-                capture_id = captures.store(
-                    conn, response.url, response.status, response.headers, response.body, now_ms
-                )
-                store_articles.update_content(conn, row, now_ms, capture_id, body=body)
-                status, detail = "changed", "the page's body changed"
+        if response is not None and body != row["body"]:
+            capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
+            store_articles.update_content(conn, row, now_ms, capture_id, body=body)
+            status, detail = "changed", "the page's body changed"
         if status in ("gone", "censored") and response is not None:
             # The notice itself is the evidence; identical notices are stored once.
             captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)

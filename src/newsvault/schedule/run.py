@@ -28,6 +28,7 @@ from newsvault.store import captures, fetchlog, versions
 from newsvault.store import sources as store_sources
 from newsvault.store.schema import sources as sources_table
 
+from .budget import BudgetError, within_budget
 from .ingest import store_items
 from .recheck import RecheckResult, recheck_source
 
@@ -98,6 +99,29 @@ def _items(feed_entries, source: Source, now: int, result: SourceResult) -> list
     return items
 
 
+@dataclass
+class FeedRead:
+    """A fetched feed as the worker read it: its items, their problems, and the document's own problem."""
+
+    items: list[Item]
+    problems: list[str]
+    entries: int  # entries in the document, before the category rule and refused items
+    problem: str | None
+
+
+def read_feed(body: bytes, headers: dict[str, str], source: Source, now: int) -> FeedRead:
+    """Parse a fetched feed and make its items: all of a poll that reads the feed's bytes, run under the budget."""
+    feed = parse(body, headers)
+    scratch = SourceResult(source.abbr, source.name)
+    items = _items(feed.entries, source, now, scratch)
+    return FeedRead(items, scratch.problems, len(feed.entries), feed.problem)
+
+
+def page_html(source: Source, page: bytes, headers: dict[str, str], url: str) -> str:
+    """What `source`'s rule takes from one of its article pages; run under the budget."""
+    return extract_for(source, page, headers, url).html
+
+
 def _feed_body_rule(source: Source, entry) -> Source:  # type: ignore[no-untyped-def]
     """body = "auto" starts from the fuller of the feed's two bodies: content:encoded when there is one."""
     if source.body != "auto":
@@ -166,8 +190,16 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
                     trusted=False,
                 )
             )
-            body = extract_for(source, response.body, response.headers, response.url).html
-        except (FetchError, ExtractError) as exc:
+            body = await within_budget(
+                "extracting the page",
+                config.fetch.parse_budget,
+                page_html,
+                source,
+                response.body,
+                dict(response.headers),
+                response.url,
+            )
+        except (FetchError, ExtractError, BudgetError) as exc:
             result.problems.append(f"page {row['link']}: {exc.reason if isinstance(exc, FetchError) else exc}")
             with engine.begin() as conn:
                 store_articles.set_fields(
@@ -278,26 +310,51 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
             )
         )
         http_status = response.status
+        etag, last_modified = response.etag, response.last_modified
         if response.not_modified:
             result.not_modified = True
         else:
-            feed = parse(response.body, response.headers)
-            if feed.problem:
-                result.error = f"malformed feed, {len(feed.entries)} items recovered: {feed.problem}"
             now = now_ms()
-            items = _items(feed.entries, source, now, result)
+            read = await within_budget(
+                "parsing the feed",
+                config.fetch.parse_budget,
+                read_feed,
+                response.body,
+                dict(response.headers),
+                source,
+                now,
+            )
+            if read.problem:
+                result.error = f"malformed feed, {read.entries} items recovered: {read.problem}"
+            result.problems.extend(read.problems)
+            items = read.items
             fresh = _keep_page_bodies(engine, source, items) if source.body == "auto" else []
             with engine.begin() as conn:
                 capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
-                counts = store_items(conn, source, items, now, capture_id, shard_by_month=config.tree.shard_by_month)
+                counts = store_items(
+                    conn,
+                    source,
+                    items,
+                    now,
+                    capture_id,
+                    shard_by_month=config.tree.shard_by_month,
+                    limit=config.fetch.items_per_run,
+                )
                 captures.drop_unused(conn, capture_id, now)
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
+            if counts.deferred:
+                etag = last_modified = None  # what was left must come in a full response next run, not a 304
+                result.notes.append(
+                    f"{counts.new + counts.deferred} new items, more than [fetch] items_per_run = "
+                    f"{config.fetch.items_per_run}: the oldest {counts.new} stored, "
+                    f"{counts.deferred} left for the next runs"
+                )
             _want_pages(engine, source, fresh, now)
         with engine.begin() as conn:
-            store_sources.record_success(conn, source.abbr, now_ms(), response.etag, response.last_modified)
+            store_sources.record_success(conn, source.abbr, now_ms(), etag, last_modified)
     except FetchError as exc:
         result.error = exc.reason if hasattr(exc, "reason") else str(exc)
-    except FeedError as exc:
+    except (FeedError, BudgetError) as exc:
         result.error = str(exc)
     except Exception as exc:  # a bug must not take the other sources down; it is reported
         result.error = f"internal error: {type(exc).__name__}: {exc}"

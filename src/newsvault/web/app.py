@@ -10,7 +10,6 @@ JavaScript; the only external requests a page can make are article images.
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import UTC, datetime
 from html import escape
 
@@ -27,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
-from newsvault.render.textdiff import char_diff, plain_text
+from newsvault.render.textdiff import char_diff, marks, plain_text
 from newsvault.search import highlighted, search
 from newsvault.store import statuses, versions
 
@@ -37,7 +36,6 @@ PAGE = 30
 CSP = (
     "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
 
 
 def _date(ms: int | None) -> str:
@@ -54,10 +52,10 @@ def _diff_html(old: str, new: str) -> Markup:
     """char_diff's `[-…-]{+…+}` as <del>/<ins>, everything else escaped."""
     out, at = [], 0
     diff = char_diff(old, new)
-    for m in _DIFF.finditer(diff):
-        out.append(escape(diff[at : m.start()]))
-        out.append(f"<del>{escape(m.group(1))}</del>" if m.group(1) is not None else f"<ins>{escape(m.group(2))}</ins>")
-        at = m.end()
+    for mark in marks(diff):
+        out.append(escape(diff[at : mark.start]))
+        out.append(f"<del>{escape(mark.text)}</del>" if mark.removed else f"<ins>{escape(mark.text)}</ins>")
+        at = mark.end
     out.append(escape(diff[at:]))
     return Markup("".join(out))
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import re
 from html import escape
 
 from markupsafe import Markup
 
-from newsvault.render.textdiff import char_diff, plain_text
-
-_MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+from newsvault.render.textdiff import char_diff, marks, plain_text
 
 
 def diff_html(old: str, new: str) -> Markup:
@@ -18,11 +15,10 @@ def diff_html(old: str, new: str) -> Markup:
     out: list[str] = []
     text = char_diff(old, new)
     at = 0
-    for match in _MARK.finditer(text):
-        out.append(escape(text[at : match.start()]))
-        removed, added = match.groups()
-        out.append(f"<del>{escape(removed)}</del>" if removed is not None else f"<ins>{escape(added)}</ins>")
-        at = match.end()
+    for mark in marks(text):
+        out.append(escape(text[at : mark.start]))
+        out.append(f"<del>{escape(mark.text)}</del>" if mark.removed else f"<ins>{escape(mark.text)}</ins>")
+        at = mark.end
     out.append(escape(text[at:]))
     return Markup("".join(out))
 

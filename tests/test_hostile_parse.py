@@ -1,0 +1,240 @@
+"""Hostile feeds and pages cost their own source a budget, never the run (issue 13).
+
+Each case serves a hostile document from 127.0.0.1 beside a good source and
+runs the real `newsvault run` as a user would (a subprocess, so a hang is a
+timeout, not a stuck suite): the good source is archived, `verify` passes,
+and the hostile source is either read (its input is harmless now) or
+reported. The inputs are sized so that the old code needs one to several
+orders of magnitude longer than the budget the test sets, and the new code
+orders of magnitude less.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsvault.config import ConfigError, load
+from newsvault.parse import parse
+from newsvault.parse.xmlfeed import MAX_ENTRIES
+from newsvault.render import parse_article
+from newsvault.schedule import budget, run_once
+from newsvault.schedule.budget import WorkerDied, within_budget
+from newsvault.store import articles as store_articles
+from tests.vaults import open_vault, rss, rss_item, write_vault
+
+NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
+DATE = "Wed, 01 May 2024 12:00:00 GMT"
+GZIP = {"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"}
+
+
+def newsvault(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), *args], capture_output=True, text=True, timeout=240, check=False
+    )
+
+
+def good_feed() -> bytes:
+    return rss(
+        rss_item("好消息", "https://good.example/1", DATE, "<p>一</p>"),
+        rss_item("又一条", "https://good.example/2", "Wed, 01 May 2024 11:00:00 GMT", "<p>二</p>"),
+    )
+
+
+def titles(archive: Path, abbr: str) -> list[str]:
+    folder = archive / "articles" / abbr
+    return sorted(parse_article(p.read_bytes()).title for p in folder.rglob("*.md")) if folder.exists() else []
+
+
+def run_beside_good(tmp_path: Path, server, hostile: bytes, **fetch: int | float):  # type: ignore[no-untyped-def]
+    """`newsvault run` over a good source and `hostile` (gzip on the wire); then `verify` must pass."""
+    sources = {
+        "good": {"name": "好", "feed": server.set("/good.xml", good_feed())},
+        "bad": {"name": "坏", "feed": server.set("/bad.xml", gzip.compress(hostile, 1), headers=GZIP)},
+    }
+    vault = write_vault(tmp_path, sources, timeout=30, fetch=fetch)
+    started = time.monotonic()
+    run = newsvault(vault, "run")
+    elapsed = time.monotonic() - started
+    assert titles(tmp_path / "archive", "good") == ["又一条", "好消息"], run.stdout + run.stderr
+    verify = newsvault(vault, "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    return run, elapsed
+
+
+def test_a_title_tag_with_megabytes_of_spaces_is_read_in_linear_time(tmp_path, server):
+    # The red team's feed: `<title` + 20,000,000 spaces kept `run` at 100% CPU until
+    # killed. 4 MB (17 KB gzip) needs hours with the old regex, a few ms now.
+    hostile = rss(rss_item("x", "https://bad.example/1", DATE, "<p>b</p>")).replace(
+        b"<title>x", b"<title" + b" " * 4_000_000 + b">hostile", 1
+    )
+    run, _ = run_beside_good(tmp_path, server, hostile, parse_budget=10)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bad: new 1, updated 0, unchanged 0: ok" in run.stdout
+    assert titles(tmp_path / "archive", "bad") == ["hostile"]
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [b" " * 65_536, b"<?pi?>\n" * 9_400],
+    ids=["64 KB of spaces (quadratic before)", "64 KB of processing instructions (exponential before)"],
+)
+def test_a_long_prolog_is_sniffed_in_linear_time(tmp_path, server, prolog):
+    hostile = prolog + rss(rss_item("after the prolog", "https://bad.example/1", DATE, "<p>b</p>"))
+    run, _ = run_beside_good(tmp_path, server, hostile, parse_budget=5)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert titles(tmp_path / "archive", "bad") == ["after the prolog"]
+
+
+def broken_feed(megabytes: int) -> bytes:
+    """A broken feed that only feedparser can read, at about 2 s per MB: an element never closed."""
+    item = rss_item("破", "https://bad.example/{}", DATE, "<p>正文 &amp; 更多</p>")
+    count = megabytes * 1_000_000 // len(item)
+    items = "".join(item.replace("{}", str(n)) for n in range(count))
+    return (f'<rss version="2.0"><channel><title>t</title><unclosed>{items}</channel></rss>').encode()
+
+
+def test_a_parse_over_its_budget_is_stopped_and_reported(tmp_path, server):
+    # 43 MB (0.8 MB gzip): about 80 s of feedparser here; the budget is 1 s.
+    run, elapsed = run_beside_good(tmp_path, server, broken_feed(40), parse_budget=1)
+    assert run.returncode == 1
+    assert (
+        "bad: new 0, updated 0, unchanged 0: ERROR: parsing the feed took longer than its budget of 1 s "
+        "and was stopped ([fetch] parse_budget)"
+    ) in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    assert titles(tmp_path / "archive", "bad") == []
+    assert elapsed < 60
+
+
+def test_a_page_extraction_over_its_budget_is_reported_and_retried(tmp_path, server):
+    page = b"<html><body><div id=a>" + b"<p>x<b>y</b></p>" * 2_000_000 + b"</div></body></html>"  # 32 MB
+    page_url = server.set("/page.html", gzip.compress(page, 1), headers={**GZIP, "Content-Type": "text/html"})
+    feed = rss(rss_item("正文在页面", page_url, DATE))
+    sources = {
+        "good": {"name": "好", "feed": server.set("/good.xml", good_feed())},
+        "pg": {"name": "页", "feed": server.set("/pg.xml", feed), "body": "page", "selector": "#a"},
+    }
+    vault = write_vault(tmp_path, sources, timeout=30, fetch={"parse_budget": 1})
+    run = newsvault(vault, "run")
+    assert run.returncode == 1
+    assert f"pg: page {page_url}: extracting the page took longer than its budget of 1 s" in run.stdout
+    assert titles(tmp_path / "archive", "good") == ["又一条", "好消息"]
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        pending = store_articles.pending_pages(conn, "pg", 10, 10)
+    assert [(row["page_state"], row["page_attempts"]) for row in pending] == [("failed", 1)]
+    assert newsvault(vault, "verify").returncode == 0
+
+
+def atom_flood(count: int) -> bytes:
+    """`count` Atom entries, newest first, a second apart: entry n is the n-th oldest."""
+    start = datetime(2024, 1, 1)
+    entries = "".join(
+        f'<entry><id>urn:flood:{n}</id><title>flood {n}</title><link href="https://flood.example/{n}"/>'
+        f"<updated>{(start + timedelta(seconds=n)).isoformat()}Z</updated><summary>body {n}</summary></entry>"
+        for n in range(count, 0, -1)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>flood</title><id>urn:flood</id><updated>2024-05-01T00:00:00Z</updated>{entries}</feed>"
+    ).encode()
+
+
+@pytest.mark.sqlite_only("measures the store's file")
+def test_a_flood_of_entries_grows_the_store_by_a_bounded_amount(tmp_path, server):
+    # 100,000 entries (1.5 MB gzip) grew the store by 891 MB; now each fetch stores at most items_per_run.
+    run, _ = run_beside_good(tmp_path, server, atom_flood(100_000), items_per_run=200)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bad: new 200, updated 0, unchanged 0: ok" in run.stdout
+    assert (
+        "bad: 100000 new items, more than [fetch] items_per_run = 200: the oldest 200 stored, "
+        "99800 left for the next runs"
+    ) in run.stdout
+    store = sum(p.stat().st_size for p in tmp_path.glob("vault.sqlite*"))
+    assert store < 8 * 1024 * 1024, store  # 1.8 MB here: the feed capture and 200 articles
+    # The oldest first: the next runs continue from there.
+    assert titles(tmp_path / "archive", "bad") == sorted(f"flood {n}" for n in range(1, 201))
+
+
+def test_items_over_the_cap_are_archived_by_the_next_runs_oldest_first(tmp_path, server):
+    items = [
+        rss_item(f"第{n}条", f"https://a.example/{n}", f"Wed, 01 May 2024 {n:02d}:00:00 GMT", f"<p>{n}</p>")
+        for n in range(23, 0, -1)  # newest first, as feeds list them
+    ]
+    url = server.set("/f.xml", rss(*items), headers={"ETag": '"v1"'})
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, fetch={"items_per_run": 10}))
+    runs = [run_once(config, engine) for _ in range(4)]
+    assert [r.sources[0].new for r in runs] == [10, 10, 3, 0]
+    assert runs[0].sources[0].notes == [
+        "23 new items, more than [fetch] items_per_run = 10: the oldest 10 stored, 13 left for the next runs"
+    ]
+    assert not runs[2].sources[0].notes and not runs[2].failed
+    # A capped run keeps no validators, so the next one gets the whole feed, not a 304.
+    feed_hits = [h for h in server.hits if h.path == "/f.xml"]
+    assert [h.headers.get("if-none-match") for h in feed_hits] == [None, None, None, '"v1"']
+    # Numbered as if stored in one run: the newest article has the smallest id.
+    by_id = sorted(
+        (int(p.stem), parse_article(p.read_bytes()).title) for p in (config.archive / "articles/voa").iterdir()
+    )
+    assert [title for _, title in by_id] == [f"第{n}条" for n in range(23, 0, -1)]
+
+
+def test_more_entries_than_the_parser_reads_are_reported_not_a_slow_fallback():
+    # feedparser, which read on, took 15 s for 100,000 entries; feedparser-rs 1 s.
+    feed = parse(atom_flood(MAX_ENTRIES + 1))
+    assert (feed.parser, len(feed.entries)) == ("feedparser-rs", MAX_ENTRIES)
+    assert feed.problem == f"more than {MAX_ENTRIES} items; the first {MAX_ENTRIES} read"
+    assert feed.entries[0].title == f"flood {MAX_ENTRIES + 1}"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("items_per_run = 0", "'items_per_run': expected a positive number, got 0"),
+        ('items_per_run = "many"', "'items_per_run': expected a whole number, got 'many'"),
+        ("parse_budget = -1", "'parse_budget': expected a positive number, got -1"),
+        ("parse_budget = inf", "'parse_budget': expected a finite number of seconds, got inf"),
+        ("parse_budget = nan", "'parse_budget': expected a finite number of seconds, got nan"),
+    ],
+)
+def test_the_limits_are_validated(tmp_path, line, message):
+    (tmp_path / "vault.toml").write_text(f"[fetch]\n{line}\n", "utf-8")
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load(tmp_path)
+
+
+def test_a_worker_that_dies_is_a_typed_error_and_is_replaced():
+    async def jobs() -> list[str]:
+        found = []
+        for function, args in ((os._exit, (3,)), (os.abort, ())):
+            with pytest.raises(WorkerDied) as died:
+                await within_budget("the job", 5, function, *args)
+            found.append(str(died.value))
+        feed = await within_budget("parsing the feed", 5, parse, good_feed())
+        found.append(feed.entries[0].title)
+        return found
+
+    assert asyncio.run(jobs()) == [
+        "the job stopped: its worker process died (exit code 3)",
+        "the job stopped: its worker process died (killed by SIGABRT)",
+        "好消息",
+    ]
+
+
+def test_a_worker_left_alone_is_stopped_by_the_kernel_past_its_budget():
+    # What stops a worker whose run was killed before it could kill the worker.
+    worker = budget._Worker()
+    assert worker.ready()
+    worker.conn.send((sum, 0.5, (range(10**13),), {}))  # hours of CPU
+    assert worker.process.wait(timeout=60) == -signal.SIGXCPU
+    worker.conn.close()
