@@ -5,12 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from newsvault import __version__
-from newsvault.config import VAULT_FILE, ConfigError, init_text, load
+from newsvault.config import VAULT_FILE, Config, ConfigError, init_text, load
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # Commands defined in their own modules, imported only when they run (or for --help):
 # `newsvault --version` or a cron `run` need not load the site builder, search or the worker queue.
@@ -40,7 +44,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
             module, _, name = LAZY_COMMANDS[cmd_name].partition(":")
-            return getattr(importlib.import_module(module, __package__), name)
+            command: click.Command = getattr(importlib.import_module(module, __package__), name)
+            return command
         return super().get_command(ctx, cmd_name)
 
 
@@ -48,16 +53,26 @@ class Context:
     def __init__(self, vault: Path) -> None:
         self.vault = vault
 
-    def config(self):  # type: ignore[no-untyped-def]
+    def config(self) -> Config:
         try:
             return load(self.vault)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
 
-    def engine(self, config):  # type: ignore[no-untyped-def]
+    def engine(self, config: Config) -> Engine:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import SQLAlchemyError
+
         from newsvault.store import open_store
 
-        return open_store(config.store_url)
+        from .terminal import visible
+
+        try:
+            return open_store(config.store_url)
+        except SQLAlchemyError as exc:  # a full or unreadable disk, a database that is down: one line
+            where = make_url(config.store_url).render_as_string(hide_password=True)
+            reason = getattr(exc, "orig", None) or exc  # the database's words, not SQLAlchemy's traceback hint
+            raise click.ClickException(visible(f"cannot open the store {where}: {reason}")) from None
 
 
 @click.group(cls=LazyGroup)
@@ -132,10 +147,20 @@ def run(obj: Context, only: tuple[str, ...], publish: bool) -> None:
 @click.pass_obj
 def render(obj: Context) -> None:
     """Rewrite the archive tree from the store alone."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from newsvault.render.from_store import render_tree
+    from newsvault.schedule import StepError
+
+    from .report import step_error_text
+    from .terminal import visible
 
     config = obj.config()
-    stats = render_tree(obj.engine(config), config, full=True)
+    try:
+        stats = render_tree(obj.engine(config), config, full=True)
+    except (OSError, SQLAlchemyError) as exc:  # as in `run`: one line, not a traceback
+        click.echo(visible(step_error_text(StepError("render", exc, config.archive))))
+        sys.exit(1)
     click.echo(f"render: {stats.checked} file(s) checked, {stats.written} written into {config.archive}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import click
 
 from newsvault.extract import ExtractError, extract_page
 from newsvault.fetch import Fetcher, FetchError, Request
+
+from .terminal import json_line, visible, visible_lines
 
 
 async def _download(url: str) -> tuple[bytes, Mapping[str, str], str]:
@@ -25,7 +26,7 @@ def _read(page: str) -> tuple[bytes, Mapping[str, str], str | None]:
         try:
             return asyncio.run(_download(page))
         except FetchError as exc:
-            raise click.ClickException(f"cannot fetch {page}: {exc.reason}") from None
+            raise click.ClickException(visible(f"cannot fetch {page}: {exc.reason}")) from None
     path = Path(page)
     if not path.is_file():
         raise click.BadParameter(f"{page!r} is neither a file nor an http(s) URL", param_hint="--page")
@@ -42,23 +43,18 @@ def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
     try:
         found = extract_page(data, headers, url, selector)
     except ExtractError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(visible(str(exc))) from None
     if as_json:
-        click.echo(
-            json.dumps(
-                {"title": found.title, "text": found.text, "html": found.html, "images": found.images},
-                ensure_ascii=False,
-            )
-        )
+        click.echo(json_line({"title": found.title, "text": found.text, "html": found.html, "images": found.images}))
         return
-    click.echo(f"title:  {found.title}")
-    click.echo(f"date:   {found.date or '(none on the page)'}")
+    click.echo(visible(f"title:  {found.title}"))
+    click.echo(visible(f"date:   {found.date or '(none on the page)'}"))
     click.echo(f"text:   {sum(1 for ch in found.text if not ch.isspace())} characters")
     click.echo(f"images: {len(found.images)}")
     for image in found.images:
-        click.echo(f"  {image}")
+        click.echo(visible(f"  {image}"))
     click.echo("")
-    click.echo(found.text)
+    click.echo(visible_lines(found.text))
 
 
 @click.command("reextract")
@@ -81,7 +77,7 @@ def reextract_command(obj, abbr: str) -> None:  # type: ignore[no-untyped-def]
         raise click.ClickException(str(exc)) from None
     stats = render_tree(engine, config)
     for problem in report.problems:
-        click.echo(f"{abbr}: {problem}")
+        click.echo(visible(f"{abbr}: {problem}"))
     click.echo(
         f"reextract {abbr}: {report.checked} page(s) extracted again, {report.changed} body(ies) changed, "
         f"{stats.written} file(s) written"

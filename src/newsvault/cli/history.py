@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 from datetime import UTC, datetime
 
@@ -14,6 +13,8 @@ from newsvault.render.textdiff import char_diff, plain_text
 from newsvault.render.verify import verify as verify_tree
 from newsvault.store import statuses, versions
 from newsvault.store.schema import articles
+
+from .terminal import json_line, visible, visible_lines
 
 
 def _when(ms: int) -> str:
@@ -48,7 +49,7 @@ def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type:
         changes = statuses.history(conn, row["id"])
     if as_json:
         click.echo(
-            json.dumps(
+            json_line(
                 {
                     "versions": [
                         {"n": v["n"], "seen_ms": v["seen_ms"], "title": v["title"], "sha256": v["sha256"]} for v in kept
@@ -56,22 +57,22 @@ def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type:
                     "status": [
                         {"status": s["status"], "seen_ms": s["seen_ms"], "detail": s["detail"]} for s in changes
                     ],
-                },
-                ensure_ascii=False,
+                }
             )
         )
         return
-    click.echo(f"{abbr}/{row['archive_id']}: {row['title']}\n{row['link']}")
+    click.echo(visible(f"{abbr}/{row['archive_id']}: {row['title']}"))
+    click.echo(visible(row["link"]))
     for v in kept:
-        click.echo(f"  version {v['n']}  {_when(v['seen_ms'])}  {v['sha256'][:12]}  {v['title']}")
+        click.echo(visible(f"  version {v['n']}  {_when(v['seen_ms'])}  {v['sha256'][:12]}  {v['title']}"))
     for s in changes:
-        click.echo(f"  {s['status']:<11} {_when(s['seen_ms'])}" + (f"  {s['detail']}" if s["detail"] else ""))
+        click.echo(visible(f"  {s['status']:<11} {_when(s['seen_ms'])}" + (f"  {s['detail']}" if s["detail"] else "")))
     if show_diff:
         for before, after in itertools.pairwise(kept):
             click.echo(f"\n--- version {before['n']}  +++ version {after['n']}")
             if before["title"] != after["title"]:
-                click.echo("title: " + char_diff(before["title"], after["title"]))
-            click.echo(char_diff(plain_text(before["body"]), plain_text(after["body"])))
+                click.echo(visible("title: " + char_diff(before["title"], after["title"])))
+            click.echo(visible_lines(char_diff(plain_text(before["body"]), plain_text(after["body"]))))
 
 
 @click.command()
@@ -80,8 +81,8 @@ def verify(obj) -> None:  # type: ignore[no-untyped-def]
     """Check that the store and the published tree agree; exit 1 on any problem."""
     config = obj.config()
     problems = 0
-    for line in verify_tree(obj.engine(config), config.archive):
+    for problem in verify_tree(obj.engine(config), config.archive):
         problems += 1
-        click.echo(line)
+        click.echo(visible(str(problem)))
     click.echo(f"verify: {problems} problem(s) in {config.archive}")
     sys.exit(1 if problems else 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+from .terminal import json_line, plain, visible
 
 _EXAMPLES = 3  # paths shown per kind of warning unless --verbose
 
@@ -58,7 +59,7 @@ def _summary(console: Console, report, verbose: bool) -> None:  # type: ignore[n
     for column in ("outlet", "new", "already stored"):
         table.add_column(column, justify="left" if column == "outlet" else "right")
     for abbr in sorted(set(report.new) | set(report.present)):
-        table.add_row(f"{abbr} {report.names.get(abbr, '')}", str(report.new[abbr]), str(report.present[abbr]))
+        table.add_row(plain(f"{abbr} {report.names.get(abbr, '')}"), str(report.new[abbr]), str(report.present[abbr]))
     console.print(table)
     kept = ", ".join(f"{n} {kind}" for kind, n in sorted(report.kept.items())) or "none"
     _plain(console, f"kept as they are: {kept}; already stored: {report.kept_present}")
@@ -80,7 +81,8 @@ def _summary(console: Console, report, verbose: bool) -> None:  # type: ignore[n
 
 
 def _plain(console: Console, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """File names and errors come from the tree being imported: printed escaped, never as markup."""
+    console.print(plain(text), soft_wrap=True)
 
 
 @click.command("articles")
@@ -118,7 +120,8 @@ def articles_command(obj, abbr: str | None, as_json: bool) -> None:  # type: ign
                     "link": link,
                     "date_ms": row["date_ms"],
                 }
-                out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-            else:
-                out.write(f"{path}\t{' '.join(row['title'].splitlines())}\n".encode())
+                out.write(json_line(record).encode("utf-8") + b"\n")
+            else:  # a title's lines joined by spaces, as a list line shows it; then nothing raw, no tab
+                title = visible(" ".join(row["title"].splitlines()))
+                out.write(f"{visible(path)}\t{title}\n".encode())
     out.flush()

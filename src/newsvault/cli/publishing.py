@@ -9,6 +9,8 @@ import click
 
 from newsvault.config import Config
 
+from .terminal import visible
+
 
 def publish_and_report(config: Config) -> bool:
     """Publish the archive per vault.toml and print one line per remote; True if anything failed."""
@@ -16,18 +18,18 @@ def publish_and_report(config: Config) -> bool:
 
     report = publish_with(config.archive, config.publish)
     if report.error:
-        click.echo(f"publish: FAILED: {report.error}")
+        click.echo(visible(f"publish: FAILED: {report.error}"))
         return True
     if report.commit is None:
         click.echo("publish: nothing changed, no commit")
     else:
-        click.echo(f"publish: committed {report.commit.sha[:7]}: {report.commit.message}")
+        click.echo(visible(f"publish: committed {report.commit.sha[:7]}: {report.commit.message}"))
     if not config.publish.remotes:
         click.echo("publish: no [[publish.remote]] in vault.toml; committed locally only")
     for r in report.remotes:
         tries = f" after {r.attempts} attempts" if r.attempts > 1 else ""
         status = r.detail if r.ok else f"FAILED{tries}: {r.detail}"
-        click.echo(f"publish: {r.label} ({r.branch}): {status}")
+        click.echo(visible(f"publish: {r.label} ({r.branch}): {status}"))  # git's and the remote's words
     return report.failed
 
 

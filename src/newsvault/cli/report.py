@@ -7,7 +7,9 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from newsvault.schedule import RunReport, SourceResult
+from newsvault.schedule import RunReport, SourceResult, StepError
+
+from .terminal import plain
 
 
 def status_text(r: SourceResult) -> str:
@@ -18,7 +20,27 @@ def status_text(r: SourceResult) -> str:
     return "not modified" if r.not_modified else "ok"
 
 
+_AFTER_SPACE = {  # what finishes a step's work once there is room again
+    "render": "the next `newsvault run` (or `newsvault render`) writes the rest",
+    "image mirroring": "the next `newsvault run` mirrors the rest",
+    "search index": "the next `newsvault run` (or `newsvault reindex`) indexes the rest",
+}
+
+
+def step_error_text(e: StepError) -> str:
+    """One line for a run-level step that failed; a full disk says so and what to do."""
+    if e.disk_full:
+        if not isinstance(e.error, OSError):  # the database said so
+            where = " under the store"
+        else:
+            where = f" at {e.place}" if e.place is not None else ""
+        then = _AFTER_SPACE.get(e.step, "the next `newsvault run` does the rest")
+        return f"ERROR: {e.step}: disk full{where}: nothing stored is lost; free some space, then {then}"
+    return f"ERROR: {e.step}: {type(e.error).__name__}: {e.error}"
+
+
 def print_summary(report: RunReport, console: Console) -> None:
+    """The per-source summary, then every problem, note and run-level error: one line each, escaped."""
     if console.is_terminal:
         table = Table(title="newsvault run")
         for column in ("source", "new", "updated", "unchanged", "status"):
@@ -26,44 +48,47 @@ def print_summary(report: RunReport, console: Console) -> None:
         for r in report.sources:
             style = "red" if r.failed else None
             table.add_row(
-                f"{r.abbr} {r.name}", str(r.new), str(r.updated), str(r.unchanged), status_text(r), style=style
+                plain(f"{r.abbr} {r.name}"),
+                str(r.new),
+                str(r.updated),
+                str(r.unchanged),
+                plain(status_text(r)),
+                style=style,
             )
         console.print(table)
     else:
         for r in report.sources:
-            console.print(
-                f"{r.abbr}: new {r.new}, updated {r.updated}, unchanged {r.unchanged}: {status_text(r)}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            say(console, f"{r.abbr}: new {r.new}, updated {r.updated}, unchanged {r.unchanged}: {status_text(r)}")
     for r in report.sources:
         for line in (*r.problems, *r.notes):
-            console.print(f"{r.abbr}: {line}", markup=False, highlight=False, soft_wrap=True)
+            say(console, f"{r.abbr}: {line}")
         if r.rechecks and r.rechecks.checked:
             c = r.rechecks
-            console.print(
+            say(
+                console,
                 f"{r.abbr}: re-checked {c.checked}: {c.changed} changed, {c.gone} gone, "
                 f"{c.censored} censored, {c.unreachable} unreachable",
-                markup=False,
-                highlight=False,
             )
             for note in c.notes:
-                console.print(f"{r.abbr}: {note}", markup=False, highlight=False, soft_wrap=True)
+                say(console, f"{r.abbr}: {note}")
     for error in report.errors:
-        console.print(f"ERROR: {error}", markup=False, highlight=False, soft_wrap=True)
+        say(console, step_error_text(error))
     if report.images is not None:
         i = report.images
-        console.print(
+        say(
+            console,
             f"images: {i.stored} mirrored, {i.duplicates} duplicate(s), {len(i.failed)} to retry, "
             f"{len(i.refused)} refused",
-            markup=False,
-            highlight=False,
         )
         for line in i.failed + i.refused:
-            console.print(f"image {line}", markup=False, highlight=False, soft_wrap=True)
+            say(console, f"image {line}")
     if report.render is not None:
-        console.print(f"render: {report.render.written} file(s) written", markup=False, highlight=False)
+        say(console, f"render: {report.render.written} file(s) written")
+
+
+def say(console: Console, line: str) -> None:
+    """Print one line that may hold untrusted text: escaped, no markup, no wrapping into a second line."""
+    console.print(plain(line), soft_wrap=True)
 
 
 def progress_line(console: Console):  # type: ignore[no-untyped-def]
@@ -71,7 +96,7 @@ def progress_line(console: Console):  # type: ignore[no-untyped-def]
 
     def show(r: SourceResult) -> None:
         mark = "✗" if r.failed else "✓"
-        console.print(f"{mark} {r.abbr} ({r.name}): {status_text(r)}", markup=False, highlight=False, soft_wrap=True)
+        say(console, f"{mark} {r.abbr} ({r.name}): {status_text(r)}")
 
     return show
 

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import click
+
+from .terminal import visible, visible_lines
+
+if TYPE_CHECKING:
+    from . import Context
+
+
+class _VisibleFormatter(logging.Formatter):
+    """Worker logs carry feed problems (titles, links, servers' words): escaped like every other output.
+
+    The message stays one line; a traceback after it keeps its lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible_lines(super().format(record))
 
 
 @click.command("migrate")
@@ -86,11 +105,11 @@ def copy_store_command(obj, target_url: str) -> None:  # type: ignore[no-untyped
 @click.option("--tree", is_flag=True, help="Also mirror images: run it on the machine that holds the archive tree.")
 @click.pass_obj
 def worker_command(
-    obj,
+    obj: Context,
     once: bool,
     every: float,
     lease: float,
-    concurrency: int,  # type: ignore[no-untyped-def]
+    concurrency: int,
     tree: bool,
 ) -> None:
     """Poll sources with any number of workers on any machines, through the PostgreSQL store.
@@ -103,7 +122,9 @@ def worker_command(
     config = obj.config()
     if not config.store_url.startswith("postgresql"):
         raise click.ClickException(NEED_POSTGRES)  # checked before opening: no SQLite file made for nothing
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_VisibleFormatter("%(asctime)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     work(
         config,
         obj.engine(config),

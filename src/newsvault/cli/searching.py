@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.text import Text
+
+from .terminal import json_line, plain, visible
+
+if TYPE_CHECKING:
+    from . import Context
 
 
 def _since(value: str | None) -> int | None:
@@ -31,11 +36,11 @@ def _since(value: str | None) -> int | None:
 )
 @click.pass_obj
 def search_command(
-    obj,
+    obj: Context,
     query: str,
     abbr: str | None,
     since: str | None,
-    limit: int,  # type: ignore[no-untyped-def]
+    limit: int,
     as_json: bool,
 ) -> None:
     """Articles whose title or text holds QUERY (either script), title hits first, newest first.
@@ -62,13 +67,14 @@ def search_command(
                 "snippet": hit.snippet,
                 "marks": hit.snippet_marks,
             }
-            out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            out.write(json_line(record).encode() + b"\n")
         out.flush()
     else:
         console = Console(highlight=False)
         for hit in hits:
             day = datetime.fromtimestamp(hit.date_ms / 1000, UTC).strftime("%Y-%m-%d")
-            console.print(Text(f"{hit.abbr}/{hit.id}  {day}  ", style="dim") + _marked(hit.title, hit.title_marks))
+            title = plain(f"{hit.abbr}/{hit.id}  {day}  ", style="dim") + _marked(hit.title, hit.title_marks)
+            console.print(title, soft_wrap=True)
             console.print(Text("    ") + _marked(hit.snippet, hit.snippet_marks), soft_wrap=True)
     sys.exit(0 if hits else 1)
 
@@ -77,8 +83,8 @@ def _marked(value: str, marks: list[tuple[int, int]]) -> Text:
     from newsvault.search import highlighted
 
     out = Text()
-    for part, hit in highlighted(value, marks):
-        out.append(part, style="bold yellow" if hit else None)
+    for part, hit in highlighted(value, marks):  # escaped piece by piece: the marks index the raw text
+        out.append(visible(part), style="bold yellow" if hit else None)
     return out
 
 
@@ -121,10 +127,10 @@ def status_command(obj, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         report = source_health(conn)
     if as_json:
-        click.echo(json.dumps([h.as_dict() for h in report], ensure_ascii=False))
+        click.echo(json_line([h.as_dict() for h in report]))
     else:
         for h in report:
-            click.echo(h.summary())
+            click.echo(visible(h.summary()))
             for flag in h.flags:
-                click.echo(f"    FLAG {flag}")
+                click.echo(visible(f"    FLAG {flag}"))
     sys.exit(1 if any(h.flags for h in report) else 0)

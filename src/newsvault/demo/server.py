@@ -30,6 +30,15 @@ class Hit:
     headers: dict[str, str]
 
 
+@dataclass
+class Hold:
+    """Requests past the first ``passes`` wait until released: a client is caught mid-run on any machine."""
+
+    passes: int
+    reached: threading.Event = field(default_factory=threading.Event)  # a request is being held
+    released: threading.Event = field(default_factory=threading.Event)
+
+
 class LocalServer:
     """Serves configured routes on 127.0.0.1 on a free port."""
 
@@ -40,6 +49,7 @@ class LocalServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
         self.port = port  # 0: any free port
+        self._hold: Hold | None = None
 
     # -- configuration -------------------------------------------------
     def set(
@@ -61,6 +71,21 @@ class LocalServer:
         """Answer `path` with each response in turn, repeating the last one."""
         self.routes[path] = list(responses)
         return self.url(path)
+
+    def hold_after(self, passes: int) -> Hold:
+        """Answer ``passes`` more requests, then hold every later one until ``release()``.
+
+        Crash tests kill a run while it waits on a held request (``Hold.reached``),
+        so the kill cannot come too late however fast the machine is.
+        """
+        self._hold = Hold(passes)
+        return self._hold
+
+    def release(self) -> None:
+        """Let held requests go on and stop holding."""
+        if self._hold is not None:
+            self._hold.released.set()
+            self._hold = None
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -106,6 +131,14 @@ class LocalServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs if request.path_qs in self.routes else request.path
         self.hits.append(Hit(path, {k.lower(): v for k, v in request.headers.items()}))
+        hold = self._hold
+        if hold is not None:
+            if hold.passes > 0:
+                hold.passes -= 1
+            else:
+                hold.reached.set()
+                while not hold.released.is_set():  # the test thread releases it; this loop is the server's own
+                    await asyncio.sleep(0.01)
         entry = self.routes.get(path)
         if entry is None:
             return web.Response(status=404, text="not found")

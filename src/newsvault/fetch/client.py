@@ -27,7 +27,7 @@ from yarl import URL
 from newsvault import __version__
 from newsvault.fetch.decode import ACCEPT_ENCODING, BadEncoding, Decoder, TooLarge
 from newsvault.fetch.guard import BlockedAddress, GuardedResolver, check_literal
-from newsvault.fetch.model import FetchError, Request, Response
+from newsvault.fetch.model import FetchError, Request, Response, quoted
 from newsvault.fetch.retry import backoff_delay, parse_retry_after
 
 DEFAULT_USER_AGENT = f"newsvault/{__version__} (+https://github.com/newsvault/newsvault)"
@@ -148,9 +148,9 @@ class Fetcher:
             if isinstance(result, Response):
                 return replace(result, elapsed=spent)
             if result.scheme not in ("http", "https"):
-                raise _error(request, url, f"redirect to a non-HTTP URL ({result})")
+                raise _error(request, url, f"redirect to a non-HTTP URL ({quoted(str(result))})")
             if result in seen:
-                raise _error(request, url, f"redirect loop (back to {result})")
+                raise _error(request, url, f"redirect loop (back to {quoted(str(result))})")
             if len(seen) > request.max_redirects:
                 raise _error(request, url, f"too many redirects ({len(seen)})")
             seen.add(result)
@@ -186,7 +186,9 @@ class Fetcher:
                     try:
                         return url.join(URL(location))
                     except ValueError:  # includes undecodable bytes in the header
-                        raise _error(request, url, f"redirect to an invalid URL ({location!r})", status) from None
+                        raise _error(
+                            request, url, f"redirect to an invalid URL ({quoted(location)!r})", status
+                        ) from None
                 if status == 304:
                     return _response(request, url, resp, b"", not_modified=True)
                 if not 200 <= status < 300:
@@ -225,8 +227,8 @@ async def _read_body(request: Request, url: URL, resp: aiohttp.ClientResponse) -
         parts.append(decoder.finish())
     except TooLarge:
         raise _error(request, url, f"body larger than {_size(request.max_decompressed)} when decompressed") from None
-    except BadEncoding as exc:
-        raise _error(request, url, str(exc)) from None
+    except BadEncoding as exc:  # may name the server's Content-Encoding
+        raise _error(request, url, quoted(str(exc))) from None
     return b"".join(parts)
 
 
@@ -250,22 +252,22 @@ def _parse_url(raw: str) -> URL:
 def _error(request: Request, url: URL, reason: str, status: int | None = None, transient: bool = False) -> FetchError:
     """Errors carry the URL the caller asked for; a redirect target goes in the reason."""
     if str(url) != request.url:
-        reason = f"{reason} at {url}"
+        reason = f"{reason} at {quoted(str(url))}"
     return FetchError(request.url, reason, status, transient)
 
 
 def _status_line(resp: aiohttp.ClientResponse) -> str:
     try:
         phrase = HTTPStatus(resp.status).phrase
-    except ValueError:
-        phrase = resp.reason or ""
+    except ValueError:  # a status code of the server's own: so is its phrase
+        phrase = quoted(resp.reason or "")
     return f"HTTP {resp.status} {phrase}".rstrip()
 
 
 def _blocked_reason(exc: BlockedAddress) -> str:
     if exc.host.strip("[]") == exc.address:
         return f"refused non-public address {exc.address}"
-    return f"refused {exc.host}: it resolves to non-public address {exc.address}"
+    return f"refused {quoted(exc.host)}: it resolves to non-public address {exc.address}"
 
 
 def _network_reason(exc: aiohttp.ClientError) -> tuple[str, bool]:
@@ -275,14 +277,14 @@ def _network_reason(exc: aiohttp.ClientError) -> tuple[str, bool]:
         if isinstance(cause, BlockedAddress):
             return _blocked_reason(cause), False
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-            return f"TLS certificate not accepted ({exc.certificate_error})", False
+            return f"TLS certificate not accepted ({quoted(str(exc.certificate_error))})", False
         if isinstance(exc, aiohttp.ClientSSLError):
             return "TLS handshake failed", True
         if isinstance(exc, aiohttp.ClientConnectorDNSError):
-            return f"host not found: {exc.host}", True
+            return f"host not found: {quoted(exc.host)}", True
         if cause.errno == errno.ECONNREFUSED:
             return "connection refused", True
-        return f"cannot connect to {exc.host} ({cause.strerror or cause})", True
+        return f"cannot connect to {quoted(exc.host)} ({quoted(str(cause.strerror or cause))})", True
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "server closed the connection", True
     if isinstance(exc, aiohttp.ClientPayloadError):
@@ -290,12 +292,12 @@ def _network_reason(exc: aiohttp.ClientError) -> tuple[str, bool]:
     if isinstance(exc, aiohttp.ClientOSError):
         if exc.errno == errno.ECONNRESET or isinstance(exc, ConnectionResetError):
             return "connection reset", True
-        return f"network error ({exc.strerror or exc})", True
+        return f"network error ({quoted(str(exc.strerror or exc))})", True
     if isinstance(exc, aiohttp.InvalidURL):
-        return f"invalid URL ({exc})", False
-    if isinstance(exc, aiohttp.ClientResponseError):  # unparseable status line or headers
-        return f"invalid HTTP response ({exc.message})", False
-    return f"network error ({exc})", True
+        return f"invalid URL ({quoted(str(exc))})", False
+    if isinstance(exc, aiohttp.ClientResponseError):  # unparseable status line or headers; echoes what was read
+        return f"invalid HTTP response ({quoted(exc.message)})", False
+    return f"network error ({quoted(str(exc))})", True
 
 
 def _size(n: int) -> str:

@@ -35,6 +35,22 @@ class Response:
     elapsed: float  # seconds on the network for the attempt that succeeded, redirects included
 
 
+QUOTE_LIMIT = 200  # characters of a server's or a feed's words quoted in one message
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """At most `limit` characters of text someone else chose, on one line, "…" marking a cut.
+
+    Reason phrases, Location headers, parser complaints that echo the bytes
+    read, and links from feeds go into one-line messages (the run summary, the
+    fetch log, the health page); quoting them whole let a server put 16 KB of
+    its own bytes into each. Control characters are left for the terminal's
+    edge (`newsvault.cli.terminal`) to spell out.
+    """
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
 class FetchError(Exception):
     """A fetch that did not produce a usable response.
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from newsvault.config import Config, catalogue
+from newsvault.failpoints import failpoint
 from newsvault.search import update_index
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
@@ -186,6 +187,7 @@ def _flush(
             _store_kept(conn, batch.kept, report)
             for abbr, records in batch.articles.items():
                 _store_articles(conn, abbr, records, now, report)
+        failpoint("import.batch")  # some batches committed, the rest of the tree not read yet
     if progress:
         progress(batch.files)
 

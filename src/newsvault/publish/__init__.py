@@ -14,6 +14,7 @@ from pathlib import Path
 
 from newsvault.config.model import PublishRemote as Remote
 from newsvault.config.model import PublishSettings
+from newsvault.failpoints import failpoint
 
 from .commit import CommitInfo, commit, ensure_repo, finish_interrupted, identity
 from .git import GitError, redact
@@ -49,6 +50,7 @@ def publish(
         made = commit(archive, who)
     except GitError as exc:
         return PublishReport(None, error=str(exc))
+    failpoint("publish.committed")  # committed locally, pushed nowhere yet
     report = PublishReport(made)
     for remote in remotes:
         report.remotes.append(

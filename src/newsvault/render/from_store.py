@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from newsvault.config import Config
+from newsvault.failpoints import failpoint
 from newsvault.store import articles as store_articles
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
@@ -45,7 +46,17 @@ def article_bytes(row) -> bytes:  # type: ignore[no-untyped-def]
     """The file of one stored article: its kept original bytes, else the final format."""
     if row["raw"] is not None:
         return row["raw"]
-    return format_article(row["date_ms"], row["title"], row["link"], row["body"])
+    return format_article(row["date_ms"], row["title"], row["link"], row["body"], escaped=escaped(row))
+
+
+def escaped(row) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the article is written with its title escaped: all but imported files as they were imported.
+
+    An imported file whose fields are stored (not its bytes) is written as the
+    original wrote it, so it comes back byte for byte; once a feed has changed
+    it (`updated_ms`), its title is the feed's and is escaped like any new one.
+    """
+    return not (row["imported"] and row["updated_ms"] is None)
 
 
 def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> None:
@@ -58,6 +69,7 @@ def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats:
             stats.checked += 1
             if write_atomic(target / article_path(abbr, row["archive_id"], row["path"], row["shard"]), data):
                 stats.written += 1
+                failpoint("render.article_written")  # the file is new, its mark in the store is not
             sha = hashlib.sha256(data).hexdigest()
             if row["rendered_sha"] != sha:
                 done.append((row["id"], sha))
@@ -81,6 +93,7 @@ def _list_entry(abbr: str, row) -> ListEntry:  # type: ignore[no-untyped-def]
         title=row["title"],
         ms=row["date_ms"],
         file=article_path(abbr, row["archive_id"], row["path"], row["shard"]),
+        escaped=escaped(row),
     )
 
 
@@ -174,6 +187,7 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         if imported_lists and _kept_lists_in_use(engine, abbr, imported_lists):
             continue  # written below with the other kept files
         dropped.update(imported_lists or ())
+        failpoint("render.lists")  # between one outlet's articles (and monthly lists) and its newest-300 list
         _render_list(engine, abbr, name, target, stats)
     for row in kept:
         if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user"):

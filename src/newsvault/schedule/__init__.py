@@ -1,5 +1,5 @@
 """Running the job: one pass over the sources (and later, workers)."""
 
-from .run import RunReport, SourceResult, poll, run_once
+from .run import RunReport, SourceResult, StepError, poll, run_once
 
-__all__ = ["RunReport", "SourceResult", "poll", "run_once"]
+__all__ = ["RunReport", "SourceResult", "StepError", "poll", "run_once"]

@@ -14,11 +14,11 @@ import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, RowMapping
 
 from newsvault.config import Config, Source
 from newsvault.extract import ExtractError, select_body
-from newsvault.fetch import Fetcher, FetchError, Request, Response
+from newsvault.fetch import Fetcher, FetchError, Request, Response, quoted
 from newsvault.parse.encoding import decode
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, statuses
@@ -70,7 +70,7 @@ def _title(text: str) -> str:
 def classify_page(asked: str, response: Response, patterns: tuple[str, ...] = CENSORED_PATTERNS) -> str | None:
     """ "censored: <why>" for a deletion notice, a redirect home or a soft 404; None for a live page."""
     if _redirected_home(asked, response.url):
-        return f"redirected to the home page {response.url}"
+        return f"redirected to the home page {quoted(response.url)}"
     text = decode(response.body, response.headers)[0]
     for pattern in patterns:
         if pattern in text:
@@ -82,8 +82,14 @@ def classify_page(asked: str, response: Response, patterns: tuple[str, ...] = CE
 
 
 async def _recheck_one(
-    engine: Engine, source: Source, fetcher: Fetcher, config: Config, row, now_ms: int, result: RecheckResult
-) -> None:  # type: ignore[no-untyped-def]
+    engine: Engine,
+    source: Source,
+    fetcher: Fetcher,
+    config: Config,
+    row: RowMapping,
+    now_ms: int,
+    result: RecheckResult,
+) -> None:
     status, detail, response = "live", None, None
     try:
         response = await fetcher.fetch(
@@ -110,7 +116,7 @@ async def _recheck_one(
                 dict(response.headers),
             )
         except (ExtractError, BudgetError) as exc:
-            result.notes.append(f"re-check {row['link']}: {exc}")
+            result.notes.append(f"re-check {quoted(row['link'])}: {exc}")
     with engine.begin() as conn:
         if response is not None and body != row["body"]:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
@@ -120,7 +126,7 @@ async def _recheck_one(
             # The notice itself is the evidence; identical notices are stored once.
             captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
         if statuses.record(conn, row["id"], status, now_ms, detail) and status != "live":
-            result.notes.append(f"{row['link']}: {status}" + (f" ({detail})" if detail else ""))
+            result.notes.append(f"{quoted(row['link'])}: {status}" + (f" ({detail})" if detail else ""))
         # An unreachable source says nothing about the article: its last known status stands.
         kept = row["check_status"] if status == "unreachable" else ("live" if status == "changed" else status)
         statuses.checked(conn, row["id"], row["first_seen_ms"], now_ms, kept)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, select, update
 
 from newsvault.config import Source
 from newsvault.extract import ExtractError, extract_for, text_length
+from newsvault.fetch import quoted
 from newsvault.store import articles as store_articles
 from newsvault.store import captures as store_captures
 from newsvault.store import versions
@@ -62,7 +63,7 @@ def reextract(engine: Engine, source: Source, now_ms: int) -> ReextractReport:
             try:
                 body = extract_for(rule, page, json.loads(meta.headers or "{}"), meta.url).html
             except ExtractError as exc:
-                report.problems.append(f"{row['link']}: {exc}")
+                report.problems.append(f"{quoted(row['link'])}: {exc}")
                 continue
             if body == row["body"] or (rule.body == "auto" and text_length(body) < text_length(row["body"]) // 2):
                 continue  # same text, or the new rule finds much less: keep what we have

@@ -9,16 +9,21 @@ article pages; workers turn that off and run `fetch_pages` as a job of its own.
 from __future__ import annotations
 
 import asyncio
+import errno
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from newsvault.clean import MirrorReport, mirror_images, mirror_sources
 from newsvault.config import Config, Source
 from newsvault.extract import ExtractError, extract_for, keep_by_categories, text_length
-from newsvault.fetch import Fetcher, FetchError, Request
+from newsvault.failpoints import failpoint
+from newsvault.fetch import Fetcher, FetchError, Request, quoted
 from newsvault.identify import Item, ItemError, item_from_entry
 from newsvault.parse import FeedError, parse
 from newsvault.render.from_store import RenderStats, render_tree
@@ -33,6 +38,7 @@ from .ingest import store_items
 from .recheck import RecheckResult, recheck_source
 
 PAGE_ATTEMPTS = 10  # a page that failed this often is left alone (and stays reported)
+_PG_DISK_FULL = "53100"  # SQLSTATE disk_full
 
 
 @dataclass
@@ -61,12 +67,47 @@ class PagesResult:
     problems: list[str] = field(default_factory=list)  # pages that failed, tried again next time
 
 
+@dataclass(frozen=True)
+class StepError:
+    """A run-level step after the sources (render, image mirroring, search index) that failed.
+
+    The exception is kept, not its text, so the command can tell a full disk,
+    which the user must act on, from a bug, and say which it is in one line.
+    Nothing stored is lost either way: the next run or `newsvault render`
+    writes what this one could not.
+    """
+
+    step: str  # "render", "image mirroring", "search index"
+    error: Exception
+    place: Path | None = None  # the folder the step writes into, when it writes files
+
+    @property
+    def disk_full(self) -> bool:
+        return disk_full(self.error)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """ENOSPC or a quota from the file system, or the database saying its disk is full."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    cause = getattr(exc, "orig", None)  # the DB-API error under SQLAlchemy's
+    code = getattr(cause, "sqlite_errorcode", None), getattr(cause, "sqlstate", None)
+    return code[0] == sqlite3.SQLITE_FULL or code[1] == _PG_DISK_FULL
+
+
+def _unexpected(exc: Exception) -> str:
+    """An exception no stage turned into a reason: a full disk under the store said plainly, anything else a bug."""
+    if disk_full(exc):
+        return "the store's disk is full: free some space (nothing stored is lost)"
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
 @dataclass
 class RunReport:
     sources: list[SourceResult]
     render: RenderStats | None = None
     images: MirrorReport | None = None  # image mirroring after render; failures are retried, never fatal
-    errors: list[str] = field(default_factory=list)  # run-level steps after the sources (mirror, index)
+    errors: list[StepError] = field(default_factory=list)  # run-level steps after the sources
 
     @property
     def failed(self) -> bool:
@@ -94,7 +135,7 @@ def _items(feed_entries, source: Source, now: int, result: SourceResult) -> list
             item.problems = [
                 p for p in item.problems if not p.startswith(("no description body", "no content:encoded body"))
             ]
-        result.problems.extend(f"item {number} ({item.label()}): {p}" for p in item.problems)
+        result.problems.extend(f"item {number} ({quoted(item.label())}): {p}" for p in item.problems)
         items.append(item)
     return items
 
@@ -200,7 +241,7 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
                 response.url,
             )
         except (FetchError, ExtractError, BudgetError) as exc:
-            result.problems.append(f"page {row['link']}: {exc.reason if isinstance(exc, FetchError) else exc}")
+            result.problems.append(f"page {quoted(row['link'])}: {exc.reason if isinstance(exc, FetchError) else exc}")
             with engine.begin() as conn:
                 store_articles.set_fields(
                     conn, row["id"], page_state="failed", page_attempts=row["page_attempts"] + 1, page_error=str(exc)
@@ -223,6 +264,7 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
                 **changed,
             )
             versions.first_full_text(conn, row["id"], now, row["title"], row["date_ms"], body, capture_id)
+        failpoint("page.stored")
         result.stored += 1
 
 
@@ -341,6 +383,7 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
                     limit=config.fetch.items_per_run,
                 )
                 captures.drop_unused(conn, capture_id, now)
+            failpoint("poll.stored")
             result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
             if counts.deferred:
                 etag = last_modified = None  # what was left must come in a full response next run, not a 304
@@ -357,32 +400,36 @@ async def poll(engine: Engine, outlet: Source, fetcher: Fetcher, config: Config,
     except (FeedError, BudgetError) as exc:
         result.error = str(exc)
     except Exception as exc:  # a bug must not take the other sources down; it is reported
-        result.error = f"internal error: {type(exc).__name__}: {exc}"
+        result.error = _unexpected(exc)
     if pages:
         try:  # page problems are this poll's: same list, in its report and fetch log
             await fetch_pages(engine, outlet, fetcher, config, PagesResult(problems=result.problems))
         except Exception as exc:
-            result.problems.append(f"pages: internal error: {type(exc).__name__}: {exc}")
-    with engine.begin() as conn:
-        if result.error:
-            store_sources.record_failure(conn, source.abbr, now_ms(), result.error)
-        fetchlog.record(
-            conn,
-            source=source.abbr,
-            started_ms=started,
-            finished_ms=now_ms(),
-            url=source.feed,
-            http_status=http_status,
-            new=result.new,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            error=result.error,
-            problems=result.problems,
-        )
+            result.problems.append(f"pages: {_unexpected(exc)}")
+    try:
+        with engine.begin() as conn:
+            if result.error:
+                store_sources.record_failure(conn, source.abbr, now_ms(), result.error)
+            fetchlog.record(
+                conn,
+                source=source.abbr,
+                started_ms=started,
+                finished_ms=now_ms(),
+                url=source.feed,
+                http_status=http_status,
+                new=result.new,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                error=result.error,
+                problems=result.problems,
+            )
+    except Exception as exc:  # what was stored above stands; the summary still says what happened
+        if result.error != _unexpected(exc):  # a full store said once per source is enough
+            result.problems.append(f"fetch log: {_unexpected(exc)}")
     try:
         _switch_if_dead(engine, outlet, position, result)
     except Exception as exc:
-        result.problems.append(f"fallback: internal error: {type(exc).__name__}: {exc}")
+        result.problems.append(f"fallback: {_unexpected(exc)}")
     return result
 
 
@@ -392,7 +439,10 @@ async def _run(config: Config, engine: Engine, sources: list[Source], progress: 
     ) as fetcher:
 
         async def one(source: Source) -> SourceResult:
-            result = await poll(engine, source, fetcher, config)
+            try:
+                result = await poll(engine, source, fetcher, config)
+            except Exception as exc:  # before the feed was fetched (the store full or gone): the others go on
+                result = SourceResult(source.abbr, source.name, error=_unexpected(exc))
             if progress:
                 progress(result)
             return result
@@ -405,7 +455,7 @@ async def _run(config: Config, engine: Engine, sources: list[Source], progress: 
                     engine, source, fetcher, config, now_ms(), config.fetch.pages_per_run
                 )
             except Exception as exc:  # re-checks must never cost the run its archived articles
-                result.problems.append(f"re-check: internal error: {type(exc).__name__}: {exc}")
+                result.problems.append(f"re-check: {_unexpected(exc)}")
 
         await asyncio.gather(*(recheck(s, r) for s, r in zip(sources, results, strict=False)))
         return results
@@ -418,17 +468,23 @@ def run_once(
     sources = config.enabled(only)
     report = RunReport(asyncio.run(_run(config, engine, sources, progress)))
     if render:
-        report.render = render_tree(engine, config)
+        try:
+            report.render = render_tree(engine, config)
+        except (OSError, SQLAlchemyError) as exc:  # a full disk: the articles are stored, the next run writes them
+            report.errors.append(StepError("render", exc, config.archive))
         mirrored = [abbr for abbr in mirror_sources(config) if not only or abbr in only]
-        if mirrored:
+        # After a failed render the tree's disk is likely full too: a mirror run would
+        # spend an attempt of every due image on it, and images run out of attempts.
+        if mirrored and report.render is not None:
             try:
                 report.images = asyncio.run(_mirror(config, engine, mirrored))
             except Exception as exc:  # the articles are stored and rendered; images come next run
-                report.errors.append(f"image mirroring: {type(exc).__name__}: {exc}")
+                report.errors.append(StepError("image mirroring", exc, config.archive))
+    failpoint("run.before_index")
     try:
         update_index(engine)
     except Exception as exc:  # the index can be rebuilt (`reindex`); the archive is intact
-        report.errors.append(f"search index: {type(exc).__name__}: {exc}")
+        report.errors.append(StepError("search index", exc))
     return report
 
 

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
+from newsvault.render.site.pages import safe_link
 from newsvault.render.textdiff import char_diff, marks, plain_text
 from newsvault.search import highlighted, search
 from newsvault.store import statuses, versions
@@ -33,6 +34,8 @@ from newsvault.store import statuses, versions
 from . import queries
 
 PAGE = 30
+MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
+MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
 CSP = (
     "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
@@ -61,17 +64,31 @@ def _diff_html(old: str, new: str) -> Markup:
 
 
 def _page(request: Request) -> int:
-    try:
-        return max(0, int(request.query_params.get("page", "0")))
-    except ValueError:
+    """The `page` query parameter, or 400: a page beyond the store's integers made SQLite fail with a 500."""
+    value = request.query_params.get("page", "")
+    if not value:
         return 0
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_PAGE:
+        raise HTTPException(400, f"页码无效：应为 0 到 {MAX_PAGE} 之间的整数 (invalid page number)")
+    return int(value)
 
 
 def _since_ms(value: str) -> int | None:
+    """The `since` date (YYYY-MM-DD) as milliseconds, None when empty, else 400."""
+    if not value:
+        return None
     try:
         return int(datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
     except ValueError:
-        return None
+        raise HTTPException(400, "日期无效：应为 YYYY-MM-DD (invalid date)") from None
+
+
+def _archive_id(request: Request) -> int:
+    """The id in an article path; one past what the store can hold is a 400, not an OverflowError."""
+    number: int = request.path_params["id"]
+    if number > MAX_ID:
+        raise HTTPException(400, "文章编号无效 (invalid article id)")
+    return number
 
 
 def create_app(config: Config, engine: Engine) -> Starlette:
@@ -100,11 +117,12 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         source = request.query_params.get("source") or None
         since = request.query_params.get("since", "")
         n = _page(request)
+        since_ms = _since_ms(since)
         hits, more = [], False
         with engine.connect() as conn:
             outlets = queries.outlets(conn)
             if q:
-                found = search(conn, q, source=source, since_ms=_since_ms(since), limit=PAGE + 1, offset=n * PAGE)
+                found = search(conn, q, source=source, since_ms=since_ms, limit=PAGE + 1, offset=n * PAGE)
                 hits, more = found[:PAGE], len(found) > PAGE
         return page("search.html", q=q, source=source or "", since=since, hits=hits, page=n, more=more, outlets=outlets)
 
@@ -124,7 +142,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     def found(conn, request: Request):  # type: ignore[no-untyped-def]
         """The article the path names, or 404."""
-        abbr, number = request.path_params["abbr"], request.path_params["id"]
+        abbr, number = request.path_params["abbr"], _archive_id(request)
         row = queries.article(conn, abbr, number)
         if row is None:
             raise HTTPException(404)
@@ -136,7 +154,9 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             kept = versions.history(conn, row["id"])
             changes = statuses.history(conn, row["id"])
         body = display_html(row["body"] or "", row["link"], policy_for(config, abbr))
-        return page("article.html", a=row, body=Markup(body), versions=kept, statuses=changes)
+        return page(
+            "article.html", a=row, original=safe_link(row["link"]), body=Markup(body), versions=kept, statuses=changes
+        )
 
     async def history(request: Request) -> Response:
         with engine.connect() as conn:

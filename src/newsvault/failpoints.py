@@ -1,0 +1,33 @@
+"""Named points where a crash test kills the process: crash safety shown at chosen moments, never after a sleep.
+
+A test sets ``NEWSVAULT_FAILPOINT=name`` (or ``name:N`` for the Nth time the
+point is reached) and runs newsvault as a subprocess; at that point the process
+sends itself SIGKILL, as the OOM killer or a cancelled CI job would: no
+``finally``, no flush, no atexit. A wall-clock kill proves nothing on a fast
+machine (the run is already over) and little on a slow one; a named point is
+hit on every machine, and the test checks it was (exit status -9). Unset, a
+point costs one environment lookup. The points are listed in
+docs/ARCHITECTURE.md; this module imports nothing of newsvault, so every stage
+may call it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+ENV = "NEWSVAULT_FAILPOINT"
+_reached: dict[str, int] = {}
+
+
+def failpoint(name: str) -> None:
+    """Kill this process here if ``NEWSVAULT_FAILPOINT`` names this point (and this is its Nth arrival)."""
+    wanted = os.environ.get(ENV)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _reached[name] = _reached.get(name, 0) + 1
+    if _reached[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
