@@ -74,7 +74,7 @@ def _day(ms: int) -> str:
 def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
     start = (end_ms // DAY - CHART_DAYS + 1) * DAY
     day = (articles.c.date_ms / DAY).label("day")
-    counts = dict(
+    counts: dict[int, int] = dict(
         conn.execute(
             select(func.floor(day), func.count())
             .where(and_(articles.c.source == abbr, articles.c.date_ms >= start, articles.c.date_ms <= end_ms))

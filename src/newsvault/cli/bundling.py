@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from newsvault.cli import Context
 from newsvault.render.files import write_atomic
 from newsvault.render.site.paths import CHINA
 
@@ -27,7 +28,7 @@ def _since_ms(day: str) -> int:
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The file to write.")
 @click.option("--epub", is_flag=True, help="Write an EPUB instead of a single HTML file.")
 @click.pass_obj
-def bundle_command(obj, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:  # type: ignore[no-untyped-def]
+def bundle_command(obj: Context, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:
     """One self-contained file of the articles since a day; mirrored images inlined."""
     from newsvault.render.site.bundle import epub_bundle, html_bundle
     from newsvault.store import sources as store_sources

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from newsvault.cli import Context
 from newsvault.extract import ExtractError, extract_page
 from newsvault.fetch import Fetcher, FetchError, Request
 
@@ -60,7 +61,7 @@ def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
 @click.command("reextract")
 @click.option("--source", "abbr", required=True, metavar="ABBR", help="The source whose pages to extract again.")
 @click.pass_obj
-def reextract_command(obj, abbr: str) -> None:  # type: ignore[no-untyped-def]
+def reextract_command(obj: Context, abbr: str) -> None:
     """Re-run extraction over stored page captures (after a rule changed), then render."""
     import time
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import and_, select
 
+from newsvault.cli import Context
 from newsvault.render.textdiff import char_diff, plain_text
 from newsvault.render.verify import verify as verify_tree
 from newsvault.store import statuses, versions
@@ -26,7 +27,7 @@ def _when(ms: int) -> str:
 @click.option("--diff", "show_diff", is_flag=True, help="Show what changed between versions, character by character.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: versions and status changes.")
 @click.pass_obj
-def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def history(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
     """Versions and status changes of one article, e.g. `history voa/1048573`."""
     abbr, _, number = article.partition("/")
     if not number.removesuffix(".md").isdigit():
@@ -77,7 +78,7 @@ def history(obj, article: str, show_diff: bool, as_json: bool) -> None:  # type:
 
 @click.command()
 @click.pass_obj
-def verify(obj) -> None:  # type: ignore[no-untyped-def]
+def verify(obj: Context) -> None:
     """Check that the store and the published tree agree; exit 1 on any problem."""
     config = obj.config()
     problems = 0

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from newsvault.cli import Context
+
 from .terminal import json_line, plain, visible
 
 _EXAMPLES = 3  # paths shown per kind of warning unless --verbose
@@ -22,7 +24,7 @@ _EXAMPLES = 3  # paths shown per kind of warning unless --verbose
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every warning, not just examples.")
 @click.pass_obj
-def import_command(obj, path: Path, batch_files: int | None, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def import_command(obj: Context, path: Path, batch_files: int | None, verbose: bool) -> None:
     """Import the duty-machine archive tree at PATH (either layout, or both) into the store.
 
     Resumable: run it again after an interruption and it continues; running it on
@@ -89,7 +91,7 @@ def _plain(console: Console, text: str) -> None:
 @click.option("--source", "abbr", metavar="ABBR", help="Only this outlet.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_obj
-def articles_command(obj, abbr: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def articles_command(obj: Context, abbr: str | None, as_json: bool) -> None:
     """List the stored articles, by outlet, newest first.
 
     With --json each line has abbr, id, path, title, link and date_ms (null when

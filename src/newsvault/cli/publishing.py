@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from newsvault.cli import Context
 from newsvault.config import Config
 
 from .terminal import visible
@@ -35,7 +36,7 @@ def publish_and_report(config: Config) -> bool:
 
 @click.command("publish")
 @click.pass_obj
-def publish_command(obj) -> None:  # type: ignore[no-untyped-def]
+def publish_command(obj: Context) -> None:
     """Commit the archive tree (only if it changed) and push it to every [[publish.remote]].
 
     Each remote is pulled with rebase first and never force-pushed; a failing

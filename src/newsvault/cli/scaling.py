@@ -28,7 +28,7 @@ class _VisibleFormatter(logging.Formatter):
 
 @click.command("migrate")
 @click.pass_obj
-def migrate_command(obj) -> None:  # type: ignore[no-untyped-def]
+def migrate_command(obj: Context) -> None:
     """Bring the configured store's schema up to date (SQLite or PostgreSQL)."""
     from newsvault.store import is_current, migrate, open_store
 
@@ -55,7 +55,7 @@ def migrate_command(obj) -> None:  # type: ignore[no-untyped-def]
     help="The empty store to copy into: postgresql://user@host/db or sqlite:////path/vault.sqlite.",
 )
 @click.pass_obj
-def copy_store_command(obj, target_url: str) -> None:  # type: ignore[no-untyped-def]
+def copy_store_command(obj: Context, target_url: str) -> None:
     """Copy the vault's store into another database (SQLite ⇄ PostgreSQL), then check counts and hashes.
 
     The target must be empty; the vault keeps using its store until [store] url

@@ -90,7 +90,7 @@ def _marked(value: str, marks: list[tuple[int, int]]) -> Text:
 
 @click.command("reindex")
 @click.pass_obj
-def reindex_command(obj) -> None:  # type: ignore[no-untyped-def]
+def reindex_command(obj: Context) -> None:
     """Build the search index again from every stored article."""
     from newsvault.search import rebuild_index
 
@@ -102,7 +102,7 @@ def reindex_command(obj) -> None:  # type: ignore[no-untyped-def]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8080, show_default=True)
 @click.pass_obj
-def serve_command(obj, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+def serve_command(obj: Context, host: str, port: int) -> None:
     """A read-only web reader of the store: outlets, search, articles, versions, health."""
     import uvicorn
 
@@ -118,7 +118,7 @@ def serve_command(obj, host: str, port: int) -> None:  # type: ignore[no-untyped
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="The health of every source as one JSON object.")
 @click.pass_obj
-def status_command(obj, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def status_command(obj: Context, as_json: bool) -> None:
     """Health of every source; exit 1 when one is flagged (silent, failing, shrinking, dated ahead)."""
     from newsvault.health import source_health
 

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from rich.console import Console
 
 from newsvault.config import VAULT_FILE, catalogue, load
-from newsvault.render import parse_article
+from newsvault.render import ArticleFile, parse_article
 
 from .server import LocalServer
 
@@ -25,8 +25,8 @@ CDT_POST_ID_XOR = 0xFFFFF
 DEMO_PORT = 48151  # fixed when free, so feed and page URLs stay the same from one demo run to the next
 
 
-def _articles() -> dict[str, list[tuple[int, object]]]:
-    found: dict[str, list[tuple[int, object]]] = {}
+def _articles() -> dict[str, list[tuple[int, ArticleFile]]]:
+    found: dict[str, list[tuple[int, ArticleFile]]] = {}
     root = resources.files(__package__) / "articles"
     for folder in root.iterdir():
         for file in folder.iterdir():
@@ -51,7 +51,7 @@ def build_feeds(server: LocalServer) -> dict[str, str]:
         source = outlets[abbr]
         items = []
         for archive_id, article in sorted(files, key=lambda f: f[0]):
-            when = format_datetime(datetime.fromtimestamp(article.ms / 1000, UTC), usegmt=True)
+            when = format_datetime(datetime.fromtimestamp((article.ms or 0) / 1000, UTC), usegmt=True)
             body = f"<![CDATA[{article.body}]]>"
             link, guid, extra = article.url, article.url, ""
             if source.body == "page":

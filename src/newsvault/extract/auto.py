@@ -102,8 +102,9 @@ def page_date(root: etree._Element) -> str | None:
     if date:
         return date
     for time_el in root.iter("time"):
-        if time_el.get("datetime"):
-            return time_el.get("datetime").strip()
+        stated: str | None = time_el.get("datetime")
+        if stated:
+            return stated.strip()
     return None
 
 

@@ -20,7 +20,7 @@ def backoff_delay(attempt: int, base: float, cap: float) -> float:
     Half of the exponential step is fixed and half random, so the wait never
     collapses to zero yet retries still spread out.
     """
-    step = min(cap, base * 2 ** (attempt - 1))
+    step: float = min(cap, base * 2.0 ** (attempt - 1))
     return step / 2 + random.uniform(0, step / 2)
 
 

@@ -20,7 +20,7 @@ class Decision(Enum):
     UNCHANGED = "unchanged"
 
 
-def classify(item: Item, known: Mapping[str, Any] | None) -> Decision:
+def classify(item: Item, known: Mapping[Any, Any] | None) -> Decision:
     """Compare an item with the stored article it was matched to (None: never seen)."""
     if known is None:
         return Decision.NEW

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = ["normalise_date"]
@@ -97,7 +98,8 @@ def normalise_date(raw: str | None, default_tz: str = "Asia/Shanghai") -> int | 
     return None
 
 
-def _to_millis(parts: dict[str, str | None], default_tz: str) -> int | None:
+def _to_millis(parts: dict[str, Any], default_tz: str) -> int | None:
+    """``parts``: a date pattern's groupdict; its y and d groups always match, the others may be None."""
     year = int(parts["y"])
     if len(parts["y"]) == 2:
         year += 2000 if year < 50 else 1900
@@ -114,7 +116,7 @@ def _to_millis(parts: dict[str, str | None], default_tz: str) -> int | None:
         days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis
     )
     if parts["zone"] is None:
-        offset = local.replace(tzinfo=ZoneInfo(default_tz)).utcoffset()
+        offset = local.replace(tzinfo=ZoneInfo(default_tz)).utcoffset() or timedelta(0)
     else:
         minutes_east = _zone_minutes(parts["zone"])
         if minutes_east is None:

@@ -11,11 +11,12 @@ from .model import Feed, FeedError
 __all__ = ["parse"]
 
 
-def parse(data: bytes, headers: Mapping[str, str] | None = None) -> Feed:
+def parse(data: bytes | str, headers: Mapping[str, str] | None = None) -> Feed:
     """Read RSS, RDF, Atom or JSON Feed bytes as fetched, with the response headers (for the charset).
 
     Raises FeedError, with a message for the user, when the bytes are not a
-    feed or nothing could be recovered from them.
+    feed or nothing could be recovered from them; a str (a URL, or text already
+    decoded by the caller, which loses the declared encoding) is refused.
     """
     if isinstance(data, str):
         if sniff.looks_like_url(data):

@@ -59,6 +59,7 @@ def read(data: bytes, encoding: str, root: str | None) -> Feed:
     truncated = root is not None and not sniff.closes_root(data, root)
     limit = len(_ITEM_END.findall(data)) if truncated else None
 
+    fast_problem: str | None
     if is_rss and _has_naked_markup(data):
         # feedparser-rs 0.7.1 keeps only the first text node of unescaped HTML in
         # an RSS description ("text <p>para</p> tail" gives "text para").

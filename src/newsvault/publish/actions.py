@@ -14,6 +14,7 @@ import re
 import subprocess
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from newsvault import __version__
@@ -36,7 +37,7 @@ branch = "main"
 _SCP_LIKE = re.compile(r"git@([\w.-]+):(.+)")  # git@github.com:owner/repo.git
 
 
-def install_spec(direct_url: dict | None = None) -> str:
+def install_spec(direct_url: dict[str, Any] | None = None) -> str:
     """What the workflow gives to `pip install`: the newsvault that is running here, where a runner can get it.
 
     newsvault is not on PyPI yet; most users run it from a clone. Installed from

@@ -91,7 +91,7 @@ def _attempt(archive: Path, url: str, branch: str, identity: list[str], timeout:
         return "up to date"
     if theirs is not None and not _contains(archive, theirs):
         _rebase(archive, url, branch, identity, timeout, secrets)
-        ours = head(archive)
+        ours = head(archive) or ours
         if theirs == ours:
             return "up to date (took the remote's commits)"
     # A first push sends the whole archive: separate articles hardly delta against each other (4 % on
@@ -99,7 +99,9 @@ def _attempt(archive: Path, url: str, branch: str, identity: list[str], timeout:
     # an edited article deltas well against its previous version, and they are small.
     options = ["-c", "pack.window=0"] if theirs is None else []
     git(archive, *options, "push", "-q", url, f"HEAD:refs/heads/{branch}", timeout=timeout, secrets=secrets)
-    return f"pushed {theirs[:7]}..{ours[:7]}" if theirs else f"pushed {ours[:7]} (new branch)"
+    if theirs is None:
+        return f"pushed {ours[:7]} (new branch)"
+    return f"pushed {theirs[:7]}..{ours[:7]}"
 
 
 def sync(

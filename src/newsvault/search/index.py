@@ -23,7 +23,8 @@ BATCH = 1000  # articles per transaction
 
 
 def _date(article: RowMapping) -> int:
-    return article["date_ms"] if article["date_ms"] is not None else article["first_seen_ms"]
+    date: int = article["date_ms"] if article["date_ms"] is not None else article["first_seen_ms"]
+    return date
 
 
 def _fts_values(doc: dict[str, Any] | RowMapping) -> dict[str, Any]:

@@ -37,7 +37,8 @@ class Hit:
 def _keys(
     conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None, limit: int | None
 ) -> list[int]:
-    where, params = [], {}
+    where: list[str] = []
+    params: dict[str, object] = {}
     if since_ms is not None:
         where.append("d.key >= :since")
         params["since"] = since_ms * KEY_SLOTS

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, or_, select, update
+from sqlalchemy import Connection, RowMapping, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .schema import articles
@@ -27,7 +28,7 @@ def url_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _insert_ignoring_duplicates(conn: Connection, table, rows: Sequence[Mapping]) -> None:  # type: ignore[no-untyped-def]
+def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert, skipping rows whose key exists: two workers may queue the same image."""
     if not rows:
         return

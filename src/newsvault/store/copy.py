@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select, text
 
@@ -69,7 +70,7 @@ def _canonical(value: object) -> bytes:
     return b"X" + str(len(data)).encode() + b":" + data
 
 
-def _rows(conn: Connection, table: Table) -> Iterable[tuple]:
+def _rows(conn: Connection, table: Table) -> Iterable[tuple[Any, ...]]:
     order = list(table.primary_key.columns) or list(table.columns)
     result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(select(table).order_by(*order))
     yield from result
@@ -110,7 +111,7 @@ def copy_store(source: Engine, target: Engine) -> CopyReport:
         with source.connect() as src:
             for table in tables():
                 columns = [c.name for c in table.columns]
-                batch: list[dict] = []
+                batch: list[dict[str, Any]] = []
                 for row in _rows(src, table):
                     batch.append(dict(zip(columns, row, strict=False)))
                     if len(batch) == BATCH:

@@ -79,6 +79,8 @@ def install(engine: Engine) -> bool:
         created = conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None
         if created:
             # Many statements in one string: psycopg runs them as given when there are no parameters.
-            conn.connection.dbapi_connection.cursor().execute(SchemaManager.get_schema())
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None  # an open connection has its DBAPI connection
+            dbapi.cursor().execute(SchemaManager.get_schema())
         conn.execute(text(LOCK_INDEX))
     return created

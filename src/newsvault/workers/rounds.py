@@ -25,7 +25,7 @@ async def start_round(app: App, engine: Engine, config: Config, every_s: float) 
     """Queue a poll of every enabled source if the last round began `every_s` ago or more; its start, or None."""
     with engine.begin() as conn:
         conn.execute(insert(meta).values(key=ROUND_KEY, value="0").on_conflict_do_nothing())
-        last = int(conn.execute(select(meta.c.value).where(meta.c.key == ROUND_KEY).with_for_update()).scalar())
+        last = int(conn.execute(select(meta.c.value).where(meta.c.key == ROUND_KEY).with_for_update()).scalar_one())
         started = now_ms()
         if started - last < every_s * 1000:
             return None

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from procrastinate import App
 from sqlalchemy import Engine, text
@@ -55,13 +56,14 @@ async def take_back_stalled(app: App, lease: float) -> int:
 def _unfinished(engine: Engine, queues: list[str]) -> int:
     """Jobs of these queues that are running, or waiting and due now."""
     with engine.connect() as conn:
-        return conn.execute(
+        count: int = conn.execute(
             text(
                 "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = ANY(:queues) AND "
                 "(status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())))"
             ),
             {"queues": queues},
-        ).scalar()
+        ).scalar_one()
+    return count
 
 
 async def _watch(app: App, engine: Engine, config: Config, options: WorkerOptions) -> None:
@@ -72,7 +74,7 @@ async def _watch(app: App, engine: Engine, config: Config, options: WorkerOption
         await asyncio.sleep(min(options.lease / 2, options.every))
 
 
-def _worker_kwargs(options: WorkerOptions, state: WorkerState, wait: bool) -> dict:
+def _worker_kwargs(options: WorkerOptions, state: WorkerState, wait: bool) -> dict[str, Any]:
     return dict(
         queues=_queues(options),
         wait=wait,

@@ -15,6 +15,7 @@ import logging
 
 from procrastinate import App, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.types import JSONValue
 from sqlalchemy import Engine, func, select
 
 from newsvault.clean import mirror_images, mirror_sources
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def _state(context: JobContext) -> WorkerState:
-    return context.additional_context["state"]
+    state: WorkerState = context.additional_context["state"]
+    return state
 
 
 def polled_since(engine: Engine, abbr: str, since_ms: int) -> bool:
@@ -41,7 +43,7 @@ def polled_since(engine: Engine, abbr: str, since_ms: int) -> bool:
     return last is not None and last >= since_ms
 
 
-async def defer(app: App, task: str, lock: str | None, queueing_lock: str, **kwargs: object) -> bool:
+async def defer(app: App, task: str, lock: str | None, queueing_lock: str, **kwargs: JSONValue) -> bool:
     """Queue a job unless the same one is waiting already; True if it was queued."""
     try:
         await app.configure_task(f"{NAMESPACE}:{task}", lock=lock, queueing_lock=queueing_lock).defer_async(**kwargs)
