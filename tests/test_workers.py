@@ -37,8 +37,19 @@ PAGE_RULE = ('body = "page"', 'selector = "div.article"')  # bodies from the art
 ON_PAGE = "只在文章页上的正文"  # a phrase only the article pages hold
 
 
-def _vault(directory: Path, url: str, server: LocalServer, count: int, rule: tuple[str, ...] = ()) -> Path:
-    lines = ["[store]", f'url = "{url}"', "", "[fetch]", "timeout = 20", "retries = 0", "allow_private = true", ""]
+def _vault(
+    directory: Path, url: str, server: LocalServer, count: int, rule: tuple[str, ...] = (), timeout: int = 20
+) -> Path:
+    lines = [
+        "[store]",
+        f'url = "{url}"',
+        "",
+        "[fetch]",
+        f"timeout = {timeout}",
+        "retries = 0",
+        "allow_private = true",
+        "",
+    ]
     for i in range(count):
         lines += [f"[sources.s{i}]", f'name = "S{i}"', f'feed = "{server.url(f"/feed/{i}.xml")}"', *rule, ""]
     directory.mkdir(parents=True, exist_ok=True)
@@ -46,7 +57,7 @@ def _vault(directory: Path, url: str, server: LocalServer, count: int, rule: tup
     return directory
 
 
-def _serve(server: LocalServer, count: int, items: int, delay: float = 0.0) -> None:
+def _serve(server: LocalServer, count: int, items: int) -> None:
     for i in range(count):
         server.set(
             f"/feed/{i}.xml",
@@ -62,7 +73,6 @@ def _serve(server: LocalServer, count: int, items: int, delay: float = 0.0) -> N
                 )
             ),
             headers={"Content-Type": "application/rss+xml"},
-            delay=delay,
         )
 
 
@@ -74,14 +84,13 @@ def _page(i: int, n: int) -> str:
     )
 
 
-def _serve_pages(server: LocalServer, count: int, items: int, delay: float = 0.0, status: int = 200) -> None:
+def _serve_pages(server: LocalServer, count: int, items: int, status: int = 200) -> None:
     for i in range(count):
         for n in range(items):
             server.set(
                 f"/a/{i}/{n}",
                 _page(i, n),
                 status=status,
-                delay=delay,
                 headers={"Content-Type": "text/html; charset=utf-8"},
             )
 
@@ -155,17 +164,16 @@ def test_two_then_four_workers_poll_each_source_once_per_round(tmp_path, pg_url,
 
 def test_a_worker_killed_mid_job_loses_nothing(tmp_path, pg_url, server):
     count = 12
-    _serve(server, count, items=2, delay=2.0)  # every feed answers slowly: the kill lands mid-poll
-    vault = _vault(tmp_path / "v", pg_url, server, count)
+    _serve(server, count, items=2)
+    hold = server.hold_after(0, under="/feed/")  # no feed answers until the worker is dead: the kill lands mid-poll
+    vault = _vault(tmp_path / "v", pg_url, server, count, timeout=300)  # a held request waits for the kill
     engine = open_store(pg_url)
 
     [victim] = _workers(vault, 1, "--lease", "3", "--concurrency", str(count))
-    deadline = time.monotonic() + 60
-    while len(_feed_hits(server)) < count // 2:
-        assert time.monotonic() < deadline and victim.poll() is None, "the worker never started polling"
-        time.sleep(0.05)
+    assert hold.reached.wait(timeout=60), "the worker never started polling"
     os.kill(victim.pid, signal.SIGKILL)
-    victim.wait()
+    assert victim.wait(timeout=60) == -signal.SIGKILL
+    server.release()
     with engine.connect() as conn:
         doing = conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")).scalar()
     assert doing > 0  # the dead worker held jobs (and their sources' locks)
@@ -205,9 +213,10 @@ def test_article_pages_are_fetched_by_a_job_after_the_poll(tmp_path, pg_url, ser
 
 def test_a_worker_killed_mid_page_fetch_loses_nothing(tmp_path, pg_url, server):
     count, items = 4, 2
-    _serve(server, count, items)  # feeds answer at once,
-    _serve_pages(server, count, items, delay=4.0)  # pages slowly: the kill lands mid page fetch
-    vault = _vault(tmp_path / "v", pg_url, server, count, PAGE_RULE)
+    _serve(server, count, items)  # feeds answer at once
+    _serve_pages(server, count, items)
+    server.hold_after(0, under="/a/")  # no page answers until the worker is dead: the kill lands mid page fetch
+    vault = _vault(tmp_path / "v", pg_url, server, count, PAGE_RULE, timeout=300)  # a held page waits for the kill
     engine = open_store(pg_url)
 
     [victim] = _workers(vault, 1, "--lease", "3", "--concurrency", str(2 * count))
@@ -217,7 +226,8 @@ def test_a_worker_killed_mid_page_fetch_loses_nothing(tmp_path, pg_url, server):
         assert time.monotonic() < deadline and victim.poll() is None, "the worker never fetched pages"
         time.sleep(0.05)
     os.kill(victim.pid, signal.SIGKILL)
-    victim.wait()
+    assert victim.wait(timeout=60) == -signal.SIGKILL
+    server.release()
     with engine.connect() as conn:
         fetching = conn.execute(
             text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' AND task_name = 'newsvault:pages'")

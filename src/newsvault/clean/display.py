@@ -40,7 +40,7 @@ def _parse(html: str) -> etree._Element:
 def _serialise(body: etree._Element) -> str:
     """The inner HTML of body, plus any text the parser put after it (nothing is dropped)."""
     body.attrib.clear()  # a `<body onload>` in the input lands here; it must not shift the slice
-    inner: str = etree.tostring(body, method="html", encoding="unicode", with_tail=False)
+    inner = etree.tostring(body, method="html", encoding="unicode", with_tail=False)
     return inner[len("<body>") : -len("</body>")] + escape(body.tail or "", quote=False)
 
 
@@ -51,7 +51,7 @@ def _prepare(html: str, base_url: str | None) -> etree._Element:
     if base_url is None:
         return body
     for element in body.iter(*_URL_ATTRIBUTE):
-        attribute = _URL_ATTRIBUTE[element.tag]
+        attribute = _URL_ATTRIBUTE[str(element.tag)]  # a parsed tree's tags are str; the stubs allow any name
         value = element.get(attribute)
         if value is not None:
             element.set(attribute, absolute(value, base_url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -13,6 +14,9 @@ from rich.table import Table
 from newsvault.cli import Context
 
 from .terminal import json_line, plain, visible
+
+if TYPE_CHECKING:
+    from newsvault.importer import ImportReport  # loaded only when `import` runs, like the command's own imports
 
 _EXAMPLES = 3  # paths shown per kind of warning unless --verbose
 
@@ -56,7 +60,7 @@ def import_command(obj: Context, path: Path, batch_files: int | None, verbose: b
     sys.exit(1 if report.failed else 0)
 
 
-def _summary(console: Console, report, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _summary(console: Console, report: ImportReport, verbose: bool) -> None:
     table = Table(title=f"newsvault import: {report.files} file(s)")
     for column in ("outlet", "new", "already stored"):
         table.add_column(column, justify="left" if column == "outlet" else "right")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
@@ -91,7 +92,7 @@ def say(console: Console, line: str) -> None:
     console.print(plain(line), soft_wrap=True)
 
 
-def progress_line(console: Console):  # type: ignore[no-untyped-def]
+def progress_line(console: Console) -> Callable[[SourceResult], None]:
     """A callback printing each source as it finishes (plain lines when not a TTY)."""
 
     def show(r: SourceResult) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+import unicodedata
 from dataclasses import fields, replace
 from importlib import resources
 from pathlib import Path
@@ -42,7 +43,7 @@ class ConfigError(Exception):
     """vault.toml is unreadable or says something newsvault cannot use."""
 
 
-def _expect(file: str, where: str, key: str, value: Any, kind: type | tuple, what: str) -> Any:
+def _expect(file: str, where: str, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     # bool is an int in Python; a user writing `per_host = true` made a mistake.
     ok = isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, float, (int, float)))
     if not ok:
@@ -50,7 +51,7 @@ def _expect(file: str, where: str, key: str, value: Any, kind: type | tuple, wha
     return value
 
 
-def _check_keys(file: str, where: str, table: Any, allowed: set[str]) -> dict:
+def _check_keys(file: str, where: str, table: Any, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: {where}: expected a table, got {table!r}")
     unknown = sorted(set(table) - allowed)
@@ -66,7 +67,8 @@ def _choice(file: str, where: str, key: str, value: Any, choices: tuple[str, ...
     _expect(file, where, key, value, str, what)
     if value not in choices:
         raise ConfigError(f"{file}: {where} key '{key}': expected {what}, got {value!r}")
-    return value
+    chosen: str = value
+    return chosen
 
 
 def _count(file: str, where: str, key: str, value: Any, least: int) -> int:
@@ -74,7 +76,8 @@ def _count(file: str, where: str, key: str, value: Any, least: int) -> int:
     _expect(file, where, key, value, int, what)
     if value < least:
         raise ConfigError(f"{file}: {where} key '{key}': expected {what}, got {value!r}")
-    return value
+    count: int = value
+    return count
 
 
 def _fallbacks(file: str, where: str, value: Any) -> tuple[Fallback, ...]:
@@ -110,28 +113,87 @@ def catalogue() -> dict[str, Source]:
 
 # The lists of all outlets (issue 5) live beside the outlets' own: no outlet may take their names.
 _RESERVED_NAMES = {"已修改", "已删除"}
+_FILE_NAME_BYTES = 255  # ext4, btrfs, APFS, ...: longer names fail with "File name too long"
+# Bidi controls make a name show as other characters than it has (Unicode's "Trojan Source").
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# An abbr is a path in every list line, "(/articles/<abbr>/<id>.md)": these would end or redirect the link.
+_NOT_IN_LINK = frozenset(" ()<>#?%")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+def _shown(value: str) -> str:
+    """`value` for a one-line message: quoted and escaped as Python does, cut after 60 characters."""
+    return repr(value[:60]) + ("…" if len(value) > 60 else "")
+
+
+def _segment_problem(value: str, suffix: str) -> str | None:
+    """Why `value` followed by `suffix` cannot be one file name in every checkout of the tree; None if it can."""
+    if not value.strip():
+        return "empty"
+    if "/" in value or "\\" in value:
+        return "contains a path separator"
+    if value.startswith("."):
+        return "starts with '.'"
+    for c in value:
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS:
+            return f"contains the control character U+{ord(c):04X}"
+    if (size := len(f"{value}{suffix}".encode())) > _FILE_NAME_BYTES:
+        return f"{size} bytes in UTF-8 with {suffix!r}, more than a file name's {_FILE_NAME_BYTES}"
+    return None
 
 
 def _list_name(file: str, where: str, name: str) -> str:
     """An outlet's name names files (lists/<name>.md, lists/<name>/): it must stay one path segment."""
-    if (
-        not name.strip()
-        or "/" in name
-        or "\\" in name
-        or name.startswith(".")
-        or any(ord(c) < 32 for c in name)
-        or name in _RESERVED_NAMES
-    ):
-        raise ConfigError(f"{file}: {where} key 'name': not usable as a list file name (lists/<name>.md): {name!r}")
+    problem = _segment_problem(name, ".md") or ("reserved" if name in _RESERVED_NAMES else None)
+    if problem:
+        raise ConfigError(
+            f"{file}: {where} key 'name': not usable as a list file name (lists/<name>.md): {problem}: {_shown(name)}"
+        )
     return name
 
 
+def _where(abbr: str) -> str:
+    """The table of a source in messages, one line even when its key holds control characters."""
+    return f"[sources.{abbr if _BARE_KEY.fullmatch(abbr) else _shown(abbr)}]"
+
+
+def _folder_problem(abbr: str) -> str | None:
+    """Why `abbr` cannot be the folder articles/<abbr>/ (and the site's feeds/<abbr>.atom); None if it can."""
+    problem = _segment_problem(abbr, ".atom")
+    if problem is None and (found := next((c for c in abbr if c in _NOT_IN_LINK), None)):
+        problem = f"contains {found!r}, which a list's link to articles/<abbr>/ cannot hold"
+    return problem
+
+
+def _unique(file: str, sources: dict[str, Source]) -> None:
+    """No two outlets may share a folder or a list: one would show the other's articles, or neither.
+
+    Compared as one file on macOS and Windows (case-folded, Unicode NFC), where
+    a checkout of the tree would otherwise merge "BBC" and "bbc".
+    """
+    for what in ("abbr", "name"):
+        seen: dict[str, Source] = {}
+        for source in sources.values():
+            value = getattr(source, what)
+            first = seen.setdefault(unicodedata.normalize("NFC", value).casefold(), source)
+            if first is not source:
+                other = getattr(first, what)
+                same = (
+                    f"the same {what} {_shown(value)}"
+                    if other == value
+                    else f"{what}s {_shown(other)} and {_shown(value)}, one file name on macOS and Windows"
+                )
+                raise ConfigError(
+                    f"{file}: {_where(first.abbr)} and {_where(source.abbr)}: {same}; each outlet needs its own"
+                )
+
+
 def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
-    where = f"[sources.{abbr}]"
+    where = _where(abbr)
     allowed = {f.name for f in fields(Source)} - {"abbr"}
     table = _check_keys(file, where, table, allowed)
-    if not abbr or "/" in abbr or abbr.startswith("."):
-        raise ConfigError(f"{file}: {where}: not usable as a folder name")
+    if problem := _folder_problem(abbr):
+        raise ConfigError(f"{file}: {where}: not usable as a folder name (articles/<abbr>/): {problem}")
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key in ("enabled", "recheck"):
@@ -181,7 +243,7 @@ def _source(file: str, abbr: str, table: Any, base: Source | None) -> Source:
     return source
 
 
-Kinds = dict[str, tuple[type | tuple, str]]
+Kinds = dict[str, tuple[type | tuple[type, ...], str]]
 
 
 def _typed(
@@ -291,7 +353,7 @@ def _publish(file: str, table: Any) -> PublishSettings:
     if not isinstance(remotes, list):
         raise ConfigError(f"{file}: {where} key 'remote': expected [[publish.remote]] tables, got {remotes!r}")
     values: dict[str, Any] = {"remotes": tuple(_remote(file, n, t) for n, t in enumerate(remotes, 1))}
-    kinds: dict[str, tuple[type | tuple, str]] = {
+    kinds: dict[str, tuple[type | tuple[type, ...], str]] = {
         "retries": (int, "a whole number"),
         "backoff": ((int, float), "a number of seconds"),
         "timeout": ((int, float), "a number of seconds"),
@@ -340,6 +402,7 @@ def load(vault: Path | str) -> Config:
     if not isinstance(sources_table, dict):
         raise ConfigError(f"{file}: [sources]: expected a table of sources, got {sources_table!r}")
     sources = {abbr: _source(file, abbr, table, known.get(abbr)) for abbr, table in sources_table.items()}
+    _unique(file, sources)
     return Config(
         vault=vault_dir,
         archive=(vault_dir / archive_path).resolve(),

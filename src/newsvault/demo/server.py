@@ -35,6 +35,7 @@ class Hold:
     """Requests past the first ``passes`` wait until released: a client is caught mid-run on any machine."""
 
     passes: int
+    under: str  # only requests whose path starts with this are counted and held
     reached: threading.Event = field(default_factory=threading.Event)  # a request is being held
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -72,13 +73,14 @@ class LocalServer:
         self.routes[path] = list(responses)
         return self.url(path)
 
-    def hold_after(self, passes: int) -> Hold:
-        """Answer ``passes`` more requests, then hold every later one until ``release()``.
+    def hold_after(self, passes: int, under: str = "/") -> Hold:
+        """Answer ``passes`` more requests under path ``under``, then hold every later one until ``release()``.
 
         Crash tests kill a run while it waits on a held request (``Hold.reached``),
-        so the kill cannot come too late however fast the machine is.
+        so the kill cannot come too late however fast the machine is. ``under``
+        picks one kind of request (the feeds, the article pages) to catch it at.
         """
-        self._hold = Hold(passes)
+        self._hold = Hold(passes, under)
         return self._hold
 
     def release(self) -> None:
@@ -107,6 +109,7 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        self.release()  # a held request would keep the server's cleanup waiting
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -126,13 +129,13 @@ class LocalServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]  # the one site's socket: the port the OS chose for port 0
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs if request.path_qs in self.routes else request.path
         self.hits.append(Hit(path, {k.lower(): v for k, v in request.headers.items()}))
         hold = self._hold
-        if hold is not None:
+        if hold is not None and path.startswith(hold.under):
             if hold.passes > 0:
                 hold.passes -= 1
             else:

@@ -55,7 +55,7 @@ class Extracted:
     images: list[str] = field(default_factory=list)
 
 
-def parse_page(page: str | bytes, headers: Mapping[str, str] | None = None) -> etree._Element:
+def parse_page(page: str | bytes, headers: Mapping[str, str] | None = None) -> lxml.html.HtmlElement:
     """The page as an lxml HTML tree, decoded by newsvault's rules rather than lxml's guess."""
     text = decode(page, headers)[0] if isinstance(page, bytes) else page
     try:
@@ -74,7 +74,7 @@ def _meta(root: etree._Element, names: tuple[str, ...]) -> str | None:
     return next((found[n] for n in names if n in found), None)
 
 
-def page_title(root: etree._Element) -> str:
+def page_title(root: lxml.html.HtmlElement) -> str:
     """The headline: og:title, else an <h1> that <title> repeats, else <title> without the site name.
 
     An <h1> alone is not trusted, since many templates put the site's logo in
@@ -102,7 +102,7 @@ def page_date(root: etree._Element) -> str | None:
     if date:
         return date
     for time_el in root.iter("time"):
-        stated: str | None = time_el.get("datetime")
+        stated = time_el.get("datetime")
         if stated:
             return stated.strip()
     return None
@@ -112,7 +112,7 @@ def images_of(body: etree._Element) -> list[str]:
     return [src for img in body.iter("img") if (src := (img.get("src") or "").strip())]
 
 
-def extracted(root: etree._Element, body: etree._Element) -> Extracted:
+def extracted(root: lxml.html.HtmlElement, body: etree._Element) -> Extracted:
     return Extracted(page_title(root), page_date(root), inner_html(body), plain_text(body), images_of(body))
 
 

@@ -66,7 +66,7 @@ def promote_lazy_images(root: etree._Element) -> int:
     for img in root.iter("img"):
         if not _is_placeholder(img.get("src")):
             continue
-        real = next((img.get(a).strip() for a in LAZY_SRC if (img.get(a) or "").strip()), None)
+        real = next((value for a in LAZY_SRC if (value := (img.get(a) or "").strip())), None)
         if real is None:
             srcset = next((img.get(a) for a in (*LAZY_SRCSET, "srcset") if img.get(a)), None)
             real = best_in_srcset(srcset) if srcset else None

@@ -52,6 +52,8 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
         link = whatwg_href(js_trim(raw_link))
     except ValueError:
         raise ItemError(f"{source.link} is not an absolute URL: {raw_link[:200]!r}") from None
+    if not link.startswith(("http://", "https://")):  # the archive links it: never javascript:, data: or the like
+        raise ItemError(f"{source.link} is not an http(s) URL: {raw_link[:200]!r}")
 
     title = _text(entry.title)
     if title is None:
@@ -61,7 +63,7 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
 
     date_ms = normalise_date(entry.date_raw, source.timezone)
     date_missing = date_ms is None
-    if date_missing:
+    if date_ms is None:
         problems.append("no date" if not entry.date_raw else f"unreadable date {entry.date_raw!r}")
         date_ms = now_ms
 

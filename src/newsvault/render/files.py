@@ -12,6 +12,14 @@ import tempfile
 from pathlib import Path
 
 _NEW_FILE_MODE = 0o644
+# Of the target's name in a temporary file's: ".<name>.<8 random>.tmp" must stay a
+# file name (255 bytes), or the longest list names could never be written.
+_NAME_IN_TEMP_BYTES = 200
+
+
+def temp_prefix(name: str) -> str:
+    """``.<name>.`` for a temporary file beside ``name``, the name cut to fit; sweeps find ``.*.tmp``."""
+    return "." + os.fsencode(name)[:_NAME_IN_TEMP_BYTES].decode("utf-8", "ignore") + "."
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -32,7 +40,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
             return False
         mode = stat.st_mode & 0o7777
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

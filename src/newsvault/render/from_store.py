@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, RowMapping
 
 from newsvault.config import Config
 from newsvault.failpoints import failpoint
@@ -42,21 +42,22 @@ class RenderStats:
     checked: int = 0  # files looked at
 
 
-def article_bytes(row) -> bytes:  # type: ignore[no-untyped-def]
+def article_bytes(row: RowMapping) -> bytes:
     """The file of one stored article: its kept original bytes, else the final format."""
     if row["raw"] is not None:
-        return row["raw"]
+        raw: bytes = row["raw"]
+        return raw
     return format_article(row["date_ms"], row["title"], row["link"], row["body"], escaped=escaped(row))
 
 
-def escaped(row) -> bool:  # type: ignore[no-untyped-def]
+def escaped(row: RowMapping) -> bool:
     """Whether the article is written with its title escaped: all but imported files as they were imported.
 
     An imported file whose fields are stored (not its bytes) is written as the
     original wrote it, so it comes back byte for byte; once a feed has changed
     it (`updated_ms`), its title is the feed's and is escaped like any new one.
     """
-    return not (row["imported"] and row["updated_ms"] is None)
+    return not (bool(row["imported"]) and row["updated_ms"] is None)
 
 
 def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> None:
@@ -85,7 +86,7 @@ def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
             store_imports.set_rendered(conn, done)
 
 
-def _list_entry(abbr: str, row) -> ListEntry:  # type: ignore[no-untyped-def]
+def _list_entry(abbr: str, row: RowMapping) -> ListEntry:
     """A list line for a stored article, linking the file where it lives."""
     return ListEntry(
         abbr=abbr,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from newsvault.render.ids import article_path, china_month
+from newsvault.render.markdown import escape_title
 from newsvault.render.text import encode_utf8, js_trim
 
 LIST_SIZE = 300
@@ -29,6 +30,9 @@ class ListEntry:
     title: str  # the article's title (as stored or as read back from its file)
     ms: int | None  # None for files without a date line: no date prefix
     file: str | None = None  # the article's path when it is not articles/<abbr>/<id>.md
+    # As its file's header: False for an imported article (the original's bytes),
+    # True for newsvault's own, whose title is escaped to stay one line and one link.
+    escaped: bool = False
 
 
 def list_date(ms: int) -> str:
@@ -73,7 +77,8 @@ def list_title(title: str) -> str:
 
 def _entry_line(entry: ListEntry) -> str:
     prefix = "" if entry.ms is None else f"{list_date(entry.ms)} "
-    return f"{prefix}[{list_title(entry.title)}](/{entry.file or article_path(entry.abbr, entry.id)})\n"
+    title = escape_title(entry.title) if entry.escaped else list_title(entry.title)
+    return f"{prefix}[{title}](/{entry.file or article_path(entry.abbr, entry.id)})\n"
 
 
 UNDATED = "undated"  # the monthly list of imported files without a date line

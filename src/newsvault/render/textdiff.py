@@ -20,8 +20,7 @@ def plain_text(html: str | None) -> str:
     if not html or not html.strip():
         return ""
     try:
-        text: str = lxml.html.fromstring(html).text_content()
-        return text
+        return lxml.html.fromstring(html).text_content()
     except (ValueError, lxml.etree.ParserError):
         return html
 

@@ -3,12 +3,17 @@
 Every stored article must have its file with exactly the bytes render would
 write, every earlier version its file, every capture the bytes its hash names;
 nothing may lie in articles/ or versions/ that the store does not know, and
-no temporary file of an interrupted write may be left behind.
+no temporary file of an interrupted write may be left behind. A file newsvault
+wrote for its own article must also read back: its header five lines, one link
+with the stored title and link (bytes equal to the store's prove only that
+render is consistent with itself, not that its Markdown holds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -18,25 +23,57 @@ from newsvault.store import captures
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
-from .from_store import article_bytes
+from .article import read_header
+from .from_store import article_bytes, escaped
 from .ids import article_path
+from .markdown import one_line
 from .versions_tree import version_files
 
 TREES = ("articles", "versions")
 
 
-def _check(target: Path, path: str, data: bytes) -> str | None:
+class Kind(Enum):
+    """What is wrong, for callers that act on one kind (a test, a repair) rather than print it."""
+
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    DIFFERS = "differs"  # from the bytes render writes
+    HEADER = "header"  # does not read back as the stored title and link
+    CAPTURE = "capture"  # bytes that no longer match their hash
+    TEMPORARY = "temporary"  # left by an interrupted write
+    ORPHAN = "orphan"  # a file the store does not know
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing the tree and the store disagree on; ``str()`` is the line `newsvault verify` prints."""
+
+    kind: Kind
+    where: str  # a path in the tree, or "capture <id>"
+    detail: str  # what is wrong, for people
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.detail}"
+
+
+def _check(target: Path, path: str, data: bytes, header: tuple[str, str] | None = None) -> Iterator[Problem]:
+    """Problems of one file that should hold `data`; `header`: the (title, link) it must read back to."""
     try:
         found = (target / path).read_bytes()
     except FileNotFoundError:
-        return f"{path}: missing"
+        yield Problem(Kind.MISSING, path, "missing")
+        return
     except OSError as exc:
-        return f"{path}: unreadable ({exc})"
-    return None if found == data else f"{path}: differs from the store ({len(found)} bytes, expected {len(data)})"
+        yield Problem(Kind.UNREADABLE, path, f"unreadable ({exc})")
+        return
+    if found != data:
+        yield Problem(Kind.DIFFERS, path, f"differs from the store ({len(found)} bytes, expected {len(data)})")
+    if header is not None and read_header(found) != header:
+        yield Problem(Kind.HEADER, path, "header does not read back as one link with the stored title and link")
 
 
-def verify(engine: Engine, target: Path) -> Iterator[str]:
-    """One line per problem; nothing when the vault is consistent."""
+def verify(engine: Engine, target: Path) -> Iterator[Problem]:
+    """Every problem found; nothing when the vault is consistent."""
     expected: set[str] = set()
     with engine.connect() as conn:
         abbrs = [row["abbr"] for row in store_sources.all_sources(conn)]
@@ -47,34 +84,33 @@ def verify(engine: Engine, target: Path) -> Iterator[str]:
                     continue  # waiting for its page: not published yet
                 path = article_path(abbr, row["archive_id"], row["path"], row["shard"])
                 expected.add(path)
-                problem = _check(target, path, article_bytes(row))
-                if problem:
-                    yield problem
-        for path, data, _ in version_files(engine, abbr):
-            expected.add(path)
-            problem = _check(target, path, data)
-            if problem:
-                yield problem
+                own = row["raw"] is None and escaped(row)  # else the original's bytes, whatever their header
+                yield from _check(
+                    target, path, article_bytes(row), (one_line(row["title"]), row["link"]) if own else None
+                )
+        for version in version_files(engine, abbr):
+            expected.add(version.path)
+            yield from _check(target, version.path, version.data, (one_line(version.title), version.link))
     with engine.connect() as conn:
         kept = [row["path"] for row in store_imports.kept_index(conn)]
     for path in kept:  # files an imported tree brought along (.gitkeep, its lists, its README)
         expected.add(path)
         with engine.connect() as conn:
             data = store_imports.kept_bytes(conn, path)
-        problem = _check(target, path, data) if data is not None else None
-        if problem:
-            yield problem
+        if data is not None:
+            yield from _check(target, path, data)
     with engine.connect() as conn:
-        yield from captures.mismatches(conn)
+        for capture_id, detail in captures.mismatches(conn):
+            yield Problem(Kind.CAPTURE, f"capture {capture_id}", detail)
     for tree in TREES:
         for file in sorted((target / tree).rglob("*")) if (target / tree).is_dir() else ():
             if not file.is_file():
                 continue
             path = file.relative_to(target).as_posix()
             if file.name.startswith(".") and file.name.endswith(".tmp"):
-                yield f"{path}: temporary file of an interrupted write"
+                yield Problem(Kind.TEMPORARY, path, "temporary file of an interrupted write")
             elif path not in expected:
-                yield f"{path}: not in the store (orphan)"
+                yield Problem(Kind.ORPHAN, path, "not in the store (orphan)")
     for file in target.glob("**/.*.tmp") if target.is_dir() else ():
         if file.relative_to(target).parts[0] not in TREES:
-            yield f"{file.relative_to(target).as_posix()}: temporary file of an interrupted write"
+            yield Problem(Kind.TEMPORARY, file.relative_to(target).as_posix(), "temporary file of an interrupted write")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, RowMapping
 
 from newsvault.store import sources as store_sources
 from newsvault.store import statuses, versions
@@ -31,21 +32,31 @@ def version_path(abbr: str, archive_id: int, n: int, shard: str | None = None) -
     return f"versions/{abbr}/{shard}/{archive_id}/{n}.md" if shard else f"versions/{abbr}/{archive_id}/{n}.md"
 
 
-def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Iterator[tuple[str, bytes, int]]:
-    """(path, bytes, version id) of every earlier version of the outlet's articles."""
+class VersionFile(NamedTuple):
+    path: str
+    data: bytes
+    id: int  # the version's row id
+    title: str  # what the file's header must read back to (`verify`)
+    link: str
+
+
+def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Iterator[VersionFile]:
+    """Every earlier version of the outlet's articles, as its file."""
     with engine.connect() as conn:
         rows = versions.earlier(conn, abbr, after_id)
     for v in rows:
         if v["body"] is None or v["date_ms"] is None:
             continue
-        yield (
+        yield VersionFile(
             version_path(abbr, v["archive_id"], v["n"], v["shard"]),
-            format_article(v["date_ms"], v["title"], v["link"], v["body"]),
+            format_article(v["date_ms"], v["title"], v["link"], v["body"], escaped=True),
             v["id"],
+            v["title"],
+            v["link"],
         )
 
 
-def _file(row) -> str:  # type: ignore[no-untyped-def]
+def _file(row: RowMapping) -> str:
     return article_path(row["source"], row["archive_id"], row["path"], row["shard"])
 
 
@@ -57,7 +68,9 @@ def change_lists(engine: Engine) -> dict[str, bytes]:
         f"lists/{EDITED}.md": format_list(
             EDITED,
             (
-                ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"], file=_file(r))
+                ListEntry(
+                    abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"], file=_file(r), escaped=True
+                )
                 for r in edited
             ),
             in_given_order=True,
@@ -65,7 +78,9 @@ def change_lists(engine: Engine) -> dict[str, bytes]:
         f"lists/{DELETED}.md": format_list(
             DELETED,
             (
-                ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"], file=_file(r))
+                ListEntry(
+                    abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"], file=_file(r), escaped=True
+                )
                 for r in deleted
             ),
             in_given_order=True,
@@ -81,10 +96,10 @@ def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) 
     checked = written = 0
     top = after or 0
     for abbr in abbrs:
-        for path, data, version_id in version_files(engine, abbr, after):
+        for file in version_files(engine, abbr, after):
             checked += 1
-            written += write_atomic(target / path, data)
-            top = max(top, version_id)
+            written += write_atomic(target / file.path, file.data)
+            top = max(top, file.id)
     with engine.connect() as conn:
         has_changes = bool(versions.edited(conn, 1) or statuses.deleted(conn))
     if has_changes or full:

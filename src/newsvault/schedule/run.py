@@ -25,7 +25,7 @@ from newsvault.extract import ExtractError, extract_for, keep_by_categories, tex
 from newsvault.failpoints import failpoint
 from newsvault.fetch import Fetcher, FetchError, Request, quoted
 from newsvault.identify import Item, ItemError, item_from_entry
-from newsvault.parse import FeedError, parse
+from newsvault.parse import Entry, FeedError, parse
 from newsvault.render.from_store import RenderStats, render_tree
 from newsvault.search import update_index
 from newsvault.store import articles as store_articles
@@ -121,7 +121,7 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _items(feed_entries, source: Source, now: int, result: SourceResult) -> list[Item]:  # type: ignore[no-untyped-def]
+def _items(feed_entries: list[Entry], source: Source, now: int, result: SourceResult) -> list[Item]:
     items: list[Item] = []
     for number, entry in enumerate(feed_entries, 1):
         if not keep_by_categories(source.categories, entry.categories):
@@ -163,7 +163,7 @@ def page_html(source: Source, page: bytes, headers: dict[str, str], url: str) ->
     return extract_for(source, page, headers, url).html
 
 
-def _feed_body_rule(source: Source, entry) -> Source:  # type: ignore[no-untyped-def]
+def _feed_body_rule(source: Source, entry: Entry) -> Source:
     """body = "auto" starts from the fuller of the feed's two bodies: content:encoded when there is one."""
     if source.body != "auto":
         return source

@@ -136,7 +136,15 @@ def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
     """
     published = or_(articles.c.body.is_not(None), articles.c.raw.is_not(None))
     yield from conn.execute(
-        select(articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title, articles.c.date_ms)
+        select(
+            articles.c.archive_id,
+            articles.c.path,
+            articles.c.shard,
+            articles.c.title,
+            articles.c.date_ms,
+            articles.c.imported,  # with updated_ms: is the title escaped (render.from_store.escaped)
+            articles.c.updated_ms,
+        )
         .where(articles.c.source == source, published)
         .order_by(articles.c.date_ms.desc(), articles.c.archive_id, articles.c.path)
     ).mappings()

@@ -21,10 +21,10 @@ def store(
 ) -> int:
     """The id of the capture holding these bytes, adding it when they are new."""
     sha = hashlib.sha256(body).hexdigest()
-    found = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar()
+    found: int | None = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar()
     if found is not None:
         return found
-    return conn.execute(
+    key = conn.execute(
         captures.insert().values(
             sha256=sha,
             fetched_ms=fetched_ms,
@@ -34,7 +34,10 @@ def store(
             headers=json.dumps(dict(headers), ensure_ascii=False),
             body=zlib.compress(body, 6),
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None  # an INSERT of one row always reports its key
+    added: int = key[0]
+    return added
 
 
 def drop_unused(conn: Connection, capture_id: int, fetched_ms: int) -> bool:
@@ -56,13 +59,13 @@ def read(conn: Connection, capture_id: int) -> bytes:
     return zlib.decompress(row.body)
 
 
-def mismatches(conn: Connection) -> Iterator[str]:
-    """A line for every capture whose bytes no longer match their hash (or do not decompress)."""
+def mismatches(conn: Connection) -> Iterator[tuple[int, str]]:
+    """(id, what is wrong) of every capture whose bytes no longer match their hash (or do not decompress)."""
     for row in conn.execute(select(captures.c.id, captures.c.sha256, captures.c.size, captures.c.body)):
         try:
             body = zlib.decompress(row.body)
         except zlib.error as exc:
-            yield f"capture {row.id}: does not decompress ({exc})"
+            yield row.id, f"does not decompress ({exc})"
             continue
         if len(body) != row.size or hashlib.sha256(body).hexdigest() != row.sha256:
-            yield f"capture {row.id}: bytes do not match sha256 {row.sha256}"
+            yield row.id, f"bytes do not match sha256 {row.sha256}"

@@ -134,6 +134,8 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
                 articles.c.date_ms,
                 articles.c.body,
                 articles.c.raw,
+                articles.c.imported,  # with updated_ms: is the title escaped (render.from_store.escaped)
+                articles.c.updated_ms,
             )
             .where(and_(articles.c.source == source, articles.c.path.is_(None)))
             .order_by(articles.c.archive_id)

@@ -15,7 +15,7 @@ from html import escape
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, RowMapping
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -140,7 +140,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             source=source or "",
         )
 
-    def found(conn, request: Request):  # type: ignore[no-untyped-def]
+    def found(conn: Connection, request: Request) -> tuple[str, RowMapping]:
         """The article the path names, or 404."""
         abbr, number = request.path_params["abbr"], _archive_id(request)
         row = queries.article(conn, abbr, number)

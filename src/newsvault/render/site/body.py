@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
 from newsvault.clean import display_html, image_urls, policy_for
 from newsvault.config import Config
 from newsvault.store.assets import mirrored_paths
 
 
-def shown_body(conn: Connection, config: Config, abbr: str, row, asset_link: Callable[[str], str] | None) -> str:  # type: ignore[no-untyped-def]
-    """Sanitised HTML of a stored article.
+def shown_body(
+    conn: Connection,
+    config: Config,
+    abbr: str,
+    row: RowMapping | Mapping[str, Any],
+    asset_link: Callable[[str], str] | None,
+) -> str:
+    """Sanitised HTML of a stored article (or of an earlier version, given its article's link).
 
     `asset_link` turns a mirrored image's archive path into the link this
     output can reach (relative for pages, a data: URL for bundles); None keeps

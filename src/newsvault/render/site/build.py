@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, RowMapping
 
 from newsvault.clean import policy_for
 from newsvault.config import Config
+from newsvault.render.files import temp_prefix
 from newsvault.store import sources as store_sources
 
 from . import rows
@@ -83,7 +84,7 @@ class _Out:
                 return
         except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
@@ -123,8 +124,8 @@ def _article(
     look: Connection,
     config: Config,
     name: str,
-    row,
-    versions: int | None,  # type: ignore[no-untyped-def]
+    row: RowMapping,
+    versions: int | None,
     deleted: tuple[str, int | None] | None,
 ) -> None:
     abbr = row["source"]
@@ -259,7 +260,7 @@ def _outlet_index(out: _Out, abbr: str, name: str, counts: Counter[str]) -> None
     )
 
 
-def feed_entries(conn: Connection, config: Config, names: dict[str, str], found: list) -> list[FeedEntry]:  # type: ignore[type-arg]
+def feed_entries(conn: Connection, config: Config, names: dict[str, str], found: list[RowMapping]) -> list[FeedEntry]:
     """Feed entries of stored rows; mirrored images keep their original URLs (a feed has no folder)."""
     return [
         FeedEntry(

@@ -104,10 +104,13 @@ def _xhtml_body(html: str) -> str:
     for img in list(holder.iter("img")):
         src = img.get("src", "")
         if src.startswith("http"):
-            link = etree.Element("a", href=src)
-            link.text = f"[图片{'：' + img.get('alt') if img.get('alt') else ''}]"
+            link = lxml.html.Element("a", href=src)
+            alt = img.get("alt")
+            link.text = f"[图片{'：' + alt if alt else ''}]"
             link.tail = img.tail
-            img.getparent().replace(img, link)
+            parent = img.getparent()
+            assert parent is not None  # every <img> here is below the holder <div>
+            parent.replace(img, link)
     return escape(holder.text or "", quote=False) + "".join(
         etree.tostring(child, method="xml", encoding="unicode") for child in holder
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 from html import escape
+from typing import TypedDict
 
 from markupsafe import Markup
+from sqlalchemy import RowMapping
 
 from newsvault.render.textdiff import char_diff, marks, plain_text
 
@@ -23,7 +25,15 @@ def diff_html(old: str, new: str) -> Markup:
     return Markup("".join(out))
 
 
-def version_diffs(kept: list) -> list[dict]:  # type: ignore[type-arg]
+class VersionDiff(TypedDict):
+    """What the history page shows for one version: None for a title that did not change."""
+
+    n: int
+    title: Markup | None
+    body: Markup
+
+
+def version_diffs(kept: list[RowMapping]) -> list[VersionDiff]:
     """For each version after the first: its title and body compared with the one before."""
     return [
         {

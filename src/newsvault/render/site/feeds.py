@@ -81,8 +81,7 @@ def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(entry, a + "link", rel="alternate", type="text/html", href=e.link)
         _sub(_sub(entry, a + "author"), a + "name", e.author)
         _sub(entry, a + "content", e.content_html, type="html")
-    data: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    return data
+    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
 def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
@@ -105,8 +104,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(item, "pubDate", format_datetime(datetime.fromtimestamp(e.published_ms / 1000, UTC)))
         _sub(item, "category", e.author)
         _sub(item, "description", e.content_html)
-    data: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    return data
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
 def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
