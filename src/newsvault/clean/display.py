@@ -40,7 +40,7 @@ def _parse(html: str) -> etree._Element:
 def _serialise(body: etree._Element) -> str:
     """The inner HTML of body, plus any text the parser put after it (nothing is dropped)."""
     body.attrib.clear()  # a `<body onload>` in the input lands here; it must not shift the slice
-    inner = etree.tostring(body, method="html", encoding="unicode", with_tail=False)
+    inner: str = etree.tostring(body, method="html", encoding="unicode", with_tail=False)
     return inner[len("<body>") : -len("</body>")] + escape(body.tail or "", quote=False)
 
 

@@ -102,7 +102,7 @@ def page_date(root: etree._Element) -> str | None:
     if date:
         return date
     for time_el in root.iter("time"):
-        stated = time_el.get("datetime")
+        stated: str | None = time_el.get("datetime")
         if stated:
             return stated.strip()
     return None

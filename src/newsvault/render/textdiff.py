@@ -20,7 +20,8 @@ def plain_text(html: str | None) -> str:
     if not html or not html.strip():
         return ""
     try:
-        return lxml.html.fromstring(html).text_content()
+        text: str = lxml.html.fromstring(html).text_content()  # Any where lxml has no stubs
+        return text
     except (ValueError, lxml.etree.ParserError):
         return html
 

@@ -81,7 +81,8 @@ def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(entry, a + "link", rel="alternate", type="text/html", href=e.link)
         _sub(_sub(entry, a + "author"), a + "name", e.author)
         _sub(entry, a + "content", e.content_html, type="html")
-    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    data: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return data
 
 
 def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
@@ -104,7 +105,8 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(item, "pubDate", format_datetime(datetime.fromtimestamp(e.published_ms / 1000, UTC)))
         _sub(item, "category", e.author)
         _sub(item, "description", e.content_html)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return data
 
 
 def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
