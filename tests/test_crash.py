@@ -143,8 +143,9 @@ def test_every_failpoint_in_the_code_is_killed_at_here():
 def test_killed_while_waiting_on_the_network_at_random_moments(tmp_path, server):
     """Each run is let through a random number of requests, then killed while it waits for the next.
 
-    New items arrive between the runs, so later kills land in runs that store,
-    render and publish, not only in runs that find nothing to do.
+    New items arrive between the runs, so a kill can land while the feeds answered
+    before the held one are being stored, not only in runs that find nothing new.
+    Kills in render and publish are the named points' work.
     """
     vault, remote = _vault(tmp_path, server)
     rng = random.Random(20261204)
