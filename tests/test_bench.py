@@ -10,6 +10,7 @@ prints the lines its reader looks for.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -66,6 +67,7 @@ def test_benchmark_runs(script: str) -> None:
         args += ["--server", server]
     done = subprocess.run(
         [sys.executable, str(BENCH / script), *args],
+        env={k: v for k, v in os.environ.items() if k != pgstore.ENV},  # each benchmark picks its own stores
         cwd=PROJECT,
         capture_output=True,
         text=True,

@@ -282,12 +282,13 @@ def test_an_outlet_name_too_long_for_a_file_is_refused_in_one_line(tmp_path, ser
     error = _refused(tmp_path, server, {"long": {"name": "好" * 85, "feed": feed}}, "not usable as a list file name")
     assert "258 bytes in UTF-8 with '.md'" in error
     _refused(tmp_path / "b", server, {"a" * 251: {"name": "长", "feed": feed}}, "not usable as a folder name")
+    _refused(tmp_path / "c", server, {"a" * 201: {"name": "长", "feed": feed}}, "more than the store's 200")
 
 
 def test_the_longest_names_that_fit_are_archived_and_verified(tmp_path, server):
-    """252 bytes of name (255 with ".md") and 250 of abbr (the site's feeds/<abbr>.atom): run, render, verify."""
+    """252 bytes of name (255 with ".md") and 200 characters of abbr (the store's column): run, render, verify."""
     hostile = {
-        "a" * 250: {
+        "a" * 200: {
             "name": "好" * 84,
             "feed": server.set("/long.xml", rss(rss_item("长", "https://l.example/1", RSS_DATE, "<p>长</p>"))),
         }
@@ -296,7 +297,7 @@ def test_the_longest_names_that_fit_are_archived_and_verified(tmp_path, server):
     run = newsvault(vault, "run")
     assert run.returncode == 0, run.stdout + run.stderr
     assert (tmp_path / "archive" / "lists" / ("好" * 84 + ".md")).is_file()
-    assert len(list((tmp_path / "archive" / "articles" / ("a" * 250)).rglob("*.md"))) == 1
+    assert len(list((tmp_path / "archive" / "articles" / ("a" * 200)).rglob("*.md"))) == 1
     assert len(list((tmp_path / "archive" / "articles" / "good").rglob("*.md"))) == 2
     check = newsvault(vault, "verify")
     assert check.returncode == 0, check.stdout + check.stderr

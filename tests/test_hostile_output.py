@@ -456,6 +456,7 @@ def test_a_full_disk_is_one_line_and_the_next_run_completes(
     assert len(files) == 35 and not list(small_disk.rglob(".*.tmp"))
 
 
+@pytest.mark.sqlite_only("the store must live on the small file system the test fills")
 def test_a_full_disk_under_the_store_is_one_line_per_source(tmp_path: Path, server: LocalServer) -> None:
     """Store and tree on one small file system that fills while a big feed is stored: its transaction is undone."""
     small = [rss_item(f"好消息{i}", f"https://a.example/{i}", DATE, "<p>正文</p>") for i in range(6)]

@@ -114,6 +114,7 @@ def catalogue() -> dict[str, Source]:
 # The lists of all outlets (issue 5) live beside the outlets' own: no outlet may take their names.
 _RESERVED_NAMES = {"已修改", "已删除"}
 _FILE_NAME_BYTES = 255  # ext4, btrfs, APFS, ...: longer names fail with "File name too long"
+_ABBR_CHARS = 200  # the store's sources.abbr is VARCHAR(200), which PostgreSQL enforces
 # Bidi controls make a name show as other characters than it has (Unicode's "Trojan Source").
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # An abbr is a path in every list line, "(/articles/<abbr>/<id>.md)": these would end or redirect the link.
@@ -160,6 +161,8 @@ def _where(abbr: str) -> str:
 def _folder_problem(abbr: str) -> str | None:
     """Why `abbr` cannot be the folder articles/<abbr>/ (and the site's feeds/<abbr>.atom); None if it can."""
     problem = _segment_problem(abbr, ".atom")
+    if problem is None and len(abbr) > _ABBR_CHARS:
+        problem = f"{len(abbr)} characters, more than the store's {_ABBR_CHARS}"
     if problem is None and (found := next((c for c in abbr if c in _NOT_IN_LINK), None)):
         problem = f"contains {found!r}, which a list's link to articles/<abbr>/ cannot hold"
     return problem
