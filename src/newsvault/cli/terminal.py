@@ -28,9 +28,12 @@ import re
 
 from rich.text import Text
 
+from newsvault.config.load import BIDI_CONTROLS
+
 # Cc (C0, DEL, C1), Cs (lone surrogates from undecodable bytes), Zl and Zp, and
 # the bidi controls: ALM, LRM, RLM, LRE..RLO, LRI..PDI.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+# Controls, line and paragraph separators, lone surrogates, and the bidi controls config refuses in names.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + "".join(sorted(BIDI_CONTROLS)) + "]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -116,7 +116,7 @@ _RESERVED_NAMES = {"已修改", "已删除"}
 _FILE_NAME_BYTES = 255  # ext4, btrfs, APFS, ...: longer names fail with "File name too long"
 _ABBR_CHARS = 200  # the store's sources.abbr is VARCHAR(200), which PostgreSQL enforces
 # Bidi controls make a name show as other characters than it has (Unicode's "Trojan Source").
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # An abbr is a path in every list line, "(/articles/<abbr>/<id>.md)": these would end or redirect the link.
 _NOT_IN_LINK = frozenset(" ()<>#?%")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
@@ -136,7 +136,7 @@ def _segment_problem(value: str, suffix: str) -> str | None:
     if value.startswith("."):
         return "starts with '.'"
     for c in value:
-        if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS:
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in BIDI_CONTROLS:
             return f"contains the control character U+{ord(c):04X}"
     if (size := len(f"{value}{suffix}".encode())) > _FILE_NAME_BYTES:
         return f"{size} bytes in UTF-8 with {suffix!r}, more than a file name's {_FILE_NAME_BYTES}"
