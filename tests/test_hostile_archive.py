@@ -408,3 +408,10 @@ def test_a_feed_retitling_an_imported_article_gets_the_escaped_header():
     row = {"imported": True, "updated_ms": None}
     assert not escaped(row)
     assert escaped({**row, "updated_ms": 1}) and escaped({"imported": False, "updated_ms": None})
+
+
+def test_a_stored_link_from_before_the_http_rule_is_written_with_an_empty_target():
+    """Render must not stop on an older row whose link identify would now refuse; verify then reports it."""
+    data = format_article(1_700_000_000_000, "旧标题", "javascript:alert(1)", "<p>正文</p>", escaped=True)
+    header = data.decode().splitlines()[1]
+    assert header == "[旧标题]()" and b"javascript" not in data.lower()
