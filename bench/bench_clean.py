@@ -32,8 +32,7 @@ from newsvault.fetch import Fetcher
 from newsvault.parse import parse
 from newsvault.parse.encoding import decode
 from newsvault.store import open_store
-from newsvault.store.schema import articles, sources
-from newsvault.store.schema_assets import images
+from newsvault.store.schema import articles, images, sources
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 

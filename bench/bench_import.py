@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from newsvault.archive import FIRST_ID, ListEntry, format_article, format_list, format_readme, parse_article
 from newsvault.config import catalogue
-from newsvault.render import FIRST_ID, ListEntry, format_article, format_list, format_readme, parse_article
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus/duty-machine-news/snapshot-2020-07-20/articles"
 CHECKPOINT = 20_000

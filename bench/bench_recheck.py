@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from newsvault.base.textdiff import char_diff
 from newsvault.config import load
 from newsvault.demo.server import LocalServer
 from newsvault.fetch import Fetcher
 from newsvault.identify import Item
-from newsvault.render.textdiff import char_diff
 from newsvault.schedule.ingest import store_items
 from newsvault.schedule.recheck import recheck_source
 from newsvault.store import open_store

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from newsvault.fetch import Fetcher
-from newsvault.render.from_store import render_tree
+from newsvault.render.tree import render_tree
 from newsvault.schedule import run_once
 from newsvault.schedule.recheck import recheck_source
 from tests.vaults import open_vault, rss, rss_item, write_vault

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from newsvault.archive import parse_article
 from newsvault.extract import keep_by_categories, select_body
-from newsvault.render import parse_article
 from newsvault.schedule import run_once
 from tests.vaults import open_vault, rss, rss_item, write_vault
 

@@ -15,8 +15,7 @@ from newsvault.demo.server import Route
 from newsvault.fetch import Fetcher
 from newsvault.store import open_store
 from newsvault.store.assets import mirrored_paths
-from newsvault.store.schema import articles, sources
-from newsvault.store.schema_assets import article_images, images
+from newsvault.store.schema import article_images, articles, images, sources
 from tests.support.server import LocalServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
@@ -274,7 +273,7 @@ def test_inert_svg_and_octet_stream_rasters_are_accepted() -> None:
 def test_a_run_in_mirror_mode_stores_images_and_leaves_the_article_file_as_given(
     server: LocalServer, tmp_path: Path
 ) -> None:
-    from newsvault.render import parse_article
+    from newsvault.archive import parse_article
     from newsvault.schedule import run_once
     from tests.vaults import open_vault, rss, rss_item, write_vault
 

@@ -12,8 +12,7 @@ from newsvault.config import load
 from newsvault.schedule import run_once
 from newsvault.store import open_store
 from newsvault.store.copy import table_digest, tables
-from newsvault.store.schema import articles
-from newsvault.store.schema_versions import captures, versions
+from newsvault.store.schema import articles, captures, versions
 from tests.vaults import rss, rss_item
 
 

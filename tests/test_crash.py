@@ -1,7 +1,7 @@
 """Crash safety for real: `newsvault run --publish` killed with SIGKILL, then run to completion.
 
 Kills happen at chosen points, never after a wall-clock delay: at each named
-failpoint (src/newsvault/failpoints.py), and at seeded random moments while the
+failpoint (src/newsvault/base/failpoints.py), and at seeded random moments while the
 run waits on a feed the test server holds back. Either way the kill cannot come
 too late on a fast machine, and every test asserts that it happened (exit status
 -9), so none can pass without having killed anything. Afterwards `verify` must
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from newsvault.failpoints import ENV
-from newsvault.render import parse_article
+from newsvault.archive import parse_article
+from newsvault.base.failpoints import ENV
 from tests.vaults import rss, rss_item, write_vault
 
 SOURCES = 4  # feeds with their bodies in the feed

@@ -6,8 +6,8 @@ link that the guard refuses before any connection is attempted.
 
 from __future__ import annotations
 
+from newsvault.archive import parse_article
 from newsvault.demo.server import Route
-from newsvault.render import parse_article
 from newsvault.schedule import run_once
 from tests.vaults import open_vault, rss, rss_item
 

@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
+from newsvault.base.textdiff import char_diff
 from newsvault.cli import cli
-from newsvault.render.textdiff import char_diff
 from tests.vaults import rss, rss_item, write_vault
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"
@@ -71,7 +71,7 @@ def test_verify_notices_a_capture_that_does_not_match_its_hash(tmp_path, server)
 
     from newsvault.config import load
     from newsvault.store import open_store
-    from newsvault.store.schema_versions import captures
+    from newsvault.store.schema import captures
 
     runner = _vault_with_edit(tmp_path, server)
     engine = open_store(load(tmp_path).store_url)

@@ -25,11 +25,11 @@ import lxml.html
 import pytest
 from cmarkgfm.cmark import Options
 
-from newsvault.render import format_article
-from newsvault.render.article import read_header
-from newsvault.render.from_store import escaped
-from newsvault.render.ids import article_path
-from newsvault.render.markdown import escape_link, escape_title, one_line, unescape_link, unescape_title
+from newsvault.archive import format_article
+from newsvault.archive.article import read_header
+from newsvault.archive.ids import article_path
+from newsvault.archive.markdown import escape_link, escape_title, one_line, unescape_link, unescape_title
+from newsvault.render.tree import escaped
 from newsvault.render.verify import Kind, verify
 from newsvault.store import articles as store_articles
 from tests.vaults import open_vault, rss, rss_item, write_vault
@@ -376,7 +376,7 @@ def test_escaping_reads_back_and_keeps_ordinary_titles(title):
 
 @pytest.mark.parametrize("link", HOSTILE_LINKS)
 def test_links_read_back_as_given(link):
-    from newsvault.render.urls import whatwg_href
+    from newsvault.base.hrefs import whatwg_href
 
     href = whatwg_href(link)
     assert unescape_link(escape_link(href)) == href

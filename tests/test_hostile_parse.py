@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from newsvault.archive import parse_article
 from newsvault.config import ConfigError, load
 from newsvault.parse import parse
 from newsvault.parse.xmlfeed import MAX_ENTRIES
-from newsvault.render import parse_article
 from newsvault.schedule import budget, run_once
 from newsvault.schedule.budget import WorkerDied, within_budget
 from newsvault.store import articles as store_articles

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from newsvault.archive import format_article
 from newsvault.cli import cli
 from newsvault.importer import import_tree
-from newsvault.render import format_article
-from newsvault.render.from_store import render_tree
+from newsvault.render.tree import render_tree
 from newsvault.schedule import run_once
 from newsvault.store import articles as store_articles
 from newsvault.store import sources as store_sources

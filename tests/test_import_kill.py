@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from newsvault.failpoints import ENV
-from newsvault.render import FIRST_ID, format_article
+from newsvault.archive import FIRST_ID, format_article
+from newsvault.base.failpoints import ENV
 from tests.test_import import empty_vault, files_of
 
 NEWSVAULT = str(Path(sys.executable).parent / "newsvault")

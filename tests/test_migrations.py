@@ -2,15 +2,13 @@
 
 Revision ids are what existing stores record, so they never change; the file
 names follow the chain instead, so that reading the folder in order is reading
-the history. The code names tables through `metadata` (store/schema*.py); a
+the history. The code names tables through `metadata` (store/schema.py); a
 column or index a migration forgot, or one the code declares that no migration
 creates, shows up here as an autogenerate diff.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -18,10 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Index, MetaData, Table, Text
 
-import newsvault.store
-from newsvault.search import schema as search_schema
 from newsvault.store.engine import _alembic_config, open_store
-from newsvault.store.schema import metadata
+from newsvault.store.schema import FTS, metadata, search_metadata
 
 # The revision ids stores have recorded, in chain order; renumbering any would strand those stores.
 RECORDED = ["0001", "0002", "0005", "0003", "0004", "0006", "0007"]
@@ -33,20 +29,12 @@ def _chain() -> list[tuple[str, Path]]:
     return [(rev.revision, Path(rev.path)) for rev in reversed(list(script.walk_revisions()))]
 
 
-def _store_metadata() -> MetaData:
-    """`metadata` with every table family: images and versions join it only when their modules are imported."""
-    for module in pkgutil.iter_modules(newsvault.store.__path__):
-        if module.name.startswith("schema"):
-            importlib.import_module(f"newsvault.store.{module.name}")
-    return metadata
-
-
 def _is_search_index(table: str) -> bool:
-    return table in search_schema.metadata.tables or table.startswith(search_schema.FTS)
+    return table in search_metadata.tables or table.startswith(FTS)
 
 
 def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave out the search index: derived data outside the store's metadata (search/schema.py).
+    """Leave out the search index: derived data outside the store's metadata (`search_metadata`).
 
     Its FTS5 virtual table and shadow tables (SQLite) and tsvector columns with
     GIN indexes (PostgreSQL) are raw SQL in migration 0006 that SQLAlchemy
@@ -67,7 +55,7 @@ def _diff(url: str, target: MetaData | None = None) -> list[object]:
             context = MigrationContext.configure(
                 conn, opts={"compare_type": True, "compare_server_default": True, "include_object": _include}
             )
-            return compare_metadata(context, target if target is not None else _store_metadata())
+            return compare_metadata(context, target if target is not None else metadata)
     finally:
         engine.dispose()
 
@@ -95,7 +83,7 @@ def test_schema_matches_metadata_postgresql(pg_url: str) -> None:
 def test_diff_sees_the_store(tmp_path: Path) -> None:
     """The comparison is not vacuous: a column the code declares but no migration made is reported."""
     widened = MetaData()
-    for table in _store_metadata().tables.values():
+    for table in metadata.tables.values():
         table.to_metadata(widened)
     widened.tables["meta"].append_column(Column("extra", Text))
     diff = _diff(f"sqlite:///{tmp_path / 'store.db'}", widened)

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from newsvault.archive import article, ids, legacy
+from newsvault.base import text as render_text
+from newsvault.base import textdiff
 from newsvault.clean import sniff as image_sniff
 from newsvault.clean import urls
 from newsvault.clean.sanitize import _DATA_IMAGE
@@ -39,8 +42,6 @@ from newsvault.extract import lazy, text
 from newsvault.importer import read as importer_read
 from newsvault.parse import dates, encoding, sniff, xmlfeed
 from newsvault.publish import actions, git, remotes
-from newsvault.render import article, ids, legacy, textdiff
-from newsvault.render import text as render_text
 from newsvault.render.site import feeds
 from newsvault.search import tokens
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from newsvault.render import format_article, parse_article
+from newsvault.archive import format_article, parse_article
 from tests.reference import reference
 
 SEED = "seed/000_0851d2a3dc01581b.txt"  # ../shared paths; both in tests/data/shared

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from newsvault.render import write_atomic
+from newsvault.base import write_atomic
 
 
 def test_writes_new_file_and_creates_folders(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsvault.render import FIRST_ID, cdt_id, next_ids
+from newsvault.archive import FIRST_ID, cdt_id, next_ids
 
 
 def test_first_ids_of_a_new_outlet():

@@ -15,14 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsvault.render import (
-    LegacyListFile,
-    format_legacy_list,
-    js_trim,
-    legacy_link,
-    parse_article,
-    parse_legacy_file_name,
-)
+from newsvault.archive import LegacyListFile, format_legacy_list, legacy_link, parse_article, parse_legacy_file_name
+from newsvault.base import js_trim
 
 SNAPSHOT = "corpus/duty-machine-news/snapshot-2020-07-20"
 DATA = Path(__file__).parent / "data" / "render"

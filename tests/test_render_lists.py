@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsvault.render import (
+from newsvault.archive import (
     ListEntry,
     format_article,
     format_list,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsvault.render import JS_WHITESPACE, js_trim, parse_article, whatwg_href
+from newsvault.archive import parse_article
+from newsvault.base import JS_WHITESPACE, js_trim, whatwg_href
 from tests.reference import reference
 
 

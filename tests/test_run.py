@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsvault.render import parse_article
+from newsvault.archive import parse_article
 from newsvault.schedule import run_once
 from tests.reference import reference
 from tests.vaults import open_vault, rss, rss_item, tree, write_vault

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from newsvault.config import ConfigError, load
-from newsvault.render.from_store import render_tree
 from newsvault.render.site import render_site
 from newsvault.render.site.paths import site_root
+from newsvault.render.tree import render_tree
 from tests.site_vault import XSS_TITLE, build, links, local_target, page_of
 from tests.vaults import tree
 

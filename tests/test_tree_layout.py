@@ -8,13 +8,13 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import update
 
+from newsvault.archive import article_path, parse_article, shard_of
+from newsvault.archive.lists import ListEntry, format_month_index, format_month_list, list_month
+from newsvault.archive.readme import format_readme
 from newsvault.cli import cli
 from newsvault.importer import import_tree
 from newsvault.publish import publish
-from newsvault.render import article_path, parse_article, shard_of
-from newsvault.render.from_store import render_tree
-from newsvault.render.lists import ListEntry, format_month_index, format_month_list, list_month
-from newsvault.render.readme import format_readme
+from newsvault.render.tree import render_tree
 from newsvault.render.verify import verify
 from newsvault.schedule import run_once
 from newsvault.store.schema import articles
@@ -215,7 +215,7 @@ def test_init_writes_a_sharded_layout_for_new_vaults_and_the_flat_one_when_asked
 
 
 def test_a_render_killed_before_its_lists_leaves_none_stale(tmp_path, server, monkeypatch):
-    from newsvault.render import from_store
+    from newsvault.render import tree as from_store
 
     url = server.set("/voa.xml", _feed(2))
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT))

@@ -11,7 +11,7 @@ from newsvault.schedule import run_once
 from newsvault.schedule.recheck import recheck_source
 from newsvault.store import articles as store_articles
 from newsvault.store import statuses, versions
-from newsvault.store.schema_versions import captures
+from newsvault.store.schema import captures
 from newsvault.store.statuses import DAY, HOUR, MINUTE, next_check
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
@@ -113,7 +113,7 @@ def test_recheck_outcomes(tmp_path, server):
 
 
 def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp_path, server):
-    from newsvault.render import parse_article
+    from newsvault.archive import parse_article
 
     link = server.url("/a/1.html")
     server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
@@ -134,7 +134,7 @@ def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp
     server.set("/a/1.html", "gone", status=410)
     first_seen = _article(engine, link)["first_seen_ms"]
     _recheck(config, engine, first_seen + 20 * MINUTE)
-    from newsvault.render.from_store import render_tree
+    from newsvault.render.tree import render_tree
 
     render_tree(engine, config)
     deleted = (archive / "lists/已删除.md").read_text("utf-8")

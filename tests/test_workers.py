@@ -21,8 +21,7 @@ from newsvault.fetch import Fetcher
 from newsvault.schedule.run import now_ms, poll
 from newsvault.search import search
 from newsvault.store import open_store
-from newsvault.store.schema import articles, fetch_log, meta
-from newsvault.store.schema_versions import captures
+from newsvault.store.schema import articles, captures, fetch_log, meta
 from newsvault.workers.queue import install, make_app
 from newsvault.workers.rounds import ROUND_KEY
 from newsvault.workers.tasks import defer_poll

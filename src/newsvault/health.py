@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from newsvault.search.schema import search_docs
-from newsvault.store.schema import articles, sources
+from newsvault.base import clock
+from newsvault.store.schema import articles, search_docs, sources
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -54,7 +53,7 @@ class SourceHealth:
         return asdict(self)
 
     def summary(self, now_ms: int | None = None) -> str:
-        now_ms = now_ms or int(time.time() * 1000)
+        now_ms = now_ms or clock.now_ms()
         seen = f"newest {_ago(now_ms - self.newest_ms)} ago" if self.newest_ms else "no articles"
         ok = f"last success {_ago(now_ms - self.last_success_ms)} ago" if self.last_success_ms else "never fetched"
         return f"{self.abbr:<10} {self.articles:>7} articles  {seen}; {ok}; {self.failures} failure(s) in a row"
@@ -146,7 +145,7 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
 
 def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHealth]:
     """Every source in the store, with its flags (empty when all is well)."""
-    now_ms = now_ms or int(time.time() * 1000)
+    now_ms = now_ms or clock.now_ms()
     report = []
     for source in conn.execute(select(sources).order_by(sources.c.abbr)).mappings():
         abbr = source["abbr"]

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from newsvault.base import write_atomic
+from newsvault.base.clock import now_ms
 from newsvault.clean.display import image_urls
 from newsvault.clean.sniff import Refused, image_type
 from newsvault.config.model import Config, ImageSettings
 from newsvault.fetch import Fetcher, FetchError, Request
-from newsvault.render import write_atomic
 from newsvault.store import assets
 
 SCAN_BATCH = 200  # articles listed per transaction
@@ -58,10 +58,6 @@ def mirror_sources(config: Config) -> list[str]:
     return [s.abbr for s in config.enabled() if (s.images or config.images.mode) == "mirror"]
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def _scan(engine: Engine, sources: Collection[str], report: MirrorReport) -> None:
     """Queue the images of articles not listed yet, a batch per transaction."""
     while report.scanned < SCAN_LIMIT:
@@ -69,7 +65,7 @@ def _scan(engine: Engine, sources: Collection[str], report: MirrorReport) -> Non
             rows = assets.unscanned(conn, sources, min(SCAN_BATCH, SCAN_LIMIT - report.scanned))
             for row in rows:
                 urls = image_urls(row["body"], row["link"])
-                report.queued += assets.record_scan(conn, row["id"], urls, _now_ms(), row["updated_ms"])
+                report.queued += assets.record_scan(conn, row["id"], urls, now_ms(), row["updated_ms"])
         report.scanned += len(rows)
         if len(rows) < SCAN_BATCH:
             return
@@ -112,7 +108,7 @@ async def _one(
 
 
 def _record(engine: Engine, outcomes: list[_Outcome], report: MirrorReport) -> None:
-    now = _now_ms()
+    now = now_ms()
     with engine.begin() as conn:
         for o in outcomes:
             if o.error is None:

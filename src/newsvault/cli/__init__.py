@@ -149,7 +149,7 @@ def render(obj: Context) -> None:
     """Rewrite the archive tree from the store alone."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from newsvault.render.from_store import render_tree
+    from newsvault.render.tree import render_tree
     from newsvault.schedule import StepError
 
     from .report import step_error_text

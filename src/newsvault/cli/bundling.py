@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from newsvault.base.clock import CHINA
+from newsvault.base.files import write_atomic
 from newsvault.cli import Context
-from newsvault.render.files import write_atomic
-from newsvault.render.site.paths import CHINA
 
 
 def _since_ms(day: str) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from newsvault.base.clock import now_ms
 from newsvault.cli import Context
 from newsvault.extract import ExtractError, extract_page
 from newsvault.fetch import Fetcher, FetchError, Request
@@ -63,9 +64,8 @@ def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
 @click.pass_obj
 def reextract_command(obj: Context, abbr: str) -> None:
     """Re-run extraction over stored page captures (after a rule changed), then render."""
-    import time
 
-    from newsvault.render.from_store import render_tree
+    from newsvault.render.tree import render_tree
     from newsvault.schedule.reextract import reextract
 
     config = obj.config()
@@ -73,7 +73,7 @@ def reextract_command(obj: Context, abbr: str) -> None:
         raise click.BadParameter(f"no source {abbr!r} in the vault", param_hint="--source")
     engine = obj.engine(config)
     try:
-        report = reextract(engine, config.sources[abbr], time.time_ns() // 1_000_000)
+        report = reextract(engine, config.sources[abbr], now_ms())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     stats = render_tree(engine, config)

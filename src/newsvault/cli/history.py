@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import and_, select
 
+from newsvault.base.textdiff import char_diff, plain_text
 from newsvault.cli import Context
-from newsvault.render.textdiff import char_diff, plain_text
 from newsvault.render.verify import verify as verify_tree
 from newsvault.store import statuses, versions
 from newsvault.store.schema import articles

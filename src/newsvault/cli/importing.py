@@ -101,8 +101,8 @@ def articles_command(obj: Context, abbr: str | None, as_json: bool) -> None:
     With --json each line has abbr, id, path, title, link and date_ms (null when
     the file has no date line), with title and link as written in the file.
     """
+    from newsvault.archive import article_path
     from newsvault.importer import written_link
-    from newsvault.render import article_path
     from newsvault.store import imports as store_imports
     from newsvault.store import sources as store_sources
 

@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape
 
 from rich.console import Console
 
+from newsvault.archive import ArticleFile, parse_article
 from newsvault.config import VAULT_FILE, catalogue, load
-from newsvault.render import ArticleFile, parse_article
 
 from .server import LocalServer
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from newsvault.base import js_trim, whatwg_href
 from newsvault.config import Source
 from newsvault.parse import Entry, normalise_date
-from newsvault.render import js_trim, whatwg_href
 
 
 class ItemError(Exception):

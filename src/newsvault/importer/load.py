@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,8 +22,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from newsvault.base.clock import now_ms
+from newsvault.base.failpoints import failpoint
 from newsvault.config import Config, catalogue
-from newsvault.failpoints import failpoint
 from newsvault.search import update_index
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
@@ -176,7 +176,7 @@ def _flush(
     engine: Engine, batch: _Batch, known: set[str], outlets: Outlets, report: ImportReport, progress: Progress | None
 ) -> None:
     if batch.files:
-        now = time.time_ns() // 1_000_000
+        now = now_ms()
         with engine.begin() as conn:
             for abbr in {*batch.articles, *(k.abbr for k in batch.kept if k.abbr)}:
                 outlet = outlets.by_abbr(abbr)

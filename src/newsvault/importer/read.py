@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newsvault.render import article_path, parse_article, parse_legacy_file_name, whatwg_href
-from newsvault.render.text import to_usv
+from newsvault.archive import article_path, parse_article, parse_legacy_file_name
+from newsvault.base import whatwg_href
+from newsvault.base.text import to_usv
 
 _FINAL_NAME = re.compile(r"([0-9]+)\.md\Z")
 _MAX_ID = 2**63 - 1  # BIGINT; a longer run of digits is not an id the archive ever wrote

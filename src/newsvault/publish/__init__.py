@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsvault.base.failpoints import failpoint
 from newsvault.config.model import PublishRemote as Remote
 from newsvault.config.model import PublishSettings
-from newsvault.failpoints import failpoint
 
 from .commit import CommitInfo, commit, ensure_repo, finish_interrupted, identity
 from .git import GitError, redact

@@ -18,15 +18,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from newsvault.archive.article import read_header
+from newsvault.archive.ids import article_path
+from newsvault.archive.markdown import one_line
 from newsvault.store import articles as store_articles
 from newsvault.store import captures
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
-from .article import read_header
-from .from_store import article_bytes, escaped
-from .ids import article_path
-from .markdown import one_line
+from .tree import article_bytes, escaped
 from .versions_tree import version_files
 
 TREES = ("articles", "versions")

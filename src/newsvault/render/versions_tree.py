@@ -14,13 +14,12 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine, RowMapping
 
+from newsvault.archive.article import format_article
+from newsvault.archive.ids import article_path
+from newsvault.archive.lists import ListEntry, format_list
+from newsvault.base.files import write_atomic
 from newsvault.store import sources as store_sources
 from newsvault.store import statuses, versions
-
-from .article import format_article
-from .files import write_atomic
-from .ids import article_path
-from .lists import ListEntry, format_list
 
 EDITED = "已修改"
 DELETED = "已删除"

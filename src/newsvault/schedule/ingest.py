@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from newsvault.archive import cdt_id, next_ids, shard_of
 from newsvault.config import Source
 from newsvault.identify import Decision, Item, classify
-from newsvault.render import cdt_id, next_ids, shard_of
 from newsvault.store import articles as store_articles
 from newsvault.store import statuses, versions
 from newsvault.store.articles import CDT_FALLBACK_BASE

@@ -20,9 +20,8 @@ from newsvault.fetch import quoted
 from newsvault.store import articles as store_articles
 from newsvault.store import captures as store_captures
 from newsvault.store import versions
-from newsvault.store.schema import articles
-from newsvault.store.schema_versions import captures
-from newsvault.store.schema_versions import versions as versions_table
+from newsvault.store.schema import articles, captures
+from newsvault.store.schema import versions as versions_table
 
 
 @dataclass

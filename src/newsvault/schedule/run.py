@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,14 +18,15 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from newsvault.base.clock import now_ms
+from newsvault.base.failpoints import failpoint
 from newsvault.clean import MirrorReport, mirror_images, mirror_sources
 from newsvault.config import Config, Source
 from newsvault.extract import ExtractError, extract_for, keep_by_categories, text_length
-from newsvault.failpoints import failpoint
 from newsvault.fetch import Fetcher, FetchError, Request, quoted
 from newsvault.identify import Item, ItemError, item_from_entry
 from newsvault.parse import Entry, FeedError, parse
-from newsvault.render.from_store import RenderStats, render_tree
+from newsvault.render.tree import RenderStats, render_tree
 from newsvault.search import update_index
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, fetchlog, versions
@@ -115,10 +115,6 @@ class RunReport:
 
 
 Progress = Callable[[SourceResult], None]
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _items(feed_entries: list[Entry], source: Source, now: int, result: SourceResult) -> list[Item]:

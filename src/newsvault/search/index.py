@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RowMapping, func, or_, select, text
 
 from newsvault.extract.text import plain_text
-from newsvault.store.schema import articles
+from newsvault.store.schema import FTS, KEY_SLOTS, articles, search_docs
 from newsvault.store.versions import content_sha
 
-from .schema import FTS, KEY_SLOTS, search_docs
 from .tokens import index_text
 
 BATCH = 1000  # articles per transaction

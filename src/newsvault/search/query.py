@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select, text
 
-from newsvault.store.schema import articles
+from newsvault.store.schema import FTS, KEY_SLOTS, articles, search_docs
 
 from .fold import fold
-from .schema import FTS, KEY_SLOTS, search_docs
 from .tokens import Phrase, fts5_expression, phrases, pieces, segments, tsquery
 
 SNIPPET = 120  # characters around the first hit

@@ -142,7 +142,7 @@ def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
             articles.c.shard,
             articles.c.title,
             articles.c.date_ms,
-            articles.c.imported,  # with updated_ms: is the title escaped (render.from_store.escaped)
+            articles.c.imported,  # with updated_ms: is the title escaped (render.tree.escaped)
             articles.c.updated_ms,
         )
         .where(articles.c.source == source, published)

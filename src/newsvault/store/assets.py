@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .schema import articles
-from .schema_assets import article_images, image_scans, images
+from .schema import article_images, articles, image_scans, images
 
 PENDING, DONE, FAILED, REFUSED = "pending", "done", "failed", "refused"
 

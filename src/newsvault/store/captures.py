@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 
 from sqlalchemy import Connection, delete, select
 
-from .schema_versions import captures, versions
+from .schema import captures, versions
 
 
 def store(

@@ -47,9 +47,6 @@ class CopyReport:
 
 def tables() -> list[Table]:
     """The store's tables, each after the tables it refers to."""
-    import newsvault.store.schema_assets
-    import newsvault.store.schema_versions  # noqa: F401
-
     return list(metadata.sorted_tables)
 
 

@@ -134,7 +134,7 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
                 articles.c.date_ms,
                 articles.c.body,
                 articles.c.raw,
-                articles.c.imported,  # with updated_ms: is the title escaped (render.from_store.escaped)
+                articles.c.imported,  # with updated_ms: is the title escaped (render.tree.escaped)
                 articles.c.updated_ms,
             )
             .where(and_(articles.c.source == source, articles.c.path.is_(None)))

@@ -1,7 +1,10 @@
-"""The tables. Alembic migrations create them; this module is how the code names them.
+"""Every table, in one place. Alembic migrations create them; this module is how the code names them.
 
 The store is the single source of truth: the Markdown tree, lists and README are
-derived from these rows and can be rebuilt byte for byte.
+derived from these rows and can be rebuilt byte for byte. The families: sources
+and articles (with imported trees' kept files and the fetch log); versions,
+captures and statuses (what was seen, when, and the bytes that prove it); the
+image mirror; the search index.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -121,3 +125,115 @@ fetch_log = Table(
     Column("error", Text),  # the source-level failure, None when the feed was read
     Column("problems", Text),  # item-level problems, one per line
 )
+
+# Versions, raw captures and the status of articles at their source (issue 5).
+
+captures = Table(
+    "captures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),  # of the uncompressed body
+    Column("fetched_ms", BigInteger, nullable=False),  # first time these exact bytes were fetched
+    Column("url", Text, nullable=False),
+    Column("status", Integer),
+    Column("headers", Text),  # JSON object of the response headers
+    Column("size", BigInteger, nullable=False),
+    Column("body", LargeBinary, nullable=False),  # zlib-compressed
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("n", Integer, nullable=False),  # 1 for the first version
+    Column("seen_ms", BigInteger, nullable=False),  # when this content was first seen
+    Column("title", Text, nullable=False),
+    Column("date_ms", BigInteger),
+    Column("body", Text),
+    Column("sha256", String(64), nullable=False),  # of title and body: what makes a version distinct
+    Column("capture_id", Integer, ForeignKey("captures.id")),  # the bytes it was read from
+    UniqueConstraint("article_id", "n", name="uq_versions_article_n"),
+)
+Index("ix_versions_article", versions.c.article_id)
+
+statuses = Table(
+    "statuses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("seen_ms", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),  # live | changed | gone | censored | unreachable
+    Column("detail", Text),
+)
+Index("ix_statuses_article", statuses.c.article_id)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("next_ms", BigInteger),  # None: never again
+    Column("last_ms", BigInteger),
+    Column("count", Integer, nullable=False, server_default="0"),
+    Column("status", String(20), nullable=False, server_default="live"),  # latest known status
+)
+Index("ix_checks_next", checks.c.next_ms)
+
+# The image mirror: one row per image URL, linked to the articles showing it. A side job:
+# it runs after articles are stored, may fail and be retried for days, and never changes an
+# article. The file is named by the sha256 of its bytes, so two URLs serving one picture share it.
+
+images = Table(
+    "images",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url_sha", String(64), nullable=False, unique=True),  # sha256 of url: URLs can be long
+    Column("url", Text, nullable=False),  # absolute, as clean.image_urls gives it
+    Column("status", String(20), nullable=False),  # "pending" | "done" | "failed" | "refused"
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),  # the last failure, one line for the user
+    Column("sha256", String(64)),  # of the stored bytes: assets/<sha256[:2]>/<sha256>.<ext>
+    Column("ext", String(10)),  # from the bytes' magic number, never from the URL or headers
+    Column("bytes", Integer),
+    Column("first_seen_ms", BigInteger, nullable=False),
+    Column("tried_ms", BigInteger),  # last attempt; the longest waiting are tried first
+)
+Index("ix_images_status_tried", images.c.status, images.c.tried_ms)
+Index("ix_images_sha256", images.c.sha256)
+
+article_images = Table(
+    "article_images",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("image_id", Integer, ForeignKey("images.id"), primary_key=True, index=True),
+)
+
+# Which articles have had their images listed, and when: a body that changed
+# since (articles.updated_ms is later) is listed again.
+image_scans = Table(
+    "image_scans",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("scanned_ms", BigInteger, nullable=False),
+)
+
+# The search index, as migration 0006 creates it: derived data beside a virtual table
+# SQLAlchemy cannot describe, so on a MetaData of its own that nothing else joins.
+search_metadata = MetaData()
+
+search_docs = Table(
+    "search_docs",
+    search_metadata,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),  # date_ms * KEY_SLOTS + tie-breaker
+    Column("article_id", Integer, nullable=False, unique=True),
+    Column("source", String(200), nullable=False),
+    Column("date_ms", BigInteger, nullable=False),  # the article's date, else when it was first seen
+    Column("stamp", BigInteger),  # the article's updated_ms when indexed
+    Column("has_body", Boolean, nullable=False),
+    Column("sha256", String(64), nullable=False),  # of title and body as indexed
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),  # plain text of the body, for snippets
+)
+
+KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill into the next
+FTS = "search_fts"

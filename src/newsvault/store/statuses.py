@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, RowMapping, and_, select, update
 
-from .schema import articles
-from .schema_versions import checks, statuses
+from .schema import articles, checks, statuses
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
 
-from .schema import articles
-from .schema_versions import versions
+from .schema import articles, versions
 
 
 def content_sha(title: str, body: str | None) -> str:

@@ -23,11 +23,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from newsvault.base.textdiff import char_diff, marks, plain_text
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
 from newsvault.render.site.pages import safe_link
-from newsvault.render.textdiff import char_diff, marks, plain_text
 from newsvault.search import highlighted, search
 from newsvault.store import statuses, versions
 

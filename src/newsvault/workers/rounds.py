@@ -12,8 +12,8 @@ from procrastinate import App
 from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from newsvault.base.clock import now_ms
 from newsvault.config import Config
-from newsvault.schedule.run import now_ms
 from newsvault.store.schema import meta
 
 from .tasks import defer_poll

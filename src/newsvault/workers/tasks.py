@@ -18,10 +18,11 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.types import JSONValue
 from sqlalchemy import Engine, func, select
 
+from newsvault.base.clock import now_ms
 from newsvault.clean import mirror_images, mirror_sources
 from newsvault.config import Config
 from newsvault.schedule.recheck import recheck_source
-from newsvault.schedule.run import PAGE_ATTEMPTS, fetch_pages, now_ms, poll, reads_pages
+from newsvault.schedule.run import PAGE_ATTEMPTS, fetch_pages, poll, reads_pages
 from newsvault.store import articles as store_articles
 from newsvault.store.schema import fetch_log
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,9 @@ from pathlib import Path
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
 
+from newsvault.base.files import sweep_temporaries, write_atomic
 from newsvault.clean import policy_for
 from newsvault.config import Config
-from newsvault.render.files import temp_prefix
 from newsvault.store import sources as store_sources
 
 from . import rows
@@ -68,9 +67,9 @@ class SiteStats:
 class _Out:
     """The site folder: identical bytes are left alone, changed pages replaced by a rename.
 
-    Unlike the archive's write_atomic, pages are not fsynced one by one (that was
-    three quarters of a full render's time): the site is derived data, and one
-    os.sync() before the marks are saved makes a finished render durable.
+    Pages are not fsynced one by one (that was three quarters of a full
+    render's time): the site is derived data, and one os.sync() before the
+    marks are saved makes a finished render durable.
     """
 
     def __init__(self, root: Path) -> None:
@@ -78,22 +77,7 @@ class _Out:
 
     def write(self, path: str, data: bytes) -> None:
         self.stats.checked += 1
-        target = self.root / path
-        try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return
-        except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        self.stats.written += 1
+        self.stats.written += write_atomic(self.root / path, data, durable=False)
 
 
 def _fingerprint(config: Config) -> str:
@@ -393,16 +377,10 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
     )
 
 
-def _sweep_temporaries(root: Path) -> None:
-    """Remove what site writes interrupted by a crash left behind."""
-    for file in root.glob("**/.*.tmp") if root.is_dir() else ():
-        file.unlink(missing_ok=True)
-
-
 def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteStats:
     """Write the pages that changed since the last render (all of them with `full`)."""
     root = site_root(config)
-    _sweep_temporaries(root)
+    sweep_temporaries(root)
     out = _Out(root)
     fingerprint = _fingerprint(config)
     with engine.connect() as conn:

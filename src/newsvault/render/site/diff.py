@@ -9,7 +9,7 @@ from typing import TypedDict
 from markupsafe import Markup
 from sqlalchemy import RowMapping
 
-from newsvault.render.textdiff import char_diff, marks, plain_text
+from newsvault.base.textdiff import char_diff, marks, plain_text
 
 
 def diff_html(old: str, new: str) -> Markup:

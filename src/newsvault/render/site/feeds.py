@@ -14,7 +14,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from .paths import CHINA
+from newsvault.base.clock import in_china
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -46,7 +46,7 @@ def _text(value: str) -> str:
 
 
 def _rfc3339(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, CHINA).isoformat(timespec="seconds")
+    return in_china(ms).isoformat(timespec="seconds")
 
 
 def _updated(entries: list[FeedEntry]) -> int:

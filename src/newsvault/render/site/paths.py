@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+from newsvault.base.clock import in_china
 from newsvault.config import Config
 
-CHINA = timezone(timedelta(hours=8))  # the archive's lists date articles in China time, without DST
 INDEX = "index.html"
 EDITED = "edited.html"
 DELETED = "deleted.html"
@@ -28,11 +27,11 @@ def site_root(config: Config) -> Path:
 
 def month_of(ms: int) -> str:
     """`yyyy-mm` in China time: the month page an article is listed on."""
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m")
+    return in_china(ms).strftime("%Y-%m")
 
 
 def when(ms: int | None) -> str:
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
+    return in_china(ms).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
 
 
 def outlet_page(abbr: str) -> str:

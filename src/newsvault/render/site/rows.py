@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, RowMapping, and_, func, or_, select
 
-from newsvault.store.schema import articles, sources
-from newsvault.store.schema_assets import article_images, images
-from newsvault.store.schema_versions import checks, statuses, versions
+from newsvault.base.clock import CHINA, in_china
+from newsvault.store.schema import article_images, articles, checks, images, sources, statuses, versions
 
-from .paths import CHINA, month_of
+from .paths import month_of
 
 # The date an article is listed by: its own, else when it was first seen (undated imports).
 LISTED_MS = func.coalesce(articles.c.date_ms, articles.c.first_seen_ms)
@@ -224,13 +223,13 @@ def per_day(conn: Connection, abbr: str, days: int) -> list[tuple[str, int]]:
     newest_ms = conn.execute(select(func.max(LISTED_MS)).where(articles.c.source == abbr)).scalar()
     if newest_ms is None:
         return []
-    last = datetime.fromtimestamp(newest_ms / 1000, CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+    last = in_china(newest_ms).replace(hour=0, minute=0, second=0, microsecond=0)
     first = last - timedelta(days=days - 1)
     counts: Counter[str] = Counter()
     for (ms,) in conn.execute(
         select(LISTED_MS).where(and_(articles.c.source == abbr, LISTED_MS >= int(first.timestamp() * 1000)))
     ):
-        counts[datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d")] += 1
+        counts[in_china(ms).strftime("%Y-%m-%d")] += 1
     return [
         ((first + timedelta(days=i)).strftime("%Y-%m-%d"), counts[(first + timedelta(days=i)).strftime("%Y-%m-%d")])
         for i in range(days)

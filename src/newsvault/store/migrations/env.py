@@ -2,8 +2,6 @@
 
 from alembic import context
 
-# The image and version tables join `metadata` only when their modules are imported.
-from newsvault.store import schema_assets, schema_versions  # noqa: F401
 from newsvault.store.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsvault.render.text import encode_utf8
+from newsvault.base.text import encode_utf8
 
 TITLE = "抓取新闻媒体文章"
 

@@ -22,13 +22,15 @@ def temp_prefix(name: str) -> str:
     return "." + os.fsencode(name)[:_NAME_IN_TEMP_BYTES].decode("utf-8", "ignore") + "."
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
     """Make ``path`` contain ``data``; True if it had to be written.
 
     The bytes go to a temporary file in the same directory, are fsynced, renamed
     over the target, and the directory is fsynced so the rename itself survives a
     power cut. Missing parent directories are created; an existing file keeps its
-    permission bits.
+    permission bits. ``durable=False`` skips the fsyncs, for derived files (the
+    site) that a caller makes durable with one ``os.sync()`` at the end: fsyncing
+    page by page was three quarters of a full site render's time.
     """
     try:
         stat = path.stat()
@@ -46,13 +48,21 @@ def write_atomic(path: Path, data: bytes) -> bool:
             out.write(data)
             out.flush()
             os.fchmod(out.fileno(), mode)
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     return True
+
+
+def sweep_temporaries(root: Path) -> None:
+    """Remove the temporary files of writes a crash interrupted (``.<name>.<random>.tmp``)."""
+    for file in root.glob("**/.*.tmp") if root.is_dir() else ():
+        file.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:

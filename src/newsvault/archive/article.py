@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsvault.render.markdown import escape_link, escape_title, unescape_link, unescape_title
-from newsvault.render.text import encode_utf8, js_trim
-from newsvault.render.urls import whatwg_href
+from newsvault.archive.markdown import escape_link, escape_title, unescape_link, unescape_title
+from newsvault.base.hrefs import whatwg_href
+from newsvault.base.text import encode_utf8, js_trim
 
 # The reader rules of the original (``/<!--(\d+)-/`` and ``/\[([\s\S]*?)\]\(/``),
 # with JavaScript's ASCII-only \d.
@@ -46,7 +46,7 @@ def format_article(ms: int, title: str, url: str, body: str, *, escaped: bool = 
 
     Without `escaped` the title and link are written as the original wrote them,
     which an imported file needs to come back byte for byte; every article
-    newsvault archives itself is `escaped` (see ``render.markdown``), so that its
+    newsvault archives itself is `escaped` (see ``archive.markdown``), so that its
     header stays five lines with one link, whatever the title says.
 
     An `escaped` article whose link is not http(s) gets an empty link target.

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from newsvault.render.ids import article_path, china_month
-from newsvault.render.markdown import escape_title
-from newsvault.render.text import encode_utf8, js_trim
+from newsvault.archive.ids import article_path
+from newsvault.archive.markdown import escape_title
+from newsvault.base.clock import CHINA_OFFSET_MS, china_month
+from newsvault.base.text import encode_utf8, js_trim
 
 LIST_SIZE = 300
 _DAY_MS = 86_400_000
-_CHINA_OFFSET_MS = 8 * 3_600_000
 _JS_MAX_TIME = 8_640_000_000_000_000  # beyond this a JS Date is invalid
 _GREGORIAN_CYCLE_DAYS = 146_097  # 400 years; the calendar repeats after it
 
@@ -42,7 +42,7 @@ def list_date(ms: int) -> str:
     Any other integer works: only month and day matter, so the day count is
     reduced modulo the 400-year Gregorian cycle to stay inside Python's dates.
     """
-    shifted = ms + _CHINA_OFFSET_MS
+    shifted = ms + CHINA_OFFSET_MS
     if abs(shifted) > _JS_MAX_TIME:
         return "NaN-NaN"
     day = date(1970, 1, 1) + timedelta(days=(shifted // _DAY_MS) % _GREGORIAN_CYCLE_DAYS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ada_url
 
-from newsvault.render.text import to_usv
+from newsvault.base.text import to_usv
 
 
 def whatwg_href(url: str) -> str:

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from newsvault.render.lists import list_date
-from newsvault.render.text import encode_utf8, js_trim
+from newsvault.archive.lists import list_date
+from newsvault.base.text import encode_utf8, js_trim
 
 LEGACY_LIST_SIZE = 100
 # /^\d+_([\s\S]+)\.md$/ of the original; \Z because Python's $ also matches before a final LF.

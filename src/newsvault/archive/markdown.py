@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import string
 
-from newsvault.render.text import js_trim, to_usv
+from newsvault.base.text import js_trim, to_usv
 
 _LINE_BREAKS = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _PUNCTUATION = frozenset(string.punctuation)

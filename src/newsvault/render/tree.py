@@ -18,17 +18,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine, RowMapping
 
+from newsvault.archive.article import format_article
+from newsvault.archive.ids import article_path
+from newsvault.archive.lists import UNDATED, ListEntry, format_list, format_month_index, format_month_list, list_month
+from newsvault.archive.readme import format_readme
+from newsvault.base.failpoints import failpoint
+from newsvault.base.files import sweep_temporaries, write_atomic
 from newsvault.config import Config
-from newsvault.failpoints import failpoint
 from newsvault.store import articles as store_articles
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
-from .article import format_article
-from .files import write_atomic
-from .ids import article_path
-from .lists import UNDATED, ListEntry, format_list, format_month_index, format_month_list, list_month
-from .readme import format_readme
 from .site import render_site
 from .versions_tree import render_versions
 
@@ -150,16 +150,10 @@ def _render_kept(engine: Engine, path: str, target: Path, full: bool, stats: Ren
         stats.written += 1
 
 
-def _sweep_temporaries(target: Path) -> None:
-    """Remove what writes interrupted by a crash left behind (write_atomic's temporary files)."""
-    for file in target.glob("**/.*.tmp") if target.is_dir() else ():
-        file.unlink(missing_ok=True)
-
-
 def render_tree(engine: Engine, config: Config, *, full: bool = False) -> RenderStats:
     target = config.archive
     stats = RenderStats()
-    _sweep_temporaries(target)
+    sweep_temporaries(target)
     with engine.connect() as conn:
         known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
         readme_owner = store_sources.get_meta(conn, "readme")

@@ -8,11 +8,11 @@ as integers everywhere: the original compared file names as strings, so at
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+
+from newsvault.base.clock import china_month
 
 FIRST_ID = 0xFFFFF - 1  # 1048574, the first article of every outlet
 _WORDPRESS_POST = re.compile(r"\?p=([0-9]+)")
-_EPOCH_IN_CHINA = datetime(1970, 1, 1, 8)  # the archive's dates (file headers, lists) are China time
 
 
 def next_ids(existing_min: int | None, count: int) -> list[int]:
@@ -44,15 +44,6 @@ def article_path(abbr: str, archive_id: int, path: str | None = None, shard: str
     if path:
         return path
     return f"articles/{abbr}/{shard}/{archive_id}.md" if shard else f"articles/{abbr}/{archive_id}.md"
-
-
-def china_month(ms: int) -> tuple[int, int] | None:
-    """(year, month) of a date in China time, where the archive's dates are read; None outside years 1-9999."""
-    try:
-        moment = _EPOCH_IN_CHINA + timedelta(milliseconds=ms)
-    except OverflowError:
-        return None
-    return moment.year, moment.month
 
 
 def shard_of(ms: int, fallback_ms: int) -> str:
