@@ -72,7 +72,7 @@ def test_a_failing_page_is_retried_later_and_blocks_nothing(tmp_path, server):
     config, engine = _cdt_vault(tmp_path, server)
     server.set("/p/1.html", "down", status=500)
     report = run_once(config, engine)
-    assert report.failed and any("/p/1.html" in p and "500" in p for p in report.sources[0].problems)
+    assert report.failed and any("/p/1.html" in str(p) and "500" in str(p) for p in report.sources[0].problems)
     folder = config.archive / "articles/cdt"
     assert [p.name for p in folder.iterdir()] == [f"{0x100000}.md"]  # the other article is archived
     server.set("/p/1.html", page("<p>后来好了</p>"))

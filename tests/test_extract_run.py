@@ -89,7 +89,7 @@ def _one_bad_page(tmp_path, server, bad_link: str, **vault):
 
 
 def _refused(report, link: str, reason: str) -> None:
-    problems = report.sources[0].problems
+    problems = [str(p) for p in report.sources[0].problems]
     assert report.failed and report.sources[0].error is None
     assert any(link in p and reason in p for p in problems), problems
 
@@ -141,7 +141,8 @@ def test_a_dead_feed_switches_to_its_fallback_keeping_folder_and_countdown(tmp_p
     first = run_once(config, engine).sources[0]
     assert first.error and not first.notes
     second = run_once(config, engine).sources[0]
-    assert second.notes == [f"switched feed after 2 failed runs in a row: {primary} -> {fallback} (from the next run)"]
+    switched = f"switched feed after 2 failed runs in a row: {primary} -> {fallback} (from the next run)"
+    assert [str(n) for n in second.notes] == [switched]
     assert server.count("/own.xml") == 0
     third = run_once(config, engine).sources[0]
     assert not third.failed and third.new == 1
@@ -174,7 +175,9 @@ def test_a_silent_feed_without_fallbacks_is_noted(tmp_path, server):
     config, engine = vault_toml(tmp_path, f'[sources.voa]\nfeed = "{feed}"\nidle_after = 1\n')
     run_once(config, engine)
     notes = run_once(config, engine).sources[0].notes
-    assert notes == ["no new item in 1 runs: the feed may have died (list `fallbacks` for this source)"]
+    assert [str(n) for n in notes] == [
+        "no new item in 1 runs: the feed may have died (list `fallbacks` for this source)"
+    ]
 
 
 def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path, server):

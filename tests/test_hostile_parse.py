@@ -175,7 +175,7 @@ def test_items_over_the_cap_are_archived_by_the_next_runs_oldest_first(tmp_path,
     config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, fetch={"items_per_run": 10}))
     runs = [run_once(config, engine) for _ in range(4)]
     assert [r.sources[0].new for r in runs] == [10, 10, 3, 0]
-    assert runs[0].sources[0].notes == [
+    assert [str(n) for n in runs[0].sources[0].notes] == [
         "23 new items, more than [fetch] items_per_run = 10: the oldest 10 stored, 13 left for the next runs"
     ]
     assert not runs[2].sources[0].notes and not runs[2].failed

@@ -20,8 +20,7 @@ DATE = "Wed, 01 May 2024 12:00:00 GMT"
 
 def _article(engine, link):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        _by_guid, by_link = store_articles.find_many(conn, "voa", [], [link])
-        return by_link[link]
+        return store_articles.match(conn, "voa", [(None, link)])[0]
 
 
 def test_ladder():

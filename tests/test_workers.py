@@ -15,10 +15,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 
+from newsvault.base.clock import now_ms
 from newsvault.cli import cli
 from newsvault.config import load
 from newsvault.fetch import Fetcher
-from newsvault.schedule.run import now_ms, poll
+from newsvault.schedule import poll
 from newsvault.search import search
 from newsvault.store import open_store
 from newsvault.store.schema import articles, captures, fetch_log, meta

@@ -61,8 +61,8 @@ def print_summary(report: RunReport, console: Console) -> None:
         for r in report.sources:
             say(console, f"{r.abbr}: new {r.new}, updated {r.updated}, unchanged {r.unchanged}: {status_text(r)}")
     for r in report.sources:
-        for line in (*r.problems, *r.notes):
-            say(console, f"{r.abbr}: {line}")
+        for problem in (*r.problems, *r.notes):
+            say(console, f"{r.abbr}: {problem}")
         if r.rechecks and r.rechecks.checked:
             c = r.rechecks
             say(

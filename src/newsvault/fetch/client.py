@@ -25,6 +25,7 @@ import aiohttp
 from yarl import URL
 
 from newsvault import __version__
+from newsvault.config import FetchSettings
 from newsvault.fetch.decode import ACCEPT_ENCODING, BadEncoding, Decoder, TooLarge
 from newsvault.fetch.guard import BlockedAddress, GuardedResolver, check_literal
 from newsvault.fetch.model import FetchError, Request, Response, quoted
@@ -72,6 +73,11 @@ class Fetcher:
         self._proxy = proxy
         self._open: aiohttp.ClientSession | None = None
         self._guarded: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def from_settings(cls, settings: FetchSettings) -> Fetcher:
+        """The fetcher a vault's `[fetch]` settings describe: runs, workers and the image mirror share it."""
+        return cls(per_host=settings.per_host, allow_private=settings.allow_private, proxy=settings.proxy)
 
     async def __aenter__(self) -> Fetcher:
         self._open = self._session(None)

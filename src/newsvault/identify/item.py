@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newsvault.base import js_trim, whatwg_href
+from newsvault.base.problems import Kind, Problem
 from newsvault.config import Source
 from newsvault.parse import Entry, normalise_date
 
@@ -27,7 +28,7 @@ class Item:
     date_ms: int
     date_missing: bool
     body: str | None  # None when the body comes from the article page
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # gaps the item was kept with
 
     def label(self) -> str:
         return self.title[:40] or self.link
@@ -44,7 +45,7 @@ def _text(value: object) -> str | None:
 
 
 def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
-    problems: list[str] = []
+    problems: list[Problem] = []
     raw_link = entry.guid if source.link == "guid" else entry.link
     if not raw_link or not js_trim(raw_link):
         raise ItemError(f"no {source.link} to identify the item by")
@@ -57,14 +58,17 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
 
     title = _text(entry.title)
     if title is None:
-        problems.append("no title" if entry.title is None else f"title is not text ({type(entry.title).__name__})")
+        detail = "no title" if entry.title is None else f"title is not text ({type(entry.title).__name__})"
+        problems.append(Problem(Kind.NO_TITLE, detail))
         title = ""
     title = js_trim(title)
 
     date_ms = normalise_date(entry.date_raw, source.timezone)
     date_missing = date_ms is None
     if date_ms is None:
-        problems.append("no date" if not entry.date_raw else f"unreadable date {entry.date_raw!r}")
+        problems.append(
+            Problem(Kind.NO_DATE, "no date" if not entry.date_raw else f"unreadable date {entry.date_raw!r}")
+        )
         date_ms = now_ms
 
     body: str | None
@@ -77,7 +81,9 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
         body = _text(wanted)
         if not body:
             body = _text(other) or ""
-            problems.append(f"no {source.body} body" + ("" if body else ", archived without one"))
+            problems.append(
+                Problem(Kind.NO_BODY, f"no {source.body} body" + ("" if body else ", archived without one"))
+            )
     guid = _text(entry.guid)
     return Item(
         guid=guid or None,

@@ -61,15 +61,12 @@ def store_items(
     fresh: list[tuple[int, Item]] = []
     seen: set[str] = set()
     touched: list[int] = []
-    by_guid, by_link = store_articles.find_many(
-        conn, source.abbr, [i.guid for i in items if i.guid], [i.link for i in items]
-    )
-    for position, item in enumerate(items):
+    rows = store_articles.match(conn, source.abbr, [(i.guid, i.link) for i in items])
+    for position, (item, row) in enumerate(zip(items, rows, strict=True)):
         keys = {f"l:{item.link}"} | ({f"g:{item.guid}"} if item.guid else set())
         if keys & seen:
             continue  # the same article twice in one feed
         seen |= keys
-        row = (by_guid.get(item.guid) if item.guid else None) or by_link.get(item.link)
         decision = classify(item, row)
         if decision is Decision.NEW:
             fresh.append((position, item))

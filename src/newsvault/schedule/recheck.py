@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, RowMapping
 
+from newsvault.base.problems import Kind, Problem
 from newsvault.config import Config, Source
 from newsvault.extract import ExtractError, select_body
 from newsvault.fetch import Fetcher, FetchError, Request, Response, quoted
@@ -50,7 +51,7 @@ class RecheckResult:
     gone: int = 0
     censored: int = 0
     unreachable: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
 
 def _redirected_home(asked: str, final: str) -> bool:
@@ -116,7 +117,7 @@ async def _recheck_one(
                 dict(response.headers),
             )
         except (ExtractError, BudgetError) as exc:
-            result.notes.append(f"re-check {quoted(row['link'])}: {exc}")
+            result.notes.append(Problem(Kind.RECHECK, str(exc), f"re-check {quoted(row['link'])}"))
     with engine.begin() as conn:
         if response is not None and body != row["body"]:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
@@ -126,7 +127,7 @@ async def _recheck_one(
             # The notice itself is the evidence; identical notices are stored once.
             captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
         if statuses.record(conn, row["id"], status, now_ms, detail) and status != "live":
-            result.notes.append(f"{quoted(row['link'])}: {status}" + (f" ({detail})" if detail else ""))
+            result.notes.append(Problem(Kind.STATUS, status + (f" ({detail})" if detail else ""), quoted(row["link"])))
         # An unreachable source says nothing about the article: its last known status stands.
         kept = row["check_status"] if status == "unreachable" else ("live" if status == "changed" else status)
         statuses.checked(conn, row["id"], row["first_seen_ms"], now_ms, kept)

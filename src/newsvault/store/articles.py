@@ -13,7 +13,7 @@ from .schema import articles
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 
 
-def find_many(
+def _find_many(
     conn: Connection, source: str, guids: Sequence[str], links: Sequence[str]
 ) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
     """Stored articles of `source` with any of these guids or links, keyed both ways.
@@ -166,3 +166,19 @@ def newest(conn: Connection, source: str, limit: int) -> list[RowMapping]:
             .limit(limit)
         ).mappings()
     )
+
+
+def match(conn: Connection, source: str, keys: Sequence[tuple[str | None, str]]) -> list[RowMapping | None]:
+    """The stored article of each (guid, link), or None: the one rule of what makes an item one we have.
+
+    A guid, when the item has one, names the article; otherwise (and when no
+    stored article has that guid) the link does. Links change less often than
+    guids are missing, and an article re-published under a new link with its
+    guid is still the same article.
+    """
+    by_guid, by_link = _find_many(conn, source, [guid for guid, _ in keys if guid], [link for _, link in keys])
+    return [(by_guid.get(guid) if guid else None) or by_link.get(link) for guid, link in keys]
+
+
+def get(conn: Connection, article_id: int) -> RowMapping:
+    return conn.execute(select(articles).where(articles.c.id == article_id)).mappings().one()

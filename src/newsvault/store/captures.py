@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, and_, delete, select
 
-from .schema import captures, versions
+from .schema import articles, captures, versions
 
 
 def store(
@@ -69,3 +69,25 @@ def mismatches(conn: Connection) -> Iterator[tuple[int, str]]:
             continue
         if len(body) != row.size or hashlib.sha256(body).hexdigest() != row.sha256:
             yield row.id, f"bytes do not match sha256 {row.sha256}"
+
+
+def page_captures(conn: Connection, source: str, feed_urls: Sequence[str]) -> list[tuple[int, int]]:
+    """(article id, its latest capture that is not one of `feed_urls`) for the source's articles: their pages."""
+    rows = conn.execute(
+        select(versions.c.article_id, versions.c.capture_id)
+        .join(articles, articles.c.id == versions.c.article_id)
+        .join(captures, captures.c.id == versions.c.capture_id)
+        .where(and_(articles.c.source == source, captures.c.url.not_in(feed_urls)))
+        .order_by(versions.c.article_id, versions.c.n)
+    ).all()
+    latest: dict[int, int] = {}
+    for article_id, capture_id in rows:
+        latest[article_id] = capture_id
+    return sorted(latest.items())
+
+
+def origin(conn: Connection, capture_id: int) -> tuple[str, dict[str, str]]:
+    """The URL a capture was fetched from and the response's headers."""
+    row = conn.execute(select(captures.c.url, captures.c.headers).where(captures.c.id == capture_id)).one()
+    headers: dict[str, str] = json.loads(row.headers or "{}")
+    return row.url, headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from .schema import fetch_log
 
@@ -35,3 +35,11 @@ def record(
             problems="\n".join(problems) or None,
         )
     )
+
+
+def last_started(conn: Connection, source: str) -> int | None:
+    """When the source's last poll that reached its end (its log written) began."""
+    started: int | None = conn.execute(
+        select(func.max(fetch_log.c.started_ms)).where(fetch_log.c.source == source)
+    ).scalar()
+    return started

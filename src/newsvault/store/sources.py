@@ -51,3 +51,29 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
     else:
         conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+
+
+def state(conn: Connection, abbr: str) -> RowMapping:
+    """The source's row: caching headers, failures in a row, the active feed and its quiet runs."""
+    return conn.execute(select(sources).where(sources.c.abbr == abbr)).mappings().one()
+
+
+def set_feed_state(conn: Connection, abbr: str, *, idle_runs: int, active_feed: int | None = None) -> None:
+    """Runs without a new item; with `active_feed`, the feed to read from the next run, starting afresh."""
+    values: dict[str, int] = {"idle_runs": idle_runs}
+    if active_feed is not None:
+        values.update(active_feed=active_feed, failures=0)
+    conn.execute(update(sources).where(sources.c.abbr == abbr).values(**values))
+
+
+def lock_meta(conn: Connection, key: str, default: str) -> str:
+    """The value under `key` (`default` put there first when absent), locked until the transaction ends.
+
+    PostgreSQL only: workers on several machines take the row lock in turn,
+    so the one that holds it decides for all of them.
+    """
+    from sqlalchemy.dialects.postgresql import insert
+
+    conn.execute(insert(meta).values(key=key, value=default).on_conflict_do_nothing())
+    value: str = conn.execute(select(meta.c.value).where(meta.c.key == key).with_for_update()).scalar_one()
+    return value

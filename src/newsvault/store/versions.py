@@ -124,3 +124,8 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
     if only_dirty_since is not None:
         query = query.where(versions.c.id > only_dirty_since)
     return list(conn.execute(query.order_by(articles.c.archive_id, versions.c.n)).mappings())
+
+
+def correct(conn: Connection, version_id: int, title: str, body: str) -> None:
+    """Replace a version's body in place: the same bytes read again with a better rule are not a new version."""
+    conn.execute(update(versions).where(versions.c.id == version_id).values(body=body, sha256=content_sha(title, body)))

@@ -11,20 +11,12 @@ needs to run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from procrastinate import App, PsycopgConnector
+from sqlalchemy import Engine
 
-from procrastinate import App, Blueprint, PsycopgConnector, RetryStrategy
-from sqlalchemy import Engine, text
+from newsvault.store import jobs
 
-from newsvault.config import Config
-from newsvault.fetch import Fetcher
-
-SOURCES = "sources"  # polls, page fetches, re-checks, the search index: any machine
-TREE = "tree"  # image mirroring writes into the archive tree: only the machine holding it
-RETRY = RetryStrategy(max_attempts=5, exponential_wait=5)  # 5 s, 25 s, 125 s, ...
-
-blueprint = Blueprint()
-
+from .tasks import NAMESPACE, blueprint
 
 NEED_POSTGRES = (
     'workers need a PostgreSQL store: set [store] url = "postgresql://user@host/db" in vault.toml '
@@ -36,15 +28,6 @@ class WorkersNeedPostgres(Exception):
     """Workers share their work through PostgreSQL; an SQLite store has one process."""
 
 
-@dataclass
-class WorkerState:
-    """What every job of one worker process shares: opened once, not per job."""
-
-    config: Config
-    engine: Engine
-    fetcher: Fetcher
-
-
 def conninfo(engine: Engine) -> str:
     """The libpq URL of the store, for procrastinate's own connections."""
     if engine.dialect.name != "postgresql":
@@ -53,19 +36,9 @@ def conninfo(engine: Engine) -> str:
 
 
 def make_app(engine: Engine, pool_size: int = 4) -> App:
-    from . import tasks  # noqa: F401  (registers the tasks on `blueprint`)
-
     app = App(connector=PsycopgConnector(conninfo=conninfo(engine), min_size=1, max_size=pool_size))
-    app.add_tasks_from(blueprint, namespace="newsvault")
+    app.add_tasks_from(blueprint, namespace=NAMESPACE)
     return app
-
-
-# procrastinate finds a job's lock through an index on (id, lock): a scan of the
-# whole index per waiting job, 0.5 s per fetch with 2,000 sources waiting (one
-# lock each). An index on the lock makes it a lookup (40 ms, measured).
-LOCK_INDEX = (
-    "CREATE INDEX IF NOT EXISTS newsvault_jobs_lock_idx ON procrastinate_jobs (lock) WHERE status IN ('todo', 'doing')"
-)
 
 
 def install(engine: Engine) -> bool:
@@ -74,13 +47,4 @@ def install(engine: Engine) -> bool:
 
     conninfo(engine)
     with engine.begin() as conn:
-        # Workers starting together on several machines: one installs, the others wait and see it.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('newsvault.workers.install'))"))
-        created = conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None
-        if created:
-            # Many statements in one string: psycopg runs them as given when there are no parameters.
-            dbapi = conn.connection.dbapi_connection
-            assert dbapi is not None  # an open connection has its DBAPI connection
-            dbapi.cursor().execute(SchemaManager.get_schema())
-        conn.execute(text(LOCK_INDEX))
-    return created
+        return jobs.install(conn, SchemaManager.get_schema())

@@ -9,12 +9,11 @@ a source is polled once per round however many workers queued it.
 from __future__ import annotations
 
 from procrastinate import App
-from sqlalchemy import Engine, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Engine
 
 from newsvault.base.clock import now_ms
 from newsvault.config import Config
-from newsvault.store.schema import meta
+from newsvault.store import sources as store_sources
 
 from .tasks import defer_poll
 
@@ -24,8 +23,7 @@ ROUND_KEY = "workers.round_started_ms"
 async def start_round(app: App, engine: Engine, config: Config, every_s: float) -> int | None:
     """Queue a poll of every enabled source if the last round began `every_s` ago or more; its start, or None."""
     with engine.begin() as conn:
-        conn.execute(insert(meta).values(key=ROUND_KEY, value="0").on_conflict_do_nothing())
-        last = int(conn.execute(select(meta.c.value).where(meta.c.key == ROUND_KEY).with_for_update()).scalar_one())
+        last = int(store_sources.lock_meta(conn, ROUND_KEY, "0"))
         started = now_ms()
         if started - last < every_s * 1000:
             return None
@@ -33,5 +31,5 @@ async def start_round(app: App, engine: Engine, config: Config, every_s: float) 
         # queues some sources twice (skipped when run), never none.
         for source in config.enabled():
             await defer_poll(app, source.abbr, started)
-        conn.execute(update(meta).where(meta.c.key == ROUND_KEY).values(value=str(started)))
+        store_sources.set_meta(conn, ROUND_KEY, str(started))
     return started

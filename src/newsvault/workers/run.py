@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from procrastinate import App
-from sqlalchemy import Engine, text
+from procrastinate.exceptions import ConnectorException
+from sqlalchemy import Engine
 
 from newsvault.config import Config
 from newsvault.fetch import Fetcher
+from newsvault.store import jobs
 
-from .queue import SOURCES, TREE, WorkerState, install, make_app
+from .queue import install, make_app
 from .rounds import start_round
+from .tasks import SOURCES, TREE, WorkerState
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,8 @@ async def take_back_stalled(app: App, lease: float) -> int:
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=lease):
         try:
             await app.job_manager.retry_job(job)
-        except Exception:  # another worker took it back first
+        except ConnectorException as exc:  # another worker took it back first: the job is no longer "doing"
+            log.debug("job %s: not taken back: %s", job.id, exc)
             continue
         taken += 1
     if taken:
@@ -54,16 +58,8 @@ async def take_back_stalled(app: App, lease: float) -> int:
 
 
 def _unfinished(engine: Engine, queues: list[str]) -> int:
-    """Jobs of these queues that are running, or waiting and due now."""
     with engine.connect() as conn:
-        count: int = conn.execute(
-            text(
-                "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = ANY(:queues) AND "
-                "(status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())))"
-            ),
-            {"queues": queues},
-        ).scalar_one()
-    return count
+        return jobs.unfinished(conn, queues)
 
 
 async def _watch(app: App, engine: Engine, config: Config, options: WorkerOptions) -> None:
@@ -90,9 +86,7 @@ async def _work(config: Config, engine: Engine, options: WorkerOptions) -> None:
     app = make_app(engine, pool_size=max(4, options.concurrency // 4))
     async with (
         app.open_async(),
-        Fetcher(
-            per_host=config.fetch.per_host, allow_private=config.fetch.allow_private, proxy=config.fetch.proxy
-        ) as fetcher,
+        Fetcher.from_settings(config.fetch) as fetcher,
     ):
         state = WorkerState(config, engine, fetcher)
         if not options.once:

@@ -12,24 +12,39 @@ everything else is what `newsvault run` does, one transaction per feed or page.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from procrastinate import App, JobContext
+from procrastinate import App, Blueprint, JobContext, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.types import JSONValue
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from newsvault.base.clock import now_ms
 from newsvault.clean import mirror_images, mirror_sources
 from newsvault.config import Config
+from newsvault.fetch import Fetcher
+from newsvault.schedule import poll
+from newsvault.schedule.pages import PAGE_ATTEMPTS, fetch_pages, reads_pages
 from newsvault.schedule.recheck import recheck_source
-from newsvault.schedule.run import PAGE_ATTEMPTS, fetch_pages, poll, reads_pages
 from newsvault.store import articles as store_articles
-from newsvault.store.schema import fetch_log
-
-from .queue import RETRY, SOURCES, TREE, WorkerState, blueprint
+from newsvault.store import fetchlog
 
 NAMESPACE = "newsvault"
+SOURCES = "sources"  # polls, page fetches, re-checks, the search index: any machine
+TREE = "tree"  # image mirroring writes into the archive tree: only the machine holding it
+RETRY = RetryStrategy(max_attempts=5, exponential_wait=5)  # 5 s, 25 s, 125 s, ...
+
+blueprint = Blueprint()
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerState:
+    """What every job of one worker process shares: opened once, not per job."""
+
+    config: Config
+    engine: Engine
+    fetcher: Fetcher
 
 
 def _state(context: JobContext) -> WorkerState:
@@ -40,7 +55,7 @@ def _state(context: JobContext) -> WorkerState:
 def polled_since(engine: Engine, abbr: str, since_ms: int) -> bool:
     """Has the source been polled (to the end: its fetch log written) since `since_ms`?"""
     with engine.connect() as conn:
-        last = conn.execute(select(func.max(fetch_log.c.started_ms)).where(fetch_log.c.source == abbr)).scalar()
+        last = fetchlog.last_started(conn, abbr)
     return last is not None and last >= since_ms
 
 

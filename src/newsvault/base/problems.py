@@ -1,0 +1,49 @@
+"""What went wrong, or is worth knowing, as a value: turned into text only where a person reads it.
+
+Stages report problems as `Problem`s (a kind, what it is about, the detail)
+so that callers decide by kind, never by matching a message's words, and the
+edges (the run's summary, `status`, the fetch log, worker logs) each turn them
+into text the same way, with `str()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    # An item kept with a gap, or refused.
+    NO_TITLE = "no-title"
+    NO_DATE = "no-date"
+    NO_BODY = "no-body"  # the source's body field was empty (the other, or none, was archived)
+    ITEM_REFUSED = "item-refused"
+    # A source's feed could not be read (all of it, or the rest of a malformed one).
+    FETCH = "fetch"
+    MALFORMED_FEED = "malformed-feed"
+    TOO_COSTLY = "too-costly"  # parsing or extraction ran past its budget
+    # An article page, a re-check, or a step of the poll after the feed.
+    PAGE = "page"
+    RECHECK = "recheck"
+    # Not failures: worth knowing.
+    FEED_SWITCHED = "feed-switched"
+    FEED_QUIET = "feed-quiet"
+    DEFERRED = "deferred"  # more new items than one run stores
+    STATUS = "status"  # a re-check found an article changed, gone or censored
+    # Nothing any stage turned into a reason: a full disk or a bug.
+    DISK_FULL = "disk-full"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: Kind
+    detail: str
+    about: str | None = None  # what it concerns: "item 3 (title)", "page <url>", "fetch log"
+
+    def __str__(self) -> str:
+        return f"{self.about}: {self.detail}" if self.about else self.detail
+
+    def concerning(self, about: str) -> Problem:
+        """The same problem said of `about` (an item's number and title, a page), which the caller knows."""
+        return replace(self, about=f"{about}: {self.about}" if self.about else about)
