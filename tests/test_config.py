@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Literal
+
 import pytest
 
 from newsvault.config import ConfigError, catalogue, init_text, load
+from newsvault.config.schema import POSITIVE, TOP, read, spec
 
 
 def _write(tmp_path, text: str):
@@ -76,3 +80,38 @@ def test_mistakes_name_file_key_and_expectation(tmp_path, text, message):
 def test_missing_file_says_how_to_create_one(tmp_path):
     with pytest.raises(ConfigError, match="newsvault init"):
         load(tmp_path)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    depth: int = field(default=2, metadata=spec(None, POSITIVE))
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """A model the way config/model.py writes one: each key is its one line."""
+
+    colour: Literal["red", "blue"] = "red"
+    count: int = 3
+    tags: tuple[str, ...] = ()
+    limits: _Limits = field(default_factory=_Limits)
+
+
+def test_a_key_is_one_line_of_the_model():
+    assert read("t.toml", TOP, {}, _Settings) == _Settings()
+    assert read("t.toml", TOP, {"colour": "blue", "tags": ["a"], "limits": {"depth": 5}}, _Settings) == _Settings(
+        "blue", 3, ("a",), _Limits(5)
+    )
+    for data, message in [
+        ({"count": "3"}, "t.toml: top level key 'count': expected a whole number, got '3'"),
+        ({"count": True}, "t.toml: top level key 'count': expected a whole number, got True"),
+        ({"colour": "green"}, "t.toml: top level key 'colour': expected one of 'red', 'blue', got 'green'"),
+        ({"tags": ["a", 1]}, "t.toml: top level key 'tags': expected a list of strings, got 1"),
+        ({"size": 1}, "t.toml: top level: unknown key 'size' (expected one of: colour, count, limits, tags)"),
+        ({"limits": 1}, "t.toml: [limits]: expected a table, got 1"),
+        ({"limits": {"depth": 0}}, "t.toml: [limits] key 'depth': expected a positive number, got 0"),
+        ({"limits": {"deep": 1}}, "t.toml: [limits]: unknown key 'deep' (expected one of: depth)"),
+    ]:
+        with pytest.raises(ConfigError) as info:
+            read("t.toml", TOP, data, _Settings)
+        assert str(info.value) == message

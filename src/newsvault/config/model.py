@@ -1,9 +1,51 @@
-"""The configuration the rest of newsvault reads: plain frozen data."""
+"""The configuration the rest of newsvault reads: plain frozen data, and the schema of vault.toml.
+
+Each field's type, default and `spec(...)` are all that reading vault.toml
+knows of a key (see schema.py); a new key is one line here.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .schema import FINITE, NOT_NEGATIVE, POSITIVE, at_least, must, rule, spec
+
+Body = Literal["description", "content:encoded", "page", "auto"]
+Link = Literal["link", "guid"]
+ImageMode = Literal["keep", "proxy", "mirror"]
+IMAGE_MODES: tuple[str, ...] = get_args(ImageMode)
+DEFAULT_PROXY = "https://images.weserv.nl?url={url_without_scheme}"  # the original archive's proxy
+
+SECONDS = "a number of seconds"
+BYTES = "a whole number of bytes"
+
+
+def _zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _http(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def _git_url(url: str) -> bool:
+    """Not empty, and not read by git as an option."""
+    return bool(url.strip()) and not url.strip().startswith("-")
+
+
+# A branch name git accepts and that cannot be read as an option or a refspec.
+_BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![./])")
+_AUTHOR = re.compile(r"[^<>]*\S[^<>]* <[^<>\s]+>")
+_TEMPLATE = "a URL template with {url} or {url_without_scheme}"
+_HTTP_TEMPLATE = "an http(s) URL template with {url} or {url_without_scheme}"
 
 
 @dataclass(frozen=True)
@@ -11,8 +53,8 @@ class Fallback:
     """Another feed of the same outlet, polled when the current one has died."""
 
     feed: str
-    body: str = "auto"  # fallbacks are mostly the outlets' own feeds, which carry teasers
-    link: str = "link"
+    body: Body = "auto"  # fallbacks are mostly the outlets' own feeds, which carry teasers
+    link: Link = "link"
     selector: str | None = None
 
 
@@ -21,17 +63,23 @@ class Source:
     abbr: str  # the archive folder: articles/<abbr>/
     name: str  # the list name: lists/<name>.md
     feed: str
-    body: str = "description"  # "description" | "content:encoded" | "page" | "auto"
-    link: str = "link"  # "link" | "guid"
+    body: Body = "description"
+    link: Link = "link"
     enabled: bool = True
     selector: str | None = None  # CSS selector of the article body when body = "page"
-    categories: str | None = None  # "emoji": CDT's category rule
-    timezone: str = "Asia/Shanghai"  # for dates written without a zone
-    min_length: int = 300  # body = "auto": feed bodies with less text than this come from the page
-    fallbacks: tuple[Fallback, ...] = ()  # tried in order when the current feed dies
-    fallback_after: int = 3  # failed runs in a row before switching feeds
-    idle_after: int = 72  # runs in a row without a new item before switching (or warning)
-    images: str | None = None  # image mode for this source; None: the vault's [images] mode
+    categories: Literal["emoji"] | None = None  # "emoji": CDT's category rule
+    timezone: str = field(  # for dates written without a zone
+        default="Asia/Shanghai", metadata=must(_zone, "an IANA time zone name such as 'Asia/Shanghai'")
+    )
+    # body = "auto": feed bodies with less text than this come from the page
+    min_length: int = field(default=300, metadata=at_least(0))
+    fallbacks: tuple[Fallback, ...] = field(  # tried in order when the current feed dies
+        default=(), metadata=spec('a list of tables such as [{ feed = "https://…" }]')
+    )
+    fallback_after: int = field(default=3, metadata=at_least(1))  # failed runs in a row before switching feeds
+    # runs in a row without a new item before switching (or warning)
+    idle_after: int = field(default=72, metadata=at_least(1))
+    images: ImageMode | None = None  # image mode for this source; None: the vault's [images] mode
     recheck: bool = True  # re-check recent articles' pages for edits and deletions
     deleted_patterns: tuple[str, ...] = ()  # page text meaning "deleted/censored", beside the built-in set
 
@@ -43,46 +91,57 @@ class Source:
         ]
 
 
-IMAGE_MODES = ("keep", "proxy", "mirror")
-DEFAULT_PROXY = "https://images.weserv.nl?url={url_without_scheme}"  # the original archive's proxy
-
-
 @dataclass(frozen=True)
 class ImageSettings:
-    mode: str = "proxy"  # how displayed images load: "keep" | "proxy" | "mirror"
-    proxy: str = DEFAULT_PROXY  # {url} or {url_without_scheme} is replaced
-    max_bytes: int = 10 * 1024 * 1024  # largest image mirrored
-    attempts: int = 5  # runs that try a failing image before it is given up
-    per_run: int = 500  # images mirrored per run
+    mode: ImageMode = "proxy"  # how displayed images load
+    proxy: str = field(  # {url} or {url_without_scheme} is replaced
+        default=DEFAULT_PROXY,
+        metadata=spec(
+            _TEMPLATE,
+            rule(lambda t: _http(t) and ("{url}" in t or "{url_without_scheme}" in t), _HTTP_TEMPLATE),
+        ),
+    )
+    max_bytes: int = field(default=10 * 1024 * 1024, metadata=spec(BYTES, POSITIVE))  # largest image mirrored
+    attempts: int = field(default=5, metadata=spec(None, POSITIVE))  # runs trying a failing image before giving up
+    per_run: int = field(default=500, metadata=spec(None, POSITIVE))  # images mirrored per run
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    per_host: int = 4
-    timeout: float = 30.0
-    max_bytes: int = 20 * 1024 * 1024
+    per_host: int = field(default=4, metadata=spec(None, POSITIVE))
+    timeout: float = field(default=30.0, metadata=spec(SECONDS, POSITIVE))
+    max_bytes: int = field(default=20 * 1024 * 1024, metadata=spec(BYTES, POSITIVE))
     retries: int = 2
     allow_private: bool = False
-    proxy: str | None = None
+    proxy: str | None = field(default=None, metadata=spec("a proxy URL"))
     pages_per_run: int = 50  # article pages fetched per source and run
-    items_per_run: int = 1000  # new items stored per feed fetch, oldest first; the rest on the next runs
-    parse_budget: float = 60.0  # seconds a worker may spend parsing one feed or extracting one page
+    # new items stored per feed fetch, oldest first; the rest on the next runs
+    items_per_run: int = field(default=1000, metadata=spec(None, POSITIVE))
+    # seconds a worker may spend parsing one feed or extracting one page
+    parse_budget: float = field(default=60.0, metadata=spec(SECONDS, FINITE, POSITIVE))
 
 
 @dataclass(frozen=True)
 class PublishRemote:
-    url: str  # may name environment variables, ${VAR}, expanded only when pushing
-    branch: str = "main"
+    # may name environment variables, ${VAR}, expanded only when pushing
+    url: str = field(metadata=spec(None, rule(_git_url, "a git URL or path"), clean=str.strip))
+    branch: str = field(default="main", metadata=spec(None, rule(_BRANCH.fullmatch, "a branch name such as 'main'")))
     name: str | None = None  # shown in reports instead of the (redacted) URL
 
 
 @dataclass(frozen=True)
 class PublishSettings:
-    remotes: tuple[PublishRemote, ...] = ()
-    retries: int = 3  # extra push attempts per remote
-    backoff: float = 2.0  # seconds before the first retry, doubled for each further one
-    timeout: float = 300.0  # seconds for one git network command (a hung push is killed)
-    author: str | None = None  # "Name <email>" for publish commits; else git's own identity
+    remotes: tuple[PublishRemote, ...] = field(
+        default=(),
+        metadata=spec("[[publish.remote]] tables", key="remote", item="[[publish.remote]] number {n}"),
+    )
+    retries: int = field(default=3, metadata=spec(None, NOT_NEGATIVE))  # extra push attempts per remote
+    # seconds before the first retry, doubled for each further one
+    backoff: float = field(default=2.0, metadata=spec(SECONDS, NOT_NEGATIVE))
+    # seconds for one git network command (a hung push is killed)
+    timeout: float = field(default=300.0, metadata=spec(SECONDS, POSITIVE))
+    # for publish commits; None: git's own identity
+    author: str | None = field(default=None, metadata=must(_AUTHOR.fullmatch, "'Name <email>'"))
 
 
 @dataclass(frozen=True)
@@ -96,9 +155,10 @@ class TreeSettings:
 @dataclass(frozen=True)
 class SiteSettings:
     enabled: bool = True  # `render` also writes the static site
-    path: str = "site"  # relative to the vault; never inside the archive's own folders
-    base_url: str | None = None  # where the site is served: absolute links in feeds out
-    feed_items: int = 50  # newest articles per feed
+    path: str = field(default="site", metadata=spec("a path"))  # relative to the vault; never inside the archive
+    # where the site is served: absolute links in feeds out
+    base_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
+    feed_items: int = field(default=50, metadata=at_least(1))  # newest articles per feed
 
 
 @dataclass(frozen=True)
