@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from newsvault.base.srcset import parse_srcset
 from newsvault.clean import ImagePolicy, display_html, image_urls, policy_for, proxied
-from newsvault.clean.urls import absolute, parse_srcset, scheme
+from newsvault.clean.urls import absolute, scheme
 from newsvault.config import load
 from newsvault.config.load import ConfigError
 

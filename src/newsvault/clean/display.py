@@ -13,10 +13,11 @@ from html import escape
 
 from lxml import etree
 
+from newsvault.base.srcset import format_srcset, parse_srcset
 from newsvault.clean.images import ImagePolicy, apply_policy
 from newsvault.clean.lazy import repair
 from newsvault.clean.sanitize import sanitize
-from newsvault.clean.urls import absolute, format_srcset, parse_srcset, scheme
+from newsvault.clean.urls import absolute, scheme
 from newsvault.config.model import Config
 
 # etree's parser, not lxml.html's: its element classes (and their per-element

@@ -15,7 +15,8 @@ from urllib.parse import quote
 import ada_url
 from lxml import etree
 
-from newsvault.clean.urls import format_srcset, parse_srcset, scheme
+from newsvault.base.srcset import format_srcset, parse_srcset
+from newsvault.clean.urls import scheme
 from newsvault.config.model import DEFAULT_PROXY, IMAGE_MODES
 
 PLACEHOLDERS = ("{url}", "{url_without_scheme}")

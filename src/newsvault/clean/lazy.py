@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from newsvault.clean.urls import largest, parse_srcset
-
-# In order of preference; the first non-empty one wins over `src`.
-LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-lazyload", "data-echo")
-LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
+from newsvault.base.srcset import largest, parse_srcset
+from newsvault.extract.lazy import LAZY_SRC, LAZY_SRCSET
 
 
 def _first(element: etree._Element, names: tuple[str, ...]) -> str | None:
@@ -44,7 +41,12 @@ def _picture_srcset(img: etree._Element) -> str | None:
 
 
 def promote(img: etree._Element) -> None:
-    """Give `img` the `src` and `srcset` its lazy loader would have set."""
+    """Give `img` the `src` and `srcset` its lazy loader would have set.
+
+    For display the lazy address wins over any `src` (often a small preview);
+    extraction (`extract.lazy`) replaces only placeholders, because what it
+    returns is archived and a page's own `src` is part of what it showed.
+    """
     lazy = _first(img, LAZY_SRC)
     if lazy:
         img.set("src", lazy)

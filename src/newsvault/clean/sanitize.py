@@ -17,7 +17,8 @@ import re
 
 import nh3
 
-from newsvault.clean.urls import format_srcset, parse_srcset, scheme
+from newsvault.base.srcset import format_srcset, parse_srcset
+from newsvault.clean.urls import scheme
 
 TAGS = {
     "a",

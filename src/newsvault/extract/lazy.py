@@ -13,13 +13,15 @@ import re
 
 from lxml import etree
 
-# Attributes that lazy-loading scripts read the real address from, most specific first.
-LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
+from newsvault.base.srcset import largest, parse_srcset
+
+# Attributes that lazy-loading scripts read the real address from, most specific first:
+# the one list for extraction (here) and display (`clean.lazy`).
+LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-lazyload", "data-url", "data-echo")
 LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 
 _PLACEHOLDER_NAME = re.compile(r"blank|spacer|placeholder|loading|lazy|grey|pixel|1x1|transparent", re.IGNORECASE)
 _IMAGE_SUFFIX = re.compile(r"\.(?:gif|png|svg)", re.IGNORECASE)
-_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
 
 
 def _is_placeholder(src: str | None) -> bool:
@@ -41,21 +43,6 @@ def _names_placeholder(src: str) -> bool:
     return False
 
 
-def best_in_srcset(srcset: str) -> str | None:
-    """The largest candidate of a srcset (by width, else density), or None if it lists none."""
-    best: tuple[float, str] | None = None
-    for candidate in srcset.split(","):
-        parts = candidate.split()
-        if not parts:
-            continue
-        size = 1.0
-        if len(parts) > 1 and (match := _DESCRIPTOR.match(parts[-1])):
-            size = float(match.group(1)) * (1 if match.group(2) == "w" else 10_000)
-        if best is None or size > best[0]:
-            best = (size, parts[0])
-    return best[1] if best else None
-
-
 def promote_lazy_images(root: etree._Element) -> int:
     """Give every lazily loaded <img> its real `src`; returns how many were changed.
 
@@ -69,7 +56,7 @@ def promote_lazy_images(root: etree._Element) -> int:
         real = next((value for a in LAZY_SRC if (value := (img.get(a) or "").strip())), None)
         if real is None:
             srcset = next((img.get(a) for a in (*LAZY_SRCSET, "srcset") if img.get(a)), None)
-            real = best_in_srcset(srcset) if srcset else None
+            real = largest(parse_srcset(srcset)) if srcset else None
         if real and not _is_placeholder(real):
             img.set("src", real)
             changed += 1
