@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, func, select, update
 
-from .schema import meta, sources
+from .schema import articles, meta, sources
 
 
 def ensure(conn: Connection, abbr: str, name: str, feed_url: str | None) -> RowMapping:
@@ -51,3 +51,26 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
     else:
         conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+
+
+def with_article_counts(conn: Connection) -> list[RowMapping]:
+    """Every source with its number of articles (`n`) and its newest article's date (`newest`)."""
+    counts = (
+        select(articles.c.source, func.count().label("n"), func.max(articles.c.date_ms).label("newest"))
+        .group_by(articles.c.source)
+        .subquery()
+    )
+    return list(
+        conn.execute(
+            select(
+                sources.c.abbr,
+                sources.c.name,
+                sources.c.last_success_ms,
+                sources.c.failures,
+                func.coalesce(counts.c.n, 0).label("n"),
+                counts.c.newest,
+            )
+            .outerjoin(counts, counts.c.source == sources.c.abbr)
+            .order_by(sources.c.abbr)
+        ).mappings()
+    )
