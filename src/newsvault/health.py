@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection
 
 from newsvault.base import clock
-from newsvault.store.schema import articles, search_docs, sources
+from newsvault.store import articles as store_articles
+from newsvault.store import search_index
+from newsvault.store import sources as store_sources
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -72,32 +74,12 @@ def _day(ms: int) -> str:
 
 def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
     start = (end_ms // DAY - CHART_DAYS + 1) * DAY
-    day = (articles.c.date_ms / DAY).label("day")
-    counts: dict[int, int] = dict(
-        conn.execute(
-            select(func.floor(day), func.count())
-            .where(and_(articles.c.source == abbr, articles.c.date_ms >= start, articles.c.date_ms <= end_ms))
-            .group_by(func.floor(day))
-        ).all()
-    )
+    counts = store_articles.dated_per_utc_day(conn, abbr, start, end_ms)
     return [(_day(start + i * DAY), int(counts.get(start // DAY + i, 0))) for i in range(CHART_DAYS)]
 
 
 def _lengths(conn: Connection, abbr: str, since_ms: int, until_ms: int) -> list[int]:
-    return list(
-        conn.execute(
-            select(func.length(search_docs.c.text))
-            .join(articles, articles.c.id == search_docs.c.article_id)
-            .where(
-                and_(
-                    articles.c.source == abbr,
-                    articles.c.first_seen_ms >= since_ms,
-                    articles.c.first_seen_ms < until_ms,
-                    search_docs.c.has_body,
-                )
-            )
-        ).scalars()
-    )
+    return search_index.text_lengths(conn, abbr, since_ms, until_ms)
 
 
 def _length_by_week(conn: Connection, abbr: str, now_ms: int, weeks: int = 12) -> list[tuple[str, int]]:
@@ -128,11 +110,7 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
             flags.append(f"shrinking: average text {now:.0f} characters this week, {was:.0f} in the weeks before")
     if h.future:
         flags.append(f"dated in the future: {len(h.future)} recent article(s), e.g. {h.future[0]}")
-    failing = conn.execute(
-        select(func.count(), func.max(articles.c.page_error)).where(
-            articles.c.source == h.abbr, articles.c.page_state == "failed", articles.c.page_attempts >= FAILING_RUNS
-        )
-    ).one()
+    failing = store_articles.failing_pages(conn, h.abbr, FAILING_RUNS)
     if failing[0]:
         # A page rule that stopped matching (the outlet changed its HTML) looks like this:
         # the feed is fine, and the articles wait for bodies that never come.
@@ -147,38 +125,12 @@ def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHea
     """Every source in the store, with its flags (empty when all is well)."""
     now_ms = now_ms or clock.now_ms()
     report = []
-    for source in conn.execute(select(sources).order_by(sources.c.abbr)).mappings():
+    for source in store_sources.all_sources(conn):
         abbr = source["abbr"]
-        total = conn.execute(select(func.count()).where(articles.c.source == abbr)).scalar_one()
-        dates = list(
-            conn.execute(
-                select(articles.c.date_ms)
-                .where(
-                    and_(
-                        articles.c.source == abbr,
-                        articles.c.date_ms.is_not(None),
-                        articles.c.date_ms <= now_ms + FUTURE_SLACK,
-                    )
-                )
-                .order_by(articles.c.date_ms.desc())
-                .limit(INTERVAL_SAMPLE + 1)
-            ).scalars()
-        )
+        total = store_articles.count(conn, abbr)
+        dates = store_articles.newest_dates(conn, abbr, now_ms + FUTURE_SLACK, INTERVAL_SAMPLE + 1)
         gaps = [a - b for a, b in itertools.pairwise(dates)]
-        future = [
-            f"{abbr}/{i}"
-            for i in conn.execute(
-                select(articles.c.archive_id)
-                .where(
-                    and_(
-                        articles.c.source == abbr,
-                        articles.c.first_seen_ms >= now_ms - BEFORE,
-                        articles.c.date_ms > articles.c.first_seen_ms + FUTURE_SLACK,
-                    )
-                )
-                .order_by(articles.c.archive_id)
-            ).scalars()
-        ]
+        future = [f"{abbr}/{i}" for i in store_articles.dated_after_seen(conn, abbr, now_ms - BEFORE, FUTURE_SLACK)]
         h = SourceHealth(
             abbr=abbr,
             name=source["name"],

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
-from newsvault.store.schema import FTS, KEY_SLOTS, articles, search_docs
+from newsvault.store import search_index
 
 from .fold import fold
 from .tokens import Phrase, fts5_expression, phrases, pieces, segments, tsquery
@@ -36,31 +36,10 @@ class Hit:
 def _keys(
     conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None, limit: int | None
 ) -> list[int]:
-    where: list[str] = []
-    params: dict[str, object] = {}
-    if since_ms is not None:
-        where.append("d.key >= :since")
-        params["since"] = since_ms * KEY_SLOTS
-    if source is not None:
-        where.append("d.source = :source")
-        params["source"] = source
-    if conn.dialect.name == "sqlite":
-        columns = "{title}" if title_only else "{title body}"
-        params["match"] = f"{columns} : ({fts5_expression(found)})"
-        where.append(f"{FTS} MATCH :match")
-        # Filtering on search_docs row by row while the FTS5 cursor walks rowids
-        # downwards keeps the early stop at LIMIT.
-        sql = (
-            f"SELECT {FTS}.rowid FROM {FTS} JOIN search_docs d ON d.key = {FTS}.rowid "
-            f"WHERE {' AND '.join(where)} ORDER BY {FTS}.rowid DESC"
-        )
-    else:
-        params["tsq"] = tsquery(found)
-        where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
-        sql = f"SELECT d.key FROM search_docs d WHERE {' AND '.join(where)} ORDER BY d.key DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in conn.execute(text(sql), params)]
+    expression = fts5_expression(found) if search_index.uses_fts5(conn) else tsquery(found)
+    return search_index.matching_keys(
+        conn, expression, title_only=title_only, source=source, since_ms=since_ms, limit=limit
+    )
 
 
 def _locate(folded: str, wanted: list[str]) -> Marks:
@@ -118,18 +97,7 @@ def search(
         if k not in title_set
     ]
     keys = (in_title + rest)[offset : None if want is None else want]
-    rows = (
-        {
-            r["key"]: r
-            for r in conn.execute(
-                select(search_docs, articles.c.archive_id, articles.c.link)
-                .join(articles, articles.c.id == search_docs.c.article_id)
-                .where(search_docs.c.key.in_(keys))
-            ).mappings()
-        }
-        if keys
-        else {}
-    )
+    rows = search_index.hits(conn, keys)
     wanted = pieces(query)
     hits = []
     for key in keys:

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
+
+from newsvault.base.clock import CHINA, in_china
 
 from . import versions
 from .schema import articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
+DAY = 86_400_000
+
+# The date an article is listed by: its own, else when it was first seen (undated imports).
+LISTED_MS = func.coalesce(articles.c.date_ms, articles.c.first_seen_ms)
+# Shown (it has a file and a page): not waiting for its page.
+SHOWN = or_(articles.c.body.is_not(None), articles.c.raw.is_not(None))
+_PAGE_COLUMNS = (
+    articles.c.id,
+    articles.c.source,
+    articles.c.archive_id,
+    articles.c.path,
+    articles.c.title,
+    articles.c.link,
+    articles.c.date_ms,
+    articles.c.first_seen_ms,
+    articles.c.updated_ms,
+    articles.c.body,
+    articles.c.raw,
+    LISTED_MS.label("listed_ms"),
+)
 
 
 def _find_many(
@@ -134,7 +158,6 @@ def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
 
     Articles still waiting for their page have no file yet and are left out.
     """
-    published = or_(articles.c.body.is_not(None), articles.c.raw.is_not(None))
     yield from conn.execute(
         select(
             articles.c.archive_id,
@@ -145,7 +168,7 @@ def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
             articles.c.imported,  # with updated_ms: is the title escaped (render.tree.escaped)
             articles.c.updated_ms,
         )
-        .where(articles.c.source == source, published)
+        .where(articles.c.source == source, SHOWN)
         .order_by(articles.c.date_ms.desc(), articles.c.archive_id, articles.c.path)
     ).mappings()
 
@@ -182,3 +205,195 @@ def match(conn: Connection, source: str, keys: Sequence[tuple[str | None, str]])
 
 def get(conn: Connection, article_id: int) -> RowMapping:
     return conn.execute(select(articles).where(articles.c.id == article_id)).mappings().one()
+
+
+def by_ids(conn: Connection, ids: Sequence[int]) -> list[RowMapping]:
+    """These articles, whole (ids: at most a few thousand)."""
+    return list(conn.execute(select(articles).where(articles.c.id.in_(ids))).mappings())
+
+
+def by_archive_id(conn: Connection, source: str, archive_id: int) -> RowMapping | None:
+    """The article at articles/<source>/<archive_id>; the standard path first.
+
+    An imported 2020 folder may reuse the id (see schema.py).
+    """
+    return (
+        conn.execute(
+            select(articles)
+            .where(and_(articles.c.source == source, articles.c.archive_id == archive_id))
+            .order_by(articles.c.path.is_not(None))
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+
+
+def latest_titles(conn: Connection, source: str | None, limit: int, offset: int) -> list[RowMapping]:
+    """Titles of the newest articles by their own date (undated last), of one source or all: a page of them."""
+    query = select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.date_ms)
+    if source:
+        query = query.where(articles.c.source == source)
+    return list(
+        conn.execute(
+            query.order_by(articles.c.date_ms.desc().nulls_last(), articles.c.id.desc()).limit(limit).offset(offset)
+        ).mappings()
+    )
+
+
+def sources_of(conn: Connection, ids: set[int]) -> dict[str, set[int]]:
+    """Source → those of these article ids that belong to it."""
+    found: dict[str, set[int]] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
+        for aid, source in conn.execute(
+            select(articles.c.id, articles.c.source).where(articles.c.id.in_(wanted[start : start + 400]))
+        ):
+            found.setdefault(source, set()).add(aid)
+    return found
+
+
+def shown_listed_dates(conn: Connection, source: str) -> Iterator[int]:
+    """The listed date of each of the source's shown articles, streamed: one pass over a light column."""
+    result = conn.execution_options(stream_results=True, yield_per=5000).execute(
+        select(LISTED_MS).where(and_(articles.c.source == source, SHOWN))
+    )
+    for (ms,) in result:
+        yield ms
+
+
+def _month_bounds(month: str) -> tuple[int, int]:
+    year, number = (int(p) for p in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=CHINA)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=CHINA)
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
+def shown_in_month(conn: Connection, source: str, month: str) -> list[RowMapping]:
+    """The shown articles listed in a China `yyyy-mm`, newest first, without their bodies."""
+    start, end = _month_bounds(month)
+    return list(
+        conn.execute(
+            select(
+                articles.c.id, articles.c.archive_id, articles.c.path, articles.c.title, LISTED_MS.label("listed_ms")
+            )
+            .where(and_(articles.c.source == source, SHOWN, LISTED_MS >= start, LISTED_MS < end))
+            .order_by(LISTED_MS.desc(), articles.c.archive_id)
+        ).mappings()
+    )
+
+
+def shown_with_bodies(conn: Connection, source: str, only: Iterable[int] | None = None) -> Iterator[RowMapping]:
+    """The source's shown articles with their bodies, streamed (or just those in `only`)."""
+    query = select(*_PAGE_COLUMNS).where(and_(articles.c.source == source, SHOWN))
+    if only is not None:
+        wanted = sorted(only)
+        for start in range(0, len(wanted), 400):
+            yield from conn.execute(query.where(articles.c.id.in_(wanted[start : start + 400]))).mappings()
+        return
+    yield from (
+        conn.execution_options(stream_results=True, yield_per=500)
+        .execute(query.order_by(articles.c.archive_id))
+        .mappings()
+    )
+
+
+def newest_shown(conn: Connection, source: str | None, limit: int) -> list[RowMapping]:
+    """The newest shown articles (of one source, or of all) with bodies: what a feed carries."""
+    query = select(*_PAGE_COLUMNS).where(SHOWN)
+    if source is not None:
+        query = query.where(articles.c.source == source)
+    return list(conn.execute(query.order_by(LISTED_MS.desc(), articles.c.id.desc()).limit(limit)).mappings())
+
+
+def shown_since(conn: Connection, since_ms: int, sources: tuple[str, ...]) -> Iterator[RowMapping]:
+    """Shown articles listed at or after `since_ms` (of these sources, or all), oldest first, with bodies."""
+    query = select(*_PAGE_COLUMNS).where(and_(SHOWN, LISTED_MS >= since_ms))
+    if sources:
+        query = query.where(articles.c.source.in_(sources))
+    yield from (
+        conn.execution_options(stream_results=True, yield_per=500)
+        .execute(query.order_by(LISTED_MS, articles.c.source, articles.c.archive_id))
+        .mappings()
+    )
+
+
+def listed_per_china_day(conn: Connection, source: str, days: int) -> list[tuple[str, int]]:
+    """Articles per China day (by listed date) for the `days` days up to the source's newest article."""
+    newest_ms = conn.execute(select(func.max(LISTED_MS)).where(articles.c.source == source)).scalar()
+    if newest_ms is None:
+        return []
+    last = in_china(newest_ms).replace(hour=0, minute=0, second=0, microsecond=0)
+    first = last - timedelta(days=days - 1)
+    counts: Counter[str] = Counter()
+    for (ms,) in conn.execute(
+        select(LISTED_MS).where(and_(articles.c.source == source, LISTED_MS >= int(first.timestamp() * 1000)))
+    ):
+        counts[in_china(ms).strftime("%Y-%m-%d")] += 1
+    return [
+        ((first + timedelta(days=i)).strftime("%Y-%m-%d"), counts[(first + timedelta(days=i)).strftime("%Y-%m-%d")])
+        for i in range(days)
+    ]
+
+
+def count(conn: Connection, source: str) -> int:
+    """All the source's articles, shown or not."""
+    total: int = conn.execute(select(func.count()).where(articles.c.source == source)).scalar_one()
+    return total
+
+
+def dated_per_utc_day(conn: Connection, source: str, start_ms: int, end_ms: int) -> dict[int, int]:
+    """UTC day number (ms // DAY) → articles of the source dated that day, from `start_ms` to `end_ms` inclusive."""
+    day = (articles.c.date_ms / DAY).label("day")
+    return dict(
+        conn.execute(
+            select(func.floor(day), func.count())
+            .where(and_(articles.c.source == source, articles.c.date_ms >= start_ms, articles.c.date_ms <= end_ms))
+            .group_by(func.floor(day))
+        ).all()
+    )
+
+
+def newest_dates(conn: Connection, source: str, until_ms: int, limit: int) -> list[int]:
+    """The source's latest article dates not after `until_ms`, newest first."""
+    return list(
+        conn.execute(
+            select(articles.c.date_ms)
+            .where(
+                and_(
+                    articles.c.source == source,
+                    articles.c.date_ms.is_not(None),
+                    articles.c.date_ms <= until_ms,
+                )
+            )
+            .order_by(articles.c.date_ms.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def dated_after_seen(conn: Connection, source: str, seen_since_ms: int, slack_ms: int) -> list[int]:
+    """Archive ids of the source's articles first seen since `seen_since_ms` whose date is over `slack_ms` later."""
+    return list(
+        conn.execute(
+            select(articles.c.archive_id)
+            .where(
+                and_(
+                    articles.c.source == source,
+                    articles.c.first_seen_ms >= seen_since_ms,
+                    articles.c.date_ms > articles.c.first_seen_ms + slack_ms,
+                )
+            )
+            .order_by(articles.c.archive_id)
+        ).scalars()
+    )
+
+
+def failing_pages(conn: Connection, source: str, min_attempts: int) -> tuple[int, str | None]:
+    """How many of the source's pages failed at least `min_attempts` times, and one of their errors."""
+    failing = conn.execute(
+        select(func.count(), func.max(articles.c.page_error)).where(
+            articles.c.source == source, articles.c.page_state == "failed", articles.c.page_attempts >= min_attempts
+        )
+    ).one()
+    return failing[0], failing[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, RowMapping, and_, select, update
 
+from .articles import SHOWN
 from .schema import articles, checks, statuses
 
 MINUTE = 60_000
@@ -81,21 +82,34 @@ def history(conn: Connection, article_id: int) -> list[RowMapping]:
     )
 
 
-def deleted(conn: Connection) -> list[RowMapping]:
-    """Articles whose latest status is gone or censored, most recent first."""
-    return list(
-        conn.execute(
-            select(
-                articles.c.source,
-                articles.c.archive_id,
-                articles.c.title,
-                articles.c.path,
-                articles.c.shard,
-                checks.c.status,
-                checks.c.last_ms,
-            )
-            .join(checks, checks.c.article_id == articles.c.id)
-            .where(checks.c.status.in_(("gone", "censored")))
-            .order_by(checks.c.last_ms.desc(), articles.c.archive_id)
-        ).mappings()
+def deleted(conn: Connection, *, shown_only: bool = False) -> list[RowMapping]:
+    """Articles whose latest check found them gone or censored, most recently checked first.
+
+    `shown_only` leaves out those still waiting for their page (the site has no page for them).
+    """
+    query = (
+        select(
+            articles.c.source,
+            articles.c.archive_id,
+            articles.c.title,
+            articles.c.path,
+            articles.c.shard,
+            checks.c.status,
+            checks.c.last_ms,
+        )
+        .join(checks, checks.c.article_id == articles.c.id)
+        .where(checks.c.status.in_(("gone", "censored")))
     )
+    if shown_only:
+        query = query.where(SHOWN)
+    return list(conn.execute(query.order_by(checks.c.last_ms.desc(), articles.c.archive_id)).mappings())
+
+
+def deletions(conn: Connection, source: str | None = None) -> dict[int, tuple[str, int | None]]:
+    """Article id → (gone | censored, when last checked), for articles deleted at their source."""
+    query = select(checks.c.article_id, checks.c.status, checks.c.last_ms).where(
+        checks.c.status.in_(("gone", "censored"))
+    )
+    if source is not None:
+        query = query.join(articles, articles.c.id == checks.c.article_id).where(articles.c.source == source)
+    return {aid: (status, ms) for aid, status, ms in conn.execute(query)}

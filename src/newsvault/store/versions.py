@@ -87,9 +87,9 @@ def history(conn: Connection, article_id: int) -> list[RowMapping]:
 
 
 def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
-    """Articles with more than one version, most recently edited first."""
+    """Articles with more than one version (`n` of them, the last seen `at`), most recently edited first."""
     last = (
-        select(versions.c.article_id, func.max(versions.c.n).label("n"), func.max(versions.c.seen_ms).label("at"))
+        select(versions.c.article_id, func.count().label("n"), func.max(versions.c.seen_ms).label("at"))
         .group_by(versions.c.article_id)
         .having(func.count() > 1)
         .subquery()
@@ -110,6 +110,19 @@ def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
     if limit:
         query = query.limit(limit)
     return list(conn.execute(query).mappings())
+
+
+def counts(conn: Connection, source: str) -> dict[int, int]:
+    """Article id → number of versions, for the source's articles that have more than one."""
+    return dict(
+        conn.execute(
+            select(versions.c.article_id, func.count())
+            .join(articles, articles.c.id == versions.c.article_id)
+            .where(articles.c.source == source)
+            .group_by(versions.c.article_id)
+            .having(func.count() > 1)
+        ).all()
+    )
 
 
 def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) -> list[RowMapping]:

@@ -23,15 +23,13 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from newsvault.base.textdiff import char_diff, marks, plain_text
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
+from newsvault.render.site.diff import version_diffs
 from newsvault.render.site.pages import safe_link
 from newsvault.search import highlighted, search
-from newsvault.store import statuses, versions
-
-from . import queries
+from newsvault.store import articles, sources, statuses, versions
 
 PAGE = 30
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
@@ -49,18 +47,6 @@ def _marked(value: str, marks: list[tuple[int, int]]) -> Markup:
     return Markup(
         "".join(f"<mark>{escape(part)}</mark>" if hit else escape(part) for part, hit in highlighted(value, marks))
     )
-
-
-def _diff_html(old: str, new: str) -> Markup:
-    """char_diff's `[-…-]{+…+}` as <del>/<ins>, everything else escaped."""
-    out, at = [], 0
-    diff = char_diff(old, new)
-    for mark in marks(diff):
-        out.append(escape(diff[at : mark.start]))
-        out.append(f"<del>{escape(mark.text)}</del>" if mark.removed else f"<ins>{escape(mark.text)}</ins>")
-        at = mark.end
-    out.append(escape(diff[at:]))
-    return Markup("".join(out))
 
 
 def _page(request: Request) -> int:
@@ -110,7 +96,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     async def home(request: Request) -> Response:
         with engine.connect() as conn:
-            return page("home.html", outlets=queries.outlets(conn))
+            return page("home.html", outlets=sources.with_article_counts(conn))
 
     async def find(request: Request) -> Response:
         q = request.query_params.get("q", "").strip()
@@ -120,7 +106,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         since_ms = _since_ms(since)
         hits, more = [], False
         with engine.connect() as conn:
-            outlets = queries.outlets(conn)
+            outlets = sources.with_article_counts(conn)
             if q:
                 found = search(conn, q, source=source, since_ms=since_ms, limit=PAGE + 1, offset=n * PAGE)
                 hits, more = found[:PAGE], len(found) > PAGE
@@ -130,7 +116,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         source = request.query_params.get("source") or None
         n = _page(request)
         with engine.connect() as conn:
-            rows = queries.newest(conn, source, PAGE + 1, n * PAGE)
+            rows = articles.latest_titles(conn, source, PAGE + 1, n * PAGE)
         return page(
             "list.html",
             heading=f"最新 · {source}" if source else "最新",
@@ -143,7 +129,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     def found(conn: Connection, request: Request) -> tuple[str, RowMapping]:
         """The article the path names, or 404."""
         abbr, number = request.path_params["abbr"], _archive_id(request)
-        row = queries.article(conn, abbr, number)
+        row = articles.by_archive_id(conn, abbr, number)
         if row is None:
             raise HTTPException(404)
         return abbr, row
@@ -163,13 +149,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             _, row = found(conn, request)
             kept = versions.history(conn, row["id"])
         steps = [
-            {
-                "before": b,
-                "after": a,
-                "title": _diff_html(b["title"], a["title"]) if b["title"] != a["title"] else None,
-                "body": _diff_html(plain_text(b["body"]), plain_text(a["body"])),
-            }
-            for b, a in itertools.pairwise(kept)
+            {"before": b, "after": a, "title": d["title"], "body": d["body"]}
+            for (b, a), d in zip(itertools.pairwise(kept), version_diffs(kept), strict=True)
         ]
         return page("versions.html", a=row, versions=kept, steps=steps)
 

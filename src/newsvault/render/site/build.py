@@ -23,9 +23,12 @@ from sqlalchemy import Connection, Engine, RowMapping
 from newsvault.base.files import sweep_temporaries, write_atomic
 from newsvault.clean import policy_for
 from newsvault.config import Config
+from newsvault.store import articles as store_articles
+from newsvault.store import changes as store_changes
 from newsvault.store import sources as store_sources
+from newsvault.store import statuses as store_statuses
+from newsvault.store import versions as store_versions
 
-from . import rows
 from .body import shown_body
 from .diff import version_diffs
 from .feeds import FORMATS, FeedEntry, FeedInfo
@@ -138,7 +141,7 @@ def _article(
         ),
     )
     if history:
-        kept = rows.article_versions(look, row["id"])
+        kept = store_versions.history(look, row["id"])
         shown = [
             {
                 "n": v["n"],
@@ -193,7 +196,7 @@ def _months(
             continue
         here = month_page(abbr, month)
         entries = []
-        for e in rows.month_entries(conn, abbr, month):
+        for e in store_articles.shown_in_month(conn, abbr, month):
             badges = [(gone[e["id"]][0], STATUS_LABEL[gone[e["id"]][0]])] if e["id"] in gone else []
             if e["id"] in edits:
                 badges.append(("edited", f"{edits[e['id']]} 个版本"))
@@ -270,7 +273,7 @@ def _fallback_home(config: Config, abbr: str | None, entries: list[FeedEntry]) -
 
 def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], abbr: str | None) -> None:
     key = abbr or "all"
-    found = rows.newest(conn, abbr, config.site.feed_items)
+    found = store_articles.newest_shown(conn, abbr, config.site.feed_items)
     entries = feed_entries(conn, config, names, found)
     base = config.site.base_url.rstrip("/") + "/" if config.site.base_url else None
     page_path = outlet_page(abbr) if abbr else INDEX
@@ -295,7 +298,7 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
             "kind": "edited",
             "label": f"{r['n']} 个版本",
         }
-        for r in rows.edited(conn)
+        for r in store_versions.edited(conn)
     ]
     out.write(
         EDITED,
@@ -316,7 +319,7 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
             "kind": r["status"],
             "label": STATUS_LABEL[r["status"]],
         }
-        for r in rows.deleted(conn)
+        for r in store_statuses.deleted(conn, shown_only=True)
     ]
     out.write(
         DELETED,
@@ -332,8 +335,8 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
 
 def _health(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str, int]) -> None:
     shown = []
-    for s in rows.all_sources(conn):
-        per_day = rows.per_day(conn, s["abbr"], PER_DAY)
+    for s in store_sources.all_sources(conn):
+        per_day = store_articles.listed_per_china_day(conn, s["abbr"], PER_DAY)
         shown.append(
             {
                 "abbr": s["abbr"],
@@ -371,8 +374,8 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
             title="新闻存档",
             outlets=outlets,
             feeds=_feed_links("feeds/all"),
-            edited=len(rows.edited(conn)),
-            deleted=len(rows.deleted(conn)),
+            edited=len(store_versions.edited(conn)),
+            deleted=len(store_statuses.deleted(conn, shown_only=True)),
         ),
     )
 
@@ -384,23 +387,23 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
     out = _Out(root)
     fingerprint = _fingerprint(config)
     with engine.connect() as conn:
-        marks = rows.marks(conn)
+        marks = store_changes.marks(conn)
         saved = json.loads(store_sources.get_meta(conn, _MARKS_KEY) or "null")
-        stored = rows.all_sources(conn)
+        stored = store_sources.all_sources(conn)
         full = full or saved is None or saved.get("fingerprint") != fingerprint
-        dirty = None if full else rows.outlets_of(conn, rows.changed_since(conn, saved["marks"]))
+        dirty = None if full else store_articles.sources_of(conn, store_changes.changed_since(conn, saved["marks"]))
     names = {s["abbr"]: (config.sources[s["abbr"]].name if s["abbr"] in config.sources else s["name"]) for s in stored}
     months: dict[str, dict[str, int]] = {}
     with engine.connect() as conn, engine.connect() as look:
         for abbr, name in names.items():
-            counts = rows.month_counts(conn, abbr)
+            counts = Counter(month_of(ms) for ms in store_articles.shown_listed_dates(conn, abbr))
             months[abbr] = dict(counts)
             changed = None if dirty is None else dirty.get(abbr, set())
             before = {} if full else saved["months"].get(abbr, {})
-            edits, gone = rows.version_counts(conn, abbr), rows.deletions(conn, abbr)
+            edits, gone = store_versions.counts(conn, abbr), store_statuses.deletions(conn, abbr)
             touched: set[str] = set()
             if changed is None or changed:
-                for row in rows.for_pages(conn, abbr, changed):
+                for row in store_articles.shown_with_bodies(conn, abbr, changed):
                     touched.add(month_of(row["listed_ms"]))
                     _article(out, look, config, name, row, edits.get(row["id"]), gone.get(row["id"]))
             if full or set(counts) != set(before):

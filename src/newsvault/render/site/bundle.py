@@ -24,8 +24,9 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from newsvault.config import Config
+from newsvault.store import articles as store_articles
+from newsvault.store import sources as store_sources
 
-from . import rows
 from .body import shown_body
 from .lang import script_lang
 from .pages import page, safe_link, stylesheet
@@ -57,7 +58,7 @@ def _chosen(
     engine: Engine, config: Config, since_ms: int, abbrs: tuple[str, ...], asset_link: Callable[[str], str]
 ) -> list[Chosen]:
     with engine.connect() as conn, engine.connect() as look:
-        names = {s["abbr"]: s["name"] for s in rows.all_sources(look)}
+        names = {s["abbr"]: s["name"] for s in store_sources.all_sources(look)}
         names.update({abbr: s.name for abbr, s in config.sources.items()})
         return [
             Chosen(
@@ -69,7 +70,7 @@ def _chosen(
                 original=safe_link(r["link"]),
                 body=Markup(shown_body(look, config, r["source"], r, asset_link)),
             )
-            for r in rows.since(conn, since_ms, abbrs)
+            for r in store_articles.shown_since(conn, since_ms, abbrs)
         ]
 
 

@@ -1,0 +1,50 @@
+"""What changed in the store since a moment: high-water marks of everything that changes a page.
+
+Compared run to run (the site keeps the marks of its last render) to find the
+articles whose page may differ.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from .schema import article_images, articles, images, statuses, versions
+
+
+def marks(conn: Connection) -> dict[str, int]:
+    """High-water marks of articles, their updates, versions, captures, statuses and mirrored images."""
+    return {
+        "article": conn.execute(select(func.max(articles.c.id))).scalar() or 0,
+        "updated": conn.execute(select(func.max(articles.c.updated_ms))).scalar() or 0,
+        "version": conn.execute(select(func.max(versions.c.id))).scalar() or 0,
+        "capture": conn.execute(select(func.max(versions.c.capture_id))).scalar() or 0,
+        "status": conn.execute(select(func.max(statuses.c.id))).scalar() or 0,
+        "image": conn.execute(select(func.max(images.c.tried_ms)).where(images.c.status == "done")).scalar() or 0,
+    }
+
+
+def changed_since(conn: Connection, before: dict[str, int]) -> set[int]:
+    """Ids of the articles whose page may differ from the one written when `before` was taken.
+
+    A page that arrives for an "auto" article replaces version 1 in place; its
+    new capture is what shows it.
+    """
+    query = (
+        select(articles.c.id)
+        .where(
+            or_(
+                articles.c.id > before["article"],
+                articles.c.updated_ms > before["updated"],
+            )
+        )
+        .union(
+            select(versions.c.article_id).where(
+                or_(versions.c.id > before["version"], versions.c.capture_id > before["capture"])
+            ),
+            select(statuses.c.article_id).where(statuses.c.id > before["status"]),
+            select(article_images.c.article_id)
+            .join(images, images.c.id == article_images.c.image_id)
+            .where(and_(images.c.status == "done", images.c.tried_ms > before["image"])),
+        )
+    )
+    return set(conn.execute(query).scalars())

@@ -1,0 +1,188 @@
+"""The search tables: `search_docs` (the indexed text of each article) and its full-text index.
+
+SQLite keeps the tokens in a contentless FTS5 table (`search_fts`, rowid =
+key); PostgreSQL keeps them as tsvector columns of `search_docs` with GIN
+indexes. A document's key is its date in ms times KEY_SLOTS plus a
+tie-breaker, so walking the keys downwards is walking the dates.
+
+Tokenising is the search package's: what is stored here comes as `tokens`,
+a function from a document (key, source, title, text) to its tokenised
+columns {key, source, title, body}, called only where the database needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, func, or_, select, text
+
+from .schema import FTS, KEY_SLOTS, articles, search_docs
+
+Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
+
+
+def uses_fts5(conn: Connection) -> bool:
+    """Whether queries are FTS5 expressions (SQLite), else tsquery text (PostgreSQL)."""
+    return conn.dialect.name == "sqlite"
+
+
+def stale(conn: Connection, limit: int) -> list[int]:
+    """Ids of articles the index does not hold as they are now (content stamp, date or body presence)."""
+    query = (
+        select(articles.c.id)
+        .outerjoin(search_docs, search_docs.c.article_id == articles.c.id)
+        .where(
+            or_(
+                search_docs.c.key.is_(None),
+                search_docs.c.stamp.is_distinct_from(articles.c.updated_ms),
+                search_docs.c.date_ms != func.coalesce(articles.c.date_ms, articles.c.first_seen_ms),
+                search_docs.c.has_body != articles.c.body.is_not(None),
+            )
+        )
+        .order_by(articles.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def docs_of(conn: Connection, article_ids: Sequence[int]) -> list[RowMapping]:
+    return list(conn.execute(select(search_docs).where(search_docs.c.article_id.in_(article_ids))).mappings())
+
+
+def restamp(conn: Connection, key: int, stamp: int | None, has_body: bool) -> None:
+    """A document whose article changed neither content nor date: only its stamp moves."""
+    conn.execute(search_docs.update().where(search_docs.c.key == key).values(stamp=stamp, has_body=has_body))
+
+
+def free_keys(conn: Connection, dated: Sequence[tuple[int, int]]) -> list[int]:
+    """A free key for each (date_ms, article id): its date, then a tie-breaker from its id."""
+    wanted = [date_ms * KEY_SLOTS + article_id % KEY_SLOTS for date_ms, article_id in dated]
+    taken = {k for (k,) in conn.execute(select(search_docs.c.key).where(search_docs.c.key.in_(wanted)))}
+    keys = []
+    for key in wanted:
+        while key in taken or conn.execute(select(search_docs.c.key).where(search_docs.c.key == key)).first():
+            key += 1
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
+def forget(conn: Connection, docs: Sequence[RowMapping], tokens: Tokens) -> None:
+    """Drop these documents from the index."""
+    if not docs:
+        return
+    if conn.dialect.name == "sqlite":
+        # A contentless table deletes by being given the tokens it indexed; they are
+        # recomputed from the kept text (so changing the tokenizer needs `reindex`).
+        conn.execute(
+            text(
+                f"INSERT INTO {FTS}({FTS}, rowid, source, title, body) VALUES ('delete', :key, :source, :title, :body)"
+            ),
+            [dict(tokens(d)) for d in docs],
+        )
+    conn.execute(search_docs.delete().where(search_docs.c.key.in_([d["key"] for d in docs])))
+
+
+def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> None:
+    """Index these documents (search_docs rows, in ascending key order)."""
+    conn.execute(search_docs.insert(), list(docs))
+    # Ascending rowids: FTS5 flushes its pending terms whenever a rowid goes down.
+    values = [dict(tokens(d)) for d in docs]
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text(f"INSERT INTO {FTS}(rowid, source, title, body) VALUES (:key, :source, :title, :body)"), values
+        )
+    else:
+        conn.execute(
+            text(
+                "UPDATE search_docs SET tsv = to_tsvector('simple', :title || ' ' || :body), "
+                "title_tsv = to_tsvector('simple', :title) WHERE key = :key"
+            ),
+            values,
+        )
+
+
+def clear(conn: Connection) -> None:
+    """Empty the index."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('delete-all')"))
+    conn.execute(search_docs.delete())
+
+
+def optimize(conn: Connection) -> None:
+    """Merge FTS5's segments after a rebuild (PostgreSQL: nothing to do)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('optimize')"))
+
+
+def matching_keys(
+    conn: Connection,
+    expression: str,
+    *,
+    title_only: bool,
+    source: str | None,
+    since_ms: int | None,
+    limit: int | None,
+) -> list[int]:
+    """Keys of the documents matching `expression`, newest first.
+
+    `expression` is an FTS5 expression when `uses_fts5`, else tsquery text.
+    """
+    where: list[str] = []
+    params: dict[str, object] = {}
+    if since_ms is not None:
+        where.append("d.key >= :since")
+        params["since"] = since_ms * KEY_SLOTS
+    if source is not None:
+        where.append("d.source = :source")
+        params["source"] = source
+    if conn.dialect.name == "sqlite":
+        columns = "{title}" if title_only else "{title body}"
+        params["match"] = f"{columns} : ({expression})"
+        where.append(f"{FTS} MATCH :match")
+        # Filtering on search_docs row by row while the FTS5 cursor walks rowids
+        # downwards keeps the early stop at LIMIT.
+        sql = (
+            f"SELECT {FTS}.rowid FROM {FTS} JOIN search_docs d ON d.key = {FTS}.rowid "
+            f"WHERE {' AND '.join(where)} ORDER BY {FTS}.rowid DESC"
+        )
+    else:
+        params["tsq"] = expression
+        where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
+        sql = f"SELECT d.key FROM search_docs d WHERE {' AND '.join(where)} ORDER BY d.key DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [r[0] for r in conn.execute(text(sql), params)]
+
+
+def hits(conn: Connection, keys: Sequence[int]) -> dict[int, RowMapping]:
+    """Key → the document with its article's archive id and link."""
+    if not keys:
+        return {}
+    return {
+        r["key"]: r
+        for r in conn.execute(
+            select(search_docs, articles.c.archive_id, articles.c.link)
+            .join(articles, articles.c.id == search_docs.c.article_id)
+            .where(search_docs.c.key.in_(keys))
+        ).mappings()
+    }
+
+
+def text_lengths(conn: Connection, source: str, since_ms: int, until_ms: int) -> list[int]:
+    """Indexed text length of each of the source's articles with a body first seen in [since_ms, until_ms)."""
+    return list(
+        conn.execute(
+            select(func.length(search_docs.c.text))
+            .join(articles, articles.c.id == search_docs.c.article_id)
+            .where(
+                and_(
+                    articles.c.source == source,
+                    articles.c.first_seen_ms >= since_ms,
+                    articles.c.first_seen_ms < until_ms,
+                    search_docs.c.has_body,
+                )
+            )
+        ).scalars()
+    )
