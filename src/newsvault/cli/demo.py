@@ -15,4 +15,17 @@ def command(directory: Path) -> None:
     """Archive feeds built from the real corpus, served on 127.0.0.1, into DIRECTORY."""
     from newsvault.demo import run_demo
 
-    sys.exit(run_demo(directory, Console()))
+    from .report import print_summary, progress_line
+
+    console = Console()
+
+    def serving(port: int, feeds: int) -> None:
+        console.print(f"serving {feeds} feeds on 127.0.0.1:{port}; archiving into {directory}")
+
+    demo = run_demo(directory, progress_line(console), serving)
+    print_summary(demo.run, console)
+    console.print(f"\n{len(demo.files)} files in {demo.archive}:", markup=False)
+    for path in demo.files:
+        console.print(f"  {path}", markup=False, highlight=False)
+    console.print(f"\nstore: {demo.store_url}", markup=False)
+    sys.exit(1 if demo.failed else 0)
