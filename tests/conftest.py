@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newsvault.demo.server import LocalServer
 from tests.reference import NEEDS_SHARED, SHARED, require_shared
 from tests.support import pgstore
+from tests.support.server import LocalServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,7 +15,7 @@ from tests.site_vault import build, links
 
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory):  # type: ignore[no-untyped-def]
-    from newsvault.demo.server import LocalServer
+    from tests.support.server import LocalServer
 
     with LocalServer() as server:
         config, _engine = build(tmp_path_factory.mktemp("bundle"), server)

@@ -16,7 +16,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):  # type: ignore[no-untyped-def]
-    from newsvault.demo.server import LocalServer
+    from tests.support.server import LocalServer
 
     with LocalServer() as server:
         config, _engine = build(tmp_path_factory.mktemp("feeds"), server, base_url="https://news.example/archive/")

@@ -19,12 +19,12 @@ from email.utils import formatdate
 import pytest
 
 from newsvault import __version__
-from newsvault.demo.server import LocalServer, Route
 from newsvault.fetch import DEFAULT_USER_AGENT, Fetcher, FetchError, Request, Response
 from newsvault.fetch.decode import BadEncoding, Decoder, TooLarge
 from newsvault.fetch.guard import is_public
 from newsvault.fetch.retry import parse_retry_after
 from tests.support.fetch_server import FetchServer
+from tests.support.server import LocalServer, Route
 
 FEED = "<rss version='2.0'><channel><title>中国数字时代</title></channel></rss>".encode()
 

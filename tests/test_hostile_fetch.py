@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from newsvault.demo.server import LocalServer, Route
 from newsvault.fetch import Fetcher, FetchError, Request
 from newsvault.render.verify import verify
 from newsvault.schedule import RunReport, run_once
+from tests.support.server import LocalServer, Route
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"

@@ -34,10 +34,10 @@ from starlette.testclient import TestClient
 
 from newsvault.cli import cli
 from newsvault.cli.terminal import json_line, visible, visible_lines
-from newsvault.demo.server import LocalServer
 from newsvault.search import update_index
 from newsvault.web import create_app
 from tests.support.raw_server import RawServer
+from tests.support.server import LocalServer
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 EXE = str(Path(sys.executable).with_name("newsvault"))

@@ -17,7 +17,6 @@ from sqlalchemy import func, select, text, update
 
 from newsvault.cli import cli
 from newsvault.config import load
-from newsvault.demo.server import LocalServer
 from newsvault.fetch import Fetcher
 from newsvault.schedule.run import now_ms, poll
 from newsvault.search import search
@@ -26,6 +25,7 @@ from newsvault.store.schema import articles, captures, fetch_log, meta
 from newsvault.workers.queue import install, make_app
 from newsvault.workers.rounds import ROUND_KEY
 from newsvault.workers.tasks import defer_poll
+from tests.support.server import LocalServer
 from tests.vaults import rss, rss_item
 
 SOURCES = 2000

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from newsvault.demo.server import Hit, LocalServer
+from tests.support.server import Hit, LocalServer
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1, for the demo and the tests.
+"""A real HTTP server on 127.0.0.1 for the tests (and the benchmarks).
 
 Tests set what each path answers, run the code under test against it, and read
 back what was requested. It runs aiohttp's server in a thread with its own event
