@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,12 +28,14 @@ from sqlalchemy import func, select
 
 from newsvault.clean import ImagePolicy, display_html, mirror_images, sanitize
 from newsvault.config.model import ImageSettings
-from newsvault.demo.server import LocalServer
 from newsvault.fetch import Fetcher
 from newsvault.parse import parse
 from newsvault.parse.encoding import decode
 from newsvault.store import open_store
 from newsvault.store.schema import articles, images, sources
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.server import LocalServer
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 

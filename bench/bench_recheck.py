@@ -17,7 +17,6 @@ from pathlib import Path
 
 from newsvault.base.textdiff import char_diff
 from newsvault.config import load
-from newsvault.demo.server import LocalServer
 from newsvault.fetch import Fetcher
 from newsvault.identify import Item
 from newsvault.schedule.ingest import store_items
@@ -27,6 +26,7 @@ from newsvault.store import sources as store_sources
 from newsvault.store.statuses import MINUTE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.server import LocalServer
 from tests.vaults import write_vault
 
 

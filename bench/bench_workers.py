@@ -21,11 +21,11 @@ from pathlib import Path
 import psycopg
 
 from newsvault.config import load
-from newsvault.demo.server import LocalServer
 from newsvault.schedule import run_once
 from newsvault.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.server import LocalServer
 from tests.vaults import rss, rss_item
 
 EXE = Path(sys.executable).with_name("newsvault")

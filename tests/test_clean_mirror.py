@@ -11,12 +11,11 @@ from sqlalchemy import Engine, select
 
 from newsvault.clean import MirrorReport, Refused, image_type, mirror_images, mirror_sources
 from newsvault.config.model import Config, ImageSettings, Source
-from newsvault.demo.server import Route
 from newsvault.fetch import Fetcher
 from newsvault.store import open_store
 from newsvault.store.assets import mirrored_paths
 from newsvault.store.schema import article_images, articles, images, sources
-from tests.support.server import LocalServer
+from tests.support.server import LocalServer, Route
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(60))

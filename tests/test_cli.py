@@ -84,7 +84,7 @@ def test_commands_load_their_modules_only_when_they_run():
         "print(sorted(m for m in ('aiohttp', 'procrastinate', 'jinja2', 'newsvault.search', "
         "'newsvault.render.site') if m in sys.modules))\n"
         "assert CliRunner().invoke(cli, ['--help']).output.count('\\n  ') >= 19\n"
-        "print('newsvault.cli.scaling' in sys.modules)\n"
+        "print('newsvault.cli.worker' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["[]", "True"]  # --help lists every command, so it loads them all

@@ -7,8 +7,8 @@ link that the guard refuses before any connection is attempted.
 from __future__ import annotations
 
 from newsvault.archive import parse_article
-from newsvault.demo.server import Route
 from newsvault.schedule import run_once
+from tests.support.server import Route
 from tests.vaults import open_vault, rss, rss_item
 
 DATE = "Wed, 01 May 2024 12:00:00 GMT"

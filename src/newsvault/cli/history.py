@@ -1,20 +1,18 @@
-"""`history` and `verify`: what the store knows of an article's life, and whether the tree agrees."""
+"""`newsvault history`: what the store knows of an article's life."""
 
 from __future__ import annotations
 
 import itertools
-import sys
 from datetime import UTC, datetime
 
 import click
 from sqlalchemy import and_, select
 
 from newsvault.base.textdiff import char_diff, plain_text
-from newsvault.cli import Context
-from newsvault.render.verify import verify as verify_tree
 from newsvault.store import statuses, versions
 from newsvault.store.schema import articles
 
+from .context import Context
 from .terminal import json_line, visible, visible_lines
 
 
@@ -22,12 +20,12 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-@click.command()
+@click.command("history")
 @click.argument("article", metavar="ABBR/ID")
 @click.option("--diff", "show_diff", is_flag=True, help="Show what changed between versions, character by character.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: versions and status changes.")
 @click.pass_obj
-def history(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
+def command(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
     """Versions and status changes of one article, e.g. `history voa/1048573`."""
     abbr, _, number = article.partition("/")
     if not number.removesuffix(".md").isdigit():
@@ -74,16 +72,3 @@ def history(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
             if before["title"] != after["title"]:
                 click.echo(visible("title: " + char_diff(before["title"], after["title"])))
             click.echo(visible_lines(char_diff(plain_text(before["body"]), plain_text(after["body"]))))
-
-
-@click.command()
-@click.pass_obj
-def verify(obj: Context) -> None:
-    """Check that the store and the published tree agree; exit 1 on any problem."""
-    config = obj.config()
-    problems = 0
-    for problem in verify_tree(obj.engine(config), config.archive):
-        problems += 1
-        click.echo(visible(str(problem)))
-    click.echo(f"verify: {problems} problem(s) in {config.archive}")
-    sys.exit(1 if problems else 0)

@@ -1,16 +1,19 @@
-"""What a run tells the person who started it: progress, then a per-source summary."""
+"""What a run tells the person who started it: progress, a per-source summary, what publishing did."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+import click
 from rich.console import Console
 from rich.table import Table
 
-from newsvault.schedule import RunReport, SourceResult, StepError
+from .terminal import plain, visible
 
-from .terminal import plain
+if TYPE_CHECKING:
+    from newsvault.config import Config
+    from newsvault.schedule import RunReport, SourceResult, StepError
 
 
 def status_text(r: SourceResult) -> str:
@@ -102,5 +105,22 @@ def progress_line(console: Console) -> Callable[[SourceResult], None]:
     return show
 
 
-def stderr_console() -> Console:
-    return Console(file=sys.stderr)
+def publish_and_report(config: Config) -> bool:
+    """Publish the archive per vault.toml and print one line per remote; True if anything failed."""
+    from newsvault.publish import publish_with
+
+    report = publish_with(config.archive, config.publish)
+    if report.error:
+        click.echo(visible(f"publish: FAILED: {report.error}"))
+        return True
+    if report.commit is None:
+        click.echo("publish: nothing changed, no commit")
+    else:
+        click.echo(visible(f"publish: committed {report.commit.sha[:7]}: {report.commit.message}"))
+    if not config.publish.remotes:
+        click.echo("publish: no [[publish.remote]] in vault.toml; committed locally only")
+    for r in report.remotes:
+        tries = f" after {r.attempts} attempts" if r.attempts > 1 else ""
+        status = r.detail if r.ok else f"FAILED{tries}: {r.detail}"
+        click.echo(visible(f"publish: {r.label} ({r.branch}): {status}"))  # git's and the remote's words
+    return report.failed

@@ -8,18 +8,20 @@ pages), served on 127.0.0.1, and archived like any other run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from rich.console import Console
-
 from newsvault.archive import ArticleFile, parse_article
 from newsvault.config import VAULT_FILE, catalogue, load
+from newsvault.schedule import RunReport, SourceResult, run_once
+from newsvault.store import open_store
 
-from .server import LocalServer
+from .serve import DemoServer
 
 CDT_POST_ID_XOR = 0xFFFFF
 DEMO_PORT = 48151  # fixed when free, so feed and page URLs stay the same from one demo run to the next
@@ -43,7 +45,7 @@ def _rss(title: str, items: list[str]) -> bytes:
     ).encode()
 
 
-def build_feeds(server: LocalServer) -> dict[str, str]:
+def build_feeds(server: DemoServer) -> dict[str, str]:
     """Serve one feed per outlet (and CDT's pages); returns the feed URL of each outlet."""
     outlets = catalogue()
     urls: dict[str, str] = {}
@@ -59,6 +61,7 @@ def build_feeds(server: LocalServer) -> dict[str, str]:
                 link = server.set(
                     f"/cdt/{archive_id}.html",
                     f'<html><body><div class="post-content">{article.body}</div></body></html>',
+                    "text/html; charset=utf-8",
                 )
                 guid = f"https://chinadigitaltimes.net/chinese/?p={post}" if post else link
                 extra = "<category>【数字时代】</category>"
@@ -73,20 +76,41 @@ def build_feeds(server: LocalServer) -> dict[str, str]:
         urls[abbr] = server.set(
             f"/feeds/{abbr}.xml",
             _rss(source.name, items),
-            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+            "application/rss+xml; charset=utf-8",
         )
     return urls
 
 
-def run_demo(directory: Path, console: Console) -> int:
-    from newsvault.cli.report import print_summary, progress_line
-    from newsvault.schedule import run_once
-    from newsvault.store import open_store
+@dataclass(frozen=True)
+class DemoReport:
+    """What the demo did: the run's own report, and where everything is."""
 
+    run: RunReport
+    port: int  # the feeds were served on 127.0.0.1:port
+    feeds: int
+    archive: Path
+    files: list[Path]  # the archive's Markdown files, relative to it, sorted
+    store_url: str
+
+    @property
+    def failed(self) -> bool:
+        return self.run.failed
+
+
+def run_demo(
+    directory: Path,
+    progress: Callable[[SourceResult], None] | None = None,
+    serving: Callable[[int, int], None] | None = None,
+) -> DemoReport:
+    """Serve the feeds, write a vault for them into `directory` and run it once.
+
+    `progress` gets each source as it finishes; `serving` gets (port, feeds)
+    once the feeds are served, before the run starts.
+    """
     try:
-        server = LocalServer(DEMO_PORT).start()
+        server = DemoServer(DEMO_PORT)
     except OSError:
-        server = LocalServer().start()
+        server = DemoServer()
     with server:
         urls = build_feeds(server)
         directory.mkdir(parents=True, exist_ok=True)
@@ -101,12 +125,8 @@ def run_demo(directory: Path, console: Console) -> int:
             lines += [f"[sources.{abbr}]", f'feed = "{url}"', ""]
         (directory / VAULT_FILE).write_text("\n".join(lines), "utf-8")
         config = load(directory)
-        console.print(f"serving {len(urls)} feeds on 127.0.0.1:{server.port}; archiving into {directory}")
-        report = run_once(config, open_store(config.store_url), progress=progress_line(console))
-    print_summary(report, console)
+        if serving is not None:
+            serving(server.port, len(urls))
+        report = run_once(config, open_store(config.store_url), progress=progress)
     files = sorted(p.relative_to(config.archive) for p in config.archive.rglob("*.md"))
-    console.print(f"\n{len(files)} files in {config.archive}:", markup=False)
-    for path in files:
-        console.print(f"  {path}", markup=False, highlight=False)
-    console.print(f"\nstore: {config.store_url}", markup=False)
-    return 1 if report.failed else 0
+    return DemoReport(report, server.port, len(urls), config.archive, files, config.store_url)

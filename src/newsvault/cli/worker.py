@@ -1,16 +1,13 @@
-"""`newsvault migrate`, `copy-store` and `worker`: moving a vault to PostgreSQL and polling from many machines."""
+"""`newsvault worker`: polling from many machines through the PostgreSQL store."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import click
 
+from .context import Context
 from .terminal import visible, visible_lines
-
-if TYPE_CHECKING:
-    from . import Context
 
 
 class _VisibleFormatter(logging.Formatter):
@@ -24,61 +21,6 @@ class _VisibleFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return visible_lines(super().format(record))
-
-
-@click.command("migrate")
-@click.pass_obj
-def migrate_command(obj: Context) -> None:
-    """Bring the configured store's schema up to date (SQLite or PostgreSQL)."""
-    from newsvault.store import is_current, migrate, open_store
-
-    config = obj.config()
-    engine = open_store(config.store_url, upgrade=False)
-    if is_current(engine):
-        click.echo(f"{engine.url.render_as_string()}: schema up to date")
-    else:
-        migrate(engine)
-        click.echo(f"{engine.url.render_as_string()}: migrated")
-    if engine.dialect.name == "postgresql":
-        from newsvault.workers import install
-
-        if install(engine):
-            click.echo("job queue (procrastinate) tables created")
-
-
-@click.command("copy-store")
-@click.option(
-    "--to",
-    "target_url",
-    required=True,
-    metavar="URL",
-    help="The empty store to copy into: postgresql://user@host/db or sqlite:////path/vault.sqlite.",
-)
-@click.pass_obj
-def copy_store_command(obj: Context, target_url: str) -> None:
-    """Copy the vault's store into another database (SQLite ⇄ PostgreSQL), then check counts and hashes.
-
-    The target must be empty; the vault keeps using its store until [store] url
-    in vault.toml names the copy. The search index is rebuilt on the target.
-    """
-    from newsvault.search import update_index
-    from newsvault.store import open_store
-    from newsvault.store.copy import CopyError, copy_store
-
-    config = obj.config()
-    source = obj.engine(config)
-    target = open_store(target_url)
-    try:
-        report = copy_store(source, target)
-    except CopyError as exc:
-        raise click.ClickException(str(exc)) from None
-    for table in report.tables:
-        click.echo(f"{table.name}: {table.rows} row(s), sha256 {table.sha256[:16]}… matches")
-    update_index(target)
-    click.echo(
-        f"copied {report.rows} row(s) to {target.url.render_as_string()}; "
-        f"to use it, set [store] url in {config.vault / 'vault.toml'}"
-    )
 
 
 @click.command("worker")
@@ -104,7 +46,7 @@ def copy_store_command(obj: Context, target_url: str) -> None:
 )
 @click.option("--tree", is_flag=True, help="Also mirror images: run it on the machine that holds the archive tree.")
 @click.pass_obj
-def worker_command(
+def command(
     obj: Context,
     once: bool,
     every: float,

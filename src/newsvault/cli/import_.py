@@ -1,4 +1,4 @@
-"""`newsvault import` (an existing archive tree into the store) and `newsvault articles` (what the store holds)."""
+"""`newsvault import`: an existing archive tree into the store."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from newsvault.cli import Context
-
-from .terminal import json_line, plain, visible
+from .context import Context
+from .terminal import plain
 
 if TYPE_CHECKING:
     from newsvault.importer import ImportReport  # loaded only when `import` runs, like the command's own imports
@@ -28,7 +27,7 @@ _EXAMPLES = 3  # paths shown per kind of warning unless --verbose
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every warning, not just examples.")
 @click.pass_obj
-def import_command(obj: Context, path: Path, batch_files: int | None, verbose: bool) -> None:
+def command(obj: Context, path: Path, batch_files: int | None, verbose: bool) -> None:
     """Import the duty-machine archive tree at PATH (either layout, or both) into the store.
 
     Resumable: run it again after an interruption and it continues; running it on
@@ -89,45 +88,3 @@ def _summary(console: Console, report: ImportReport, verbose: bool) -> None:
 def _plain(console: Console, text: str) -> None:
     """File names and errors come from the tree being imported: printed escaped, never as markup."""
     console.print(plain(text), soft_wrap=True)
-
-
-@click.command("articles")
-@click.option("--source", "abbr", metavar="ABBR", help="Only this outlet.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.pass_obj
-def articles_command(obj: Context, abbr: str | None, as_json: bool) -> None:
-    """List the stored articles, by outlet, newest first.
-
-    With --json each line has abbr, id, path, title, link and date_ms (null when
-    the file has no date line), with title and link as written in the file.
-    """
-    from newsvault.archive import article_path
-    from newsvault.importer import written_link
-    from newsvault.store import imports as store_imports
-    from newsvault.store import sources as store_sources
-
-    config = obj.config()
-    engine = obj.engine(config)
-    out = sys.stdout.buffer  # UTF-8 whatever the locale: titles are Chinese
-    with engine.connect() as conn:
-        if abbr is not None and abbr not in {r["abbr"] for r in store_sources.all_sources(conn)}:
-            raise click.BadParameter(f"no source {abbr!r} in the store", param_hint="--source")
-        for row in store_imports.listing(conn, abbr):
-            path = article_path(row["source"], row["archive_id"], row["path"], row["shard"])
-            # The stored link is the canonical one that feeds are matched by; a file kept
-            # byte for byte may spell it otherwise.
-            link = row["link"] if row["raw"] is None else written_link(row["raw"])
-            if as_json:
-                record = {
-                    "abbr": row["source"],
-                    "id": row["archive_id"],
-                    "path": path,
-                    "title": row["title"],
-                    "link": link,
-                    "date_ms": row["date_ms"],
-                }
-                out.write(json_line(record).encode("utf-8") + b"\n")
-            else:  # a title's lines joined by spaces, as a list line shows it; then nothing raw, no tab
-                title = visible(" ".join(row["title"].splitlines()))
-                out.write(f"{visible(path)}\t{title}\n".encode())
-    out.flush()

@@ -1,19 +1,16 @@
-"""`newsvault search`, `reindex`, `serve` and `status`: finding and watching what the store holds."""
+"""`newsvault search`: the stored articles that hold a word or phrase."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.text import Text
 
+from .context import Context
 from .terminal import json_line, plain, visible
-
-if TYPE_CHECKING:
-    from . import Context
 
 
 def _since(value: str | None) -> int | None:
@@ -35,7 +32,7 @@ def _since(value: str | None) -> int | None:
     "--json", "as_json", is_flag=True, help="One JSON object per hit: abbr, id, title, link, date_ms, snippet, marks."
 )
 @click.pass_obj
-def search_command(
+def command(
     obj: Context,
     query: str,
     abbr: str | None,
@@ -86,51 +83,3 @@ def _marked(value: str, marks: list[tuple[int, int]]) -> Text:
     for part, hit in highlighted(value, marks):  # escaped piece by piece: the marks index the raw text
         out.append(visible(part), style="bold yellow" if hit else None)
     return out
-
-
-@click.command("reindex")
-@click.pass_obj
-def reindex_command(obj: Context) -> None:
-    """Build the search index again from every stored article."""
-    from newsvault.search import rebuild_index
-
-    config = obj.config()
-    click.echo(f"reindex: {rebuild_index(obj.engine(config))} article(s) indexed")
-
-
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8080, show_default=True)
-@click.pass_obj
-def serve_command(obj: Context, host: str, port: int) -> None:
-    """A read-only web reader of the store: outlets, search, articles, versions, health."""
-    import uvicorn
-
-    from newsvault.search import update_index
-    from newsvault.web import create_app
-
-    config = obj.config()
-    engine = obj.engine(config)
-    update_index(engine)
-    uvicorn.run(create_app(config, engine), host=host, port=port, log_level="info")
-
-
-@click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="The health of every source as one JSON object.")
-@click.pass_obj
-def status_command(obj: Context, as_json: bool) -> None:
-    """Health of every source; exit 1 when one is flagged (silent, failing, shrinking, dated ahead)."""
-    from newsvault.health import source_health
-
-    config = obj.config()
-    engine = obj.engine(config)
-    with engine.connect() as conn:
-        report = source_health(conn)
-    if as_json:
-        click.echo(json_line([h.as_dict() for h in report]))
-    else:
-        for h in report:
-            click.echo(visible(h.summary()))
-            for flag in h.flags:
-                click.echo(visible(f"    FLAG {flag}"))
-    sys.exit(1 if any(h.flags for h in report) else 0)

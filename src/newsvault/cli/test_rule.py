@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from newsvault.base.clock import now_ms
-from newsvault.cli import Context
 from newsvault.extract import ExtractError, extract_page
 from newsvault.fetch import Fetcher, FetchError, Request
 
@@ -39,7 +37,7 @@ def _read(page: str) -> tuple[bytes, Mapping[str, str], str | None]:
 @click.option("--page", "page", required=True, metavar="FILE_OR_URL", help="An article page: a saved file or a URL.")
 @click.option("--selector", metavar="CSS", help='The body\'s CSS selector (body = "page"); automatic without it.')
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"title", "text", "html", "images"}.')
-def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
+def command(page: str, selector: str | None, as_json: bool) -> None:
     """Show what would be archived from an article page: title, date, text length, images, text."""
     data, headers, url = _read(page)
     try:
@@ -57,29 +55,3 @@ def test_rule_command(page: str, selector: str | None, as_json: bool) -> None:
         click.echo(visible(f"  {image}"))
     click.echo("")
     click.echo(visible_lines(found.text))
-
-
-@click.command("reextract")
-@click.option("--source", "abbr", required=True, metavar="ABBR", help="The source whose pages to extract again.")
-@click.pass_obj
-def reextract_command(obj: Context, abbr: str) -> None:
-    """Re-run extraction over stored page captures (after a rule changed), then render."""
-
-    from newsvault.render.tree import render_tree
-    from newsvault.schedule.reextract import reextract
-
-    config = obj.config()
-    if abbr not in config.sources:
-        raise click.BadParameter(f"no source {abbr!r} in the vault", param_hint="--source")
-    engine = obj.engine(config)
-    try:
-        report = reextract(engine, config.sources[abbr], now_ms())
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    stats = render_tree(engine, config)
-    for problem in report.problems:
-        click.echo(visible(f"{abbr}: {problem}"))
-    click.echo(
-        f"reextract {abbr}: {report.checked} page(s) extracted again, {report.changed} body(ies) changed, "
-        f"{stats.written} file(s) written"
-    )

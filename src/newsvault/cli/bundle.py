@@ -9,7 +9,8 @@ import click
 
 from newsvault.base.clock import CHINA
 from newsvault.base.files import write_atomic
-from newsvault.cli import Context
+
+from .context import Context
 
 
 def _since_ms(day: str) -> int:
@@ -28,7 +29,7 @@ def _since_ms(day: str) -> int:
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The file to write.")
 @click.option("--epub", is_flag=True, help="Write an EPUB instead of a single HTML file.")
 @click.pass_obj
-def bundle_command(obj: Context, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:
+def command(obj: Context, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:
     """One self-contained file of the articles since a day; mirrored images inlined."""
     from newsvault.render.site.bundle import epub_bundle, html_bundle
     from newsvault.store import sources as store_sources

@@ -1,0 +1,21 @@
+"""`newsvault publish`: commit the archive tree and push it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .context import Context
+from .report import publish_and_report
+
+
+@click.command("publish")
+@click.pass_obj
+def command(obj: Context) -> None:
+    """Commit the archive tree (only if it changed) and push it to every [[publish.remote]].
+
+    Each remote is pulled with rebase first and never force-pushed; a failing
+    remote does not stop the others. Exit 1 if any remote failed.
+    """
+    sys.exit(1 if publish_and_report(obj.config()) else 0)

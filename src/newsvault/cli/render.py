@@ -1,0 +1,30 @@
+"""`newsvault render`: the archive tree written again from the store alone."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .context import Context
+
+
+@click.command("render")
+@click.pass_obj
+def command(obj: Context) -> None:
+    """Rewrite the archive tree from the store alone."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from newsvault.render.tree import render_tree
+    from newsvault.schedule import StepError
+
+    from .report import step_error_text
+    from .terminal import visible
+
+    config = obj.config()
+    try:
+        stats = render_tree(obj.engine(config), config, full=True)
+    except (OSError, SQLAlchemyError) as exc:  # as in `run`: one line, not a traceback
+        click.echo(visible(step_error_text(StepError("render", exc, config.archive))))
+        sys.exit(1)
+    click.echo(f"render: {stats.checked} file(s) checked, {stats.written} written into {config.archive}")

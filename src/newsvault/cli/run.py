@@ -1,0 +1,38 @@
+"""`newsvault run`: one pass over the sources, a summary, and the archive published if asked."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from newsvault.config import VAULT_FILE
+
+from .context import Context
+
+
+@click.command("run")
+@click.option("--only", multiple=True, metavar="ABBR", help="Poll only this source (repeatable).")
+@click.option("--publish", is_flag=True, help="Then commit the archive and push it (as `newsvault publish`).")
+@click.pass_obj
+def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
+    """One pass: fetch, parse, store, render (and publish). Exit 1 if any source or remote failed."""
+    from newsvault.schedule import run_once
+
+    from .report import print_summary, progress_line, publish_and_report
+
+    config = obj.config()
+    unknown = [a for a in only if a not in config.sources]
+    if unknown:
+        raise click.BadParameter(f"no source {unknown[0]!r} in {config.vault / VAULT_FILE}", param_hint="--only")
+    engine = obj.engine(config)
+    console = Console(stderr=False)
+    if console.is_terminal:
+        with console.status(f"polling {len(config.enabled(only))} source(s)…"):
+            report = run_once(config, engine, only, progress=progress_line(console))
+    else:  # cron, CI: the summary alone, one plain line per source
+        report = run_once(config, engine, only)
+    print_summary(report, console)
+    published_failed = publish and publish_and_report(config)
+    sys.exit(1 if report.failed or published_failed else 0)

@@ -1,0 +1,24 @@
+"""`newsvault serve`: the read-only web reader of the store."""
+
+from __future__ import annotations
+
+import click
+
+from .context import Context
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.pass_obj
+def command(obj: Context, host: str, port: int) -> None:
+    """A read-only web reader of the store: outlets, search, articles, versions, health."""
+    import uvicorn
+
+    from newsvault.search import update_index
+    from newsvault.web import create_app
+
+    config = obj.config()
+    engine = obj.engine(config)
+    update_index(engine)
+    uvicorn.run(create_app(config, engine), host=host, port=port, log_level="info")
