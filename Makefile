@@ -51,6 +51,8 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/check_store_owns_sql.py src
 	@git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c '%s %n' 2>/dev/null \
 		| awk '$$1 > 1048576 { print "too large for the repository (over 1 MB): " substr($$0, index($$0, " ") + 1); bad = 1 } END { exit bad }'
 

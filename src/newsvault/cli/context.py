@@ -24,16 +24,16 @@ class Context:
             raise click.ClickException(str(exc)) from None
 
     def engine(self, config: Config) -> Engine:
-        from sqlalchemy.engine import make_url
         from sqlalchemy.exc import SQLAlchemyError
 
         from newsvault.store import open_store
+        from newsvault.store.engine import shown_url
 
         from .terminal import visible
 
         try:
             return open_store(config.store_url)
         except SQLAlchemyError as exc:  # a full or unreadable disk, a database that is down: one line
-            where = make_url(config.store_url).render_as_string(hide_password=True)
+            where = shown_url(config.store_url)
             reason = getattr(exc, "orig", None) or exc  # the database's words, not SQLAlchemy's traceback hint
             raise click.ClickException(visible(f"cannot open the store {where}: {reason}")) from None

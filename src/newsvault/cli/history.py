@@ -6,11 +6,9 @@ import itertools
 from datetime import UTC, datetime
 
 import click
-from sqlalchemy import and_, select
 
 from newsvault.base.textdiff import char_diff, plain_text
-from newsvault.store import statuses, versions
-from newsvault.store.schema import articles
+from newsvault.store import articles, statuses, versions
 
 from .context import Context
 from .terminal import json_line, visible, visible_lines
@@ -33,15 +31,7 @@ def command(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
     config = obj.config()
     engine = obj.engine(config)
     with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(articles)
-                .where(and_(articles.c.source == abbr, articles.c.archive_id == int(number.removesuffix(".md"))))
-                .order_by(articles.c.path.is_not(None))
-            )
-            .mappings()
-            .first()
-        )
+        row = articles.by_archive_id(conn, abbr, int(number.removesuffix(".md")))
         if row is None:
             raise click.ClickException(f"no article {abbr}/{number} in the store")
         kept = versions.history(conn, row["id"])

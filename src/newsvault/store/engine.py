@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -55,3 +55,8 @@ def open_store(url: str, *, upgrade: bool = True) -> Engine:
     if upgrade:
         migrate(engine)
     return engine
+
+
+def shown_url(url: str) -> str:
+    """The store's URL as a message may show it: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
