@@ -59,31 +59,22 @@ def _file(row: RowMapping) -> str:
     return article_path(row["source"], row["archive_id"], row["path"], row["shard"])
 
 
+def _change_list(name: str, rows: list[RowMapping], when: str) -> bytes:
+    """A list across outlets, in the store's order (newest change first), dated by the change."""
+    entries = (
+        ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r[when], file=_file(r), escaped=True)
+        for r in rows
+    )
+    return format_list(name, entries, in_given_order=True)
+
+
 def change_lists(engine: Engine) -> dict[str, bytes]:
     with engine.connect() as conn:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
     return {
-        f"lists/{EDITED}.md": format_list(
-            EDITED,
-            (
-                ListEntry(
-                    abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["at"], file=_file(r), escaped=True
-                )
-                for r in edited
-            ),
-            in_given_order=True,
-        ),
-        f"lists/{DELETED}.md": format_list(
-            DELETED,
-            (
-                ListEntry(
-                    abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r["last_ms"], file=_file(r), escaped=True
-                )
-                for r in deleted
-            ),
-            in_given_order=True,
-        ),
+        f"lists/{EDITED}.md": _change_list(EDITED, edited, "at"),
+        f"lists/{DELETED}.md": _change_list(DELETED, deleted, "last_ms"),
     }
 
 

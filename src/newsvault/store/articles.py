@@ -12,7 +12,7 @@ from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
 from newsvault.base.clock import CHINA, in_china
 
 from . import versions
-from .schema import articles
+from .schema import LIST_LINE, articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 DAY = 86_400_000
@@ -159,15 +159,7 @@ def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
     Articles still waiting for their page have no file yet and are left out.
     """
     yield from conn.execute(
-        select(
-            articles.c.archive_id,
-            articles.c.path,
-            articles.c.shard,
-            articles.c.title,
-            articles.c.date_ms,
-            articles.c.imported,  # with updated_ms: is the title escaped (render.tree.escaped)
-            articles.c.updated_ms,
-        )
+        select(*LIST_LINE)
         .where(articles.c.source == source, SHOWN)
         .order_by(articles.c.date_ms.desc(), articles.c.archive_id, articles.c.path)
     ).mappings()

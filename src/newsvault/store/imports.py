@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, exists, select, update
 
-from .schema import articles, kept_files
+from .schema import LIST_LINE, articles, kept_files
 
 
 def stored_files(conn: Connection, source: str, archive_ids: Iterable[int]) -> set[tuple[int, str | None]]:
@@ -126,17 +126,7 @@ def newest_in_folder(conn: Connection, source: str, limit: int) -> list[RowMappi
     """
     return list(
         conn.execute(
-            select(
-                articles.c.archive_id,
-                articles.c.path,
-                articles.c.shard,
-                articles.c.title,
-                articles.c.date_ms,
-                articles.c.body,
-                articles.c.raw,
-                articles.c.imported,  # with updated_ms: is the title escaped (render.tree.escaped)
-                articles.c.updated_ms,
-            )
+            select(*LIST_LINE, articles.c.body, articles.c.raw)
             .where(and_(articles.c.source == source, articles.c.path.is_(None)))
             .order_by(articles.c.archive_id)
             .limit(limit)

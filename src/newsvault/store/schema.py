@@ -92,6 +92,12 @@ Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
 Index("ix_articles_rendered", articles.c.rendered_sha)
 
+# Where an article's file is (archive.ids.article_path) and what names it in a list.
+FILE = (articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title)
+# A line of an outlet's list: the file, its date, and whether the title is escaped
+# (imported with updated_ms: render.tree.escaped).
+LIST_LINE = (*FILE, articles.c.date_ms, articles.c.imported, articles.c.updated_ms)
+
 meta = Table(
     "meta",
     metadata,

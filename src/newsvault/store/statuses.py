@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, RowMapping, and_, select, update
 
 from .articles import SHOWN
-from .schema import articles, checks, statuses
+from .schema import FILE, articles, checks, statuses
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -88,15 +88,7 @@ def deleted(conn: Connection, *, shown_only: bool = False) -> list[RowMapping]:
     `shown_only` leaves out those still waiting for their page (the site has no page for them).
     """
     query = (
-        select(
-            articles.c.source,
-            articles.c.archive_id,
-            articles.c.title,
-            articles.c.path,
-            articles.c.shard,
-            checks.c.status,
-            checks.c.last_ms,
-        )
+        select(*FILE, checks.c.status, checks.c.last_ms)
         .join(checks, checks.c.article_id == articles.c.id)
         .where(checks.c.status.in_(("gone", "censored")))
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
 
-from .schema import articles, versions
+from .schema import FILE, articles, versions
 
 
 def content_sha(title: str, body: str | None) -> str:
@@ -95,15 +95,7 @@ def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
         .subquery()
     )
     query = (
-        select(
-            articles.c.source,
-            articles.c.archive_id,
-            articles.c.title,
-            articles.c.path,
-            articles.c.shard,
-            last.c.n,
-            last.c.at,
-        )
+        select(*FILE, last.c.n, last.c.at)
         .join(last, last.c.article_id == articles.c.id)
         .order_by(last.c.at.desc(), articles.c.archive_id)
     )
