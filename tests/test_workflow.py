@@ -9,8 +9,11 @@ installed here already) and the API call that keeps the schedule enabled.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -31,22 +34,42 @@ def _steps(checkout: Path) -> list[dict]:
     return workflow["jobs"]["archive"]["steps"]
 
 
-def _condition_holds(condition: str | None, cache_hit: bool) -> bool:
+_HASH_FILES = re.compile(r"\$\{\{ hashFiles\(([^)]*)\) \}\}")
+_SAVE_IF = "always() && steps.fingerprint.outputs.key != steps.store.outputs.cache-matched-key"
+
+
+def _condition_holds(condition: str | None, matched: str, outputs: dict[str, str]) -> bool:
     if condition is None or condition == "always()":
         return True
+    if condition == _SAVE_IF:
+        return outputs["key"] != matched
     assert condition == "steps.store.outputs.cache-matched-key == ''", (
         f"a condition this test cannot judge: {condition}"
     )
-    return not cache_hit
+    return not matched
+
+
+def _hash_files(checkout: Path, patterns: str) -> str:
+    """GitHub's hashFiles: a digest of the files' bytes, '' when none exists."""
+    files = [checkout / p.strip().strip("'") for p in patterns.split(",")]
+    found = [f for f in files if f.exists()]
+    return hashlib.sha256(b"".join(hashlib.sha256(f.read_bytes()).digest() for f in found)).hexdigest() if found else ""
 
 
 def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Path:
-    """One scheduled run on a new runner; the checkout it worked in."""
+    """One scheduled run on a new runner; the checkout it worked in.
+
+    `cache` holds one saved store and the key it was saved under (KEY), as
+    actions/cache does: restored when there is one, saved only when the
+    workflow's condition says so.
+    """
     checkout = tmp_path / f"runner-{number}"
     subprocess.run(["git", "clone", "-q", str(remote), str(checkout)], check=True)
-    cache_hit = any(cache.iterdir())
-    for stored in cache.iterdir():  # actions/cache/restore
+    matched = (cache / "KEY").read_text() if (cache / "KEY").exists() else ""
+    for stored in cache.glob("vault.sqlite*"):  # actions/cache/restore
         shutil.copy2(stored, checkout / stored.name)
+    outputs_file = tmp_path / f"outputs-{number}"
+    outputs_file.touch()
     env = {
         **os.environ,
         "PATH": f"{BIN}:{os.environ['PATH']}",
@@ -56,20 +79,38 @@ def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Pat
         "GIT_AUTHOR_EMAIL": "runner@localhost",
         "GIT_COMMITTER_NAME": "runner",
         "GIT_COMMITTER_EMAIL": "runner@localhost",
+        "GITHUB_OUTPUT": str(outputs_file),
     }
     ran = []
     for step in _steps(checkout):
-        if "run" not in step or step.get("name") in NEEDS_GITHUB or not _condition_holds(step.get("if"), cache_hit):
+        outputs = dict(line.split("=", 1) for line in outputs_file.read_text().splitlines())
+        if step.get("name") in NEEDS_GITHUB or not _condition_holds(step.get("if"), matched, outputs):
             continue
-        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=checkout, env=env, capture_output=True, text=True)
+        if step.get("uses", "").startswith("actions/cache/save"):
+            for old in cache.iterdir():
+                old.unlink()
+            for stored in checkout.glob(step["with"]["path"]):
+                shutil.copy2(stored, cache / stored.name)
+            (cache / "KEY").write_text(outputs["key"])
+            ran.append(step["name"])
+        if "run" not in step:
+            continue
+        script = _HASH_FILES.sub(lambda m: _hash_files(checkout, m.group(1)), step["run"])
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=checkout, env=env, capture_output=True, text=True)
         assert done.returncode == 0, f"{step['name']}: {done.stdout}{done.stderr}"
         ran.append(step["name"])
     assert "Fetch, store, render and publish" in ran
-    for old in cache.iterdir():  # actions/cache/save
-        old.unlink()
-    for stored in checkout.glob("vault.sqlite*"):
-        shutil.copy2(stored, cache / stored.name)
+    assert not (checkout / "site").exists()  # nobody browses the runner: nothing built to be thrown away
     return checkout
+
+
+def _articles_and_indexed(checkout: Path) -> tuple[int, int]:
+    """Articles in the runner's store, and articles in a search index there (in the store or beside it)."""
+    with sqlite3.connect(checkout / "vault.sqlite") as db:
+        articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        indexed = db.execute("SELECT count(*) FROM search_docs").fetchone()[0] if "search_docs" in tables else 0
+    return articles, indexed + len(list(checkout.glob("vault.search*")))
 
 
 def _feed(count: int, first: int = 0) -> bytes:
@@ -105,9 +146,13 @@ def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server
     published = {f for f in files_at(remote) if f.startswith("articles/")}
     assert published == {"articles/local/2025/12/1048574.md", "articles/local/2025/12/1048573.md"}
     assert "vault.sqlite" not in files_at(remote) and any(cache.iterdir())  # the store is cached, not committed
+    first_key = (cache / "KEY").read_text()
+    assert first_key.startswith("newsvault-store-") and len(first_key) > len("newsvault-store-")
 
     server.set("/feed.xml", _feed(3))
-    _run_workflow(tmp_path, remote, cache, 2)  # the cache restored the store
+    second = _run_workflow(tmp_path, remote, cache, 2)  # the cache restored the store
+    assert (cache / "KEY").read_text() != first_key  # a new article: the store changed, and is saved anew
+    assert _articles_and_indexed(second) == (3, 0)  # no search index built on the runner
     server.set("/feed.xml", _feed(4, first=2))  # items 0 and 1 have left the feed
     for lost in cache.iterdir():  # the cache expired: the store is rebuilt from the archive
         lost.unlink()

@@ -22,6 +22,7 @@ from .model import (
     FetchSettings,
     ImageSettings,
     PublishSettings,
+    SearchSettings,
     SiteSettings,
     Source,
     TreeSettings,
@@ -183,7 +184,7 @@ def load(vault: Path | str) -> Config:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    table(file, TOP, data, {"archive", "store", "fetch", "sources", "publish", "images", "site"})
+    table(file, TOP, data, {"archive", "store", "fetch", "sources", "publish", "images", "site", "search"})
 
     archive = read(file, "[archive]", data.get("archive", {}), _Archive)
     archive_path = (vault_dir / archive.path).resolve()
@@ -207,6 +208,7 @@ def load(vault: Path | str) -> Config:
         publish=read(file, "[publish]", data.get("publish", {}), PublishSettings),
         images=read(file, "[images]", data.get("images", {}), ImageSettings),
         site=site,
+        search=read(file, "[search]", data.get("search", {}), SearchSettings),
         tree=TreeSettings(**{f.name: getattr(archive, f.name) for f in fields(TreeSettings)}),
     )
 

@@ -162,6 +162,13 @@ class SiteSettings:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    # `run` brings the search index up to date. Off where nobody searches (a CI runner):
+    # the index is derived data, and `search`, `serve` and `reindex` build it when asked.
+    on_run: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     vault: Path  # the folder holding vault.toml
     archive: Path  # where the Markdown tree is written
@@ -171,6 +178,7 @@ class Config:
     publish: PublishSettings = field(default_factory=PublishSettings)
     images: ImageSettings = field(default_factory=ImageSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     tree: TreeSettings = field(default_factory=TreeSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:

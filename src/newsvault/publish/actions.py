@@ -24,7 +24,17 @@ WORKFLOW = Path(".github/workflows/newsvault.yml")
 
 _IGNORE = "# The store lives in the Actions cache, not in the history.\n/vault.sqlite\n/vault.sqlite-*\n"
 _REMOTE = """
-# Added by `newsvault init --github-actions`: the repository the workflow runs in.
+# Added by `newsvault init --github-actions`: on the runner only the store travels between
+# runs (the Actions cache). Nobody searches or browses there: the search index and the
+# static site are not built (turn them on to publish them; `search` and `serve` build the
+# index when asked on a machine that has the store).
+[search]
+on_run = false
+
+[site]
+enabled = false
+
+# The repository the workflow runs in.
 # GitHub Actions sets both variables; the push uses the token actions/checkout
 # leaves in git's config. Change the branch if the default branch is not main.
 [[publish.remote]]

@@ -70,10 +70,11 @@ def run_once(
             except Exception as exc:  # the articles are stored and rendered; images come next run
                 report.errors.append(StepError("image mirroring", exc, config.archive))
     failpoint("run.before_index")
-    try:
-        update_index(engine)
-    except Exception as exc:  # the index can be rebuilt (`reindex`); the archive is intact
-        report.errors.append(StepError("search index", exc))
+    if config.search.on_run:
+        try:
+            update_index(engine)
+        except Exception as exc:  # the index can be rebuilt (`reindex`); the archive is intact
+            report.errors.append(StepError("search index", exc))
     return report
 
 
