@@ -157,6 +157,7 @@ def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server
     for lost in cache.iterdir():  # the cache expired: the store is rebuilt from the archive
         lost.unlink()
     checkout = _run_workflow(tmp_path, remote, cache, 3)
+    assert _articles_and_indexed(checkout) == (4, 0)  # the import that rebuilt the store built no index either
 
     articles = sorted(f for f in files_at(remote) if f.startswith("articles/"))
     assert articles == [f"articles/local/2025/12/{n}.md" for n in range(1048571, 1048575)]  # none twice, ids go on

@@ -163,9 +163,9 @@ class SiteSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    # `run` brings the search index up to date. Off where nobody searches (a CI runner):
-    # the index is derived data, and `search`, `serve` and `reindex` build it when asked.
-    on_run: bool = True
+    # `run` and `import` bring the search index up to date. Off where nobody searches (a CI
+    # runner): the index is derived data, and `search`, `serve` and `reindex` build it when asked.
+    update: bool = True
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,8 @@ def import_tree(
             _flush(engine, batch, known, outlets, report, progress)
             batch = _Batch()
     _flush(engine, batch, known, outlets, report, progress)
-    update_index(engine)
+    if config.search.update:
+        update_index(engine)
     return report
 
 

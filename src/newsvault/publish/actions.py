@@ -29,7 +29,7 @@ _REMOTE = """
 # static site are not built (turn them on to publish them; `search` and `serve` build the
 # index when asked on a machine that has the store).
 [search]
-on_run = false
+update = false
 
 [site]
 enabled = false

@@ -70,7 +70,7 @@ def run_once(
             except Exception as exc:  # the articles are stored and rendered; images come next run
                 report.errors.append(StepError("image mirroring", exc, config.archive))
     failpoint("run.before_index")
-    if config.search.on_run:
+    if config.search.update:
         try:
             update_index(engine)
         except Exception as exc:  # the index can be rebuilt (`reindex`); the archive is intact
