@@ -99,6 +99,25 @@ def test_routes_answer_and_are_read_only(reader):
     assert "script-src" not in home.headers["content-security-policy"]  # default-src 'none': no script at all
 
 
+def test_home_counts_follow_new_articles_and_health_is_always_current(tmp_path):
+    """The outlet counts are kept between requests: a new article must still show, a failure at once."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("", "utf-8")
+    config, engine = open_vault(vault)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', '美国之音')"))
+        _article(conn, "voa", 1048574, "第一篇", "<p>一</p>", NOW - DAY)
+    client = TestClient(create_app(config, engine))
+    assert "voa · 1 篇" in client.get("/").text
+    with engine.begin() as conn:
+        _article(conn, "voa", 1048573, "第二篇", "<p>二</p>", NOW)
+    assert "voa · 2 篇" in client.get("/").text
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE sources SET failures = 3 WHERE abbr = 'voa'"))
+    assert "连续失败 3 次" in client.get("/").text  # no article changed: the counts are kept, the health is not
+
+
 def test_search_page_filters_and_highlights(reader):
     client = TestClient(reader)
     page = client.get("/search", params={"q": "鎔基"}).text  # Traditional query, Simplified text

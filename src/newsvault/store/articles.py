@@ -389,3 +389,18 @@ def failing_pages(conn: Connection, source: str, min_attempts: int) -> tuple[int
         )
     ).one()
     return failing[0], failing[1]
+
+
+def stamp(conn: Connection) -> tuple[int, int]:
+    """(newest article id, latest update): changes whenever an article is added or its content or date changes."""
+    newest = conn.execute(select(func.max(articles.c.id))).scalar() or 0
+    updated = conn.execute(select(func.max(articles.c.updated_ms))).scalar() or 0
+    return newest, updated
+
+
+def per_source(conn: Connection) -> dict[str, tuple[int, int | None]]:
+    """Each source's number of articles and its newest article's date: a GROUP BY over every article."""
+    rows = conn.execute(
+        select(articles.c.source, func.count(), func.max(articles.c.date_ms)).group_by(articles.c.source)
+    ).all()
+    return {source: (n, newest) for source, n, newest in rows}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 
-from .schema import articles, meta, sources
+from .schema import meta, sources
 
 
 def ensure(conn: Connection, abbr: str, name: str, feed_url: str | None) -> RowMapping:
@@ -77,26 +77,3 @@ def lock_meta(conn: Connection, key: str, default: str) -> str:
     conn.execute(insert(meta).values(key=key, value=default).on_conflict_do_nothing())
     value: str = conn.execute(select(meta.c.value).where(meta.c.key == key).with_for_update()).scalar_one()
     return value
-
-
-def with_article_counts(conn: Connection) -> list[RowMapping]:
-    """Every source with its number of articles (`n`) and its newest article's date (`newest`)."""
-    counts = (
-        select(articles.c.source, func.count().label("n"), func.max(articles.c.date_ms).label("newest"))
-        .group_by(articles.c.source)
-        .subquery()
-    )
-    return list(
-        conn.execute(
-            select(
-                sources.c.abbr,
-                sources.c.name,
-                sources.c.last_success_ms,
-                sources.c.failures,
-                func.coalesce(counts.c.n, 0).label("n"),
-                counts.c.newest,
-            )
-            .outerjoin(counts, counts.c.source == sources.c.abbr)
-            .order_by(sources.c.abbr)
-        ).mappings()
-    )

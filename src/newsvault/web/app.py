@@ -78,9 +78,30 @@ def _archive_id(request: Request) -> int:
 
 
 def create_app(config: Config, engine: Engine) -> Starlette:
+    """The reader. Its handlers are plain functions, which Starlette runs in its thread pool:
+    their database work never holds up the event loop (8 clients of async handlers doing
+    synchronous queries got 5 requests/s between them)."""
     env = Environment(loader=PackageLoader("newsvault.web", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["date"] = _date
     env.globals["marked"] = _marked
+
+    counted: tuple[tuple[int, int], dict[str, tuple[int, int | None]]] | None = None
+
+    def outlet_counts(conn: Connection) -> list[dict[str, object]]:
+        """Every outlet, its health as it is now, and its articles counted again only when they changed.
+
+        The count is a GROUP BY over every article (191 ms at 200,000); the
+        stamp it is kept under is two lookups of a maximum.
+        """
+        nonlocal counted
+        stamp = articles.stamp(conn)
+        if counted is None or counted[0] != stamp:
+            counted = (stamp, articles.per_source(conn))
+        counts = counted[1]
+        return [
+            {**row, "n": counts.get(row["abbr"], (0, None))[0], "newest": counts.get(row["abbr"], (0, None))[1]}
+            for row in sources.all_sources(conn)
+        ]
 
     def page(name: str, status_code: int = 200, **values: object) -> HTMLResponse:
         body = env.get_template(name).render(**values)
@@ -94,11 +115,11 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             },
         )
 
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         with engine.connect() as conn:
-            return page("home.html", outlets=sources.with_article_counts(conn))
+            return page("home.html", outlets=outlet_counts(conn))
 
-    async def find(request: Request) -> Response:
+    def find(request: Request) -> Response:
         q = request.query_params.get("q", "").strip()
         source = request.query_params.get("source") or None
         since = request.query_params.get("since", "")
@@ -106,13 +127,13 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         since_ms = _since_ms(since)
         hits, more = [], False
         with engine.connect() as conn:
-            outlets = sources.with_article_counts(conn)
+            outlets = outlet_counts(conn)
             if q:
                 found = search(conn, q, source=source, since_ms=since_ms, limit=PAGE + 1, offset=n * PAGE)
                 hits, more = found[:PAGE], len(found) > PAGE
         return page("search.html", q=q, source=source or "", since=since, hits=hits, page=n, more=more, outlets=outlets)
 
-    async def newest(request: Request) -> Response:
+    def newest(request: Request) -> Response:
         source = request.query_params.get("source") or None
         n = _page(request)
         with engine.connect() as conn:
@@ -134,7 +155,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             raise HTTPException(404)
         return abbr, row
 
-    async def show(request: Request) -> Response:
+    def show(request: Request) -> Response:
         with engine.connect() as conn:
             abbr, row = found(conn, request)
             kept = versions.history(conn, row["id"])
@@ -144,7 +165,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             "article.html", a=row, original=safe_link(row["link"]), body=Markup(body), versions=kept, statuses=changes
         )
 
-    async def history(request: Request) -> Response:
+    def history(request: Request) -> Response:
         with engine.connect() as conn:
             _, row = found(conn, request)
             kept = versions.history(conn, row["id"])
@@ -154,17 +175,17 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         ]
         return page("versions.html", a=row, versions=kept, steps=steps)
 
-    async def edited(request: Request) -> Response:
+    def edited(request: Request) -> Response:
         with engine.connect() as conn:
             rows = versions.edited(conn, limit=300)
         return page("changed.html", heading="已修改", rows=rows, edited=True)
 
-    async def deleted(request: Request) -> Response:
+    def deleted(request: Request) -> Response:
         with engine.connect() as conn:
             rows = statuses.deleted(conn)
         return page("changed.html", heading="已删除", rows=rows, edited=False)
 
-    async def health(request: Request) -> Response:
+    def health(request: Request) -> Response:
         with engine.connect() as conn:
             report = source_health(conn)
         return page("health.html", report=report)
