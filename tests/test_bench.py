@@ -30,7 +30,11 @@ PRINTS = {
     "bench_clean.py": [r"display_html .* [\d.]+x lxml parse", r"mirroring \d+ images .* images/s"],
     "bench_extract.py": [r"mean of \d+ pages", r"extraction / lxml parse: median [\d.]+x"],
     "bench_fetch.py": [r"cold connections .* req/s", r"keep-alive .* req/s", r"conditional \(304\) .* req/s"],
-    "bench_import.py": [r"at +\d+ files: [\d,]+ files/s, peak RSS \d+ MB"],
+    "bench_import.py": [
+        r"at +\d+ files: [\d,]+ files/s without the index, peak RSS \d+ MB",
+        r"then the search index: [\d,]+ articles/s",
+        r"store before the index: [\d.]+× the tree's article files",
+    ],
     "bench_pipeline.py": [r"ratio ours / raw lxml +[\d.]+x", r"ratio feedparser / ours +[\d.]+x"],
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
