@@ -35,7 +35,7 @@ _HTML_ONLY_ENTITIES = {
 # An unterminated CDATA section or comment runs to the end: a parser reads it so,
 # and were it left unmatched, every later opener would scan to the end again
 # (quadratic in the openers).
-_UNPARSED = re.compile(rb"(<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z))", re.DOTALL)
+_UNPARSED = ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"))  # what XML does not parse: from opener to closer or end
 # Attributes are taken greedily up to "/>": a lazy ``[^<>]*?`` followed by
 # ``\s*`` rescans the rest of a long run of spaces at each step (quadratic).
 _EMPTY_TEXT_ELEMENT = re.compile(
@@ -127,11 +127,42 @@ def _for_feedparser_rs(data: bytes, is_rss: bool) -> bytes:
     # Most feeds need neither fix: a scan in C is far cheaper than splitting the document.
     if not _HTML_ENTITY.search(data) and not (is_rss and _EMPTY_TEXT_ELEMENT.search(data)):
         return data
-    pieces = _UNPARSED.split(data)
+    pieces = split_unparsed(data)
     for index in range(0, len(pieces), 2):
         piece = _HTML_ENTITY.sub(_numeric_reference, pieces[index])
         pieces[index] = _EMPTY_TEXT_ELEMENT.sub(_open_and_close, piece) if is_rss else piece
     return b"".join(pieces)
+
+
+def split_unparsed(data: bytes) -> list[bytes]:
+    """`data` cut around its CDATA sections and comments: [text, unparsed, text, …, text].
+
+    What ``re.split`` with a ``<!\\[CDATA\\[.*?(?:\\]\\]>|\\Z)`` group gives, from
+    `bytes.find`, which scans in C: the lazy regex stepped through every byte of
+    every CDATA body in the regex engine (40 ms of the 330 ms the pipeline
+    benchmark spends on its 24 feeds). Each opener's next position is kept
+    until the cut passes it, so many sections of one kind and none of the
+    other stay linear.
+    """
+    pieces: list[bytes] = []
+    start = 0
+    following = [data.find(opener) for opener, _ in _UNPARSED]
+    while True:
+        found = [(at, kind) for kind, at in enumerate(following) if at >= 0]
+        if not found:
+            break
+        at, kind = min(found)
+        opener, closer = _UNPARSED[kind]
+        close = data.find(closer, at + len(opener))
+        end = len(data) if close < 0 else close + len(closer)
+        pieces += [data[start:at], data[at:end]]
+        start = end
+        following = [
+            next_at if next_at >= end or next_at < 0 else data.find(o, end)
+            for next_at, (o, _) in zip(following, _UNPARSED, strict=True)
+        ]
+    pieces.append(data[start:])
+    return pieces
 
 
 def _blanked_links(result: Any) -> bool:
@@ -147,7 +178,7 @@ def _has_naked_markup(data: bytes) -> bool:
     # Pieces are substrings of the document: no match in it means none in them,
     # and a scan in C spares splitting the document in the common case (CDATA bodies).
     return _NAKED_MARKUP.search(data) is not None and any(
-        _NAKED_MARKUP.search(piece) for piece in _UNPARSED.split(data)[::2]
+        _NAKED_MARKUP.search(piece) for piece in split_unparsed(data)[::2]
     )
 
 
