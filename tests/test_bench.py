@@ -39,7 +39,10 @@ PRINTS = {
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
     "bench_search.py": [r"index size: .* [\d.]+ × the plain text", r"phrase: p50 [\d.]+ ms"],
-    "bench_site.py": [r"full render \d+ pages in .* pages/s", r"full render ÷ a plain write of the same files: [\d.]+x"],
+    "bench_site.py": [
+        r"full render \d+ pages in .* pages/s",
+        r"full render ÷ a plain write of the same files: [\d.]+x",
+    ],
     "bench_workers.py": [r"\(x[\d.]+ of one worker\)", r"PostgreSQL/SQLite time x[\d.]+"],
 }
 SCRIPTS = sorted(path.name for path in BENCH.glob("bench_*.py"))

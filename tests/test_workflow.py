@@ -1,107 +1,29 @@
-"""The GitHub Actions workflow of `init --github-actions`, its shell steps run as a runner would run them.
+"""The GitHub Actions workflow of `init --github-actions`, its steps run as a runner would run them.
 
-Each "run" is a fresh clone of the published repository (actions/checkout), the
-store restored from a cache folder or not (actions/cache), then every `run:`
-step of the workflow in order, with its `if:` conditions, through bash. Only
-the steps that need GitHub itself are left out: installing newsvault (it is
-installed here already) and the API call that keeps the schedule enabled.
+tests/support/actions.py is the runner: a fresh clone of the published
+repository, the store restored from a cache folder or not, then the
+workflow's steps with their `if:` conditions.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-import yaml
 from click.testing import CliRunner
 
 from newsvault.cli import cli
+from tests.support.actions import run_workflow
 from tests.test_publish import bare, files_at, log, sh
 from tests.vaults import rss, rss_item
 
-BIN = Path(sys.executable).parent
-NEEDS_GITHUB = ("Install newsvault", "Keep the schedule enabled")
-
-
-def _steps(checkout: Path) -> list[dict]:
-    workflow = yaml.safe_load((checkout / ".github/workflows/newsvault.yml").read_text("utf-8"))
-    return workflow["jobs"]["archive"]["steps"]
-
-
-_HASH_FILES = re.compile(r"\$\{\{ hashFiles\(([^)]*)\) \}\}")
-_SAVE_IF = "always() && steps.fingerprint.outputs.key != steps.store.outputs.cache-matched-key"
-
-
-def _condition_holds(condition: str | None, matched: str, outputs: dict[str, str]) -> bool:
-    if condition is None or condition == "always()":
-        return True
-    if condition == _SAVE_IF:
-        return outputs["key"] != matched
-    assert condition == "steps.store.outputs.cache-matched-key == ''", (
-        f"a condition this test cannot judge: {condition}"
-    )
-    return not matched
-
-
-def _hash_files(checkout: Path, patterns: str) -> str:
-    """GitHub's hashFiles: a digest of the files' bytes, '' when none exists."""
-    files = [checkout / p.strip().strip("'") for p in patterns.split(",")]
-    found = [f for f in files if f.exists()]
-    return hashlib.sha256(b"".join(hashlib.sha256(f.read_bytes()).digest() for f in found)).hexdigest() if found else ""
-
 
 def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Path:
-    """One scheduled run on a new runner; the checkout it worked in.
-
-    `cache` holds one saved store and the key it was saved under (KEY), as
-    actions/cache does: restored when there is one, saved only when the
-    workflow's condition says so.
-    """
-    checkout = tmp_path / f"runner-{number}"
-    subprocess.run(["git", "clone", "-q", str(remote), str(checkout)], check=True)
-    matched = (cache / "KEY").read_text() if (cache / "KEY").exists() else ""
-    for stored in cache.glob("vault.sqlite*"):  # actions/cache/restore
-        shutil.copy2(stored, checkout / stored.name)
-    outputs_file = tmp_path / f"outputs-{number}"
-    outputs_file.touch()
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}:{os.environ['PATH']}",
-        "GITHUB_SERVER_URL": str(tmp_path),
-        "GITHUB_REPOSITORY": "owner/news",
-        "GIT_AUTHOR_NAME": "runner",
-        "GIT_AUTHOR_EMAIL": "runner@localhost",
-        "GIT_COMMITTER_NAME": "runner",
-        "GIT_COMMITTER_EMAIL": "runner@localhost",
-        "GITHUB_OUTPUT": str(outputs_file),
-    }
-    ran = []
-    for step in _steps(checkout):
-        outputs = dict(line.split("=", 1) for line in outputs_file.read_text().splitlines())
-        if step.get("name") in NEEDS_GITHUB or not _condition_holds(step.get("if"), matched, outputs):
-            continue
-        if step.get("uses", "").startswith("actions/cache/save"):
-            for old in cache.iterdir():
-                old.unlink()
-            for stored in checkout.glob(step["with"]["path"]):
-                shutil.copy2(stored, cache / stored.name)
-            (cache / "KEY").write_text(outputs["key"])
-            ran.append(step["name"])
-        if "run" not in step:
-            continue
-        script = _HASH_FILES.sub(lambda m: _hash_files(checkout, m.group(1)), step["run"])
-        done = subprocess.run(["bash", "-e", "-c", script], cwd=checkout, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"{step['name']}: {done.stdout}{done.stderr}"
-        ran.append(step["name"])
-    assert "Fetch, store, render and publish" in ran
-    assert not (checkout / "site").exists()  # nobody browses the runner: nothing built to be thrown away
-    return checkout
+    """One scheduled run on a new runner (tests/support/actions.py); the checkout it worked in."""
+    run = run_workflow(remote, cache, tmp_path / f"runner-{number}", tmp_path)
+    assert "Fetch, store, render and publish" in run.seconds
+    assert not (run.checkout / "site").exists()  # nobody browses the runner: nothing built to be thrown away
+    return run.checkout
 
 
 def _articles_and_indexed(checkout: Path) -> tuple[int, int]:
