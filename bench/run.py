@@ -14,12 +14,14 @@ import sys
 from pathlib import Path
 
 QUICK = {
+    "bench_actions.py": ["--articles", "20000"],
     "bench_import.py": ["--files", "20000"],
     "bench_publish.py": ["--files", "2000"],
     "bench_recheck.py": ["--articles", "2000"],
     "bench_search.py": ["--articles", "10000"],
 }
 FULL = {
+    "bench_actions.py": ["--articles", "200000"],
     "bench_import.py": ["--files", "200000"],
     "bench_publish.py": ["--files", "200000"],
     "bench_recheck.py": ["--articles", "10000"],
@@ -28,6 +30,7 @@ FULL = {
 }
 # Every benchmark, so that one added without a tiny size fails the smoke test instead of taking minutes in it.
 TINY = {
+    "bench_actions.py": ["--articles", "100"],
     "bench_clean.py": ["--rounds", "1", "--images", "20"],
     "bench_extract.py": ["--rounds", "1"],
     "bench_fetch.py": ["--feeds", "20", "--size", "2000"],
@@ -42,6 +45,7 @@ TINY = {
 # Benchmarks measured on the reference data in ../shared (fixture feeds and pages, the 2020 corpus):
 # a clone without it skips them with a line saying so.
 READS_SHARED = {
+    "bench_actions.py",
     "bench_clean.py",
     "bench_extract.py",
     "bench_import.py",

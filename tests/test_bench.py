@@ -27,6 +27,11 @@ SHARED = PROJECT.parent / "shared"
 
 # What each benchmark prints that its reader looks for: its ratios and rates.
 PRINTS = {
+    "bench_actions.py": [
+        r"\(b\) hourly run: [\d.]+ s without the clone \([\d.]+x of the 60 s target\)",
+        r"\(c\) cache lost: [\d.]+ s without the clone",
+        r"MB saved = [\d.]+× the tree's article bytes",
+    ],
     "bench_clean.py": [r"display_html .* [\d.]+x lxml parse", r"mirroring \d+ images .* images/s"],
     "bench_extract.py": [r"mean of \d+ pages", r"extraction / lxml parse: median [\d.]+x"],
     "bench_fetch.py": [r"cold connections .* req/s", r"keep-alive .* req/s", r"conditional \(304\) .* req/s"],
