@@ -19,6 +19,7 @@ QUICK = {
     "bench_publish.py": ["--files", "2000"],
     "bench_recheck.py": ["--articles", "2000"],
     "bench_search.py": ["--articles", "10000"],
+    "bench_web.py": ["--articles", "20000"],
 }
 FULL = {
     "bench_actions.py": ["--articles", "200000"],
@@ -26,6 +27,7 @@ FULL = {
     "bench_publish.py": ["--files", "200000"],
     "bench_recheck.py": ["--articles", "10000"],
     "bench_search.py": ["--articles", "200000"],
+    "bench_web.py": ["--articles", "200000"],
     "bench_workers.py": ["--sources", "5000"],
 }
 # Every benchmark, so that one added without a tiny size fails the smoke test instead of taking minutes in it.
@@ -40,6 +42,7 @@ TINY = {
     "bench_recheck.py": ["--articles", "20"],
     "bench_search.py": ["--articles", "100", "--queries", "10"],
     "bench_site.py": ["50"],
+    "bench_web.py": ["--articles", "200", "--rounds", "2"],
     "bench_workers.py": ["--sources", "4", "--latency", "0.01", "--concurrency", "4"],
 }
 # Benchmarks measured on the reference data in ../shared (fixture feeds and pages, the 2020 corpus):

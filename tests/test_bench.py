@@ -48,6 +48,7 @@ PRINTS = {
         r"full render \d+ pages in .* pages/s",
         r"full render ÷ a plain write of the same files: [\d.]+x",
     ],
+    "bench_web.py": [r"home +p50 +[\d.]+ ms +p95 +[\d.]+ ms", r"search +p50 +[\d.]+ ms +p95 +[\d.]+ ms"],
     "bench_workers.py": [r"\(x[\d.]+ of one worker\)", r"PostgreSQL/SQLite time x[\d.]+"],
 }
 SCRIPTS = sorted(path.name for path in BENCH.glob("bench_*.py"))

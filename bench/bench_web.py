@@ -1,0 +1,139 @@
+"""The reader under 8 concurrent clients: `python bench/bench_web.py [--articles N]`.
+
+A store of N generated articles over nine outlets, served by `newsvault serve`
+in its own process; 8 clients request the home page, the newest list, an
+article, its versions and a search, and the stylesheet (a static file the
+same server sends) as the floor. Printed per route: p50 and p95 in ms, and
+p95 against the static file's, measured in the same run. Issue 15's target:
+every page < 50 ms p95 at 200,000 articles with 8 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from newsvault.config import catalogue, load
+from newsvault.store import open_store
+from newsvault.store import sources as store_sources
+from newsvault.store.imports import IMPORT_COLUMNS, insert_articles
+
+BODY = "<p>这是一篇用于测试阅读器速度的新闻报道，报道经济发展和人权状况。</p>" * 20
+CLIENTS = 8
+
+
+def _store(vault: Path, count: int) -> list[str]:
+    """The vault with `count` articles; the abbrs of its outlets."""
+    outlets = list(catalogue().values())
+    (vault / "vault.toml").write_text("", "utf-8")
+    engine = open_store(load(vault).store_url)
+    start_ms = 1_700_000_000_000
+    with engine.begin() as conn:
+        for outlet in outlets:
+            store_sources.ensure(conn, outlet.abbr, outlet.name, None)
+        for first in range(0, count, 10_000):
+            rows = (
+                {
+                    "source": outlets[i % len(outlets)].abbr,
+                    "archive_id": 1_048_574 - i // len(outlets),
+                    "link": f"https://example.org/{i}",
+                    "title": f"第{i}篇报道 经济发展",
+                    "date_ms": start_ms - i * 600_000,
+                    "body": BODY,
+                    "first_seen_ms": start_ms,
+                    "last_seen_ms": start_ms,
+                    "imported": True,
+                }
+                for i in range(first, min(count, first + 10_000))
+            )
+            insert_articles(conn, [tuple(row.get(c) for c in IMPORT_COLUMNS) for row in rows])
+    engine.dispose()
+    return [o.abbr for o in outlets]
+
+
+async def _load(base: str, routes: dict[str, str], rounds: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {name: [] for name in routes}
+    async with aiohttp.ClientSession() as session:
+
+        async def client(offset: int) -> None:
+            names = list(routes)
+            for n in range(rounds * len(names)):
+                name = names[(n + offset) % len(names)]
+                began = time.perf_counter()
+                async with session.get(base + routes[name]) as response:
+                    await response.read()
+                    assert response.status == 200, (name, response.status)
+                timings[name].append(time.perf_counter() - began)
+
+        await asyncio.gather(*(client(k) for k in range(CLIENTS)))
+    return timings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=20, help="requests of each route per client")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        vault = Path(tmp)
+        abbrs = _store(vault, args.articles)
+        port = _free_port()
+        newsvault = Path(sys.executable).parent / "newsvault"
+        began = time.perf_counter()
+        server = subprocess.Popen(
+            [str(newsvault), "--vault", str(vault), "serve", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:  # the search index is built before the server listens
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        raise SystemExit("newsvault serve exited") from None
+                    time.sleep(0.2)
+            print(f"{args.articles} articles; serving after {time.perf_counter() - began:.1f} s (index built)")
+            routes = {
+                "static file": "/static/style.css",
+                "home": "/",
+                "newest": "/new",
+                "outlet": f"/new?source={abbrs[0]}",
+                "article": f"/a/{abbrs[0]}/1048574",
+                "versions": f"/a/{abbrs[0]}/1048574/versions",
+                "search": "/search?q=经济发展",
+            }
+            timings = asyncio.run(_load(f"http://127.0.0.1:{port}", routes, args.rounds))
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(30)
+    floor = statistics.quantiles(timings["static file"], n=20)[18]
+    for name, seconds in timings.items():
+        p50 = statistics.median(seconds) * 1000
+        p95 = statistics.quantiles(seconds, n=20)[18] * 1000
+        print(f"{name:12} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({p95 / 1000 / floor:5.1f}x the static file's p95)")
+    print(f"{CLIENTS} clients, {args.rounds} requests of each route each; target: every page p95 < 50 ms at 200,000")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
