@@ -296,3 +296,12 @@ def test_postgresql_index_answers_the_same(tmp_path):
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+def test_fold_is_the_table_for_every_code_point():
+    """fold's fast lookup list gives what the table says, character for character, for all of Unicode."""
+    from newsvault.search.fold import _table
+
+    table = _table()
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert fold(every) == "".join(table.get(ord(ch), ch) for ch in every)
