@@ -305,3 +305,37 @@ def test_fold_is_the_table_for_every_code_point():
     table = _table()
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     assert fold(every) == "".join(table.get(ord(ch), ch) for ch in every)
+
+
+def test_a_store_indexed_before_0009_is_indexed_again_after_the_upgrade(tmp_path):
+    """Migration 0009 replaces SQLite's index tables; the next update_index fills them from the articles."""
+    from alembic import command
+
+    from newsvault.store import open_store
+    from newsvault.store.engine import _alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = open_store(url, upgrade=False)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+    _insert(engine, "voa", 1, "朱镕基回忆录", "<p>经济发展很快</p>", 1_600_000_000_000)
+    with engine.begin() as conn:  # indexed as 0006 made it: source, title, body with a prefix index
+        conn.execute(
+            text(
+                "INSERT INTO search_docs (key, article_id, source, date_ms, stamp, has_body, sha256, title, text) "
+                "SELECT 16000000000000000, id, source, date_ms, updated_ms, 1, 'x', title, '经济发展很快' FROM articles"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO search_fts (rowid, source, title, body) "
+                "VALUES (16000000000000000, 'voa', '朱镕 镕基 基回 回忆 忆录 录', '经济 济发 发展 展很 很快 快')"
+            )
+        )
+    engine.dispose()
+    engine = open_store(url)
+    assert update_index(engine) == 1
+    assert _hits(engine, "镕基") == _hits(engine, "基") == _hits(engine, "經濟發展") != set()
+    assert _hits(engine, "经发") == set()

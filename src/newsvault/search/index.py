@@ -17,7 +17,7 @@ from newsvault.store import articles as store_articles
 from newsvault.store import search_index
 from newsvault.store.versions import content_sha
 
-from .tokens import index_text
+from .tokens import chars_text, index_text
 
 BATCH = 1000  # articles per transaction
 
@@ -30,9 +30,10 @@ def _date(article: RowMapping) -> int:
 def _fts_values(doc: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {
         "key": doc["key"],
-        "source": index_text(doc["source"]),
         "title": index_text(doc["title"]),
         "body": index_text(doc["text"]),
+        "title_chars": chars_text(doc["title"]),
+        "body_chars": chars_text(doc["text"]),
     }
 
 

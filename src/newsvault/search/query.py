@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from newsvault.store import search_index
 
 from .fold import fold
-from .tokens import Phrase, fts5_expression, phrases, pieces, segments, tsquery
+from .tokens import Phrase, chars_expression, fts5_expression, phrases, pieces, segments, single_chars, tsquery
 
 SNIPPET = 120  # characters around the first hit
 Marks = list[tuple[int, int]]  # [start, end) of each highlighted stretch
@@ -36,9 +36,14 @@ class Hit:
 def _keys(
     conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None, limit: int | None
 ) -> list[int]:
-    expression = fts5_expression(found) if search_index.uses_fts5(conn) else tsquery(found)
+    if not search_index.uses_fts5(conn):
+        expression, chars = tsquery(found), False
+    elif single_chars(found):
+        expression, chars = chars_expression(found), True
+    else:
+        expression, chars = fts5_expression(found), False
     return search_index.matching_keys(
-        conn, expression, title_only=title_only, source=source, since_ms=since_ms, limit=limit
+        conn, expression, title_only=title_only, source=source, since_ms=since_ms, limit=limit, chars=chars
     )
 
 

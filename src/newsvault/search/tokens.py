@@ -10,6 +10,11 @@ whole lower-case tokens.
 
 Text:  "朱镕基说G20" -> 朱镕 镕基 基说 说 g20
 Query: "镕基"       -> "镕基"        "朱镕基" -> "朱镕 镕基"      "基" -> "基" *
+
+SQLite has no prefix index (it doubled the index): a query made only of single
+characters asks a second table that holds each document's distinct CJK
+characters (`chars_text`, `chars_expression`); a single character beside longer
+pieces stays the prefix `"基" *`, which FTS5 answers by scanning the terms.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .fold import fold
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ebef"
 _SEGMENT = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>[^\\W_{_CJK}]+)")
 _PIECE = re.compile(r"[^\W_]+")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def _tokens(folded: str) -> list[str]:
@@ -39,6 +45,11 @@ def _tokens(folded: str) -> list[str]:
 def index_text(text: str) -> str:
     """The tokens of `text`, space-separated, for an FTS5 column with the ascii tokenizer."""
     return " ".join(_tokens(fold(text)))
+
+
+def chars_text(text: str) -> str:
+    """The distinct CJK characters of `text`, space-separated: what one-character queries look up."""
+    return " ".join(sorted({c for cjk, _ in _SEGMENT.findall(fold(text)) for c in cjk}))
 
 
 Phrase = tuple[list[str], bool]  # tokens in order; whether the last one is a prefix
@@ -72,6 +83,15 @@ def segments(piece: str) -> list[str]:
 def phrases(query: str) -> list[Phrase]:
     """What a hit must hold, one phrase per piece of `query` (all of them: AND)."""
     return [_phrase(p) for p in pieces(query)]
+
+
+def single_chars(found: list[Phrase]) -> bool:
+    """Whether every piece is one CJK character (asked of the character table, not as a prefix of bigrams)."""
+    return all(len(tokens) == 1 and prefix and _CJK_CHAR.fullmatch(tokens[0]) for tokens, prefix in found)
+
+
+def chars_expression(found: list[Phrase]) -> str:
+    return " AND ".join(f'"{tokens[0]}"' for tokens, _ in found)
 
 
 def fts5_expression(found: list[Phrase]) -> str:

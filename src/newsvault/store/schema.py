@@ -223,7 +223,7 @@ image_scans = Table(
     Column("scanned_ms", BigInteger, nullable=False),
 )
 
-# The search index, as migration 0006 creates it: derived data beside a virtual table
+# The search index, as migrations 0006 and 0009 make it: derived data beside a virtual table
 # SQLAlchemy cannot describe, so on a MetaData of its own that nothing else joins.
 search_metadata = MetaData()
 
@@ -242,4 +242,5 @@ search_docs = Table(
 )
 
 KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill into the next
-FTS = "search_fts"
+FTS = "search_fts"  # bigram phrases (positions), every table of the index is named search_fts…
+FTS_CHARS = "search_fts_chars"  # each document's distinct CJK characters: one-character queries

@@ -1,13 +1,15 @@
 """The search tables: `search_docs` (the indexed text of each article) and its full-text index.
 
 SQLite keeps the tokens in a contentless FTS5 table (`search_fts`, rowid =
-key); PostgreSQL keeps them as tsvector columns of `search_docs` with GIN
+key, positions, no prefix index) and each document's distinct CJK characters
+in a second one (`search_fts_chars`, `detail=column`) for one-character
+queries; PostgreSQL keeps them as tsvector columns of `search_docs` with GIN
 indexes. A document's key is its date in ms times KEY_SLOTS plus a
 tie-breaker, so walking the keys downwards is walking the dates.
 
 Tokenising is the search package's: what is stored here comes as `tokens`,
 a function from a document (key, source, title, text) to its tokenised
-columns {key, source, title, body}, called only where the database needs them.
+columns {key, title, body, title_chars, body_chars}, called only where the database needs them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, or_, select, text
 
-from .schema import FTS, KEY_SLOTS, articles, search_docs
+from .schema import FTS, FTS_CHARS, KEY_SLOTS, articles, search_docs
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
@@ -75,11 +77,16 @@ def forget(conn: Connection, docs: Sequence[RowMapping], tokens: Tokens) -> None
     if conn.dialect.name == "sqlite":
         # A contentless table deletes by being given the tokens it indexed; they are
         # recomputed from the kept text (so changing the tokenizer needs `reindex`).
+        values = [dict(tokens(d)) for d in docs]
+        conn.execute(
+            text(f"INSERT INTO {FTS}({FTS}, rowid, title, body) VALUES ('delete', :key, :title, :body)"), values
+        )
         conn.execute(
             text(
-                f"INSERT INTO {FTS}({FTS}, rowid, source, title, body) VALUES ('delete', :key, :source, :title, :body)"
+                f"INSERT INTO {FTS_CHARS}({FTS_CHARS}, rowid, title, body) "
+                "VALUES ('delete', :key, :title_chars, :body_chars)"
             ),
-            [dict(tokens(d)) for d in docs],
+            values,
         )
     conn.execute(search_docs.delete().where(search_docs.c.key.in_([d["key"] for d in docs])))
 
@@ -90,8 +97,9 @@ def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> 
     # Ascending rowids: FTS5 flushes its pending terms whenever a rowid goes down.
     values = [dict(tokens(d)) for d in docs]
     if conn.dialect.name == "sqlite":
+        conn.execute(text(f"INSERT INTO {FTS}(rowid, title, body) VALUES (:key, :title, :body)"), values)
         conn.execute(
-            text(f"INSERT INTO {FTS}(rowid, source, title, body) VALUES (:key, :source, :title, :body)"), values
+            text(f"INSERT INTO {FTS_CHARS}(rowid, title, body) VALUES (:key, :title_chars, :body_chars)"), values
         )
     else:
         conn.execute(
@@ -106,14 +114,16 @@ def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> 
 def clear(conn: Connection) -> None:
     """Empty the index."""
     if conn.dialect.name == "sqlite":
-        conn.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('delete-all')"))
+        for table in (FTS, FTS_CHARS):
+            conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
     conn.execute(search_docs.delete())
 
 
 def optimize(conn: Connection) -> None:
     """Merge FTS5's segments after a rebuild (PostgreSQL: nothing to do)."""
     if conn.dialect.name == "sqlite":
-        conn.execute(text(f"INSERT INTO {FTS}({FTS}) VALUES ('optimize')"))
+        for table in (FTS, FTS_CHARS):
+            conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
 
 
 def matching_keys(
@@ -124,10 +134,12 @@ def matching_keys(
     source: str | None,
     since_ms: int | None,
     limit: int | None,
+    chars: bool = False,
 ) -> list[int]:
     """Keys of the documents matching `expression`, newest first.
 
-    `expression` is an FTS5 expression when `uses_fts5`, else tsquery text.
+    `expression` is an FTS5 expression when `uses_fts5` (over the table of
+    single characters when `chars`), else tsquery text.
     """
     where: list[str] = []
     params: dict[str, object] = {}
@@ -138,14 +150,15 @@ def matching_keys(
         where.append("d.source = :source")
         params["source"] = source
     if conn.dialect.name == "sqlite":
+        table = FTS_CHARS if chars else FTS
         columns = "{title}" if title_only else "{title body}"
         params["match"] = f"{columns} : ({expression})"
-        where.append(f"{FTS} MATCH :match")
+        where.append(f"{table} MATCH :match")
         # Filtering on search_docs row by row while the FTS5 cursor walks rowids
         # downwards keeps the early stop at LIMIT.
         sql = (
-            f"SELECT {FTS}.rowid FROM {FTS} JOIN search_docs d ON d.key = {FTS}.rowid "
-            f"WHERE {' AND '.join(where)} ORDER BY {FTS}.rowid DESC"
+            f"SELECT {table}.rowid FROM {table} JOIN search_docs d ON d.key = {table}.rowid "
+            f"WHERE {' AND '.join(where)} ORDER BY {table}.rowid DESC"
         )
     else:
         params["tsq"] = expression
