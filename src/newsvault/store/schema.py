@@ -243,4 +243,5 @@ search_docs = Table(
 
 KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill into the next
 FTS = "search_fts"  # bigram phrases (positions), every table of the index is named search_fts…
-FTS_CHARS = "search_fts_chars"  # each document's distinct CJK characters: one-character queries
+# Each document's distinct CJK characters, for one-character queries: the title's and the body's.
+FTS_CHARS = {"title": "search_fts_title_chars", "body": "search_fts_body_chars"}

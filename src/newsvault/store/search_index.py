@@ -2,8 +2,8 @@
 
 SQLite keeps the tokens in a contentless FTS5 table (`search_fts`, rowid =
 key, positions, no prefix index) and each document's distinct CJK characters
-in a second one (`search_fts_chars`, `detail=column`) for one-character
-queries; PostgreSQL keeps them as tsvector columns of `search_docs` with GIN
+in two more (`search_fts_title_chars`, `search_fts_body_chars`, `detail=none`)
+for one-character queries; PostgreSQL keeps them as tsvector columns of `search_docs` with GIN
 indexes. A document's key is its date in ms times KEY_SLOTS plus a
 tie-breaker, so walking the keys downwards is walking the dates.
 
@@ -81,13 +81,10 @@ def forget(conn: Connection, docs: Sequence[RowMapping], tokens: Tokens) -> None
         conn.execute(
             text(f"INSERT INTO {FTS}({FTS}, rowid, title, body) VALUES ('delete', :key, :title, :body)"), values
         )
-        conn.execute(
-            text(
-                f"INSERT INTO {FTS_CHARS}({FTS_CHARS}, rowid, title, body) "
-                "VALUES ('delete', :key, :title_chars, :body_chars)"
-            ),
-            values,
-        )
+        for column, table in FTS_CHARS.items():
+            conn.execute(
+                text(f"INSERT INTO {table}({table}, rowid, chars) VALUES ('delete', :key, :{column}_chars)"), values
+            )
     conn.execute(search_docs.delete().where(search_docs.c.key.in_([d["key"] for d in docs])))
 
 
@@ -98,9 +95,8 @@ def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> 
     values = [dict(tokens(d)) for d in docs]
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"INSERT INTO {FTS}(rowid, title, body) VALUES (:key, :title, :body)"), values)
-        conn.execute(
-            text(f"INSERT INTO {FTS_CHARS}(rowid, title, body) VALUES (:key, :title_chars, :body_chars)"), values
-        )
+        for column, table in FTS_CHARS.items():
+            conn.execute(text(f"INSERT INTO {table}(rowid, chars) VALUES (:key, :{column}_chars)"), values)
     else:
         conn.execute(
             text(
@@ -114,7 +110,7 @@ def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> 
 def clear(conn: Connection) -> None:
     """Empty the index."""
     if conn.dialect.name == "sqlite":
-        for table in (FTS, FTS_CHARS):
+        for table in (FTS, *FTS_CHARS.values()):
             conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
     conn.execute(search_docs.delete())
 
@@ -122,7 +118,7 @@ def clear(conn: Connection) -> None:
 def optimize(conn: Connection) -> None:
     """Merge FTS5's segments after a rebuild (PostgreSQL: nothing to do)."""
     if conn.dialect.name == "sqlite":
-        for table in (FTS, FTS_CHARS):
+        for table in (FTS, *FTS_CHARS.values()):
             conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
 
 
@@ -138,8 +134,10 @@ def matching_keys(
 ) -> list[int]:
     """Keys of the documents matching `expression`, newest first.
 
-    `expression` is an FTS5 expression when `uses_fts5` (over the table of
-    single characters when `chars`), else tsquery text.
+    `expression` is an FTS5 expression when `uses_fts5` (over the tables of
+    single characters when `chars`), else tsquery text. With `chars` and not
+    `title_only`, only the body is looked at: the caller puts the title's hits
+    first anyway, and the two tables merged would lose the early stop.
     """
     where: list[str] = []
     params: dict[str, object] = {}
@@ -150,9 +148,12 @@ def matching_keys(
         where.append("d.source = :source")
         params["source"] = source
     if conn.dialect.name == "sqlite":
-        table = FTS_CHARS if chars else FTS
-        columns = "{title}" if title_only else "{title body}"
-        params["match"] = f"{columns} : ({expression})"
+        if chars:
+            table = FTS_CHARS["title" if title_only else "body"]
+            params["match"] = expression
+        else:
+            table = FTS
+            params["match"] = f"{'{title}' if title_only else '{title body}'} : ({expression})"
         where.append(f"{table} MATCH :match")
         # Filtering on search_docs row by row while the FTS5 cursor walks rowids
         # downwards keeps the early stop at LIMIT.

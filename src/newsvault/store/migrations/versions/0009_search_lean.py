@@ -6,8 +6,9 @@ Revises: 0008
 SQLite only (PostgreSQL's tsvector columns stay). `search_fts` is made again
 without `prefix='1'` and without the unused `source` column: the one-character
 prefix index held a second copy of every CJK token's positions. One-character
-queries go to `search_fts_chars` instead, each document's distinct CJK
-characters with `detail=column` (no positions: one character is one token).
+queries go to `search_fts_title_chars` and `search_fts_body_chars` instead,
+each document's distinct CJK characters with `detail=none` (no positions: one
+character is one token).
 bench/bench_search_candidates.py measured this beside the other candidates
 (docs/SEARCH.md).
 
@@ -23,6 +24,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+CHARS = ("search_fts_title_chars", "search_fts_body_chars")
 HASHSIZE = 67_108_864  # pending terms flushed every 64 MB: the 1 MB default makes a big build mostly merging
 
 
@@ -32,18 +34,19 @@ def upgrade() -> None:
     op.execute("DROP TABLE search_fts")
     op.execute("DELETE FROM search_docs")
     op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tokenize='ascii', content='', columnsize=0)")
-    op.execute(
-        "CREATE VIRTUAL TABLE search_fts_chars USING fts5("
-        "title, body, tokenize='ascii', content='', columnsize=0, detail=column)"
-    )
-    for table in ("search_fts", "search_fts_chars"):
+    for table in CHARS:
+        op.execute(
+            f"CREATE VIRTUAL TABLE {table} USING fts5(chars, tokenize='ascii', content='', columnsize=0, detail=none)"
+        )
+    for table in ("search_fts", *CHARS):
         op.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', {HASHSIZE})")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    op.execute("DROP TABLE search_fts_chars")
+    for table in CHARS:
+        op.execute(f"DROP TABLE {table}")
     op.execute("DROP TABLE search_fts")
     op.execute("DELETE FROM search_docs")
     op.execute(
