@@ -19,6 +19,7 @@ QUICK = {
     "bench_publish.py": ["--files", "2000"],
     "bench_recheck.py": ["--articles", "2000"],
     "bench_search.py": ["--articles", "10000"],
+    "bench_search_candidates.py": ["--articles", "20000"],
     "bench_web.py": ["--articles", "20000"],
 }
 FULL = {
@@ -27,6 +28,7 @@ FULL = {
     "bench_publish.py": ["--files", "200000"],
     "bench_recheck.py": ["--articles", "10000"],
     "bench_search.py": ["--articles", "200000"],
+    "bench_search_candidates.py": ["--articles", "100000"],
     "bench_web.py": ["--articles", "200000"],
     "bench_workers.py": ["--sources", "5000"],
 }
@@ -41,6 +43,7 @@ TINY = {
     "bench_publish.py": ["--files", "100", "--changed", "10"],
     "bench_recheck.py": ["--articles", "20"],
     "bench_search.py": ["--articles", "100", "--queries", "10"],
+    "bench_search_candidates.py": ["--articles", "100", "--queries", "5"],
     "bench_site.py": ["50"],
     "bench_web.py": ["--articles", "200", "--rounds", "2"],
     "bench_workers.py": ["--sources", "4", "--latency", "0.01", "--concurrency", "4"],

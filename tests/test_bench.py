@@ -44,6 +44,10 @@ PRINTS = {
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
     "bench_search.py": [r"index size: .* [\d.]+ × the plain text", r"phrase: p50 [\d.]+ ms"],
+    "bench_search_candidates.py": [
+        r"fts5 full \(today\): build [\d,]+ articles/s, index .* = [\d.]+× text",
+        r"all hits equal to today's: \d+/\d+",
+    ],
     "bench_site.py": [
         r"full render \d+ pages in .* pages/s",
         r"full render ÷ a plain write of the same files: [\d.]+x",

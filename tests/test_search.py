@@ -307,9 +307,9 @@ def test_fold_is_the_table_for_every_code_point():
     assert fold(every) == "".join(table.get(ord(ch), ch) for ch in every)
 
 
-@pytest.mark.sqlite_only("migration 0009 remakes SQLite's FTS5 tables; PostgreSQL's index is unchanged")
-def test_a_store_indexed_before_0009_is_indexed_again_after_the_upgrade(tmp_path):
-    """Migration 0009 replaces SQLite's index tables; the next update_index fills them from the articles."""
+@pytest.mark.sqlite_only("migration 0008 remakes SQLite's FTS5 tables; PostgreSQL's index is unchanged")
+def test_a_store_indexed_before_0008_is_indexed_again_after_the_upgrade(tmp_path):
+    """Migration 0008 replaces SQLite's index tables; the next update_index fills them from the articles."""
     from alembic import command
 
     from newsvault.store import open_store

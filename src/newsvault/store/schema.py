@@ -223,7 +223,7 @@ image_scans = Table(
     Column("scanned_ms", BigInteger, nullable=False),
 )
 
-# The search index, as migrations 0006 and 0009 make it: derived data beside a virtual table
+# The search index, as migrations 0006 and 0008 make it: derived data beside a virtual table
 # SQLAlchemy cannot describe, so on a MetaData of its own that nothing else joins.
 search_metadata = MetaData()
 

@@ -1,7 +1,7 @@
 """search index without its prefix index: half the size, built faster (issue 15)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 
 SQLite only (PostgreSQL's tsvector columns stay). `search_fts` is made again
 without `prefix='1'` and without the unused `source` column: the one-character
@@ -19,8 +19,8 @@ article again.
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
