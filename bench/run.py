@@ -58,6 +58,7 @@ READS_SHARED = {
     "bench_pipeline.py",
     "bench_publish.py",
     "bench_search.py",
+    "bench_search_candidates.py",
 }
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
