@@ -30,34 +30,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_import import generate, templates
 
 from newsvault.config import catalogue
+from newsvault.publish.actions import write_github_actions
 from tests.support.actions import Run, run_workflow
 from tests.support.server import LocalServer
 from tests.test_publish import bare, sh
 from tests.vaults import rss, rss_item
 
 ITEMS, NEW = 50, 20
-REMOTE = """
-[[publish.remote]]
-name = "github"
-url = "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git"
-branch = "main"
-"""
 
 
 def _vault_toml(server: LocalServer) -> str:
-    """The vault `init . --github-actions --flat` makes, its outlets reading feeds served here."""
+    """The vault `init . --github-actions --flat` makes, its outlets reading feeds served here.
+
+    `write_github_actions` adds the rest, as `init` does: the runner's settings and the remote.
+    """
     lines = [
         '[archive]\npath = "."\nshard_by_month = false\nmonthly_lists = false\n',
         "[fetch]\nallow_private = true\nretries = 0\n",
-        "[search]\nupdate = false\n",
-        "[site]\nenabled = false\n",
     ]
     for outlet in catalogue().values():
         url = server.url(f"/feeds/{outlet.abbr}.xml")
         lines.append(
             f'[sources.{outlet.abbr}]\nname = "{outlet.name}"\nfeed = "{url}"\nbody = "description"\nlink = "link"\n'
         )
-    return "\n".join(lines) + REMOTE
+    return "\n".join(lines)
 
 
 def _serve_hour(server: LocalServer, articles: int, hour: int) -> None:
@@ -98,12 +94,7 @@ def main() -> None:
             generate(news, args.articles + 1 + len(catalogue()))  # the articles, the README and nine lists
             tree_bytes = sum(f.stat().st_size for f in (news / "articles").rglob("*.md"))
             (news / "vault.toml").write_text(_vault_toml(server), "utf-8")
-            workflow = news / ".github" / "workflows"
-            workflow.mkdir(parents=True)
-            from newsvault.publish.actions import workflow_text
-
-            (workflow / "newsvault.yml").write_text(workflow_text("newsvault"), "utf-8")
-            (news / ".gitignore").write_text("/vault.sqlite\n/vault.sqlite-*\n", "utf-8")
+            write_github_actions(news)  # the workflow, .gitignore, [search], [site] and the remote
             remote = bare(work / "owner" / "news.git")
             sh(news, "init", "-q", "-b", "main")
             sh(news, "add", ".")
