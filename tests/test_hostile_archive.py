@@ -224,7 +224,7 @@ def test_verify_names_a_header_that_does_not_read_back(tmp_path, server, monkeyp
     from newsvault.render import verify as verify_module
 
     archive, rows = run_hostile(tmp_path, server)
-    _, engine = open_vault(tmp_path)
+    config, engine = open_vault(tmp_path)
 
     def unescaped(row):  # type: ignore[no-untyped-def]
         return format_article(row["date_ms"], row["title"], row["link"], row["body"])
@@ -236,7 +236,7 @@ def test_verify_names_a_header_that_does_not_read_back(tmp_path, server, monkeyp
         if unescaped(row) != format_article(row["date_ms"], row["title"], row["link"], row["body"], escaped=True):
             differ.add(path)
     monkeypatch.setattr(verify_module, "article_bytes", unescaped)
-    problems = list(verify(engine, archive))
+    problems = list(verify(engine, config))
     assert {p.kind for p in problems} == {Kind.HEADER}
     assert {p.where for p in problems} == differ
     # The red team's two and the other hostile titles and links; not those written the same either way ("|", "# ").

@@ -80,7 +80,7 @@ def _run(
     by = {r.abbr: r for r in report.sources}
     assert by["good"].new == 3 and not by["good"].failed, by["good"]
     assert len(list((config.archive / "articles" / "good").glob("*.md"))) == 3
-    assert list(verify(engine, config.archive)) == []
+    assert list(verify(engine, config)) == []
     return report
 
 
@@ -262,4 +262,4 @@ def test_mirrored_images_land_under_assets_whatever_their_urls_say(tmp_path: Pat
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         assert path.relative_to(config.archive).as_posix() == f"assets/{digest[:2]}/{digest}.png"
-    assert list(verify(engine, config.archive)) == []
+    assert list(verify(engine, config)) == []

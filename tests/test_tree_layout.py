@@ -116,7 +116,7 @@ def test_sharded_vault_links_every_article_not_only_the_newest_300(tmp_path, ser
     assert november[0] == "美国之音 2025-11"
     dates = [parse_article((archive / f).read_bytes()).ms for f in _links(archive, "lists/美国之音/2025-11.md")]
     assert dates == sorted(dates, reverse=True) and all(list_month(ms) == "2025-11" for ms in dates)
-    assert list(verify(engine, archive)) == []
+    assert list(verify(engine, config)) == []
 
 
 def test_a_redated_article_keeps_its_file_and_changes_month_list(tmp_path, server):
@@ -177,7 +177,7 @@ def test_a_published_sharded_tree_imports_back_byte_for_byte(tmp_path, server):
     assert shards == {"2025/11", "2025/12"}
     render_tree(engine2, again, full=True)
     assert tree(again.archive) == published
-    assert list(verify(engine2, again.archive)) == []
+    assert list(verify(engine2, again)) == []
     # New articles continue the countdown in their month folder.
     server.set("/voa.xml", _feed(41))
     assert run_once(again, engine2).sources[0].new == 1
@@ -242,4 +242,4 @@ def test_a_render_killed_before_its_lists_leaves_none_stale(tmp_path, server, mo
         )
         == 3
     )
-    assert list(verify(engine, config.archive)) == []
+    assert list(verify(engine, config)) == []

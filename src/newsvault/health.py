@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from newsvault.base import clock
 from newsvault.store import articles as store_articles
-from newsvault.store import search_index
+from newsvault.store import fetchlog, search_index
 from newsvault.store import sources as store_sources
 
 HOUR = 3_600_000
@@ -46,6 +46,8 @@ class SourceHealth:
     failures: int
     newest_ms: int | None  # date of the newest article not dated in the future
     usual_interval_ms: int | None  # median gap between its latest articles
+    last_problems: list[str] = field(default_factory=list)  # what the latest poll did not archive
+    last_notes: list[str] = field(default_factory=list)  # what it archived with a gap, or is worth knowing
     per_day: list[tuple[str, int]] = field(default_factory=list)  # the last CHART_DAYS days up to the newest
     length_by_week: list[tuple[str, int]] = field(default_factory=list)  # average text length, first seen that week
     future: list[str] = field(default_factory=list)  # abbr/id of recent articles dated after they were seen
@@ -59,6 +61,10 @@ class SourceHealth:
         seen = f"newest {_ago(now_ms - self.newest_ms)} ago" if self.newest_ms else "no articles"
         ok = f"last success {_ago(now_ms - self.last_success_ms)} ago" if self.last_success_ms else "never fetched"
         return f"{self.abbr:<10} {self.articles:>7} articles  {seen}; {ok}; {self.failures} failure(s) in a row"
+
+
+def _lines(text: str | None) -> list[str]:
+    return text.splitlines() if text else []
 
 
 def _ago(ms: int) -> str:
@@ -96,6 +102,10 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
     flags = []
     if h.failures >= FAILING_RUNS:
         flags.append(f"failing: {h.failures} runs in a row; last error: {h.last_error}")
+    elif h.failures:
+        flags.append(f"last run failed: {h.last_error}")
+    if h.last_problems:
+        flags.append(f"last run left {len(h.last_problems)} thing(s) unarchived, e.g. {h.last_problems[0]}")
     if h.newest_ms is not None and h.usual_interval_ms is not None:
         allowed = max(SILENT_FACTOR * h.usual_interval_ms, SILENT_MIN)
         if now_ms - h.newest_ms > allowed:
@@ -131,6 +141,7 @@ def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHea
         dates = store_articles.newest_dates(conn, abbr, now_ms + FUTURE_SLACK, INTERVAL_SAMPLE + 1)
         gaps = [a - b for a, b in itertools.pairwise(dates)]
         future = [f"{abbr}/{i}" for i in store_articles.dated_after_seen(conn, abbr, now_ms - BEFORE, FUTURE_SLACK)]
+        last = fetchlog.last_poll(conn, abbr)
         h = SourceHealth(
             abbr=abbr,
             name=source["name"],
@@ -139,6 +150,8 @@ def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHea
             last_error=source["last_error"],
             last_error_ms=source["last_error_ms"],
             failures=source["failures"],
+            last_problems=_lines(last["problems"]) if last else [],
+            last_notes=_lines(last["notes"]) if last else [],
             newest_ms=dates[0] if dates else None,
             usual_interval_ms=int(statistics.median(gaps)) if len(gaps) >= MIN_SAMPLE else None,
             future=future,

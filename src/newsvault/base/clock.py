@@ -32,3 +32,26 @@ def china_month(ms: int) -> tuple[int, int] | None:
     except OverflowError:
         return None
     return moment.year, moment.month
+
+
+# Every date a person reads or types is China time, as in the archive's lists;
+# where a reader could take it for local time or UTC, it carries this label.
+CHINA_LABEL = "UTC+8"
+
+
+def china_day(ms: int) -> str:
+    """YYYY-MM-DD in China time."""
+    return in_china(ms).strftime("%Y-%m-%d")
+
+
+def china_minute(ms: int) -> str:
+    """YYYY-MM-DD HH:MM in China time (labelled by the caller where a reader could doubt)."""
+    return in_china(ms).strftime("%Y-%m-%d %H:%M")
+
+
+def china_day_start(day: str) -> int:
+    """The first millisecond of YYYY-MM-DD in China time: what `--since DAY` means everywhere.
+
+    Raises ValueError for anything but a valid YYYY-MM-DD.
+    """
+    return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=CHINA).timestamp() * 1000)

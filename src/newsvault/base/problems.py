@@ -30,9 +30,19 @@ class Kind(StrEnum):
     FEED_QUIET = "feed-quiet"
     DEFERRED = "deferred"  # more new items than one run stores
     STATUS = "status"  # a re-check found an article changed, gone or censored
+    # Read back from the fetch log, where only the words were kept (a round polled by other workers).
+    LOGGED = "logged"
     # Nothing any stage turned into a reason: a full disk or a bug.
     DISK_FULL = "disk-full"
     INTERNAL = "internal"
+
+
+# Archived all the same, or nothing lost: worth knowing, never a failed run. A feed
+# of nine outlets always has an undated item somewhere; an hourly job that turned
+# red for it every hour would teach its owner to ignore red.
+NOTES = frozenset(
+    {Kind.NO_TITLE, Kind.NO_DATE, Kind.NO_BODY, Kind.FEED_SWITCHED, Kind.FEED_QUIET, Kind.DEFERRED, Kind.STATUS}
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,11 @@ class Problem:
     kind: Kind
     detail: str
     about: str | None = None  # what it concerns: "item 3 (title)", "page <url>", "fetch log"
+
+    @property
+    def failure(self) -> bool:
+        """Something was not archived, or a source could not be read: the run exits 1 for it."""
+        return self.kind not in NOTES
 
     def __str__(self) -> str:
         return f"{self.about}: {self.detail}" if self.about else self.detail

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from newsvault.base.clock import CHINA
 from newsvault.base.files import write_atomic
 
-from .context import Context
-
-
-def _since_ms(day: str) -> int:
-    try:
-        start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=CHINA)
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {day!r}", param_hint="--since") from None
-    return int(start.timestamp() * 1000)
+from .context import Context, since_ms
 
 
 @click.command("bundle")
@@ -34,7 +24,9 @@ def command(obj: Context, since: str, abbrs: tuple[str, ...], out: Path, epub: b
     from newsvault.render.site.bundle import epub_bundle, html_bundle
     from newsvault.store import sources as store_sources
 
-    since_ms = _since_ms(since)
+    start = since_ms(since)
+    if not out.resolve().parent.is_dir():  # a typo in the path must not leave folders behind
+        raise click.BadParameter(f"no folder {out.resolve().parent}", param_hint="--out")
     config = obj.config()
     engine = obj.engine(config)
     with engine.connect() as conn:
@@ -43,7 +35,7 @@ def command(obj: Context, since: str, abbrs: tuple[str, ...], out: Path, epub: b
     if unknown:
         raise click.BadParameter(f"no source {unknown[0]!r} in this vault", param_hint="--source")
     make = epub_bundle if epub else html_bundle
-    data, count = make(engine, config, since_ms, abbrs, since)
+    data, count = make(engine, config, start, abbrs, since)
     if not count:
         raise click.ClickException(f"no articles since {since}" + (f" from {', '.join(abbrs)}" if abbrs else ""))
     write_atomic(out.resolve(), data)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from newsvault.config import Config, ConfigError, load
+from newsvault.config import VAULT_FILE, Config, ConfigError, load
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -23,17 +23,39 @@ class Context:
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
 
-    def engine(self, config: Config) -> Engine:
-        from sqlalchemy.exc import SQLAlchemyError
+    def engine(self, config: Config, *, upgrade: bool = True) -> Engine:
+        """The vault's store, or a one-line error saying where it is and what to do."""
+        return open_checked(config.store_url, upgrade=upgrade)
 
-        from newsvault.store import open_store
-        from newsvault.store.engine import shown_url
 
-        from .terminal import visible
+def open_checked(url: str, *, upgrade: bool = True) -> Engine:
+    """`open_store`, with its `StoreError` (an unreachable, wrong or unwritable store) as a one-line error."""
+    from newsvault.store import open_store
+    from newsvault.store.engine import StoreError
 
-        try:
-            return open_store(config.store_url)
-        except SQLAlchemyError as exc:  # a full or unreadable disk, a database that is down: one line
-            where = shown_url(config.store_url)
-            reason = getattr(exc, "orig", None) or exc  # the database's words, not SQLAlchemy's traceback hint
-            raise click.ClickException(visible(f"cannot open the store {where}: {reason}")) from None
+    from .terminal import visible
+
+    try:
+        return open_store(url, upgrade=upgrade)
+    except StoreError as exc:
+        raise click.ClickException(visible(str(exc))) from None
+
+
+def since_ms(day: str, param: str = "--since") -> int:
+    """A day typed on the command line, in China time as every date newsvault shows."""
+    from newsvault.base.clock import china_day_start
+
+    try:
+        return china_day_start(day)
+    except ValueError:
+        raise click.BadParameter(f"expected a day as YYYY-MM-DD (China time), not {day!r}", param_hint=param) from None
+
+
+def require_enabled(config: Config, only: tuple[str, ...] = ()) -> None:
+    """A poll of nothing is an error said plainly, not a quiet success."""
+    if not config.enabled(only):
+        among = f" among {', '.join(only)}" if only else ""
+        raise click.ClickException(
+            f"no enabled source{among} in {config.vault / VAULT_FILE}: "
+            "add one ([sources.<abbr>] with feed = URL) or set enabled = true"
+        )

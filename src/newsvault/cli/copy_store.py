@@ -23,12 +23,14 @@ def command(obj: Context, target_url: str) -> None:
     in vault.toml names the copy. The search index is rebuilt on the target.
     """
     from newsvault.search import update_index
-    from newsvault.store import open_store
     from newsvault.store.copy import CopyError, copy_store
+    from newsvault.store.engine import shown_url
+
+    from .context import open_checked
 
     config = obj.config()
     source = obj.engine(config)
-    target = open_store(target_url)
+    target = open_checked(target_url)
     try:
         report = copy_store(source, target)
     except CopyError as exc:
@@ -37,6 +39,6 @@ def command(obj: Context, target_url: str) -> None:
         click.echo(f"{table.name}: {table.rows} row(s), sha256 {table.sha256[:16]}… matches")
     update_index(target)
     click.echo(
-        f"copied {report.rows} row(s) to {target.url.render_as_string()}; "
+        f"copied {report.rows} row(s) to {shown_url(target_url)}; "
         f"to use it, set [store] url in {config.vault / 'vault.toml'}"
     )

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .context import Context
-from .terminal import plain
+from .terminal import plain, visible
 
 if TYPE_CHECKING:
     from newsvault.importer import ImportReport  # loaded only when `import` runs, like the command's own imports
@@ -55,6 +55,13 @@ def command(obj: Context, path: Path, batch_files: int | None, verbose: bool) ->
 
         report = import_tree(engine, config, path, progress=line, **options)
     _summary(console, report, verbose)
+    if not (report.new or report.present or report.failed):
+        raise click.ClickException(
+            visible(
+                f"no archive article in {path}: import reads a duty-machine tree "
+                "(articles/<abbr>/<id>.md, or <outlet>/<id>_<title>.md from 2020)"
+            )
+        )
     click.echo(f"next: `newsvault --vault {obj.vault} render` writes the tree into {config.archive}")
     sys.exit(1 if report.failed else 0)
 

@@ -11,15 +11,17 @@ from .context import Context
 @click.pass_obj
 def command(obj: Context) -> None:
     """Bring the configured store's schema up to date (SQLite or PostgreSQL)."""
-    from newsvault.store import is_current, migrate, open_store
+    from newsvault.store import is_current, migrate
+    from newsvault.store.engine import shown_url
 
     config = obj.config()
-    engine = open_store(config.store_url, upgrade=False)
+    engine = obj.engine(config, upgrade=False)
+    where = shown_url(config.store_url)
     if is_current(engine):
-        click.echo(f"{engine.url.render_as_string()}: schema up to date")
+        click.echo(f"{where}: schema up to date")
     else:
         migrate(engine)
-        click.echo(f"{engine.url.render_as_string()}: migrated")
+        click.echo(f"{where}: migrated")
     if engine.dialect.name == "postgresql":
         from newsvault.workers import install
 

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from newsvault.config import VAULT_FILE
 
-from .context import Context
+from .context import Context, require_enabled
 
 
 @click.command("run")
@@ -26,6 +26,7 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
     unknown = [a for a in only if a not in config.sources]
     if unknown:
         raise click.BadParameter(f"no source {unknown[0]!r} in {config.vault / VAULT_FILE}", param_hint="--only")
+    require_enabled(config, only)
     engine = obj.engine(config)
     console = Console(stderr=False)
     if console.is_terminal:

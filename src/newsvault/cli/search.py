@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 from rich.console import Console
 from rich.text import Text
 
-from .context import Context
+from .context import Context, since_ms
 from .terminal import json_line, plain, visible
-
-
-def _since(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD, not {value!r}", param_hint="--since") from None
-    return int(day.timestamp() * 1000)
 
 
 @click.command("search")
 @click.argument("query")
 @click.option("--source", "abbr", metavar="ABBR", help="Only this outlet.")
-@click.option("--since", metavar="DATE", help="Only articles dated on or after DATE (YYYY-MM-DD, UTC).")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only articles dated on or after DATE (YYYY-MM-DD, China time); undated ones are left out.",
+)
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="At most N hits; 0: all.")
 @click.option(
     "--json", "as_json", is_flag=True, help="One JSON object per hit: abbr, id, title, link, date_ms, snippet, marks."
@@ -43,15 +36,26 @@ def command(
     """Articles whose title or text holds QUERY (either script), title hits first, newest first.
 
     Every run of two or more Chinese characters is found wherever it occurs; words
-    separated by spaces or punctuation must all occur. Exit 1 when nothing is found.
+    separated by spaces or punctuation must all occur. Dates are China time (UTC+8).
+    Exit 1 when nothing is found.
     """
-    from newsvault.search import search, update_index
+    from newsvault.base.clock import china_day
+    from newsvault.search import phrases, search, update_index
+    from newsvault.store import sources as store_sources
 
+    if not phrases(query):
+        raise click.BadParameter(f"nothing to search for in {query!r}: give a word or a phrase", param_hint="QUERY")
+    start = None if since is None else since_ms(since)
     config = obj.config()
     engine = obj.engine(config)
+    if abbr is not None:
+        with engine.connect() as conn:
+            known = {s["abbr"] for s in store_sources.all_sources(conn)} | set(config.sources)
+        if abbr not in known:
+            raise click.BadParameter(f"no source {abbr!r} in this vault", param_hint="--source")
     update_index(engine)  # cheap when nothing changed; a store filled by an older version gets indexed here
     with engine.connect() as conn:
-        hits = search(conn, query, source=abbr, since_ms=_since(since), limit=limit or None)
+        hits = search(conn, query, source=abbr, since_ms=start, limit=limit or None)
     out = sys.stdout.buffer  # UTF-8 whatever the locale
     if as_json:
         for hit in hits:
@@ -67,12 +71,16 @@ def command(
             out.write(json_line(record).encode() + b"\n")
         out.flush()
     else:
-        console = Console(highlight=False)
+        # Piped, one hit per line and never wrapped, whatever width rich guesses for a pipe.
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 1_000_000)
         for hit in hits:
-            day = datetime.fromtimestamp(hit.date_ms / 1000, UTC).strftime("%Y-%m-%d")
+            day = "no date   " if hit.date_ms is None else china_day(hit.date_ms)
             title = plain(f"{hit.abbr}/{hit.id}  {day}  ", style="dim") + _marked(hit.title, hit.title_marks)
             console.print(title, soft_wrap=True)
             console.print(Text("    ") + _marked(hit.snippet, hit.snippet_marks), soft_wrap=True)
+    if not hits:
+        where = (f" from {abbr}" if abbr else "") + (f" since {since}" if since else "")
+        click.echo(visible(f"search: no article{where} holds {query!r}"), err=True)
     sys.exit(0 if hits else 1)
 
 

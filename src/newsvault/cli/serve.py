@@ -9,7 +9,7 @@ from .context import Context
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port to listen on.")
 @click.pass_obj
 def command(obj: Context, host: str, port: int) -> None:
     """A read-only web reader of the store: outlets, search, articles, versions, health."""

@@ -18,7 +18,7 @@ def command(obj: Context) -> None:
     """Check that the store and the published tree agree; exit 1 on any problem."""
     config = obj.config()
     problems = 0
-    for problem in verify_tree(obj.engine(config), config.archive):
+    for problem in verify_tree(obj.engine(config), config):
         problems += 1
         click.echo(visible(str(problem)))
     click.echo(f"verify: {problems} problem(s) in {config.archive}")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
-from .context import Context
+from .context import Context, require_enabled
 from .terminal import visible, visible_lines
 
 
@@ -59,16 +60,33 @@ def command(
     Rendering and publishing are not done here: run `newsvault render` and
     `newsvault publish` (or `run --publish`) on the machine holding the tree.
     """
+    from rich.console import Console
+
+    from newsvault.base.clock import CHINA_LABEL, china_minute
     from newsvault.workers import NEED_POSTGRES, WorkerOptions, work
+
+    from .report import print_summary
 
     config = obj.config()
     if not config.store_url.startswith("postgresql"):
         raise click.ClickException(NEED_POSTGRES)  # checked before opening: no SQLite file made for nothing
+    require_enabled(config)
     handler = logging.StreamHandler()
     handler.setFormatter(_VisibleFormatter("%(asctime)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
-    work(
+    done = work(
         config,
         obj.engine(config),
         WorkerOptions(once=once, every=every, lease=lease, concurrency=concurrency, tree=tree),
     )
+    if done is None:
+        return
+    if done.round_ms is None:  # another worker's config enabled nothing, or the store was emptied meanwhile
+        raise click.ClickException("no round was ever started in this store")
+    when = f"{china_minute(done.round_ms)} ({CHINA_LABEL})"
+    if done.started:
+        click.echo(f"worker: round of {when} started and done")
+    else:
+        click.echo(f"worker: no round due (one every {every:g} s); the round of {when} is done")
+    print_summary(done.run, Console())
+    sys.exit(1 if done.run.failed else 0)

@@ -24,6 +24,7 @@ from newsvault.store import open_store
 from .serve import DemoServer
 
 CDT_POST_ID_XOR = 0xFFFFF
+DEMO_MARK = "# newsvault demo vault: feeds served on 127.0.0.1 by `newsvault demo`"
 DEMO_PORT = 48151  # fixed when free, so feed and page URLs stay the same from one demo run to the next
 
 
@@ -81,6 +82,30 @@ def build_feeds(server: DemoServer) -> dict[str, str]:
     return urls
 
 
+class NotADemoVault(Exception):
+    """The folder holds something the demo did not make: a real vault, or anything else."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.directory = directory
+
+
+def _refuse_foreign(directory: Path) -> None:
+    """The demo writes only into a new or empty folder, or one an earlier demo made."""
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise NotADemoVault(directory)
+    vault = directory / VAULT_FILE
+    if vault.is_file():
+        with vault.open("rb") as file:
+            if file.readline().decode("utf-8", "replace").rstrip("\r\n") == DEMO_MARK:
+                return
+        raise NotADemoVault(directory)
+    if any(directory.iterdir()):
+        raise NotADemoVault(directory)
+
+
 @dataclass(frozen=True)
 class DemoReport:
     """What the demo did: the run's own report, and where everything is."""
@@ -105,8 +130,10 @@ def run_demo(
     """Serve the feeds, write a vault for them into `directory` and run it once.
 
     `progress` gets each source as it finishes; `serving` gets (port, feeds)
-    once the feeds are served, before the run starts.
+    once the feeds are served, before the run starts. Raises `NotADemoVault`,
+    touching nothing, when `directory` holds anything but an earlier demo.
     """
+    _refuse_foreign(directory)
     try:
         server = DemoServer(DEMO_PORT)
     except OSError:
@@ -115,7 +142,7 @@ def run_demo(
         urls = build_feeds(server)
         directory.mkdir(parents=True, exist_ok=True)
         lines = [
-            "# newsvault demo vault: feeds served on 127.0.0.1 by `newsvault demo`",
+            DEMO_MARK,
             "",
             "[fetch]",
             "allow_private = true  # CDT pages are on 127.0.0.1 too",

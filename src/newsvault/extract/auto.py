@@ -19,7 +19,7 @@ from readability.readability import Unparseable
 
 from newsvault.parse.encoding import decode
 
-from .lazy import promote_lazy_images
+from .lazy import is_placeholder, promote_lazy_images
 from .page import ExtractError
 from .serialize import inner_html
 from .text import fragment, plain_text
@@ -109,7 +109,8 @@ def page_date(root: etree._Element) -> str | None:
 
 
 def images_of(body: etree._Element) -> list[str]:
-    return [src for img in body.iter("img") if (src := (img.get("src") or "").strip())]
+    """The pictures an article shows: a lazy loader's spacer still in `src` is none of them."""
+    return [src for img in body.iter("img") if not is_placeholder(src := (img.get("src") or "").strip())]
 
 
 def extracted(root: lxml.html.HtmlElement, body: etree._Element) -> Extracted:

@@ -24,7 +24,8 @@ _PLACEHOLDER_NAME = re.compile(r"blank|spacer|placeholder|loading|lazy|grey|pixe
 _IMAGE_SUFFIX = re.compile(r"\.(?:gif|png|svg)", re.IGNORECASE)
 
 
-def _is_placeholder(src: str | None) -> bool:
+def is_placeholder(src: str | None) -> bool:
+    """No picture: empty, inline data (a lazy loader's spacer), about:blank, or a spacer's file name."""
     src = (src or "").strip()
     return not src or src.startswith("data:") or src == "about:blank" or _names_placeholder(src)
 
@@ -51,13 +52,13 @@ def promote_lazy_images(root: etree._Element) -> int:
     """
     changed = 0
     for img in root.iter("img"):
-        if not _is_placeholder(img.get("src")):
+        if not is_placeholder(img.get("src")):
             continue
         real = next((value for a in LAZY_SRC if (value := (img.get(a) or "").strip())), None)
         if real is None:
             srcset = next((img.get(a) for a in (*LAZY_SRCSET, "srcset") if img.get(a)), None)
             real = largest(parse_srcset(srcset)) if srcset else None
-        if real and not _is_placeholder(real):
+        if real and not is_placeholder(real):
             img.set("src", real)
             changed += 1
     return changed

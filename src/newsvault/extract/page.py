@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import html5lib
+from html5lib.constants import DataLossWarning
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -31,7 +33,9 @@ def select_body(page: str | bytes, selector: str, headers: Mapping[str, str] | N
     except Exception as exc:  # cssselect raises several kinds of parse errors
         raise ExtractError(f"bad CSS selector {selector!r}: {exc}") from None
     text = decode(page, headers)[0] if isinstance(page, bytes) else page
-    root = html5lib.parse(text, treebuilder="lxml", namespaceHTMLElements=False)
+    with warnings.catch_warnings():  # names lxml cannot hold are renamed: html5lib's notice is no user's business
+        warnings.simplefilter("ignore", DataLossWarning)
+        root = html5lib.parse(text, treebuilder="lxml", namespaceHTMLElements=False)
     found = match(root.getroot() if isinstance(root, etree._ElementTree) else root)
     if not found:
         raise ExtractError(f"no element matches {selector!r} on the page")

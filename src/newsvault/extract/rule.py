@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from newsvault.config import Source
 
 from .auto import Extracted, auto_body, extracted, parse_page
+from .lazy import promote_lazy_images
 from .page import select_body
 from .text import fragment
 
@@ -23,7 +24,9 @@ def extract_page(
     if selector is None:
         return auto_body(page, headers, url)
     html = select_body(page, selector, headers)
-    body = extracted(parse_page(page, headers), fragment(html))
+    shown = fragment(html)
+    promote_lazy_images(shown)  # the stored HTML stays as the page had it; its pictures are what a reader sees
+    body = extracted(parse_page(page, headers), shown)
     return Extracted(body.title, body.date, html, body.text, body.images)
 
 

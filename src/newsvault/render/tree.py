@@ -98,32 +98,53 @@ def _list_entry(abbr: str, row: RowMapping) -> ListEntry:
     )
 
 
-def _render_list(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
+def list_file(engine: Engine, abbr: str, name: str) -> tuple[str, bytes]:
+    """The outlet's list of its newest LIST_LENGTH articles: (path, bytes), for render and verify."""
     with engine.connect() as conn:
         rows = store_imports.newest_in_folder(conn, abbr, LIST_LENGTH)
     entries = [_list_entry(abbr, r) for r in rows if r["body"] is not None or r["raw"] is not None]
-    stats.checked += 1
-    if write_atomic(target / "lists" / f"{name}.md", format_list(name, entries)):
-        stats.written += 1
+    return f"lists/{name}.md", format_list(name, entries)
 
 
-def _render_months(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
-    """``lists/<name>/<yyyy-mm>.md`` for every month of the outlet, their index, and no stale month."""
+def month_files(engine: Engine, abbr: str, name: str) -> dict[str, bytes]:
+    """``lists/<name>/<yyyy-mm>.md`` for every month of the outlet and their index: path → bytes."""
     months: dict[str, list[ListEntry]] = {}
     with engine.connect() as conn:
         for r in store_articles.for_month_lists(conn, abbr):
             months.setdefault(list_month(r["date_ms"]), []).append(_list_entry(abbr, r))
-    folder = target / "lists" / name
     order = sorted(months, key=lambda m: (m != UNDATED, m), reverse=True)  # newest month first, undated last
-    files = {f"{m}.md": format_month_list(name, m, months[m]) for m in order}
-    files["README.md"] = format_month_index(name, [(m, len(months[m])) for m in order])
-    for file_name, data in files.items():
-        stats.checked += 1
-        stats.written += write_atomic(folder / file_name, data)
-    for stale in folder.glob("*.md"):  # a month whose articles all moved to another (their dates were edited)
-        if stale.name not in files:
+    files = {f"lists/{name}/{m}.md": format_month_list(name, m, months[m]) for m in order}
+    files[f"lists/{name}/README.md"] = format_month_index(name, [(m, len(months[m])) for m in order])
+    return files
+
+
+def readme_file(config: Config) -> tuple[str, bytes]:
+    """The tree's README as newsvault writes it (unless the user's own is kept)."""
+    names = [s.name for s in config.enabled()]
+    return "README.md", format_readme(names, monthly=config.tree.monthly_lists)
+
+
+def _write(target: Path, path: str, data: bytes, stats: RenderStats) -> None:
+    stats.checked += 1
+    if write_atomic(target / path, data):
+        stats.written += 1
+
+
+def _render_months(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
+    """The outlet's monthly lists and their index, and no stale month."""
+    files = month_files(engine, abbr, name)
+    for path, data in files.items():
+        _write(target, path, data, stats)
+    for stale in (target / "lists" / name).glob("*.md"):  # a month whose articles all moved (dates edited)
+        if f"lists/{name}/{stale.name}" not in files:
             stale.unlink()
             stats.written += 1
+
+
+def kept_lists_stand(engine: Engine, abbr: str) -> bool:
+    """Whether an outlet's imported lists are still its lists: no article came that the imported tree lacked."""
+    with engine.connect() as conn:
+        return not store_imports.has_new_articles(conn, abbr)
 
 
 def _kept_lists_in_use(engine: Engine, abbr: str, paths: list[str]) -> bool:
@@ -132,9 +153,8 @@ def _kept_lists_in_use(engine: Engine, abbr: str, paths: list[str]) -> bool:
     A list that goes is deleted from the store, so the outlet's list is generated
     (final format) from then on, whatever happens to later articles.
     """
-    with engine.connect() as conn:
-        if not store_imports.has_new_articles(conn, abbr):
-            return True
+    if kept_lists_stand(engine, abbr):
+        return True
     with engine.begin() as conn:
         store_imports.drop_kept(conn, paths)
     return False
@@ -183,7 +203,7 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
             continue  # written below with the other kept files
         dropped.update(imported_lists or ())
         failpoint("render.lists")  # between one outlet's articles (and monthly lists) and its newest-300 list
-        _render_list(engine, abbr, name, target, stats)
+        _write(target, *list_file(engine, abbr, name), stats)
     for row in kept:
         if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user"):
             continue
@@ -194,8 +214,5 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
     if config.site.enabled:  # outside the archive: its pages are not counted as the tree's files
         render_site(engine, config, full=full)
     if readme_owner != "user":
-        stats.checked += 1
-        names = [s.name for s in config.enabled()]
-        if write_atomic(target / "README.md", format_readme(names, monthly=config.tree.monthly_lists)):
-            stats.written += 1
+        _write(target, *readme_file(config), stats)
     return stats

@@ -1,8 +1,10 @@
 """`newsvault verify`: does the published tree say what the store says? Like `git fsck` for a vault.
 
 Every stored article must have its file with exactly the bytes render would
-write, every earlier version its file, every capture the bytes its hash names;
-nothing may lie in articles/ or versions/ that the store does not know, and
+write, every earlier version its file, every list (newest, monthly, edited,
+deleted) and the README the bytes render makes of the store, every capture
+the bytes its hash names; nothing may lie in articles/, versions/ or lists/
+that the store does not know, and
 no temporary file of an interrupted write may be left behind. A file newsvault
 wrote for its own article must also read back: its header five lines, one link
 with the stored title and link (bytes equal to the store's prove only that
@@ -16,20 +18,21 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, RowMapping
 
 from newsvault.archive.article import read_header
 from newsvault.archive.ids import article_path
 from newsvault.archive.markdown import one_line
+from newsvault.config import Config
 from newsvault.store import articles as store_articles
 from newsvault.store import captures
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
-from .tree import article_bytes, escaped
-from .versions_tree import version_files
+from .tree import article_bytes, escaped, kept_lists_stand, list_file, month_files, readme_file
+from .versions_tree import change_lists, version_files
 
-TREES = ("articles", "versions")
+TREES = ("articles", "versions", "lists")  # folders newsvault alone writes: any other file in them is an orphan
 
 
 class Kind(Enum):
@@ -72,8 +75,38 @@ def _check(target: Path, path: str, data: bytes, header: tuple[str, str] | None 
         yield Problem(Kind.HEADER, path, "header does not read back as one link with the stored title and link")
 
 
-def verify(engine: Engine, target: Path) -> Iterator[Problem]:
-    """Every problem found; nothing when the vault is consistent."""
+def _made_files(engine: Engine, config: Config, known: dict[str, str], kept: list[RowMapping]) -> dict[str, bytes]:
+    """The files render makes of the whole store: path → bytes (lists, the change lists, README).
+
+    Files an imported tree brought stay what they were while they stand (its
+    README if the user keeps it, an outlet's lists until an article arrives
+    that the tree did not have); what render makes of the store replaces them,
+    as render does.
+    """
+    files: dict[str, bytes] = {}
+    with engine.connect() as conn:
+        for row in kept:
+            data = store_imports.kept_bytes(conn, row["path"])
+            if data is not None:
+                files[row["path"]] = data
+        readme_owner = store_sources.get_meta(conn, "readme")
+    kept_lists = {row["source"] for row in kept if row["kind"] == "list" and row["source"] is not None}
+    for abbr, name in known.items():
+        if config.tree.monthly_lists:
+            files.update(month_files(engine, abbr, name))
+        if abbr not in kept_lists or not kept_lists_stand(engine, abbr):
+            path, data = list_file(engine, abbr, name)
+            files[path] = data
+    files.update(change_lists(engine, config.archive))
+    if readme_owner != "user":
+        path, data = readme_file(config)
+        files[path] = data
+    return files
+
+
+def verify(engine: Engine, config: Config) -> Iterator[Problem]:
+    """Every problem found in `config.archive`; nothing when the vault is consistent."""
+    target = config.archive
     expected: set[str] = set()
     with engine.connect() as conn:
         abbrs = [row["abbr"] for row in store_sources.all_sources(conn)]
@@ -92,13 +125,12 @@ def verify(engine: Engine, target: Path) -> Iterator[Problem]:
             expected.add(version.path)
             yield from _check(target, version.path, version.data, (one_line(version.title), version.link))
     with engine.connect() as conn:
-        kept = [row["path"] for row in store_imports.kept_index(conn)]
-    for path in kept:  # files an imported tree brought along (.gitkeep, its lists, its README)
+        kept = list(store_imports.kept_index(conn))
+        known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
+    expected.update(row["path"] for row in kept)  # files an imported tree brought (.gitkeep, lists, README)
+    for path, data in _made_files(engine, config, known, kept).items():
         expected.add(path)
-        with engine.connect() as conn:
-            data = store_imports.kept_bytes(conn, path)
-        if data is not None:
-            yield from _check(target, path, data)
+        yield from _check(target, path, data)
     with engine.connect() as conn:
         for capture_id, detail in captures.mismatches(conn):
             yield Problem(Kind.CAPTURE, f"capture {capture_id}", detail)

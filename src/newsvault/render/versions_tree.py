@@ -68,14 +68,26 @@ def _change_list(name: str, rows: list[RowMapping], when: str) -> bytes:
     return format_list(name, entries, in_given_order=True)
 
 
-def change_lists(engine: Engine) -> dict[str, bytes]:
+def _has_changes(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(versions.edited(conn, 1) or statuses.deleted(conn))
+
+
+def change_lists(engine: Engine, target: Path) -> dict[str, bytes]:
+    """The edited and deleted lists, path → bytes: once anything changed, or where the tree has them already.
+
+    A tree whose articles never changed has no such lists (the original had none).
+    """
     with engine.connect() as conn:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
-    return {
+    lists = {
         f"lists/{EDITED}.md": _change_list(EDITED, edited, "at"),
         f"lists/{DELETED}.md": _change_list(DELETED, deleted, "last_ms"),
     }
+    if edited or deleted:
+        return lists
+    return {path: data for path, data in lists.items() if (target / path).exists()}
 
 
 def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) -> tuple[int, int]:
@@ -90,13 +102,10 @@ def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) 
             checked += 1
             written += write_atomic(target / file.path, file.data)
             top = max(top, file.id)
-    with engine.connect() as conn:
-        has_changes = bool(versions.edited(conn, 1) or statuses.deleted(conn))
-    if has_changes or full:
-        for path, data in change_lists(engine).items():
-            if has_changes or (target / path).exists():
-                checked += 1
-                written += write_atomic(target / path, data)
+    if full or _has_changes(engine):
+        for path, data in change_lists(engine, target).items():
+            checked += 1
+            written += write_atomic(target / path, data)
     if top != (after or 0):
         with engine.begin() as conn:
             store_sources.set_meta(conn, _DONE_KEY, str(top))

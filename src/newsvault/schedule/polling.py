@@ -127,7 +127,8 @@ async def _read(engine: Engine, source: Source, fetcher: Fetcher, config: Config
             result.error = Problem(
                 Kind.MALFORMED_FEED, f"malformed feed, {read.entries} items recovered: {read.problem}"
             )
-        result.problems.extend(read.problems)
+        for problem in read.problems:  # an item archived with a gap is a note; one refused is a failure
+            (result.problems if problem.failure else result.notes).append(problem)
         fresh = _keep_page_bodies(engine, source, read.items) if source.body == "auto" else []
         with engine.begin() as conn:
             capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
@@ -176,6 +177,7 @@ def _log(engine: Engine, source: Source, started: int, http_status: int | None, 
             unchanged=result.unchanged,
             error=None if result.error is None else str(result.error),
             problems=[str(p) for p in result.problems],
+            notes=[str(p) for p in result.notes],
         )
 
 

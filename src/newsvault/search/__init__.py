@@ -9,5 +9,6 @@ with engine.connect() as conn:
 from .fold import fold
 from .index import rebuild_index, update_index
 from .query import Hit, highlighted, search
+from .tokens import phrases
 
-__all__ = ["Hit", "fold", "highlighted", "rebuild_index", "search", "update_index"]
+__all__ = ["Hit", "fold", "highlighted", "phrases", "rebuild_index", "search", "update_index"]

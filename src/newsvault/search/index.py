@@ -23,8 +23,7 @@ BATCH = 1000  # articles per transaction
 
 
 def _date(article: RowMapping) -> int:
-    date: int = article["date_ms"] if article["date_ms"] is not None else article["first_seen_ms"]
-    return date
+    return search_index.sort_date(article["date_ms"])
 
 
 def _fts_values(doc: Mapping[str, Any] | RowMapping) -> dict[str, Any]:

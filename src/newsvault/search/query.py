@@ -26,7 +26,7 @@ class Hit:
     id: int  # the archive id: articles/<abbr>/<id>.md
     title: str
     link: str
-    date_ms: int
+    date_ms: int | None  # None: the article has no date (as in `articles` and the archive)
     snippet: str
     snippet_marks: Marks = field(default_factory=list)
     title_marks: Marks = field(default_factory=list)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
@@ -45,18 +48,81 @@ def is_current(engine: Engine) -> bool:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
+class StoreError(Exception):
+    """The store cannot be opened: where, the reason in the database's own words, and what to do.
+
+    Raised instead of SQLAlchemy's errors so that every command says it in one
+    line; `str()` is that line.
+    """
+
+    def __init__(self, where: str, reason: str, hint: str) -> None:
+        super().__init__(where, reason, hint)
+        self.where, self.reason, self.hint = where, reason, hint
+
+    def __str__(self) -> str:
+        return f"cannot open the store {self.where}: {self.reason}; {self.hint}"
+
+
+_KINDS = "newsvault stores in SQLite (sqlite:////absolute/path/vault.sqlite) or PostgreSQL (postgresql://user@host/db)"
+
+_DRIVERS = {  # what a store URL may name, and the driver newsvault installs for it
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+def _parsed(url: str) -> URL:
+    """`url` as SQLAlchemy's URL, with postgresql:// meaning psycopg 3; refuses what is not a store."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        hint = f"for a file, write sqlite:///{Path(url).absolute()}" if "://" not in url else _KINDS
+        raise StoreError(repr(url), "not a URL", hint) from None
+    if parsed.drivername not in _DRIVERS:
+        raise StoreError(shown_url(url), f"{parsed.drivername} is not supported", _KINDS)
+    return parsed.set(drivername=_DRIVERS[parsed.drivername])
+
+
+def _hint(url: URL, reason: str) -> str:
+    if url.get_backend_name() == "sqlite":
+        return "check that the file's folder exists and is writable, and that the disk has room"
+    if "does not exist" in reason:
+        return f"create the database first (createdb -h {url.host or 'localhost'} {url.database}), or fix the URL"
+    if "refused" in reason or "timeout" in reason:
+        return f"is PostgreSQL running on {url.host or 'localhost'}:{url.port or 5432}? or fix the URL"
+    return "check the URL (in vault.toml: [store] url) and the database's permissions"
+
+
 def open_store(url: str, *, upgrade: bool = True) -> Engine:
-    """An engine on `url` (sqlite:/// by default), migrated to the current schema."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    engine = create_engine(url)
+    """An engine on `url` (sqlite:/// by default), migrated to the current schema.
+
+    Raises `StoreError` when the URL names no store newsvault can use, or the
+    store cannot be reached or migrated.
+    """
+    parsed = _parsed(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise StoreError(shown_url(url), f"no folder {folder}", "create it first, or fix the path")
+    engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    if upgrade:
-        migrate(engine)
+    try:
+        if upgrade:
+            migrate(engine)
+        else:
+            engine.connect().close()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]  # the database's words
+        raise StoreError(shown_url(url), reason, _hint(parsed, reason)) from exc
     return engine
 
 
 def shown_url(url: str) -> str:
-    """The store's URL as a message may show it: the password hidden."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The store's URL as a message may show it, as the user wrote it: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, RowMapping, func, select
 
 from .schema import fetch_log
 
@@ -20,6 +20,7 @@ def record(
     unchanged: int,
     error: str | None,
     problems: list[str],
+    notes: list[str],
 ) -> None:
     conn.execute(
         fetch_log.insert().values(
@@ -33,6 +34,7 @@ def record(
             unchanged=unchanged,
             error=error,
             problems="\n".join(problems) or None,
+            notes="\n".join(notes) or None,
         )
     )
 
@@ -43,3 +45,23 @@ def last_started(conn: Connection, source: str) -> int | None:
         select(func.max(fetch_log.c.started_ms)).where(fetch_log.c.source == source)
     ).scalar()
     return started
+
+
+def last_poll(conn: Connection, source: str) -> RowMapping | None:
+    """The source's latest poll that reached its end: what it found, its failure, problems and notes."""
+    return (
+        conn.execute(
+            select(fetch_log).where(fetch_log.c.source == source).order_by(fetch_log.c.started_ms.desc()).limit(1)
+        )
+        .mappings()
+        .first()
+    )
+
+
+def polls_since(conn: Connection, since_ms: int) -> list[RowMapping]:
+    """Every poll that began at `since_ms` or later, oldest first: a workers' round as the store saw it."""
+    return list(
+        conn.execute(select(fetch_log).where(fetch_log.c.started_ms >= since_ms).order_by(fetch_log.c.started_ms))
+        .mappings()
+        .all()
+    )

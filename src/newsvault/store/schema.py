@@ -129,7 +129,8 @@ fetch_log = Table(
     Column("updated", Integer, nullable=False, server_default="0"),
     Column("unchanged", Integer, nullable=False, server_default="0"),
     Column("error", Text),  # the source-level failure, None when the feed was read
-    Column("problems", Text),  # item-level problems, one per line
+    Column("problems", Text),  # what was not archived (items refused, pages failed), one per line
+    Column("notes", Text),  # archived, but worth knowing (no date, feed switched…), one per line
 )
 
 # Versions, raw captures and the status of articles at their source (issue 5).
@@ -233,7 +234,7 @@ search_docs = Table(
     Column("key", BigInteger, primary_key=True, autoincrement=False),  # date_ms * KEY_SLOTS + tie-breaker
     Column("article_id", Integer, nullable=False, unique=True),
     Column("source", String(200), nullable=False),
-    Column("date_ms", BigInteger, nullable=False),  # the article's date, else when it was first seen
+    Column("date_ms", BigInteger, nullable=False),  # the article's date, UNDATED_MS when it has none
     Column("stamp", BigInteger),  # the article's updated_ms when indexed
     Column("has_body", Boolean, nullable=False),
     Column("sha256", String(64), nullable=False),  # of title and body as indexed
@@ -242,6 +243,9 @@ search_docs = Table(
 )
 
 KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill into the next
+# An undated article's place in the index: below every date (year -26,000), so it
+# comes last and no `since` takes it, and its key still fits 64 bits.
+UNDATED_MS = -900_000_000_000_000
 FTS = "search_fts"  # bigram phrases (positions), every table of the index is named search_fts…
 # Each document's distinct CJK characters, for one-character queries: the title's and the body's.
 FTS_CHARS = {"title": "search_fts_title_chars", "body": "search_fts_body_chars"}

@@ -19,9 +19,14 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, or_, select, text
 
-from .schema import FTS, FTS_CHARS, KEY_SLOTS, articles, search_docs
+from .schema import FTS, FTS_CHARS, KEY_SLOTS, UNDATED_MS, articles, search_docs
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
+
+
+def sort_date(date_ms: int | None) -> int:
+    """Where an article sorts in the index: its date; an undated one below every date, out of reach of `since`."""
+    return UNDATED_MS if date_ms is None else date_ms
 
 
 def uses_fts5(conn: Connection) -> bool:
@@ -38,7 +43,7 @@ def stale(conn: Connection, limit: int) -> list[int]:
             or_(
                 search_docs.c.key.is_(None),
                 search_docs.c.stamp.is_distinct_from(articles.c.updated_ms),
-                search_docs.c.date_ms != func.coalesce(articles.c.date_ms, articles.c.first_seen_ms),
+                search_docs.c.date_ms != func.coalesce(articles.c.date_ms, UNDATED_MS),
                 search_docs.c.has_body != articles.c.body.is_not(None),
             )
         )
@@ -171,13 +176,18 @@ def matching_keys(
 
 
 def hits(conn: Connection, keys: Sequence[int]) -> dict[int, RowMapping]:
-    """Key → the document with its article's archive id and link."""
+    """Key → the document with its article's archive id, link and date (None when it has none, as everywhere)."""
     if not keys:
         return {}
     return {
         r["key"]: r
         for r in conn.execute(
-            select(search_docs, articles.c.archive_id, articles.c.link)
+            select(
+                *(c for c in search_docs.c if c.name != "date_ms"),
+                articles.c.archive_id,
+                articles.c.link,
+                articles.c.date_ms,
+            )
             .join(articles, articles.c.id == search_docs.c.article_id)
             .where(search_docs.c.key.in_(keys))
         ).mappings()

@@ -11,6 +11,6 @@ publishing are not worker jobs: the git tree has one writer.
 """
 
 from .queue import NEED_POSTGRES, WorkersNeedPostgres, install
-from .run import WorkerOptions, work
+from .run import RoundReport, WorkerOptions, work
 
-__all__ = ["NEED_POSTGRES", "WorkerOptions", "WorkersNeedPostgres", "install", "work"]
+__all__ = ["NEED_POSTGRES", "RoundReport", "WorkerOptions", "WorkersNeedPostgres", "install", "work"]

@@ -20,10 +20,11 @@ from sqlalchemy import Engine
 
 from newsvault.config import Config
 from newsvault.fetch import Fetcher
+from newsvault.schedule import RunReport
 from newsvault.store import jobs
 
 from .queue import install, make_app
-from .rounds import start_round
+from .rounds import current_round, round_results, start_round
 from .tasks import SOURCES, TREE, WorkerState
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,15 @@ class WorkerOptions:
     lease: float = 30.0  # seconds without a heartbeat after which a worker's jobs are taken back
     concurrency: int = 20  # jobs at once in this process (fetches overlap; the store is used in turn)
     tree: bool = False  # also mirror images: this machine holds the archive tree
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """What `--once` saw through: the round it started or found, and what each source's poll in it found."""
+
+    round_ms: int | None  # None: no round was ever started (nothing enabled was due)
+    started: bool  # this worker started the round; False: it was begun less than `every` ago
+    run: RunReport
 
 
 def _queues(options: WorkerOptions) -> list[str]:
@@ -82,7 +92,8 @@ def _worker_kwargs(options: WorkerOptions, state: WorkerState, wait: bool) -> di
     )
 
 
-async def _work(config: Config, engine: Engine, options: WorkerOptions) -> None:
+async def _work(config: Config, engine: Engine, options: WorkerOptions) -> bool:
+    """Run jobs; with `once`, until the round is done, then whether this worker started it."""
     app = make_app(engine, pool_size=max(4, options.concurrency // 4))
     async with (
         app.open_async(),
@@ -97,19 +108,26 @@ async def _work(config: Config, engine: Engine, options: WorkerOptions) -> None:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-            return
-        await start_round(app, engine, config, options.every)
+            return False
+        started = await start_round(app, engine, config, options.every) is not None
         # Drained is not done: a job may be running elsewhere, or held by a dead
         # worker until its lease runs out. Stay until every due job has finished.
         while True:
             await app.run_worker_async(**_worker_kwargs(options, state, wait=False))
             if not _unfinished(engine, _queues(options)):
-                return
+                return started
             await take_back_stalled(app, options.lease)
             await asyncio.sleep(min(1.0, options.lease / 4))
 
 
-def work(config: Config, engine: Engine, options: WorkerOptions = WorkerOptions()) -> None:
-    """Run a worker on the vault's PostgreSQL store (WorkersNeedPostgres on SQLite)."""
+def work(config: Config, engine: Engine, options: WorkerOptions = WorkerOptions()) -> RoundReport | None:
+    """Run a worker on the vault's PostgreSQL store (WorkersNeedPostgres on SQLite).
+
+    With `once`, returns the round's report, read from the fetch log so that it
+    holds the polls other workers ran too; a long-running worker never returns.
+    """
     install(engine)
-    asyncio.run(_work(config, engine, options))
+    started = asyncio.run(_work(config, engine, options))
+    round_ms = current_round(engine)
+    results = round_results(engine, config, round_ms) if round_ms is not None else []
+    return RoundReport(round_ms, started, RunReport(results))
