@@ -23,6 +23,7 @@ from newsvault.extract.text import plain_text
 from newsvault.importer import import_tree
 from newsvault.schedule import run_once
 from newsvault.search import fold, search, update_index
+from newsvault.search.query import snippet
 from newsvault.store import sources as store_sources
 from newsvault.store.schema import articles
 from tests.reference import reference
@@ -161,7 +162,9 @@ def test_ranking_title_hits_first_then_newest(corpus):
     in_title = [bool(h.title_marks) for h in hits]
     assert in_title == sorted(in_title, reverse=True) and True in in_title and False in in_title
     first = [h.date_ms for h in hits if h.title_marks]
-    assert first == sorted(first, reverse=True)
+    dated = [d for d in first if d is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert first == dated + [None] * (len(first) - len(dated))  # undated articles (imported) come last
     with engine.connect() as conn:
         page = search(conn, "香港", limit=5, offset=5)
     assert [h.article_id for h in page] == [h.article_id for h in hits[5:10]]
@@ -191,13 +194,14 @@ def test_cli_json_limit_and_filters(corpus):
     assert len(voa) == len({a for a in _containing(texts, "新冠") if rows[a]["source"] == "voa"})
     code, out = _cli(vault, "search", "新冠", "--json", "--limit", "0", "--since", "2020-07-15")
     recent = [json.loads(line) for line in out.splitlines()]
-    assert recent and all(h["date_ms"] >= 1594771200000 for h in recent)
-    # An undated article counts as dated when it was first seen (here: imported today).
+    since = 1594742400000  # 2020-07-15 00:00 in China time, where every date is read
+    assert recent and all(h["date_ms"] >= since for h in recent)
+    # An undated article has no date: no `since` takes it (it used to count as dated when imported).
     assert len(recent) == len(
-        {a for a in _containing(texts, "新冠") if rows[a]["date_ms"] is None or rows[a]["date_ms"] >= 1594771200000}
+        {a for a in _containing(texts, "新冠") if rows[a]["date_ms"] is not None and rows[a]["date_ms"] >= since}
     )
     code, out = _cli(vault, "search", "这个词不存在于任何文章")
-    assert code == 1 and out == ""
+    assert code == 1 and out == "search: no article holds '这个词不存在于任何文章'\n"
 
 
 def _insert(engine, source: str, archive_id: int, title: str, body: str, date_ms: int) -> None:
@@ -340,3 +344,24 @@ def test_a_store_indexed_before_0008_is_indexed_again_after_the_upgrade(tmp_path
     assert update_index(engine) == 1
     assert _hits(engine, "镕基") == _hits(engine, "基") == _hits(engine, "經濟發展") != set()
     assert _hits(engine, "经发") == set()
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "Tue, 13 Oct 2020 06:09:02 GMT\n",
+        "2022-04-11T08:12:20Z\n",
+        "Thomas Latschan\n2025-02-15T08:03:55.243Z\n",
+        "26/09/2023 - 10:44\n",
+        "DAVID WALLACE-WELLS\n2025年2月14日\n",
+    ],
+)
+def test_snippets_start_after_the_feeds_date_line(head):
+    """Feeds put the publication time (and a byline) above the text: a snippet opens with the text."""
+    text = head + "特朗普已分别与俄乌总统通电话。" + "和平计划" * 10
+    shown, marks = snippet(text, ["特朗普"])
+    assert shown.startswith("…特朗普已分别") and marks[0] == (1, 4)  # "…": the date line was left out
+    title_only, _ = snippet(text, ["不在正文"])
+    assert title_only.startswith("…特朗普已分别")
+    in_the_date, marks = snippet(text, ["2025"]) if "2025" in head else ("", [])
+    assert not marks or in_the_date[marks[0][0] : marks[0][1]] == "2025"  # a hit in the date line is shown

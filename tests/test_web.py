@@ -225,3 +225,34 @@ def test_end_to_end_in_chromium(served):
         assert page.evaluate("typeof window.__xss") == "undefined"
         assert not [e for e in errors if "Content Security Policy" in e]
         browser.close()
+
+
+def test_the_reader_shows_china_time_and_says_so(reader):
+    """One clock (issue 16): NOW - DAY is 2024-07-02 09:46 UTC, 17:46 in China, as in the archive's lists."""
+    client = TestClient(reader)
+    page = client.get("/a/voa/1048574").text
+    assert "2024-07-02 17:46" in page and "09:46" not in page
+    assert "北京时间（UTC+8）" in page
+
+
+def test_reader_speaks_chinese_and_says_what_happened_first(reader):
+    """Issue 16's reader: a banner on a censored article, Chinese status words and 404, outlet names as titles,
+    the newest articles on the home page, the number of hits, flagged sources summed up first."""
+    client = TestClient(reader)
+    censored = client.get("/a/rfi/1048573").text
+    assert censored.index('class="notice"') < censored.index('<div class="body">')
+    assert "原网站已撤下或屏蔽此文（检查于 <time>" not in censored  # a date inside a sentence is text
+    assert "原网站已撤下或屏蔽此文（检查于 2024-07-03 17:46）" in censored
+    assert "被审查" in censored and ">censored " not in censored
+    deleted = client.get("/deleted").text
+    assert "被审查" in deleted and " censored " not in deleted
+    missing = client.get("/a/voa/1")
+    assert missing.status_code == 404 and "找不到此页" in missing.text and "Not Found" not in missing.text
+    outlet = client.get("/new", params={"source": "rfi"}).text
+    assert "<h1>法广</h1>" in outlet and "最新 · rfi" not in outlet
+    home = client.get("/").text
+    assert "最新文章" in home and home.index("法广") < home.index("经济发展放缓")
+    found = client.get("/search", params={"q": "经济"}).text
+    assert "找到 2 篇" in found  # the XSS article says 经济 too
+    health = client.get("/health").text
+    assert "2 个来源，都正常。" in health and "<text" in health

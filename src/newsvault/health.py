@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -75,13 +74,15 @@ def _ago(ms: int) -> str:
 
 
 def _day(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+    return clock.china_day(ms)
 
 
 def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
-    start = (end_ms // DAY - CHART_DAYS + 1) * DAY
-    counts = store_articles.dated_per_utc_day(conn, abbr, start, end_ms)
-    return [(_day(start + i * DAY), int(counts.get(start // DAY + i, 0))) for i in range(CHART_DAYS)]
+    """Articles per China day, the CHART_DAYS days up to `end_ms`'s."""
+    last = (end_ms + clock.CHINA_OFFSET_MS) // DAY  # China day numbers
+    start = (last - CHART_DAYS + 1) * DAY - clock.CHINA_OFFSET_MS
+    counts = store_articles.dated_per_china_day(conn, abbr, start, end_ms)
+    return [(_day(start + i * DAY), int(counts.get(last - CHART_DAYS + 1 + i, 0))) for i in range(CHART_DAYS)]
 
 
 def _lengths(conn: Connection, abbr: str, since_ms: int, until_ms: int) -> list[int]:

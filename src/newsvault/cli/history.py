@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 
 import click
 
+from newsvault.base.clock import CHINA_LABEL, china_minute
 from newsvault.base.textdiff import char_diff, plain_text
 from newsvault.store import articles, statuses, versions
 
@@ -15,7 +15,7 @@ from .terminal import json_line, visible, visible_lines
 
 
 def _when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{china_minute(ms)} {CHINA_LABEL}"
 
 
 @click.command("history")

@@ -8,7 +8,7 @@ with engine.connect() as conn:
 
 from .fold import fold
 from .index import rebuild_index, update_index
-from .query import Hit, highlighted, search
+from .query import Hit, count_hits, highlighted, search
 from .tokens import phrases
 
-__all__ = ["Hit", "fold", "highlighted", "phrases", "rebuild_index", "search", "update_index"]
+__all__ = ["Hit", "count_hits", "fold", "highlighted", "phrases", "rebuild_index", "search", "update_index"]

@@ -7,6 +7,7 @@ query (a one-character query can hit every article).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
@@ -66,10 +67,37 @@ def _locate(folded: str, wanted: list[str]) -> Marks:
     return merged
 
 
+# A line that is only a date: feeds put the publication time (and a byline) above
+# the text, which a snippet would otherwise open with ("…55.243Z 特朗普…").
+_DATE_LINE = re.compile(
+    r"[ \t]*(?:[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} [\d:]+(?: GMT| [+-]\d{4})?"
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?"
+    r"|\d{2}/\d{2}/\d{4}(?: - \d{2}:\d{2})?"
+    r"|\d{4}年\d{1,2}月\d{1,2}日(?: ?\d{1,2}:\d{2})?)[ \t]*"
+)
+_HEAD_LINES = 3  # a date line is looked for among the text's first lines only (after a byline, say)
+
+
+def _after_dateline(body_text: str) -> int:
+    """Where the text proper starts: after a date line among its first lines (and what comes before it)."""
+    start = at = 0
+    for _ in range(_HEAD_LINES):
+        end = body_text.find("\n", at)
+        if end == -1:
+            break
+        if _DATE_LINE.fullmatch(body_text, at, end):
+            start = end + 1
+        at = end + 1
+    return start
+
+
 def snippet(body_text: str, wanted: list[str], width: int = SNIPPET) -> tuple[str, Marks]:
-    """About `width` characters of `body_text` around its first hit, with the hits in it."""
+    """About `width` characters of `body_text` around its first hit, with the hits in it, never its date line."""
     marks = _locate(fold(body_text), wanted)
-    start = max(0, marks[0][0] - width // 4) if marks else 0
+    floor = _after_dateline(body_text)
+    if marks and marks[0][0] < floor:  # the hit is in the date line itself: show it
+        floor = 0
+    start = max(floor, marks[0][0] - width // 4) if marks else floor
     end = min(len(body_text), start + width)
     piece = body_text[start:end]
     # Lines of the plain text become spaces; the length stays, so the marks still fit.
@@ -122,6 +150,16 @@ def search(
             )
         )
     return hits
+
+
+def count_hits(conn: Connection, query: str, *, source: str | None = None, since_ms: int | None = None) -> int:
+    """How many articles `search` finds for `query`, over all its pages (for "N 篇" above the first)."""
+    found = phrases(query)
+    if not found:
+        return 0
+    return len(
+        set(_keys(conn, found, True, source, since_ms, None)) | set(_keys(conn, found, False, source, since_ms, None))
+    )
 
 
 def highlighted(text_value: str, marks: Marks) -> list[tuple[str, bool]]:

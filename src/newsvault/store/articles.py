@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
 
-from newsvault.base.clock import CHINA, in_china
+from newsvault.base.clock import CHINA, CHINA_OFFSET_MS, in_china
 
 from . import versions
 from .schema import LIST_LINE, articles
@@ -334,9 +334,9 @@ def count(conn: Connection, source: str) -> int:
     return total
 
 
-def dated_per_utc_day(conn: Connection, source: str, start_ms: int, end_ms: int) -> dict[int, int]:
-    """UTC day number (ms // DAY) → articles of the source dated that day, from `start_ms` to `end_ms` inclusive."""
-    day = (articles.c.date_ms / DAY).label("day")
+def dated_per_china_day(conn: Connection, source: str, start_ms: int, end_ms: int) -> dict[int, int]:
+    """China day number ((ms + 8 h) // DAY) → the source's articles dated that day, `start_ms` to `end_ms` inclusive."""
+    day = ((articles.c.date_ms + CHINA_OFFSET_MS) / DAY).label("day")
     return dict(
         conn.execute(
             select(func.floor(day), func.count())

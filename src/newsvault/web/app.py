@@ -10,7 +10,6 @@ JavaScript; the only external requests a page can make are article images.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from html import escape
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,15 +22,18 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from newsvault.base.clock import china_day_start, china_minute
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
 from newsvault.render.site.diff import version_diffs
 from newsvault.render.site.pages import safe_link
-from newsvault.search import highlighted, search
+from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word
+from newsvault.search import count_hits, highlighted, search
 from newsvault.store import articles, sources, statuses, versions
 
 PAGE = 30
+HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
 MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
 CSP = (
@@ -40,7 +42,12 @@ CSP = (
 
 
 def _date(ms: int | None) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
+    return china_minute(ms) if ms is not None else ""
+
+
+def _time(ms: int | None) -> Markup:
+    """A date for a page: one unbreakable piece, so a narrow screen never splits it at its hyphen."""
+    return Markup(f"<time>{escape(_date(ms))}</time>") if ms is not None else Markup("")
 
 
 def _marked(value: str, marks: list[tuple[int, int]]) -> Markup:
@@ -64,7 +71,7 @@ def _since_ms(value: str) -> int | None:
     if not value:
         return None
     try:
-        return int(datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
+        return china_day_start(value)
     except ValueError:
         raise HTTPException(400, "日期无效：应为 YYYY-MM-DD (invalid date)") from None
 
@@ -82,7 +89,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     their database work never holds up the event loop (8 clients of async handlers doing
     synchronous queries got 5 requests/s between them)."""
     env = Environment(loader=PackageLoader("newsvault.web", "templates"), autoescape=select_autoescape(["html"]))
-    env.filters["date"] = _date
+    env.filters["date"] = _time
+    env.filters["status"] = status_word
     env.globals["marked"] = _marked
 
     counted: tuple[tuple[int, int], dict[str, tuple[int, int | None]]] | None = None
@@ -117,7 +125,9 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     def home(request: Request) -> Response:
         with engine.connect() as conn:
-            return page("home.html", outlets=outlet_counts(conn))
+            return page(
+                "home.html", outlets=outlet_counts(conn), latest=articles.latest_titles(conn, None, HOME_LATEST, 0)
+            )
 
     def find(request: Request) -> Response:
         q = request.query_params.get("q", "").strip()
@@ -125,22 +135,35 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         since = request.query_params.get("since", "")
         n = _page(request)
         since_ms = _since_ms(since)
-        hits, more = [], False
+        hits, more, total = [], False, 0
         with engine.connect() as conn:
             outlets = outlet_counts(conn)
             if q:
                 found = search(conn, q, source=source, since_ms=since_ms, limit=PAGE + 1, offset=n * PAGE)
                 hits, more = found[:PAGE], len(found) > PAGE
-        return page("search.html", q=q, source=source or "", since=since, hits=hits, page=n, more=more, outlets=outlets)
+                total = count_hits(conn, q, source=source, since_ms=since_ms) if more or n else len(hits)
+        return page(
+            "search.html",
+            q=q,
+            source=source or "",
+            since=since,
+            hits=hits,
+            total=total,
+            first=n * PAGE + 1,
+            page=n,
+            more=more,
+            outlets=outlets,
+        )
 
     def newest(request: Request) -> Response:
         source = request.query_params.get("source") or None
         n = _page(request)
         with engine.connect() as conn:
             rows = articles.latest_titles(conn, source, PAGE + 1, n * PAGE)
+            outlet = names(conn).get(source, source) if source else None
         return page(
             "list.html",
-            heading=f"最新 · {source}" if source else "最新",
+            heading=outlet or "最新",
             rows=rows[:PAGE],
             page=n,
             more=len(rows) > PAGE,
@@ -155,14 +178,29 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             raise HTTPException(404)
         return abbr, row
 
+    def names(conn: Connection) -> dict[str, str]:
+        return {row["abbr"]: row["name"] for row in sources.all_sources(conn)}
+
     def show(request: Request) -> Response:
         with engine.connect() as conn:
             abbr, row = found(conn, request)
             kept = versions.history(conn, row["id"])
             changes = statuses.history(conn, row["id"])
+            outlet = names(conn).get(abbr, abbr)
         body = display_html(row["body"] or "", row["link"], policy_for(config, abbr))
+        last = changes[-1] if changes else None
+        notice = None
+        if last is not None and last["status"] in STATUS_NOTICE:  # deleted or censored at its source: said first
+            notice = STATUS_NOTICE[last["status"]].format(_date(last["seen_ms"]))
         return page(
-            "article.html", a=row, original=safe_link(row["link"]), body=Markup(body), versions=kept, statuses=changes
+            "article.html",
+            a=row,
+            outlet=outlet,
+            original=safe_link(row["link"]),
+            body=Markup(body),
+            versions=kept,
+            statuses=changes,
+            notice=notice,
         )
 
     def history(request: Request) -> Response:
@@ -191,9 +229,9 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         return page("health.html", report=report)
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return page(
-            "error.html", status_code=getattr(exc, "status_code", 404), message=getattr(exc, "detail", "not found")
-        )
+        status = getattr(exc, "status_code", 404)
+        message = NOT_FOUND if status == 404 else getattr(exc, "detail", NOT_FOUND)  # Starlette's words are English
+        return page("error.html", status_code=status, message=message)
 
     routes = [
         Route("/", home),

@@ -49,16 +49,12 @@ from .paths import (
     site_root,
     when,
 )
+from .words import STATUS_LABEL, STATUS_NOTICE
 
 SITE_FORMAT = 1  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
 PER_DAY = 14  # days in the health page's articles-per-day table
 FAILING = 3  # failed runs in a row that mark a source as failing
-STATUS_LABEL = {"gone": "已删除", "censored": "被审查"}
-STATUS_NOTICE = {
-    "gone": "原网站已删除此文（检查于 {}）。以下为存档。",
-    "censored": "原网站已撤下或屏蔽此文（检查于 {}）。以下为存档。",
-}
 
 
 @dataclass

@@ -23,6 +23,7 @@ from lxml import etree
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from newsvault.base.clock import CHINA_LABEL, china_minute, now_ms
 from newsvault.config import Config
 from newsvault.store import articles as store_articles
 from newsvault.store import sources as store_sources
@@ -94,7 +95,7 @@ def html_bundle(engine: Engine, config: Config, since_ms: int, abbrs: tuple[str,
         "bundle.html",
         title=_title(since, abbrs),
         articles=chosen,
-        made=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        made=f"{china_minute(now_ms())} ({CHINA_LABEL})",
         inline_css=Markup(stylesheet()),
     ), len(chosen)
 

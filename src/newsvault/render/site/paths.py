@@ -11,7 +11,7 @@ import posixpath
 from pathlib import Path
 from urllib.parse import quote
 
-from newsvault.base.clock import in_china
+from newsvault.base.clock import china_minute, in_china
 from newsvault.config import Config
 
 INDEX = "index.html"
@@ -31,7 +31,7 @@ def month_of(ms: int) -> str:
 
 
 def when(ms: int | None) -> str:
-    return in_china(ms).strftime("%Y-%m-%d %H:%M") if ms is not None else ""
+    return china_minute(ms) if ms is not None else ""
 
 
 def outlet_page(abbr: str) -> str:
