@@ -256,3 +256,41 @@ def test_reader_speaks_chinese_and_says_what_happened_first(reader):
     assert "找到 2 篇" in found  # the XSS article says 经济 too
     health = client.get("/health").text
     assert "2 个来源，都正常。" in health and "<text" in health
+
+
+def test_reader_on_a_phone_reads_whole_words_and_says_what_happened(served):
+    """At 390 px, as a reader sees it (visible text, boxes), with a screenshot of each page kept as an artifact."""
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        ARTIFACTS.mkdir(exist_ok=True)
+        for path, name in (
+            ("/", "home"),
+            ("/a/rfi/1048573", "censored"),
+            ("/search?q=经济", "search"),
+            ("/health", "health"),
+        ):
+            page.goto(served + path)
+            page.screenshot(path=str(ARTIFACTS / f"reader-phone-{name}.png"), full_page=True)
+            for link in page.locator("header nav a").all():  # 最新, 已修改…: never split across lines
+                box = link.bounding_box()
+                assert box is not None and box["height"] < 40, (path, link.inner_text(), box)
+            for stamp in page.locator("time").all():  # 2020-07-20 12:00: one piece
+                box = stamp.bounding_box()
+                assert box is not None and box["height"] < 40, (path, stamp.inner_text(), box)
+        page.goto(served + "/a/rfi/1048573")
+        notice = page.locator(".notice")
+        assert notice.is_visible() and "原网站已撤下或屏蔽此文" in notice.inner_text()
+        notice_box, body_box = notice.bounding_box(), page.locator(".body").bounding_box()
+        assert notice_box is not None and body_box is not None and notice_box["y"] < body_box["y"]
+        page.goto(served + "/search?q=经济")
+        assert "找到 2 篇" in page.inner_text("main")
+        page.goto(served + "/")
+        assert "最新文章" in page.inner_text("main")
+        browser.close()
+
+
+def test_every_version_is_readable_whole_in_the_reader(reader):
+    page = TestClient(reader).get("/a/voa/1048574/versions").text
+    assert "各版本全文" in page
+    assert "前总理朱镕基的回忆录今天出版。" in page and "前总理朱镕基的回忆录昨天出版。" in page

@@ -205,13 +205,15 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     def history(request: Request) -> Response:
         with engine.connect() as conn:
-            _, row = found(conn, request)
+            abbr, row = found(conn, request)
             kept = versions.history(conn, row["id"])
         steps = [
             {"before": b, "after": a, "title": d["title"], "body": d["body"]}
             for (b, a), d in zip(itertools.pairwise(kept), version_diffs(kept), strict=True)
         ]
-        return page("versions.html", a=row, versions=kept, steps=steps)
+        policy = policy_for(config, abbr)
+        whole = [Markup(display_html(v["body"] or "", row["link"], policy)) for v in kept]  # each one readable
+        return page("versions.html", a=row, versions=kept, steps=steps, whole=whole)
 
     def edited(request: Request) -> Response:
         with engine.connect() as conn:
