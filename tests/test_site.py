@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from newsvault.config import ConfigError, load
 from newsvault.render.site import render_site
@@ -191,3 +192,21 @@ def test_site_config_defaults_and_values(tmp_path: Path):
     )
     site = load(tmp_path).site
     assert (site.path, site.feed_items, site.base_url) == ("public", 20, "https://news.example/")
+
+
+def test_home_lists_the_newest_articles_and_health_sums_up_first(vault):
+    """Issue 16: the newest articles across outlets under the outlet list; flagged sources first on health."""
+    config, engine = vault
+    site = site_root(config)
+    index = (site / "index.html").read_text("utf-8")
+    assert "最新文章" in index and index.index("<h2>最新文章</h2>") > index.index('class="outlets"')
+    newest = page_of(site, "习近平会见外宾（更新）").relative_to(site).as_posix()
+    assert f'href="{newest}"' in index
+    health = (site / "health.html").read_text("utf-8")
+    assert "都正常" in health
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE sources SET failures = 3, last_error = 'HTTP 503' WHERE abbr = 'voa'"))
+    render_tree(engine, config)
+    health = (site / "health.html").read_text("utf-8")
+    assert health.index("1 个来源需要注意") < health.index('<section class="source')
+    assert "连续失败 3 次，最后错误：HTTP 503" in health

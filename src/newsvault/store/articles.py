@@ -221,11 +221,18 @@ def by_archive_id(conn: Connection, source: str, archive_id: int) -> RowMapping 
     )
 
 
-def latest_titles(conn: Connection, source: str | None, limit: int, offset: int) -> list[RowMapping]:
-    """Titles of the newest articles by their own date (undated last), of one source or all: a page of them."""
-    query = select(articles.c.source, articles.c.archive_id, articles.c.title, articles.c.date_ms)
+def latest_titles(
+    conn: Connection, source: str | None, limit: int, offset: int, *, shown_only: bool = False
+) -> list[RowMapping]:
+    """Titles of the newest articles by their own date (undated last), of one source or all: a page of them.
+
+    `shown_only` leaves out those still waiting for their page (the site has no page for them).
+    """
+    query = select(articles.c.source, articles.c.archive_id, articles.c.path, articles.c.title, articles.c.date_ms)
     if source:
         query = query.where(articles.c.source == source)
+    if shown_only:
+        query = query.where(SHOWN)
     return list(
         conn.execute(
             query.order_by(articles.c.date_ms.desc().nulls_last(), articles.c.id.desc()).limit(limit).offset(offset)

@@ -91,6 +91,7 @@ Index("ix_articles_source_archive_id", articles.c.source, articles.c.archive_id)
 Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
 Index("ix_articles_rendered", articles.c.rendered_sha)
+Index("ix_articles_date", articles.c.date_ms)  # the newest across outlets: the reader's and the site's home page
 
 # Where an article's file is (archive.ids.article_path) and what names it in a list.
 FILE = (articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title)

@@ -53,6 +53,7 @@ from .words import STATUS_LABEL, STATUS_NOTICE
 
 SITE_FORMAT = 1  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
+HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 PER_DAY = 14  # days in the health page's articles-per-day table
 FAILING = 3  # failed runs in a row that mark a source as failing
 
@@ -348,7 +349,8 @@ def _health(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str
                 "peak": max((c for _, c in per_day), default=0),
             }
         )
-    out.write(HEALTH, page("health.html.j2", HEALTH, title="来源状况", sources=shown))
+    flagged = [s for s in shown if s["failing"]]
+    out.write(HEALTH, page("health.html.j2", HEALTH, title="来源状况", sources=shown, flagged=flagged))
 
 
 def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str, int], newest: dict[str, str]) -> None:
@@ -362,6 +364,15 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
         }
         for abbr in names
     ]
+    latest = [
+        {
+            "title": r["title"],
+            "name": names.get(r["source"], r["source"]),
+            "when": when(r["date_ms"]),
+            "page": article_page(r["source"], r["archive_id"], r["path"]),
+        }
+        for r in store_articles.latest_titles(conn, None, HOME_LATEST, 0, shown_only=True)
+    ]
     out.write(
         INDEX,
         page(
@@ -369,6 +380,7 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
             INDEX,
             title="新闻存档",
             outlets=outlets,
+            latest=latest,
             feeds=_feed_links("feeds/all"),
             edited=len(store_versions.edited(conn)),
             deleted=len(store_statuses.deleted(conn, shown_only=True)),
