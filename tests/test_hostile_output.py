@@ -336,7 +336,7 @@ def served_reader(tmp_path: Path, server: LocalServer) -> Iterator[int]:
 
 
 def test_reader_paths_never_leave_the_store_or_the_static_folder(served_reader: int) -> None:
-    assert _raw_get(served_reader, "/static/style.css")[0] == 200
+    assert _raw_get(served_reader, "/static/reader.css")[0] == 200
     assert _raw_get(served_reader, "/a/good/1048574")[0] == 200
     for path in (
         "/a/../../etc/passwd",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from html import escape
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
 from starlette.applications import Starlette
@@ -27,6 +27,7 @@ from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
 from newsvault.render.site.diff import version_diffs
+from newsvault.render.site.lang import script_lang
 from newsvault.render.site.pages import safe_link
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word
 from newsvault.search import count_hits, highlighted, search
@@ -48,6 +49,14 @@ def _date(ms: int | None) -> str:
 def _time(ms: int | None) -> Markup:
     """A date for a page: one unbreakable piece, so a narrow screen never splits it at its hyphen."""
     return Markup(f"<time>{escape(_date(ms))}</time>") if ms is not None else Markup("")
+
+
+# The site's pages (its templates' links) as the reader serves them.
+_ROUTES = {"index.html": "/", "edited.html": "/edited", "deleted.html": "/deleted", "health.html": "/health"}
+
+
+def _link(target: str) -> str:
+    return _ROUTES.get(target, "/static/" + target)  # else: site.css
 
 
 def _marked(value: str, marks: list[tuple[int, int]]) -> Markup:
@@ -88,7 +97,12 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     """The reader. Its handlers are plain functions, which Starlette runs in its thread pool:
     their database work never holds up the event loop (8 clients of async handlers doing
     synchronous queries got 5 requests/s between them)."""
-    env = Environment(loader=PackageLoader("newsvault.web", "templates"), autoescape=select_autoescape(["html"]))
+    # The site's templates under the reader's: one design, the reader adding what needs a server.
+    loader = ChoiceLoader(
+        [PackageLoader("newsvault.web", "templates"), PackageLoader("newsvault.render.site", "templates")]
+    )
+    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals["link"] = _link
     env.filters["date"] = _time
     env.filters["status"] = status_word
     env.globals["marked"] = _marked
@@ -112,7 +126,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         ]
 
     def page(name: str, status_code: int = 200, **values: object) -> HTMLResponse:
-        body = env.get_template(name).render(**values)
+        values.setdefault("title", "新闻存档")
+        body = env.get_template(name).render(inline_css=None, **values)
         return HTMLResponse(
             body,
             status_code=status_code,
@@ -126,7 +141,10 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     def home(request: Request) -> Response:
         with engine.connect() as conn:
             return page(
-                "home.html", outlets=outlet_counts(conn), latest=articles.latest_titles(conn, None, HOME_LATEST, 0)
+                "home.html",
+                outlets=outlet_counts(conn),
+                latest=articles.latest_titles(conn, None, HOME_LATEST, 0),
+                names=names(conn),
             )
 
     def find(request: Request) -> Response:
@@ -144,6 +162,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
                 total = count_hits(conn, q, source=source, since_ms=since_ms) if more or n else len(hits)
         return page(
             "search.html",
+            title=f"{q} · 搜索" if q else "搜索",
             q=q,
             source=source or "",
             since=since,
@@ -160,9 +179,12 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         n = _page(request)
         with engine.connect() as conn:
             rows = articles.latest_titles(conn, source, PAGE + 1, n * PAGE)
-            outlet = names(conn).get(source, source) if source else None
+            all_names = names(conn)
+            outlet = all_names.get(source, source) if source else None
         return page(
             "list.html",
+            title=outlet or "最新",
+            names=all_names,
             heading=outlet or "最新",
             rows=rows[:PAGE],
             page=n,
@@ -191,9 +213,11 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         last = changes[-1] if changes else None
         notice = None
         if last is not None and last["status"] in STATUS_NOTICE:  # deleted or censored at its source: said first
-            notice = STATUS_NOTICE[last["status"]].format(_date(last["seen_ms"]))
+            notice = Markup(STATUS_NOTICE[last["status"]]).format(_time(last["seen_ms"]))
         return page(
             "article.html",
+            title=row["title"],
+            lang=script_lang(row["title"] + (row["body"] or "")),
             a=row,
             outlet=outlet,
             original=safe_link(row["link"]),
@@ -213,27 +237,27 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         ]
         policy = policy_for(config, abbr)
         whole = [Markup(display_html(v["body"] or "", row["link"], policy)) for v in kept]  # each one readable
-        return page("versions.html", a=row, versions=kept, steps=steps, whole=whole)
+        return page("versions.html", title=f"版本 · {row['title']}", a=row, versions=kept, steps=steps, whole=whole)
 
     def edited(request: Request) -> Response:
         with engine.connect() as conn:
             rows = versions.edited(conn, limit=300)
-        return page("changed.html", heading="已修改", rows=rows, edited=True)
+        return page("changed.html", title="已修改", heading="已修改", rows=rows, edited=True)
 
     def deleted(request: Request) -> Response:
         with engine.connect() as conn:
             rows = statuses.deleted(conn)
-        return page("changed.html", heading="已删除", rows=rows, edited=False)
+        return page("changed.html", title="已删除", heading="已删除", rows=rows, edited=False)
 
     def health(request: Request) -> Response:
         with engine.connect() as conn:
             report = source_health(conn)
-        return page("health.html", report=report)
+        return page("health.html", title="来源状况", report=report)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         message = NOT_FOUND if status == 404 else getattr(exc, "detail", NOT_FOUND)  # Starlette's words are English
-        return page("error.html", status_code=status, message=message)
+        return page("error.html", status_code=status, title=message, message=message)
 
     routes = [
         Route("/", home),
@@ -244,6 +268,10 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         Route("/edited", edited),
         Route("/deleted", deleted),
         Route("/health", health),
-        Mount("/static", StaticFiles(packages=[("newsvault.web", "static")]), name="static"),
+        Mount(
+            "/static",
+            StaticFiles(packages=[("newsvault.web", "static"), ("newsvault.render.site", "static")]),
+            name="static",
+        ),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: not_found})

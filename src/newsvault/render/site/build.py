@@ -51,7 +51,7 @@ from .paths import (
 )
 from .words import STATUS_LABEL, STATUS_NOTICE
 
-SITE_FORMAT = 1  # raise when pages change shape: the next render then rewrites them all
+SITE_FORMAT = 2  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 PER_DAY = 14  # days in the health page's articles-per-day table
@@ -134,7 +134,9 @@ def _article(
             history=history,
             versions=versions,
             body=_markup(body),
-            deleted=STATUS_NOTICE[deleted[0]].format(when(deleted[1])) if deleted else None,
+            deleted=Markup(STATUS_NOTICE[deleted[0]]).format(Markup("<time>{}</time>").format(when(deleted[1])))
+            if deleted
+            else None,
         ),
     )
     if history:
