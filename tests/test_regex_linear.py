@@ -125,8 +125,8 @@ CASES = [
     Case("text._BLANK_LINES ideographic spaces", lambda d: text._BLANK_LINES.sub("\n", d), _s("\u3000", "x")),
     Case("text._BLANK_LINES lines", lambda d: text._BLANK_LINES.sub("\n", d), _s(" \n")),
     Case("text._SPACES", lambda d: text._SPACES.sub(" ", d), _s(" \u3000")),
-    Case("lazy placeholder names", lambda d: lazy._is_placeholder(d), _s("blank")),
-    Case("lazy placeholder suffixes", lambda d: lazy._is_placeholder(d), _s("blank.gi")),
+    Case("lazy placeholder names", lambda d: lazy.is_placeholder(d), _s("blank")),
+    Case("lazy placeholder suffixes", lambda d: lazy.is_placeholder(d), _s("blank.gi")),
     # clean: images and URLs
     Case("image_sniff._SVG_START comments", lambda d: image_sniff._SVG_START.match(d), _b(b"<!--a-->", b"x")),
     Case("image_sniff._SVG_START doctypes", lambda d: image_sniff._SVG_START.match(d), _b(b"<!DOCTYPE a> ", b"x")),

@@ -318,7 +318,7 @@ def test_a_poll_whose_worker_died_before_queueing_its_follow_ups_gets_them_from_
 
     asyncio.run(dead_workers_round())
     with engine.begin() as conn:  # the round is current: the next worker starts no other
-        conn.execute(meta.insert().values(key=ROUND_KEY, value=str(now_ms())))
+        conn.execute(meta.insert().values(key=ROUND_KEY, value=str(round_ms)))
         assert search(conn, "只在这一条", limit=None) == []
 
     _finish(_workers(vault, 1, "--lease", "10"), timeout=120)
