@@ -114,7 +114,7 @@ def main() -> None:
                     time.sleep(0.2)
             print(f"{args.articles} articles; serving after {time.perf_counter() - began:.1f} s (index built)")
             routes = {
-                "static file": "/static/style.css",
+                "static file": "/static/site.css",
                 "home": "/",
                 "newest": "/new",
                 "outlet": f"/new?source={abbrs[0]}",
