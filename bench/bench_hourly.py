@@ -100,10 +100,8 @@ def measure(server: LocalServer, work: Path, articles: int, rounds: int) -> tupl
     shutil.rmtree(tree)
     _serve(server, f"feeds-{articles}", articles)
     first, summary = _one_run(vault)
-    print(
-        f"{articles} articles: vault made in {time.perf_counter() - started:.0f} s, first run {first:.1f} s ({summary})",
-        flush=True,
-    )
+    made = time.perf_counter() - started
+    print(f"{articles} articles: vault made in {made:.0f} s, first run {first:.1f} s ({summary})", flush=True)
     times = []
     for _ in range(rounds):
         seconds, summary = _one_run(vault)

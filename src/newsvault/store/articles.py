@@ -153,15 +153,18 @@ def for_render(conn: Connection, source: str, only_dirty: bool = False) -> Itera
     yield from conn.execute(query.order_by(articles.c.archive_id)).mappings()
 
 
-def for_month_lists(conn: Connection, source: str) -> Iterator[RowMapping]:
-    """Every published article of a source, newest date first: what its monthly lists link.
+def for_month_lists(conn: Connection, source: str, month: str | None = None) -> Iterator[RowMapping]:
+    """Every published article of a source (or of one China `yyyy-mm` by its date), newest date first.
 
-    Articles still waiting for their page have no file yet and are left out.
+    What its monthly lists link. Articles still waiting for their page have no
+    file yet and are left out.
     """
+    query = select(*LIST_LINE).where(articles.c.source == source, SHOWN)
+    if month is not None:
+        start, end = _month_bounds(month)
+        query = query.where(articles.c.date_ms >= start, articles.c.date_ms < end)
     yield from conn.execute(
-        select(*LIST_LINE)
-        .where(articles.c.source == source, SHOWN)
-        .order_by(articles.c.date_ms.desc(), articles.c.archive_id, articles.c.path)
+        query.order_by(articles.c.date_ms.desc(), articles.c.archive_id, articles.c.path)
     ).mappings()
 
 
@@ -252,6 +255,17 @@ def shown_listed_dates(conn: Connection, source: str) -> Iterator[int]:
     )
     for (ms,) in result:
         yield ms
+
+
+def listed_dates_of(conn: Connection, ids: Iterable[int]) -> list[int]:
+    """The listed date of each of these articles that is shown (ids: those changed in a run)."""
+    wanted = sorted(ids)
+    found: list[int] = []
+    for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
+        found += conn.execute(
+            select(LISTED_MS).where(and_(articles.c.id.in_(wanted[start : start + 400]), SHOWN))
+        ).scalars()
+    return found
 
 
 def _month_bounds(month: str) -> tuple[int, int]:

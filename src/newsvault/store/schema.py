@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -90,7 +91,25 @@ Index(
 Index("ix_articles_source_archive_id", articles.c.source, articles.c.archive_id)
 Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
-Index("ix_articles_rendered", articles.c.rendered_sha)
+# The lookups of an hourly run, each by an index (migration 0009): what a render must write
+# (per outlet, only the unrendered), what changed since a mark, dates per outlet, the listed
+# date (its own, else when first seen) per outlet, and the articles not from an imported tree.
+Index(
+    "ix_articles_unrendered",
+    articles.c.source,
+    articles.c.archive_id,
+    sqlite_where=articles.c.rendered_sha.is_(None),
+    postgresql_where=articles.c.rendered_sha.is_(None),
+)
+Index("ix_articles_updated", articles.c.updated_ms)
+Index("ix_articles_source_date", articles.c.source, articles.c.date_ms)
+Index("ix_articles_source_listed", articles.c.source, func.coalesce(articles.c.date_ms, articles.c.first_seen_ms))
+Index(
+    "ix_articles_source_new",
+    articles.c.source,
+    sqlite_where=articles.c.imported.is_(False),
+    postgresql_where=articles.c.imported.is_(False),
+)
 
 # Where an article's file is (archive.ids.article_path) and what names it in a list.
 FILE = (articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title)
@@ -162,6 +181,9 @@ versions = Table(
     UniqueConstraint("article_id", "n", name="uq_versions_article_n"),
 )
 Index("ix_versions_article", versions.c.article_id)
+Index("ix_versions_capture", versions.c.capture_id)  # captures.drop_unused after every feed (0009)
+# The edited articles (a version 2 or later) without grouping every version (0009).
+Index("ix_versions_edited", versions.c.article_id, sqlite_where=versions.c.n > 1, postgresql_where=versions.c.n > 1)
 
 statuses = Table(
     "statuses",
@@ -184,6 +206,7 @@ checks = Table(
     Column("status", String(20), nullable=False, server_default="live"),  # latest known status
 )
 Index("ix_checks_next", checks.c.next_ms)
+Index("ix_checks_status", checks.c.status)  # the few gone or censored among every article (0009)
 
 # The image mirror: one row per image URL, linked to the articles showing it. A side job:
 # it runs after articles are stored, may fail and be retried for days, and never changes an
