@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
 from newsvault.base.clock import CHINA, in_china
 
 from . import versions
-from .schema import LIST_LINE, articles
+from .schema import LIST_LINE, WAITING_PAGE, articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 DAY = 86_400_000
@@ -133,6 +132,7 @@ def pending_pages(conn: Connection, source: str, limit: int, max_attempts: int) 
             .where(
                 and_(
                     articles.c.source == source,
+                    WAITING_PAGE,  # the partial index's own condition, so that it is used
                     or_(
                         articles.c.page_state == "pending",
                         and_(articles.c.page_state == "failed", articles.c.page_attempts < max_attempts),
@@ -325,21 +325,24 @@ def shown_since(conn: Connection, since_ms: int, sources: tuple[str, ...]) -> It
 
 
 def listed_per_china_day(conn: Connection, source: str, days: int) -> list[tuple[str, int]]:
-    """Articles per China day (by listed date) for the `days` days up to the source's newest article."""
+    """Articles per China day (by listed date) for the `days` days up to the source's newest article.
+
+    Counted in the database over the index of listed dates: a dense outlet has
+    thousands of articles in a fortnight.
+    """
     newest_ms = conn.execute(select(func.max(LISTED_MS)).where(articles.c.source == source)).scalar()
     if newest_ms is None:
         return []
     last = in_china(newest_ms).replace(hour=0, minute=0, second=0, microsecond=0)
     first = last - timedelta(days=days - 1)
-    counts: Counter[str] = Counter()
-    for (ms,) in conn.execute(
-        select(LISTED_MS).where(and_(articles.c.source == source, LISTED_MS >= int(first.timestamp() * 1000)))
-    ):
-        counts[in_china(ms).strftime("%Y-%m-%d")] += 1
-    return [
-        ((first + timedelta(days=i)).strftime("%Y-%m-%d"), counts[(first + timedelta(days=i)).strftime("%Y-%m-%d")])
-        for i in range(days)
-    ]
+    start = int(first.timestamp() * 1000)
+    day = ((LISTED_MS - start) // DAY).label("day")  # whole days since `first`
+    counts: dict[int, int] = dict(
+        conn.execute(
+            select(day, func.count()).where(and_(articles.c.source == source, LISTED_MS >= start)).group_by(day)
+        ).all()
+    )
+    return [((first + timedelta(days=i)).strftime("%Y-%m-%d"), counts.get(i, 0)) for i in range(days)]
 
 
 def count(conn: Connection, source: str) -> int:
@@ -399,7 +402,10 @@ def failing_pages(conn: Connection, source: str, min_attempts: int) -> tuple[int
     """How many of the source's pages failed at least `min_attempts` times, and one of their errors."""
     failing = conn.execute(
         select(func.count(), func.max(articles.c.page_error)).where(
-            articles.c.source == source, articles.c.page_state == "failed", articles.c.page_attempts >= min_attempts
+            articles.c.source == source,
+            WAITING_PAGE,
+            articles.c.page_state == "failed",
+            articles.c.page_attempts >= min_attempts,
         )
     ).one()
     return failing[0], failing[1]

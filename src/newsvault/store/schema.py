@@ -23,6 +23,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
+    text,
 )
 
 metadata = MetaData()
@@ -104,6 +106,16 @@ Index(
 Index("ix_articles_updated", articles.c.updated_ms)
 Index("ix_articles_source_date", articles.c.source, articles.c.date_ms)
 Index("ix_articles_source_listed", articles.c.source, func.coalesce(articles.c.date_ms, articles.c.first_seen_ms))
+# Articles whose body must still come from their page (pending_pages): written out, not bound,
+# so that SQLite sees a query's condition is the index's.
+WAITING_PAGE = literal_column("articles.page_state IN ('pending', 'failed')", Boolean)
+Index(
+    "ix_articles_waiting_page",
+    articles.c.source,
+    articles.c.archive_id,
+    sqlite_where=text("page_state IN ('pending', 'failed')"),
+    postgresql_where=text("page_state IN ('pending', 'failed')"),
+)
 Index(
     "ix_articles_source_new",
     articles.c.source,

@@ -16,6 +16,8 @@ at 2,000: every query it makes reads by an index, found by profiling
   dates per outlet (health, months, feeds);
 - `articles (source, archive_id) WHERE rendered_sha IS NULL`: what a render
   must write, replacing the index of every article's hash;
+- `articles (source, archive_id) WHERE page_state IN ('pending', 'failed')`:
+  the articles still waiting for their page;
 - `articles (source) WHERE NOT imported`: whether an outlet has articles
   beyond its imported tree;
 - `checks.status`: the few gone or censored articles.
@@ -53,6 +55,13 @@ def upgrade() -> None:
         sqlite_where=sa.text(false),
         postgresql_where=sa.text(false),
     )
+    op.create_index(
+        "ix_articles_waiting_page",
+        "articles",
+        ["source", "archive_id"],
+        sqlite_where=sa.text("page_state IN ('pending', 'failed')"),
+        postgresql_where=sa.text("page_state IN ('pending', 'failed')"),
+    )
     op.create_index("ix_versions_capture", "versions", ["capture_id"])
     op.create_index(
         "ix_versions_edited",
@@ -69,6 +78,7 @@ def downgrade() -> None:
     op.drop_index("ix_versions_edited", table_name="versions")
     op.drop_index("ix_versions_capture", table_name="versions")
     op.drop_index("ix_articles_source_new", table_name="articles")
+    op.drop_index("ix_articles_waiting_page", table_name="articles")
     op.drop_index("ix_articles_source_listed", table_name="articles")
     op.drop_index("ix_articles_source_date", table_name="articles")
     op.drop_index("ix_articles_updated", table_name="articles")
