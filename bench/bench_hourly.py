@@ -88,17 +88,18 @@ def _one_run(vault: Path) -> tuple[float, str]:
 
 def measure(server: LocalServer, work: Path, articles: int, rounds: int) -> tuple[float, str]:
     """Median seconds of a no-op run at `articles`, and the profile of one."""
-    tree, vault = work / f"tree-{articles}", work / f"vault-{articles}"
+    work = Path(tempfile.mkdtemp(dir=work))
+    tree, vault = work / "tree", work / "vault"
     started = time.perf_counter()
     generate(tree, articles + 1 + len(catalogue()))
     vault.mkdir()
-    (vault / "vault.toml").write_text(_vault_toml(server, f"feeds-{articles}"), "utf-8")
+    (vault / "vault.toml").write_text(_vault_toml(server, work.name), "utf-8")
     config = load(vault)
     engine = open_store(config.store_url)
     import_tree(engine, config, tree)
     engine.dispose()
     shutil.rmtree(tree)
-    _serve(server, f"feeds-{articles}", articles)
+    _serve(server, work.name, articles)
     first, summary = _one_run(vault)
     made = time.perf_counter() - started
     print(f"{articles} articles: vault made in {made:.0f} s, first run {first:.1f} s ({summary})", flush=True)
