@@ -8,7 +8,8 @@ final-layout tree (bench_import.py's, from the 2020 corpus), and its nine
 outlets read feeds served on 127.0.0.1 whose 50 items are all archived
 already. One run renders the imported tree (every file); the runs after it
 change nothing, and those are timed: opening the store, `run_once`, closing
-it (median of --rounds), then one of them under cProfile for the top costs.
+it (median of --rounds, the two sizes in turn so that other work on the
+machine slows both alike), then one of each under cProfile for the top costs.
 
     .venv/bin/python bench/bench_hourly.py [--articles 200000] [--rounds 3]
 """
@@ -86,8 +87,8 @@ def _one_run(vault: Path) -> tuple[float, str]:
     return seconds, f"new {new}, updated {updated}, files written {written}, failed {failed or 'none'}"
 
 
-def measure(server: LocalServer, work: Path, articles: int, rounds: int) -> tuple[float, str]:
-    """Median seconds of a no-op run at `articles`, and the profile of one."""
+def build(server: LocalServer, work: Path, articles: int) -> Path:
+    """A vault of `articles` imported articles whose feeds hold nothing new, rendered once."""
     work = Path(tempfile.mkdtemp(dir=work))
     tree, vault = work / "tree", work / "vault"
     started = time.perf_counter()
@@ -103,11 +104,11 @@ def measure(server: LocalServer, work: Path, articles: int, rounds: int) -> tupl
     first, summary = _one_run(vault)
     made = time.perf_counter() - started
     print(f"{articles} articles: vault made in {made:.0f} s, first run {first:.1f} s ({summary})", flush=True)
-    times = []
-    for _ in range(rounds):
-        seconds, summary = _one_run(vault)
-        times.append(seconds)
-    print(f"  no-op runs: {', '.join(f'{t:.3f}' for t in times)} s ({summary})", flush=True)
+    return vault
+
+
+def profile(vault: Path) -> str:
+    """The top costs of one no-op run, cumulative."""
     profiler = cProfile.Profile()
     profiler.enable()
     _one_run(vault)
@@ -115,7 +116,7 @@ def measure(server: LocalServer, work: Path, articles: int, rounds: int) -> tupl
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(r"newsvault/(?!cli)", 25)
-    return statistics.median(times), out.getvalue()
+    return out.getvalue()
 
 
 def _top(profile: str) -> str:
@@ -134,13 +135,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-hourly-"))
     try:
         with LocalServer() as server:
-            small, small_profile = measure(server, work, base, args.rounds)
-            big, big_profile = measure(server, work, args.articles, args.rounds)
+            vaults = {base: build(server, work, base), args.articles: build(server, work, args.articles)}
+            # The two sizes in turn, so that a machine shared with other work slows both alike.
+            times: dict[int, list[float]] = {size: [] for size in vaults}
+            for _ in range(args.rounds):
+                for size, vault in vaults.items():
+                    seconds, summary = _one_run(vault)
+                    times[size].append(seconds)
+            for size in vaults:
+                print(f"  no-op runs at {size}: {', '.join(f'{t:.3f}' for t in times[size])} s ({summary})")
+            profiles = {size: profile(vault) for size, vault in vaults.items()}
+        small, big = statistics.median(times[base]), statistics.median(times[args.articles])
         print(f"no-op hourly run at {base} articles: {small:.3f} s (median of {args.rounds})")
         print(f"no-op hourly run at {args.articles} articles: {big:.3f} s (median of {args.rounds})")
         print(f"ratio {args.articles} / {base}: {big / small:.2f}x (target ≤ {TARGET})")
-        print(f"\ntop costs at {base} (cumulative):\n{_top(small_profile)}")
-        print(f"\ntop costs at {args.articles} (cumulative):\n{_top(big_profile)}")
+        for size, found in profiles.items():
+            print(f"\ntop costs at {size} (cumulative):\n{_top(found)}")
     finally:
         shutil.rmtree(work)
 
