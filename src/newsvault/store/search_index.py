@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, or_, select, text
 
-from .schema import FTS, FTS_CHARS, KEY_SLOTS, articles, meta, search_docs
+from .schema import FTS, FTS_CHARS, KEY_SLOTS, after, articles, meta, search_docs
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
@@ -63,7 +63,7 @@ def stale(conn: Connection, limit: int, upto: tuple[int, int] | None = None) -> 
     if upto is not None:
         since = (
             select(articles.c.id)
-            .where(articles.c.id > upto[0] - ID_SLACK)
+            .where(after(articles.c.id, upto[0] - ID_SLACK))
             .union(select(articles.c.id).where(articles.c.updated_ms > upto[1] - TIME_SLACK_MS))
             .subquery()
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
 
-from .schema import FILE, articles, versions
+from .schema import FILE, after, articles, versions
 
 
 def content_sha(title: str, body: str | None) -> str:
@@ -86,8 +86,8 @@ def history(conn: Connection, article_id: int) -> list[RowMapping]:
     )
 
 
-# The articles with a second version: read by the partial index ix_versions_edited (migration 0009),
-# never by grouping every version of the store.
+# The articles with a second version: a range of the index ix_versions_edited (migration 0009),
+# never a grouping of every version of the store.
 _EDITED = select(versions.c.article_id).where(versions.c.n > 1)
 
 
@@ -129,7 +129,7 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
     Only the articles with a second version are grouped (with `only_dirty_since`, only
     those with a version added since): the others have no earlier version.
     """
-    which = _EDITED if only_dirty_since is None else _EDITED.where(versions.c.id > only_dirty_since)
+    which = _EDITED if only_dirty_since is None else _EDITED.where(after(versions.c.id, only_dirty_since))
     last = (
         select(versions.c.article_id, func.max(versions.c.n).label("top"))
         .where(versions.c.article_id.in_(which))
@@ -143,7 +143,7 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
         .where(articles.c.source == source, versions.c.n < last.c.top)
     )
     if only_dirty_since is not None:
-        query = query.where(versions.c.id > only_dirty_since)
+        query = query.where(after(versions.c.id, only_dirty_since))
     return list(conn.execute(query.order_by(articles.c.archive_id, versions.c.n)).mappings())
 
 

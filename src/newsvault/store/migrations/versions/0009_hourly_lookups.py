@@ -9,7 +9,7 @@ at 2,000: every query it makes reads by an index, found by profiling
 
 - `versions.capture_id`: `captures.drop_unused` after every feed, and the
   store's high-water mark of captures;
-- `versions.article_id WHERE n > 1`: the edited articles, without grouping
+- `versions (n, article_id)`: the edited articles (`n > 1`), without grouping
   every version;
 - `articles.updated_ms`: what changed since a mark (the site, the search index);
 - `articles (source, date_ms)` and `(source, coalesce(date_ms, first_seen_ms))`:
@@ -63,13 +63,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("page_state IN ('pending', 'failed')"),
     )
     op.create_index("ix_versions_capture", "versions", ["capture_id"])
-    op.create_index(
-        "ix_versions_edited",
-        "versions",
-        ["article_id"],
-        sqlite_where=sa.text("n > 1"),
-        postgresql_where=sa.text("n > 1"),
-    )
+    op.create_index("ix_versions_edited", "versions", ["n", "article_id"])
     op.create_index("ix_checks_status", "checks", ["status"])
 
 
