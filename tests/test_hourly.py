@@ -160,6 +160,8 @@ def test_the_store_has_statistics_and_the_run_reads_by_index(tmp_path: Path) -> 
             "listed": "SELECT max(coalesce(articles.date_ms, articles.first_seen_ms)) FROM articles "
             "WHERE articles.source = 'voa'",
             "deleted": "SELECT article_id FROM checks WHERE status IN ('gone', 'censored')",
+            "edited": "SELECT article_id FROM versions WHERE n > 1",
+            "changed since": "SELECT id FROM articles WHERE (id > 5 AND id < 9000000000) OR updated_ms > 5",
         }
         for name, query in plans.items():
             plan = " ".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))
