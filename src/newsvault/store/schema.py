@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     func,
+    literal,
     literal_column,
     text,
 )
@@ -133,7 +134,7 @@ def after(column: ColumnElement[int], mark: int) -> ColumnElement[bool]:
     range, and would rather scan a narrow index of every row than read them
     (1/64 for a bounded one: it then seeks).
     """
-    return and_(column > mark, column < _ID_CEILING)
+    return and_(column > mark, column < literal(_ID_CEILING, BigInteger))  # as int8: PostgreSQL's ids are int4
 
 
 _ID_CEILING = 2**62
