@@ -161,6 +161,8 @@ def test_the_store_has_statistics_and_the_run_reads_by_index(tmp_path: Path) -> 
             "WHERE articles.source = 'voa'",
             "deleted": "SELECT article_id FROM checks WHERE status IN ('gone', 'censored')",
             "edited": "SELECT article_id FROM versions WHERE n > 1",
+            "guid": "SELECT id FROM articles WHERE source = 'voa' AND guid IN ('a', 'b')",
+            "link": "SELECT id FROM articles WHERE source = 'voa' AND link IN ('a', 'b')",
             "changed since": "SELECT id FROM articles WHERE (id > 5 AND id < 9000000000) OR updated_ms > 5",
         }
         for name, query in plans.items():

@@ -41,23 +41,23 @@ def _find_many(
 ) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
     """Stored articles of `source` with any of these guids or links, keyed both ways.
 
-    One query per feed rather than one per item: matching is most of what a
+    Two queries per feed rather than one per item: matching is most of what a
     run does with the store.
     """
     by_guid: dict[str, RowMapping] = {}
     by_link: dict[str, RowMapping] = {}
-    wanted_guids, wanted_links = list(set(guids)), list(set(links))
-    for start in range(0, max(len(wanted_guids), len(wanted_links)), 400):  # stay under SQLite's variable limit
-        g, lk = wanted_guids[start : start + 400], wanted_links[start : start + 400]
-        rows = conn.execute(
-            select(articles)
-            .where(and_(articles.c.source == source, or_(articles.c.guid.in_(g), articles.c.link.in_(lk))))
-            .order_by(articles.c.id)
-        ).mappings()
-        for row in rows:
-            if row["guid"]:
-                by_guid.setdefault(row["guid"], row)
-            by_link.setdefault(row["link"], row)
+    # Two lookups, each by its own index: an OR of both (or an empty list of guids) made SQLite
+    # read every article of the outlet, its guids being mostly NULL (83 ms a feed at 200,000).
+    for column, wanted, found in ((articles.c.guid, guids, by_guid), (articles.c.link, links, by_link)):
+        keys = sorted(set(wanted))
+        for start in range(0, len(keys), 400):  # stay under SQLite's variable limit
+            rows = conn.execute(
+                select(articles)
+                .where(and_(articles.c.source == source, column.in_(keys[start : start + 400])))
+                .order_by(articles.c.id)
+            ).mappings()
+            for row in rows:
+                found.setdefault(row[column.name], row)
     return by_guid, by_link
 
 

@@ -24,7 +24,7 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cur.close()
 
 
-_ANALYSIS_LIMIT = 1000  # rows sampled per index: statistics at a cost that does not grow with the store
+_ANALYSIS_LIMIT = 1000  # rows sampled per index by PRAGMA optimize: a cost that does not grow with the store
 
 
 def _alembic_config() -> AlembicConfig:
@@ -54,7 +54,9 @@ def analyze(engine: Engine) -> None:
     """
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")  # each index from a sample
+            # Every row, not a sample: sampled, an outlet of 20,000 articles was taken for 1,000,
+            # and the planner chose the index of every article's id over the one of waiting pages.
+            conn.exec_driver_sql("PRAGMA analysis_limit=0")
         conn.exec_driver_sql("ANALYZE")
 
 

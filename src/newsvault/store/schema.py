@@ -94,7 +94,15 @@ Index(
     postgresql_where=articles.c.path.isnot(None),
 )
 Index("ix_articles_source_archive_id", articles.c.source, articles.c.archive_id)
-Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
+# Only the articles that have a guid (0009): imported ones have none, and an index of NULLs told
+# SQLite that a guid matched a whole outlet, so it read every article of it instead.
+Index(
+    "ix_articles_source_guid",
+    articles.c.source,
+    articles.c.guid,
+    sqlite_where=articles.c.guid.is_not(None),
+    postgresql_where=articles.c.guid.is_not(None),
+)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
 # The lookups of an hourly run, each by an index (migration 0009): what a render must write
 # (per outlet, only the unrendered), what changed since a mark, dates per outlet, the listed
