@@ -15,6 +15,7 @@ from pathlib import Path
 
 QUICK = {
     "bench_actions.py": ["--articles", "20000"],
+    "bench_hourly.py": ["--articles", "20000"],
     "bench_import.py": ["--files", "20000"],
     "bench_publish.py": ["--files", "2000"],
     "bench_recheck.py": ["--articles", "2000"],
@@ -24,6 +25,7 @@ QUICK = {
 }
 FULL = {
     "bench_actions.py": ["--articles", "200000"],
+    "bench_hourly.py": ["--articles", "200000"],
     "bench_import.py": ["--files", "200000"],
     "bench_publish.py": ["--files", "200000"],
     "bench_recheck.py": ["--articles", "10000"],
@@ -37,6 +39,7 @@ TINY = {
     "bench_actions.py": ["--articles", "100"],
     "bench_clean.py": ["--rounds", "1", "--images", "20"],
     "bench_extract.py": ["--rounds", "1"],
+    "bench_hourly.py": ["--articles", "100", "--rounds", "1"],
     "bench_fetch.py": ["--feeds", "20", "--size", "2000"],
     "bench_import.py": ["--files", "100"],
     "bench_pipeline.py": ["--feeds", "3", "--repeat", "1"],
@@ -54,6 +57,7 @@ READS_SHARED = {
     "bench_actions.py",
     "bench_clean.py",
     "bench_extract.py",
+    "bench_hourly.py",
     "bench_import.py",
     "bench_pipeline.py",
     "bench_publish.py",

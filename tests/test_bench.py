@@ -34,6 +34,11 @@ PRINTS = {
     ],
     "bench_clean.py": [r"display_html .* [\d.]+x lxml parse", r"mirroring \d+ images .* images/s"],
     "bench_extract.py": [r"mean of \d+ pages", r"extraction / lxml parse: median [\d.]+x"],
+    "bench_hourly.py": [
+        r"no-op hourly run at \d+ articles: [\d.]+ s",
+        r"ratio \d+ / \d+: [\d.]+x \(target ≤ 1.2\)",
+        r"top costs at \d+ \(cumulative\)",
+    ],
     "bench_fetch.py": [r"cold connections .* req/s", r"keep-alive .* req/s", r"conditional \(304\) .* req/s"],
     "bench_import.py": [
         r"at +\d+ files: [\d,]+ files/s without the index, peak RSS \d+ MB",

@@ -26,6 +26,7 @@ from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import failpoint
 from newsvault.config import Config, catalogue
 from newsvault.search import update_index
+from newsvault.store import analyze
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
@@ -100,6 +101,7 @@ def import_tree(
             _flush(engine, batch, known, outlets, report, progress)
             batch = _Batch()
     _flush(engine, batch, known, outlets, report, progress)
+    analyze(engine)  # the tables grew from nothing: statistics for the planner
     if config.search.update:
         update_index(engine)
     return report

@@ -13,12 +13,13 @@ as ``.gitkeep``.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, RowMapping
 
-from newsvault.archive.article import format_article
+from newsvault.archive.article import format_article, parse_article
 from newsvault.archive.ids import article_path
 from newsvault.archive.lists import UNDATED, ListEntry, format_list, format_month_index, format_month_list, list_month
 from newsvault.archive.readme import format_readme
@@ -33,6 +34,8 @@ from .site import render_site
 from .versions_tree import render_versions
 
 LIST_LENGTH = 300
+WRITING_KEY = "tree_writing"  # in `meta` while a render writes the tree: still there, it was interrupted
+MONTHS_KEY = "tree_months"  # each monthly-list folder's months and their counts, as last written
 _SHA_BATCH = 1000  # rendered_sha updates per transaction: a first render may cover 180,000 files
 
 
@@ -60,15 +63,21 @@ def escaped(row: RowMapping) -> bool:
     return not (bool(row["imported"]) and row["updated_ms"] is None)
 
 
-def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> None:
+def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> set[str]:
+    """Write the outlet's changed articles (all with `full`); the months of their lists, before and after."""
     done: list[tuple[int, str]] = []
+    months: set[str] = set()
     with engine.connect() as conn:
         for row in store_articles.for_render(conn, abbr, only_dirty=not full):
             if row["body"] is None and row["raw"] is None:
                 continue  # waiting for its page
             data = article_bytes(row)
             stats.checked += 1
-            if write_atomic(target / article_path(abbr, row["archive_id"], row["path"], row["shard"]), data):
+            path = target / article_path(abbr, row["archive_id"], row["path"], row["shard"])
+            if not full:
+                months.add(list_month(row["date_ms"]))
+                months.add(_listed_month(path))  # where its date was: an edited date moves it
+            if write_atomic(path, data):
                 stats.written += 1
                 failpoint("render.article_written")  # the file is new, its mark in the store is not
             sha = hashlib.sha256(data).hexdigest()
@@ -78,6 +87,23 @@ def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats:
                     _mark_rendered(engine, done)
                     done = []
     _mark_rendered(engine, done)
+    months.discard(_NOT_LISTED)
+    return months
+
+
+_NOT_LISTED = ""  # an article without a file yet is in no monthly list
+
+
+def _listed_month(path: Path) -> str:
+    """The month whose list holds the article now in `path` (by the date its file has), if it has one."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _NOT_LISTED
+    try:
+        return list_month(parse_article(data).ms)
+    except Exception:  # a file not in the format (imported bytes): any month may hold it
+        return UNDATED
 
 
 def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
@@ -106,15 +132,20 @@ def list_file(engine: Engine, abbr: str, name: str) -> tuple[str, bytes]:
     return f"lists/{name}.md", format_list(name, entries)
 
 
-def month_files(engine: Engine, abbr: str, name: str) -> dict[str, bytes]:
-    """``lists/<name>/<yyyy-mm>.md`` for every month of the outlet and their index: path → bytes."""
+def _months(engine: Engine, abbr: str) -> dict[str, list[ListEntry]]:
+    """The outlet's list entries by month (China time), every month."""
     months: dict[str, list[ListEntry]] = {}
     with engine.connect() as conn:
         for r in store_articles.for_month_lists(conn, abbr):
             months.setdefault(list_month(r["date_ms"]), []).append(_list_entry(abbr, r))
-    order = sorted(months, key=lambda m: (m != UNDATED, m), reverse=True)  # newest month first, undated last
-    files = {f"lists/{name}/{m}.md": format_month_list(name, m, months[m]) for m in order}
-    files[f"lists/{name}/README.md"] = format_month_index(name, [(m, len(months[m])) for m in order])
+    return months
+
+
+def month_files(engine: Engine, abbr: str, name: str) -> dict[str, bytes]:
+    """``lists/<name>/<yyyy-mm>.md`` for every month of the outlet and their index: path → bytes (for verify)."""
+    months = _months(engine, abbr)
+    files = {f"lists/{name}/{m}.md": format_month_list(name, m, entries) for m, entries in months.items()}
+    files[f"lists/{name}/README.md"] = _month_index(name, {m: len(entries) for m, entries in months.items()})
     return files
 
 
@@ -130,15 +161,62 @@ def _write(target: Path, path: str, data: bytes, stats: RenderStats) -> None:
         stats.written += 1
 
 
-def _render_months(engine: Engine, abbr: str, name: str, target: Path, stats: RenderStats) -> None:
-    """The outlet's monthly lists and their index, and no stale month."""
-    files = month_files(engine, abbr, name)
-    for path, data in files.items():
-        _write(target, path, data, stats)
-    for stale in (target / "lists" / name).glob("*.md"):  # a month whose articles all moved (dates edited)
-        if f"lists/{name}/{stale.name}" not in files:
+def _render_months(
+    engine: Engine,
+    abbr: str,
+    name: str,
+    target: Path,
+    stats: RenderStats,
+    counts: dict[str, int] | None,
+    touched: set[str],
+) -> dict[str, int]:
+    """``lists/<name>/<yyyy-mm>.md`` for every month of the outlet, their index, and no stale month.
+
+    With the months' counts of the last complete render, only the `touched`
+    months are made again (those of the articles written now, before and
+    after); without them, or when an undated article moved, every month is.
+    Returns every month's count.
+    """
+    folder = target / "lists" / name
+    if counts is None or UNDATED in touched:
+        return _render_all_months(engine, abbr, name, folder, stats)
+    counts = dict(counts)
+    with engine.connect() as conn:
+        for month in sorted(touched):
+            entries = [_list_entry(abbr, r) for r in store_articles.for_month_lists(conn, abbr, month)]
+            if entries:
+                counts[month] = len(entries)
+                stats.checked += 1
+                stats.written += write_atomic(folder / f"{month}.md", format_month_list(name, month, entries))
+            elif counts.pop(month, None) is not None:  # its articles all moved to another month
+                (folder / f"{month}.md").unlink(missing_ok=True)
+                stats.written += 1
+    _render_month_index(name, folder, counts, stats)
+    return counts
+
+
+def _render_all_months(engine: Engine, abbr: str, name: str, folder: Path, stats: RenderStats) -> dict[str, int]:
+    months = _months(engine, abbr)
+    for month, entries in months.items():
+        stats.checked += 1
+        stats.written += write_atomic(folder / f"{month}.md", format_month_list(name, month, entries))
+    counts = {month: len(entries) for month, entries in months.items()}
+    _render_month_index(name, folder, counts, stats)
+    for stale in folder.glob("*.md"):  # a month whose articles all moved to another (their dates were edited)
+        if stale.name != "README.md" and stale.name.removesuffix(".md") not in counts:
             stale.unlink()
             stats.written += 1
+    return counts
+
+
+def _month_index(name: str, counts: dict[str, int]) -> bytes:
+    order = sorted(counts, key=lambda m: (m != UNDATED, m), reverse=True)  # newest month first, undated last
+    return format_month_index(name, [(m, counts[m]) for m in order])
+
+
+def _render_month_index(name: str, folder: Path, counts: dict[str, int], stats: RenderStats) -> None:
+    stats.checked += 1
+    stats.written += write_atomic(folder / "README.md", _month_index(name, counts))
 
 
 def kept_lists_stand(engine: Engine, abbr: str) -> bool:
@@ -173,11 +251,20 @@ def _render_kept(engine: Engine, path: str, target: Path, full: bool, stats: Ren
 def render_tree(engine: Engine, config: Config, *, full: bool = False) -> RenderStats:
     target = config.archive
     stats = RenderStats()
-    sweep_temporaries(target)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        # A render that was interrupted (killed, disk full) may have left temporary files and
+        # lists older than their articles: sweep the tree and make every list again. Otherwise
+        # no walk of the whole tree, and only the months of the articles written now.
+        interrupted = store_sources.get_meta(conn, WRITING_KEY) is not None
+        store_sources.set_meta(conn, WRITING_KEY, "1")
+        saved = None if full or interrupted else store_sources.get_meta(conn, MONTHS_KEY)
         known = {row["abbr"]: row["name"] for row in store_sources.all_sources(conn)}
         readme_owner = store_sources.get_meta(conn, "readme")
         kept = store_imports.kept_index(conn)
+    if full or interrupted:
+        sweep_temporaries(target)
+    saved_counts: dict[str, dict[str, int]] = json.loads(saved) if saved else {}
+    counts: dict[str, dict[str, int]] = {}
     if config.tree.monthly_lists:  # an imported tree's own monthly lists give way to the store's
         generated = tuple(f"lists/{name}/" for name in known.values())
         superseded = {row["path"] for row in kept if row["path"].startswith(generated)}
@@ -195,9 +282,9 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
     # their lists would otherwise leave the lists stale until the next article.
     # Unchanged lists cost a query and a compare, never a write.
     for abbr, name in known.items():
-        _render_articles(engine, abbr, target, full, stats)
+        touched = _render_articles(engine, abbr, target, full, stats)
         if config.tree.monthly_lists:
-            _render_months(engine, abbr, name, target, stats)
+            counts[name] = _render_months(engine, abbr, name, target, stats, saved_counts.get(name), touched)
         imported_lists = kept_lists.get(abbr)
         if imported_lists and _kept_lists_in_use(engine, abbr, imported_lists):
             continue  # written below with the other kept files
@@ -215,4 +302,10 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         render_site(engine, config, full=full)
     if readme_owner != "user":
         _write(target, *readme_file(config), stats)
+    with engine.begin() as conn:
+        if config.tree.monthly_lists:
+            store_sources.set_meta(conn, MONTHS_KEY, json.dumps(counts, ensure_ascii=False, sort_keys=True))
+        else:
+            store_sources.drop_meta(conn, MONTHS_KEY)
+        store_sources.drop_meta(conn, WRITING_KEY)
     return stats

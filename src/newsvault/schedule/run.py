@@ -18,6 +18,7 @@ from newsvault.config import Config, Source
 from newsvault.fetch import Fetcher
 from newsvault.render.tree import render_tree
 from newsvault.search import update_index
+from newsvault.store import optimize
 
 from .polling import poll
 from .recheck import recheck_source
@@ -75,6 +76,10 @@ def run_once(
             update_index(engine)
         except Exception as exc:  # the index can be rebuilt (`reindex`); the archive is intact
             report.errors.append(StepError("search index", exc))
+    try:
+        optimize(engine)
+    except SQLAlchemyError as exc:  # statistics only: the run's work is done
+        report.errors.append(StepError("store statistics", exc))
     return report
 
 

@@ -58,12 +58,22 @@ def _docs(keys: Sequence[int], rows: Sequence[RowMapping]) -> list[dict[str, Any
 
 
 def update_index(engine: Engine, batch: int = BATCH) -> int:
-    """Index new and changed articles; the number (re)indexed."""
+    """Index new and changed articles; the number (re)indexed.
+
+    Only articles added or updated since the index last held them all are
+    looked at (`search_index.indexed_upto`), so a run that changed nothing reads
+    no article.
+    """
     done = 0
+    with engine.connect() as conn:
+        upto = search_index.indexed_upto(conn)
+        now = store_articles.stamp(conn)  # the mark once this update is complete
     while True:
         with engine.begin() as conn:
-            stale = search_index.stale(conn, batch)
+            stale = search_index.stale(conn, batch, upto)
             if not stale:
+                if upto != now:
+                    search_index.set_indexed_upto(conn, now)
                 return done
             rows = {r["id"]: r for r in store_articles.by_ids(conn, stale)}
             old = {d["article_id"]: d for d in search_index.docs_of(conn, stale)}

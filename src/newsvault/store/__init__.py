@@ -1,10 +1,11 @@
 """The store: SQLite (WAL) by default, the single source of truth of a vault."""
 
 from . import articles, captures, fetchlog, sources, statuses, versions
-from .engine import is_current, migrate, open_store
+from .engine import analyze, is_current, migrate, open_store, optimize
 from .schema import metadata
 
 __all__ = [
+    "analyze",
     "articles",
     "captures",
     "fetchlog",
@@ -12,6 +13,7 @@ __all__ = [
     "metadata",
     "migrate",
     "open_store",
+    "optimize",
     "sources",
     "statuses",
     "versions",

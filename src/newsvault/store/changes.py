@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from .schema import article_images, articles, images, statuses, versions
+from .schema import after, article_images, articles, images, statuses, versions
 
 
 def marks(conn: Connection) -> dict[str, int]:
@@ -33,15 +33,15 @@ def changed_since(conn: Connection, before: dict[str, int]) -> set[int]:
         select(articles.c.id)
         .where(
             or_(
-                articles.c.id > before["article"],
+                after(articles.c.id, before["article"]),
                 articles.c.updated_ms > before["updated"],
             )
         )
         .union(
             select(versions.c.article_id).where(
-                or_(versions.c.id > before["version"], versions.c.capture_id > before["capture"])
+                or_(after(versions.c.id, before["version"]), after(versions.c.capture_id, before["capture"]))
             ),
-            select(statuses.c.article_id).where(statuses.c.id > before["status"]),
+            select(statuses.c.article_id).where(after(statuses.c.id, before["status"])),
             select(article_images.c.article_id)
             .join(images, images.c.id == article_images.c.image_id)
             .where(and_(images.c.status == "done", images.c.tried_ms > before["image"])),

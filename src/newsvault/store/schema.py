@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +23,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    func,
+    literal,
+    literal_column,
+    text,
 )
 
 metadata = MetaData()
@@ -88,10 +94,59 @@ Index(
     postgresql_where=articles.c.path.isnot(None),
 )
 Index("ix_articles_source_archive_id", articles.c.source, articles.c.archive_id)
-Index("ix_articles_source_guid", articles.c.source, articles.c.guid)
+# Only the articles that have a guid (0010): imported ones have none, and an index of NULLs told
+# SQLite that a guid matched a whole outlet, so it read every article of it instead.
+Index(
+    "ix_articles_source_guid",
+    articles.c.source,
+    articles.c.guid,
+    sqlite_where=articles.c.guid.is_not(None),
+    postgresql_where=articles.c.guid.is_not(None),
+)
 Index("ix_articles_source_link", articles.c.source, articles.c.link)
-Index("ix_articles_rendered", articles.c.rendered_sha)
+# The lookups of an hourly run, each by an index (migration 0010): what a render must write
+# (per outlet, only the unrendered), what changed since a mark, dates per outlet, the listed
+# date (its own, else when first seen) per outlet, and the articles not from an imported tree.
+Index(
+    "ix_articles_unrendered",
+    articles.c.source,
+    articles.c.archive_id,
+    sqlite_where=articles.c.rendered_sha.is_(None),
+    postgresql_where=articles.c.rendered_sha.is_(None),
+)
+Index("ix_articles_updated", articles.c.updated_ms)
 Index("ix_articles_date", articles.c.date_ms)  # the newest across outlets: the reader's and the site's home page
+Index("ix_articles_source_date", articles.c.source, articles.c.date_ms)
+Index("ix_articles_source_listed", articles.c.source, func.coalesce(articles.c.date_ms, articles.c.first_seen_ms))
+# Articles whose body must still come from their page (pending_pages): written out, not bound,
+# so that SQLite sees a query's condition is the index's.
+WAITING_PAGE = literal_column("articles.page_state IN ('pending', 'failed')", Boolean)
+Index(
+    "ix_articles_waiting_page",
+    articles.c.source,
+    articles.c.archive_id,
+    sqlite_where=text("page_state IN ('pending', 'failed')"),
+    postgresql_where=text("page_state IN ('pending', 'failed')"),
+)
+Index(
+    "ix_articles_source_new",
+    articles.c.source,
+    sqlite_where=articles.c.imported.is_(False),
+    postgresql_where=articles.c.imported.is_(False),
+)
+
+
+def after(column: ColumnElement[int], mark: int) -> ColumnElement[bool]:
+    """`column > mark` for an id past a high-water mark, read by its index.
+
+    Bounded on both sides: SQLite guesses a quarter of the rows for a one-sided
+    range, and would rather scan a narrow index of every row than read them
+    (1/64 for a bounded one: it then seeks).
+    """
+    return and_(column > mark, column < literal(_ID_CEILING, BigInteger))  # as int8: PostgreSQL's ids are int4
+
+
+_ID_CEILING = 2**62
 
 # Where an article's file is (archive.ids.article_path) and what names it in a list.
 FILE = (articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.title)
@@ -164,6 +219,9 @@ versions = Table(
     UniqueConstraint("article_id", "n", name="uq_versions_article_n"),
 )
 Index("ix_versions_article", versions.c.article_id)
+Index("ix_versions_capture", versions.c.capture_id)  # captures.drop_unused after every feed (0010)
+# The edited articles (a version 2 or later) by a range of `n`, without grouping every version (0010).
+Index("ix_versions_edited", versions.c.n, versions.c.article_id)
 
 statuses = Table(
     "statuses",
@@ -186,6 +244,7 @@ checks = Table(
     Column("status", String(20), nullable=False, server_default="live"),  # latest known status
 )
 Index("ix_checks_next", checks.c.next_ms)
+Index("ix_checks_status", checks.c.status)  # the few gone or censored among every article (0010)
 
 # The image mirror: one row per image URL, linked to the articles showing it. A side job:
 # it runs after articles are stored, may fail and be retried for days, and never changes an

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, or_, select, text
+from sqlalchemy import Connection, RowMapping, and_, delete, func, or_, select, text
 
-from .schema import FTS, FTS_CHARS, KEY_SLOTS, UNDATED_MS, articles, search_docs
+from .schema import FTS, FTS_CHARS, KEY_SLOTS, UNDATED_MS, after, articles, meta, search_docs
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
@@ -34,10 +34,48 @@ def uses_fts5(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite"
 
 
-def stale(conn: Connection, limit: int) -> list[int]:
-    """Ids of articles the index does not hold as they are now (content stamp, date or body presence)."""
+# The articles of the store when the index last held all of them: (largest id, latest updated_ms),
+# in `meta`. Only articles past it can be stale, so a run that changed nothing reads none.
+_UPTO_KEY = "search_indexed_upto"
+# Past the mark by a margin: ids a concurrent writer (workers on PostgreSQL) had taken but not yet
+# committed when the mark was read, and updates stamped by a clock slightly behind.
+ID_SLACK = 1000
+TIME_SLACK_MS = 10 * 60_000
+
+
+def indexed_upto(conn: Connection) -> tuple[int, int] | None:
+    """The store's (largest article id, latest update) when the index last held every article, if known."""
+    found = conn.execute(select(meta.c.value).where(meta.c.key == _UPTO_KEY)).scalar()
+    if found is None:
+        return None
+    newest, updated = found.split()
+    return int(newest), int(updated)
+
+
+def set_indexed_upto(conn: Connection, upto: tuple[int, int]) -> None:
+    """The index holds every article as of `upto` (taken, with `articles.stamp`, before indexing began)."""
+    conn.execute(delete(meta).where(meta.c.key == _UPTO_KEY))
+    conn.execute(meta.insert().values(key=_UPTO_KEY, value=f"{upto[0]} {upto[1]}"))
+
+
+def stale(conn: Connection, limit: int, upto: tuple[int, int] | None = None) -> list[int]:
+    """Ids of articles the index does not hold as they are now (content stamp, date or body presence).
+
+    With `upto` (`indexed_upto`), only the articles added or updated since are
+    looked at, by the primary key and the index on `updated_ms`.
+    """
+    candidates = articles
+    if upto is not None:
+        since = (
+            select(articles.c.id)
+            .where(after(articles.c.id, upto[0] - ID_SLACK))
+            .union(select(articles.c.id).where(articles.c.updated_ms > upto[1] - TIME_SLACK_MS))
+            .subquery()
+        )
+        candidates = since.join(articles, articles.c.id == since.c.id)  # type: ignore[assignment]
     query = (
         select(articles.c.id)
+        .select_from(candidates)
         .outerjoin(search_docs, search_docs.c.article_id == articles.c.id)
         .where(
             or_(
@@ -118,6 +156,7 @@ def clear(conn: Connection) -> None:
         for table in (FTS, *FTS_CHARS.values()):
             conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
     conn.execute(search_docs.delete())
+    conn.execute(delete(meta).where(meta.c.key == _UPTO_KEY))
 
 
 def optimize(conn: Connection) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, delete, select, update
 
 from .schema import meta, sources
 
@@ -44,6 +44,10 @@ def all_sources(conn: Connection) -> list[RowMapping]:
 
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+
+def drop_meta(conn: Connection, key: str) -> None:
+    conn.execute(delete(meta).where(meta.c.key == key))
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

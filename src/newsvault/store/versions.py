@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
 
-from .schema import FILE, articles, versions
+from .schema import FILE, after, articles, versions
 
 
 def content_sha(title: str, body: str | None) -> str:
@@ -86,10 +86,16 @@ def history(conn: Connection, article_id: int) -> list[RowMapping]:
     )
 
 
+# The articles with a second version: a range of the index ix_versions_edited (migration 0010),
+# never a grouping of every version of the store.
+_EDITED = select(versions.c.article_id).where(versions.c.n > 1)
+
+
 def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
     """Articles with more than one version (`n` of them, the last seen `at`), most recently edited first."""
     last = (
         select(versions.c.article_id, func.count().label("n"), func.max(versions.c.seen_ms).label("at"))
+        .where(versions.c.article_id.in_(_EDITED))
         .group_by(versions.c.article_id)
         .having(func.count() > 1)
         .subquery()
@@ -110,7 +116,7 @@ def counts(conn: Connection, source: str) -> dict[int, int]:
         conn.execute(
             select(versions.c.article_id, func.count())
             .join(articles, articles.c.id == versions.c.article_id)
-            .where(articles.c.source == source)
+            .where(articles.c.source == source, versions.c.article_id.in_(_EDITED))
             .group_by(versions.c.article_id)
             .having(func.count() > 1)
         ).all()
@@ -118,8 +124,18 @@ def counts(conn: Connection, source: str) -> dict[int, int]:
 
 
 def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) -> list[RowMapping]:
-    """Every version of the source's articles that is not the current one (for versions/<abbr>/<id>/<n>.md)."""
-    last = select(versions.c.article_id, func.max(versions.c.n).label("top")).group_by(versions.c.article_id).subquery()
+    """Every version of the source's articles that is not the current one (for versions/<abbr>/<id>/<n>.md).
+
+    Only the articles with a second version are grouped (with `only_dirty_since`, only
+    those with a version added since): the others have no earlier version.
+    """
+    which = _EDITED if only_dirty_since is None else _EDITED.where(after(versions.c.id, only_dirty_since))
+    last = (
+        select(versions.c.article_id, func.max(versions.c.n).label("top"))
+        .where(versions.c.article_id.in_(which))
+        .group_by(versions.c.article_id)
+        .subquery()
+    )
     query = (
         select(versions, articles.c.archive_id, articles.c.shard, articles.c.link)
         .join(articles, articles.c.id == versions.c.article_id)
@@ -127,7 +143,7 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
         .where(articles.c.source == source, versions.c.n < last.c.top)
     )
     if only_dirty_since is not None:
-        query = query.where(versions.c.id > only_dirty_since)
+        query = query.where(after(versions.c.id, only_dirty_since))
     return list(conn.execute(query.order_by(articles.c.archive_id, versions.c.n)).mappings())
 
 

@@ -16,6 +16,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
@@ -51,6 +52,7 @@ from .paths import (
 )
 from .words import STATUS_LABEL, STATUS_NOTICE
 
+WRITING_KEY = "site_writing"  # in `meta` while a render writes the site: still there, it was interrupted
 SITE_FORMAT = 2  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
@@ -393,23 +395,27 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
 def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteStats:
     """Write the pages that changed since the last render (all of them with `full`)."""
     root = site_root(config)
-    sweep_temporaries(root)
     out = _Out(root)
     fingerprint = _fingerprint(config)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        # Still there: the last render was interrupted, and may have left temporary files.
+        interrupted = store_sources.get_meta(conn, WRITING_KEY) is not None
+        store_sources.set_meta(conn, WRITING_KEY, "1")
         marks = store_changes.marks(conn)
         saved = json.loads(store_sources.get_meta(conn, _MARKS_KEY) or "null")
         stored = store_sources.all_sources(conn)
         full = full or saved is None or saved.get("fingerprint") != fingerprint
         dirty = None if full else store_articles.sources_of(conn, store_changes.changed_since(conn, saved["marks"]))
+    if full or interrupted:
+        sweep_temporaries(root)
     names = {s["abbr"]: (config.sources[s["abbr"]].name if s["abbr"] in config.sources else s["name"]) for s in stored}
     months: dict[str, dict[str, int]] = {}
     with engine.connect() as conn, engine.connect() as look:
         for abbr, name in names.items():
-            counts = Counter(month_of(ms) for ms in store_articles.shown_listed_dates(conn, abbr))
-            months[abbr] = dict(counts)
             changed = None if dirty is None else dirty.get(abbr, set())
             before = {} if full else saved["months"].get(abbr, {})
+            counts = _month_counts(conn, abbr, changed, None if full else saved["months"].get(abbr), saved)
+            months[abbr] = dict(counts)
             edits, gone = store_versions.counts(conn, abbr), store_statuses.deletions(conn, abbr)
             touched: set[str] = set()
             if changed is None or changed:
@@ -445,4 +451,27 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         store_sources.set_meta(
             conn, _MARKS_KEY, json.dumps({"fingerprint": fingerprint, "marks": marks, "months": months}, sort_keys=True)
         )
+        store_sources.drop_meta(conn, WRITING_KEY)
     return out.stats
+
+
+def _month_counts(
+    conn: Connection,
+    abbr: str,
+    changed: set[int] | None,
+    before: dict[str, int] | None,
+    saved: dict[str, Any] | None,
+) -> Counter[str]:
+    """The outlet's shown articles per month: the last render's counts, adjusted for what changed.
+
+    Only the months of the articles changed since are counted again, when
+    every one of them is new since the last render (it was in no month then).
+    An older article that changed may have moved from any month: then, as
+    for a full render, every article is counted.
+    """
+    if changed is None or before is None or saved is None or any(a <= saved["marks"]["article"] for a in changed):
+        return Counter(month_of(ms) for ms in store_articles.shown_listed_dates(conn, abbr))
+    counts = Counter(before)
+    for month in {month_of(ms) for ms in store_articles.listed_dates_of(conn, changed)}:
+        counts[month] = len(store_articles.shown_in_month(conn, abbr, month))
+    return +counts  # months left empty go

@@ -1,0 +1,171 @@
+"""An hourly run costs what changed, not what the archive holds (issue 15), and stays right.
+
+The tree and the site are walked for temporary files only after a render was
+interrupted (a marker in `meta`); monthly lists, the site's month counts, the
+search index and earlier versions are made again only where articles changed,
+and what they make equals what a full render makes from the store alone.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from newsvault.base.failpoints import ENV
+from newsvault.render.site.paths import site_root
+from newsvault.render.tree import render_tree
+from newsvault.render.verify import verify
+from newsvault.schedule import run_once
+from newsvault.search import search
+from newsvault.store import sources as store_sources
+from tests.support.server import LocalServer
+from tests.vaults import open_vault, rss, rss_item, write_vault
+
+NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
+LAYOUT = {"shard_by_month": True, "monthly_lists": True}
+
+
+def _item(n: int, day: str, title: str | None = None, body: str | None = None) -> str:
+    """Item `n`, dated `day` ("29 Nov 2025") at noon UTC."""
+    return rss_item(
+        title or f"第{n}条", f"https://example.org/a/{n}", f"Sat, {day} 12:00:00 GMT", body or f"<p>正文{n}</p>"
+    )
+
+
+def _run(vault: Path, failpoint: str | None = None) -> int:
+    """`newsvault run` in a process of its own (killed at `failpoint`); its exit status."""
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"), env.get("PYTHONPATH", "")])
+    if failpoint:
+        env[ENV] = failpoint
+    return subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), "run"], capture_output=True, env=env, timeout=120, check=False
+    ).returncode
+
+
+def test_temporary_files_are_swept_only_after_an_interrupted_render(tmp_path: Path, server: LocalServer) -> None:
+    url = server.set("/voa.xml", rss(_item(1, "29 Nov 2025")))
+    vault = write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT)
+    assert _run(vault) == 0
+    config, engine = open_vault(vault)
+    planted = [config.archive / "articles/voa/.1.md.abcd1234.tmp", site_root(config) / ".index.html.abcd1234.tmp"]
+    for file in planted:
+        file.write_bytes(b"half")
+    assert _run(vault) == 0  # nothing was interrupted: no walk of the tree or the site
+    assert all(file.exists() for file in planted)
+    with engine.connect() as conn:
+        assert store_sources.get_meta(conn, "tree_writing") is None
+        assert store_sources.get_meta(conn, "site_writing") is None
+
+    server.set("/voa.xml", rss(_item(1, "29 Nov 2025"), _item(2, "30 Nov 2025")))
+    assert _run(vault, "render.article_written") == -9  # killed while writing the tree
+    with engine.connect() as conn:
+        assert store_sources.get_meta(conn, "tree_writing") is not None
+    assert _run(vault) == 0
+    assert not planted[0].exists()  # the tree was swept
+    assert list(verify(engine, config)) == []
+    engine.dispose()
+
+
+def test_a_site_render_that_failed_is_swept_by_the_next(tmp_path: Path, server: LocalServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from newsvault.render.site import build
+
+    url = server.set("/voa.xml", rss(_item(1, "29 Nov 2025")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT))
+    assert not run_once(config, engine).failed
+    leftover = site_root(config) / ".index.html.abcd1234.tmp"
+    leftover.write_bytes(b"half")
+
+    def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "_health", full_disk)
+    assert run_once(config, engine).errors  # the render stopped half way
+    monkeypatch.undo()
+    assert leftover.exists()
+    assert not run_once(config, engine).failed
+    assert not leftover.exists()
+
+
+def _month_lists(archive: Path) -> dict[str, bytes]:
+    return {p.relative_to(archive).as_posix(): p.read_bytes() for p in sorted((archive / "lists").rglob("*.md"))}
+
+
+def test_month_lists_and_counts_made_incrementally_equal_a_full_render(tmp_path: Path, server: LocalServer) -> None:
+    days = ["28 Nov 2025", "29 Nov 2025", "30 Nov 2025", "01 Dec 2025", "02 Dec 2025"]
+    items = {n: _item(n, days[n % len(days)]) for n in range(10)}
+    url = server.set("/voa.xml", rss(*items.values()))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT))
+    assert not run_once(config, engine).failed
+    # Edits: an article moves from December to January (December keeps others), one from November
+    # to December, one is retitled, and new articles arrive in a new month and an old one.
+    items[3] = _item(3, "06 Jan 2026")
+    items[0] = _item(0, "03 Dec 2025")
+    items[1] = _item(1, "29 Nov 2025", title="改过的标题")
+    items[10] = _item(10, "07 Jan 2026")
+    items[11] = _item(11, "28 Nov 2025")
+    server.set("/voa.xml", rss(*items.values()))
+    report = run_once(config, engine)
+    assert report.sources[0].new == 2 and report.sources[0].updated == 3
+    lists = _month_lists(config.archive)
+    assert "lists/美国之音/2026-01.md" in lists
+    # All of December's articles leave: its list goes, and the index stops naming it.
+    for n in (0, 3, 4, 8, 9):
+        items[n] = _item(n, "05 Jan 2026")
+    server.set("/voa.xml", rss(*items.values()))
+    assert not run_once(config, engine).failed
+    lists = _month_lists(config.archive)
+    assert "lists/美国之音/2025-12.md" not in lists and "2025-12" not in lists["lists/美国之音/README.md"].decode()
+    site_months = sorted(p.name for p in (site_root(config) / "voa").rglob("*.html") if p.stem[:2] == "20")
+    assert render_tree(engine, config, full=True).written == 0  # the full render finds every file right
+    assert _month_lists(config.archive) == lists
+    from newsvault.render.site import render_site
+
+    assert render_site(engine, config, full=True).written == 0  # the site's months and counts too
+    assert sorted(p.name for p in (site_root(config) / "voa").rglob("*.html") if p.stem[:2] == "20") == site_months
+    assert list(verify(engine, config)) == []
+
+
+def test_the_search_index_follows_edits_past_its_mark(tmp_path: Path, server: LocalServer) -> None:
+    url = server.set("/voa.xml", rss(_item(1, "29 Nov 2025", body="<p>原来的内容</p>")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}, archive=LAYOUT))
+    assert not run_once(config, engine).failed
+    with engine.connect() as conn:
+        assert [h.title for h in search(conn, "原来")] == ["第1条"]
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'search_indexed_upto'")).scalar()
+    server.set("/voa.xml", rss(_item(1, "29 Nov 2025", body="<p>修改后的内容</p>"), _item(2, "30 Nov 2025")))
+    assert not run_once(config, engine).failed
+    with engine.connect() as conn:
+        assert [h.title for h in search(conn, "修改后")] == ["第1条"]
+        assert search(conn, "原来") == []
+        assert [h.title for h in search(conn, "正文2")] == ["第2条"]
+
+
+def test_the_store_has_statistics_and_the_run_reads_by_index(tmp_path: Path) -> None:
+    _, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1:9/x"}}))
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL: ANALYZE ran, its plans are its own
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() == 1
+        plans = {
+            "drop_unused": "SELECT id FROM versions WHERE capture_id = 5",
+            "pages": "SELECT id FROM articles WHERE source = 'voa' "
+            "AND articles.page_state IN ('pending', 'failed') ORDER BY archive_id DESC",
+            "updated": "SELECT id FROM articles WHERE updated_ms > 5",
+            "unrendered": "SELECT id FROM articles WHERE source = 'voa' AND rendered_sha IS NULL ORDER BY archive_id",
+            "listed": "SELECT max(coalesce(articles.date_ms, articles.first_seen_ms)) FROM articles "
+            "WHERE articles.source = 'voa'",
+            "deleted": "SELECT article_id FROM checks WHERE status IN ('gone', 'censored')",
+            "edited": "SELECT article_id FROM versions WHERE n > 1",
+            "guid": "SELECT id FROM articles WHERE source = 'voa' AND guid IN ('a', 'b')",
+            "link": "SELECT id FROM articles WHERE source = 'voa' AND link IN ('a', 'b')",
+            "changed since": "SELECT id FROM articles WHERE (id > 5 AND id < 9000000000) OR updated_ms > 5",
+        }
+        for name, query in plans.items():
+            plan = " ".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+            assert "USING" in plan and "SCAN" not in plan.replace("USING INDEX", ""), (name, plan)
+    engine.dispose()
