@@ -37,29 +37,26 @@ _PAGE_COLUMNS = (
 )
 
 
-def _find_many(
-    conn: Connection, source: str, guids: Sequence[str], links: Sequence[str]
-) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
-    """Stored articles of `source` with any of these guids or links, keyed both ways.
+def _keyed(conn: Connection, source: str, column: Any, keys: Sequence[str]) -> dict[str, RowMapping]:
+    """Stored articles of `source` whose `column` (guid or link) is one of `keys`, by that key.
 
-    One query per feed rather than one per item: matching is most of what a
-    run does with the store.
+    A query per feed rather than one per item: matching is most of what a run
+    does with the store. Guids and links are looked up apart, each through its
+    own index: one ``guid IN (…) OR link IN (…)`` made SQLite read every
+    article of the source (bodies and all), a cost growing with the archive.
+    When several articles share a key, the first stored (smallest id) is the one.
     """
-    by_guid: dict[str, RowMapping] = {}
-    by_link: dict[str, RowMapping] = {}
-    wanted_guids, wanted_links = list(set(guids)), list(set(links))
-    for start in range(0, max(len(wanted_guids), len(wanted_links)), 400):  # stay under SQLite's variable limit
-        g, lk = wanted_guids[start : start + 400], wanted_links[start : start + 400]
+    found: dict[str, RowMapping] = {}
+    wanted = list(set(keys))
+    for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
         rows = conn.execute(
             select(articles)
-            .where(and_(articles.c.source == source, or_(articles.c.guid.in_(g), articles.c.link.in_(lk))))
+            .where(articles.c.source == source, column.in_(wanted[start : start + 400]))
             .order_by(articles.c.id)
         ).mappings()
         for row in rows:
-            if row["guid"]:
-                by_guid.setdefault(row["guid"], row)
-            by_link.setdefault(row["link"], row)
-    return by_guid, by_link
+            found.setdefault(row[column.name], row)
+    return found
 
 
 def smallest_id(conn: Connection, source: str, below: int | None = None) -> int | None:
@@ -209,7 +206,9 @@ def match(conn: Connection, source: str, keys: Sequence[tuple[str | None, str]])
     guids are missing, and an article re-published under a new link with its
     guid is still the same article.
     """
-    by_guid, by_link = _find_many(conn, source, [guid for guid, _ in keys if guid], [link for _, link in keys])
+    by_guid = _keyed(conn, source, articles.c.guid, [guid for guid, _ in keys if guid])
+    # Links only for the items their guid did not find: an unchanged feed's rows are read once.
+    by_link = _keyed(conn, source, articles.c.link, [link for guid, link in keys if not (guid and guid in by_guid)])
     return [(by_guid.get(guid) if guid else None) or by_link.get(link) for guid, link in keys]
 
 
