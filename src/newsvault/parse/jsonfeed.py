@@ -20,7 +20,8 @@ __all__ = ["read"]
 _VERSION_PREFIX = "https://jsonfeed.org/version/"
 
 
-def read(data: bytes, encoding: str) -> Feed:
+def read(data: bytes | str, encoding: str) -> Feed:
+    """The feed in ``data``: UTF-8 bytes, or the text decoded from them (parsed without decoding again)."""
     try:
         document = json.loads(data)
     except json.JSONDecodeError as error:

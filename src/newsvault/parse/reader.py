@@ -30,7 +30,7 @@ def parse(data: bytes | str, headers: Mapping[str, str] | None = None) -> Feed:
 
     decoded = to_utf8(data, headers)
     if sniff.looks_like_json(decoded.data):
-        feed = jsonfeed.read(decoded.data, decoded.encoding)
+        feed = jsonfeed.read(decoded.text if decoded.text is not None else decoded.data, decoded.encoding)
     else:
         root = sniff.root_element(decoded.data)
         if sniff.is_html_root(decoded.data, root):

@@ -28,6 +28,7 @@ from newsvault.base.files import sweep_temporaries, write_atomic
 from newsvault.config import Config
 from newsvault.store import articles as store_articles
 from newsvault.store import imports as store_imports
+from newsvault.store import make_durable
 from newsvault.store import sources as store_sources
 
 from .site import render_site
@@ -251,6 +252,7 @@ def _render_kept(engine: Engine, path: str, target: Path, full: bool, stats: Ren
 def render_tree(engine: Engine, config: Config, *, full: bool = False) -> RenderStats:
     target = config.archive
     stats = RenderStats()
+    make_durable(engine)  # no file may name an article a power cut could take from the store
     with engine.begin() as conn:
         # A render that was interrupted (killed, disk full) may have left temporary files and
         # lists older than their articles: sweep the tree and make every list again. Otherwise

@@ -36,29 +36,26 @@ _PAGE_COLUMNS = (
 )
 
 
-def _find_many(
-    conn: Connection, source: str, guids: Sequence[str], links: Sequence[str]
-) -> tuple[dict[str, RowMapping], dict[str, RowMapping]]:
-    """Stored articles of `source` with any of these guids or links, keyed both ways.
+def _keyed(conn: Connection, source: str, column: Any, keys: Sequence[str]) -> dict[str, RowMapping]:
+    """Stored articles of `source` whose `column` (guid or link) is one of `keys`, by that key.
 
-    Two queries per feed rather than one per item: matching is most of what a
-    run does with the store.
+    A query per feed rather than one per item: matching is most of what a run
+    does with the store. Guids and links are looked up apart, each through its
+    own index: one ``guid IN (…) OR link IN (…)`` made SQLite read every
+    article of the source (bodies and all), a cost growing with the archive.
+    When several articles share a key, the first stored (smallest id) is the one.
     """
-    by_guid: dict[str, RowMapping] = {}
-    by_link: dict[str, RowMapping] = {}
-    # Two lookups, each by its own index: an OR of both (or an empty list of guids) made SQLite
-    # read every article of the outlet, its guids being mostly NULL (83 ms a feed at 200,000).
-    for column, wanted, found in ((articles.c.guid, guids, by_guid), (articles.c.link, links, by_link)):
-        keys = sorted(set(wanted))
-        for start in range(0, len(keys), 400):  # stay under SQLite's variable limit
-            rows = conn.execute(
-                select(articles)
-                .where(and_(articles.c.source == source, column.in_(keys[start : start + 400])))
-                .order_by(articles.c.id)
-            ).mappings()
-            for row in rows:
-                found.setdefault(row[column.name], row)
-    return by_guid, by_link
+    found: dict[str, RowMapping] = {}
+    wanted = list(set(keys))
+    for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
+        rows = conn.execute(
+            select(articles)
+            .where(articles.c.source == source, column.in_(wanted[start : start + 400]))
+            .order_by(articles.c.id)
+        ).mappings()
+        for row in rows:
+            found.setdefault(row[column.name], row)
+    return found
 
 
 def smallest_id(conn: Connection, source: str, below: int | None = None) -> int | None:
@@ -82,11 +79,29 @@ def id_taken(conn: Connection, source: str, archive_id: int) -> bool:
 
 
 def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert articles; their ids in the order given."""
+    """Insert new articles (no `path`: at the standard path of their source and id); their ids in the order given.
+
+    One executemany and one lookup by (source, archive_id), unique for articles
+    without a path: RETURNING in parameter order made SQLAlchemy insert SQLite
+    rows one statement at a time (no sentinel column), most of a feed's store time.
+    """
     if not rows:
         return []
-    result = conn.execute(articles.insert().returning(articles.c.id, sort_by_parameter_order=True), list(rows))
-    return [r.id for r in result]
+    assert all(row.get("path") is None for row in rows), "insert_many is for articles at their standard path"
+    conn.execute(articles.insert(), list(rows))
+    ids: dict[tuple[str, int], int] = {}
+    for source in {row["source"] for row in rows}:
+        wanted = [row["archive_id"] for row in rows if row["source"] == source]
+        for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
+            found = conn.execute(
+                select(articles.c.archive_id, articles.c.id).where(
+                    articles.c.source == source,
+                    articles.c.path.is_(None),
+                    articles.c.archive_id.in_(wanted[start : start + 400]),
+                )
+            )
+            ids.update(((source, archive_id), article_id) for archive_id, article_id in found)
+    return [ids[(row["source"], row["archive_id"])] for row in rows]
 
 
 def update_content(
@@ -194,7 +209,9 @@ def match(conn: Connection, source: str, keys: Sequence[tuple[str | None, str]])
     guids are missing, and an article re-published under a new link with its
     guid is still the same article.
     """
-    by_guid, by_link = _find_many(conn, source, [guid for guid, _ in keys if guid], [link for _, link in keys])
+    by_guid = _keyed(conn, source, articles.c.guid, [guid for guid, _ in keys if guid])
+    # Links only for the items their guid did not find: an unchanged feed's rows are read once.
+    by_link = _keyed(conn, source, articles.c.link, [link for guid, link in keys if not (guid and guid in by_guid)])
     return [(by_guid.get(guid) if guid else None) or by_link.get(link) for guid, link in keys]
 
 
