@@ -156,9 +156,10 @@ def _field_query(field: str, tokens: list[str], prefix: bool) -> tantivy.Query:
         if prefix:
             return tantivy.Query.regex_query(SCHEMA, field, re.escape(tokens[0]) + ".*")
         return tantivy.Query.term_query(SCHEMA, field, tokens[0])
+    words: list[str | tuple[int, str]] = list(tokens)
     if prefix:
-        return tantivy.Query.phrase_prefix_query(SCHEMA, field, tokens)
-    return tantivy.Query.phrase_query(SCHEMA, field, tokens)
+        return tantivy.Query.phrase_prefix_query(SCHEMA, field, words)
+    return tantivy.Query.phrase_query(SCHEMA, field, words)
 
 
 def _either(fields: list[str], tokens: list[str], prefix: bool) -> tantivy.Query:

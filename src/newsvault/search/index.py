@@ -84,8 +84,7 @@ def update_index(engine: Engine, batch: int = BATCH) -> int:
                 same = [
                     d
                     for a, d in old.items()
-                    if d["sha256"] == content_sha(rows[a]["title"], rows[a]["body"])
-                    and d["date_ms"] == _date(rows[a])
+                    if d["sha256"] == content_sha(rows[a]["title"], rows[a]["body"]) and d["date_ms"] == _date(rows[a])
                 ]
                 for d in same:
                     article = rows[d["article_id"]]

@@ -13,8 +13,8 @@ from sqlalchemy import Connection
 
 from newsvault.store import search_index
 
-from .fold import fold
 from . import apart
+from .fold import fold
 from .tokens import Phrase, phrases, pieces, segments, tsquery
 
 SNIPPET = 120  # characters around the first hit

@@ -3,7 +3,8 @@
 PostgreSQL keeps the tokens as tsvector columns of `search_docs` with GIN
 indexes, shared by workers on many machines. SQLite's full-text index is not
 in the store: it is a Tantivy folder beside it, the search package's
-(`newsvault.search.apart`, since migration 0009); `search_docs` records what it holds. A document's key is its date in ms times KEY_SLOTS plus a
+(`newsvault.search.apart`, since migration 0009); `search_docs` records what it holds.
+A document's key is its date in ms times KEY_SLOTS plus a
 tie-breaker, so walking the keys downwards is walking the dates.
 
 Tokenising is the search package's: what is stored here comes as `tokens`,
