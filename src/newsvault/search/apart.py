@@ -44,6 +44,7 @@ THREADS = 2
 _TOKEN = f"[{_CJK}]|{RUN_END}|[^\\W_{_CJK}]+"
 _TOKEN_RE = re.compile(_TOKEN)
 _CJK_RUN = re.compile(f"[{_CJK}]+")
+_RUN_ENDS = re.compile(f"(?<=[{_CJK}])(?![{_CJK}])")  # a literal replacement: no template to expand per match
 _TOKENIZER = "newsvault"
 
 
@@ -63,7 +64,7 @@ _ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_TOKEN)).build()
 
 def marked(text: str) -> str:
     """`text` folded, with RUN_END after each CJK run: what Tantivy indexes."""
-    return _CJK_RUN.sub(r"\g<0>" + RUN_END, fold(text))
+    return _RUN_ENDS.sub(RUN_END, fold(text))
 
 
 class Apart:

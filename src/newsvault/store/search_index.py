@@ -61,9 +61,12 @@ def free_keys(conn: Connection, dated: Sequence[tuple[int, int]]) -> list[int]:
     """A free key for each (date_ms, article id): its date, then a tie-breaker from its id."""
     wanted = [date_ms * KEY_SLOTS + article_id % KEY_SLOTS for date_ms, article_id in dated]
     taken = {k for (k,) in conn.execute(select(search_docs.c.key).where(search_docs.c.key.in_(wanted)))}
+    asked = set(wanted)  # keys outside it are looked up one by one, only when a collision moves past them
     keys = []
     for key in wanted:
-        while key in taken or conn.execute(select(search_docs.c.key).where(search_docs.c.key == key)).first():
+        while key in taken or (
+            key not in asked and conn.execute(select(search_docs.c.key).where(search_docs.c.key == key)).first()
+        ):
             key += 1
         taken.add(key)
         keys.append(key)
