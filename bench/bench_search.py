@@ -3,8 +3,8 @@
 Articles are sentences of the 2020 snapshot's bodies reshuffled into HTML
 paragraphs (about the corpus's own length per article), with corpus titles and
 dates spread over five years, inserted into a fresh SQLite store. Measured:
-index build time (`update_index` from empty: plain text, folding, tokens,
-FTS5), index size ÷ plain text size (UTF-8), p50/p95 latency of 1-, 2- and
+index build time (`update_index` from empty: plain text, folding, Tantivy
+in search-index/ beside the store), index size ÷ plain text size (UTF-8), p50/p95 latency of 1-, 2- and
 4-character and phrase queries taken from the generated text (20 hits, newest
 first, with snippets), and peak memory.
 
@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from newsvault.search import search, update_index
+from newsvault.search.apart import folder
 from newsvault.store import open_store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus/duty-machine-news/snapshot-2020-07-20/articles"
@@ -132,13 +133,20 @@ def queries(engine, count: int, seed: int = 11) -> dict[str, list[str]]:  # type
 
 
 def db_bytes(engine) -> int:  # type: ignore[no-untyped-def]
+    """The search tables' bytes in the store (search_docs: the kept text, keys, stamps)."""
     with engine.connect() as conn:
         return sum(
-            r[0]
+            r[0] or 0
             for r in conn.execute(
                 text("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%' OR name LIKE 'sqlite_autoindex_search%'")
             )
         )
+
+
+def folder_bytes(engine) -> int:  # type: ignore[no-untyped-def]
+    """The Tantivy folder beside the store (search-index/)."""
+    path = folder(engine)
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path is not None else 0
 
 
 def main() -> None:
@@ -159,13 +167,14 @@ def main() -> None:
                 len(r[0].encode()) + len(r[1].encode())
                 for r in conn.execute(text("SELECT title, text FROM search_docs"))
             )
-        size = db_bytes(engine)
+        tables, apart = db_bytes(engine), folder_bytes(engine)
         print(
             f"index build: {build:.1f} s ({args.articles / build:.0f} articles/s, {chars / build / 1e6:.2f} M chars/s)"
         )
         print(
-            f"index size: {size / 1e6:.0f} MB = {size / text_bytes:.2f} × the plain text ({text_bytes / 1e6:.0f} MB, "
-            "of which the kept plain text itself is 1×)"
+            f"index size: {apart / 1e6:.0f} MB = {apart / text_bytes:.2f} × the plain text ({text_bytes / 1e6:.0f} MB) "
+            f"in search-index/; search_docs in the store {tables / 1e6:.0f} MB "
+            f"(the kept plain text for snippets, ≈1×); both {(apart + tables) / text_bytes:.2f}×"
         )
         for kind, batch in queries(engine, args.queries).items():
             times, hits = [], []

@@ -8,7 +8,7 @@ newest), so the numbers differ only by the index:
 - `fts5 full` — today's index: contentless FTS5, `detail=full`, `prefix='1'`,
   bigrams + the last character of each run, exact phrases; the plain text kept
   beside it (for snippets and deletes), counted in its size.
-- `fts5 full, no prefix, chars apart` (migration 0009's layout), also with a
+- `fts5 full, no prefix, chars apart` (migration 0008's layout), also with a
   rowid of the date in seconds × 16 (`key in s`) — today's phrases without the
   prefix index; one-character queries from two `detail=none` tables of each
   document's distinct CJK characters; no text copy counted.

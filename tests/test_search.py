@@ -365,3 +365,38 @@ def test_snippets_start_after_the_feeds_date_line(head):
     assert title_only.startswith("…特朗普已分别")
     in_the_date, marks = snippet(text, ["2025"]) if "2025" in head else ("", [])
     assert not marks or in_the_date[marks[0][0] : marks[0][1]] == "2025"  # a hit in the date line is shown
+
+
+@pytest.mark.sqlite_only("SQLite's index is a Tantivy folder beside the store; PostgreSQL's is in the database")
+def test_the_index_folder_beside_the_store_is_derived(tmp_path):
+    """search-index/ can be deleted at any time; a batch replayed after a kill leaves one document per article."""
+    import shutil
+
+    from newsvault.search import apart
+    from newsvault.store import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'vault.sqlite'}")
+    _insert(engine, "voa", 1, "朱镕基回忆录", "<p>经济发展很快，台湾选举</p>", 1_600_000_000_000)
+    _insert(engine, "voa", 2, "别的", "<p>朱，镕基 G20财长</p>", 1_600_000_001_000)
+    assert update_index(engine) == 2
+    folder = tmp_path / "search-index"
+    assert (folder / "meta.json").exists() and "search_fts" not in _tables(engine)
+    assert _hits(engine, "镕基") == {1, 2} and _hits(engine, "朱镕基") == {1} and _hits(engine, "臺灣") == {1}
+    assert _hits(engine, "g20財長") == {2} and _hits(engine, "g2") == {2} and _hits(engine, "录") == {1}
+    shutil.rmtree(folder)
+    assert _hits(engine, "镕基") == set()  # nothing indexed yet, nothing wrong found
+    assert update_index(engine) == 2 and _hits(engine, "镕基") == {1, 2}
+    # Killed between Tantivy's commit and the store's: the store forgets, the replay replaces by article id.
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM search_docs"))
+    assert _hits(engine, "镕基") == set()  # documents without a row are skipped
+    assert update_index(engine) == 2 and _hits(engine, "镕基") == {1, 2}
+    side = apart.for_engine(engine)
+    assert side is not None
+    side.index.reload()
+    assert side.index.searcher().num_docs == 2
+
+
+def _tables(engine) -> set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}

@@ -22,7 +22,10 @@ from newsvault.config import VAULT_FILE
 
 WORKFLOW = Path(".github/workflows/newsvault.yml")
 
-_IGNORE = "# The store lives in the Actions cache, not in the history.\n/vault.sqlite\n/vault.sqlite-*\n"
+_IGNORE = (
+    "# The store lives in the Actions cache, not in the history.\n/vault.sqlite\n/vault.sqlite-*\n"
+    "# Derived from the store, never cached: the search index (docs/VAULT.md).\n/search-index/\n"
+)
 _REMOTE = """
 # Added by `newsvault init --github-actions`: on the runner only the store travels between
 # runs (the Actions cache). Nobody searches or browses there: the search index and the

@@ -1,4 +1,4 @@
-"""Chinese full-text search: a bigram index in the store, queries, snippets (issue 7).
+"""Chinese full-text search: queries, snippets (issue 7); the index beside the store on SQLite (issue 15).
 
 update_index(engine)            # after run and import: new and changed articles
 rebuild_index(engine)           # `newsvault reindex`

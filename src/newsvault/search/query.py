@@ -14,8 +14,9 @@ from sqlalchemy import Connection
 
 from newsvault.store import search_index
 
+from . import apart
 from .fold import fold
-from .tokens import Phrase, chars_expression, fts5_expression, phrases, pieces, segments, single_chars, tsquery
+from .tokens import Phrase, phrases, pieces, segments, tsquery
 
 SNIPPET = 120  # characters around the first hit
 Marks = list[tuple[int, int]]  # [start, end) of each highlighted stretch
@@ -37,14 +38,17 @@ class Hit:
 def _keys(
     conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None, limit: int | None
 ) -> list[int]:
-    if not search_index.uses_fts5(conn):
-        expression, chars = tsquery(found), False
-    elif single_chars(found):
-        expression, chars = chars_expression(found), True
-    else:
-        expression, chars = fts5_expression(found), False
+    side = apart.for_engine(conn.engine)
+    if side is not None:
+        return side.keys(
+            found,
+            title_only=title_only,
+            source=source,
+            since_key=None if since_ms is None else search_index.key_of(since_ms),
+            limit=limit,
+        )
     return search_index.matching_keys(
-        conn, expression, title_only=title_only, source=source, since_ms=since_ms, limit=limit, chars=chars
+        conn, tsquery(found), title_only=title_only, source=source, since_ms=since_ms, limit=limit
     )
 
 
@@ -121,6 +125,10 @@ def search(
     found = phrases(query)
     if not found:
         return []
+    if apart.for_engine(conn.engine) is not None:
+        found = [apart.phrase(p) for p in pieces(query)]
+    if not found:
+        return []
     want = None if limit is None else offset + limit
     in_title = _keys(conn, found, True, source, since_ms, want)
     title_set = set(in_title)
@@ -134,7 +142,9 @@ def search(
     wanted = pieces(query)
     hits = []
     for key in keys:
-        row = rows[key]
+        row = rows.get(key)
+        if row is None:  # in the folder, not (yet) in the store: a batch whose store transaction was lost
+            continue
         text_part, marks = snippet(row["text"], wanted)
         hits.append(
             Hit(

@@ -306,6 +306,4 @@ KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill 
 # An undated article's place in the index: below every date (year -26,000), so it
 # comes last and no `since` takes it, and its key still fits 64 bits.
 UNDATED_MS = -900_000_000_000_000
-FTS = "search_fts"  # bigram phrases (positions), every table of the index is named search_fts…
-# Each document's distinct CJK characters, for one-character queries: the title's and the body's.
-FTS_CHARS = {"title": "search_fts_title_chars", "body": "search_fts_body_chars"}
+FTS = "search_fts"  # SQLite's FTS5 tables of migrations 0006 and 0008 (dropped by 0011) were named search_fts…

@@ -1,10 +1,10 @@
-"""The search tables: `search_docs` (the indexed text of each article) and its full-text index.
+"""The search tables: `search_docs` (the indexed text of each article) and, on PostgreSQL, its full-text index.
 
-SQLite keeps the tokens in a contentless FTS5 table (`search_fts`, rowid =
-key, positions, no prefix index) and each document's distinct CJK characters
-in two more (`search_fts_title_chars`, `search_fts_body_chars`, `detail=none`)
-for one-character queries; PostgreSQL keeps them as tsvector columns of `search_docs` with GIN
-indexes. A document's key is its date in ms times KEY_SLOTS plus a
+PostgreSQL keeps the tokens as tsvector columns of `search_docs` with GIN
+indexes, shared by workers on many machines. SQLite's full-text index is not
+in the store: it is a Tantivy folder beside it, the search package's
+(`newsvault.search.apart`, since migration 0011); `search_docs` records what it holds.
+A document's key is its date in ms times KEY_SLOTS plus a
 tie-breaker, so walking the keys downwards is walking the dates.
 
 Tokenising is the search package's: what is stored here comes as `tokens`,
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, or_, select, text
 
-from .schema import FTS, FTS_CHARS, KEY_SLOTS, UNDATED_MS, after, articles, meta, search_docs
+from .schema import KEY_SLOTS, UNDATED_MS, after, articles, meta, search_docs
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
@@ -29,9 +29,9 @@ def sort_date(date_ms: int | None) -> int:
     return UNDATED_MS if date_ms is None else date_ms
 
 
-def uses_fts5(conn: Connection) -> bool:
-    """Whether queries are FTS5 expressions (SQLite), else tsquery text (PostgreSQL)."""
-    return conn.dialect.name == "sqlite"
+def key_of(ms: int) -> int:
+    """The smallest key of a document dated at or after `ms`."""
+    return ms * KEY_SLOTS
 
 
 # The articles of the store when the index last held all of them: (largest id, latest updated_ms),
@@ -104,9 +104,12 @@ def free_keys(conn: Connection, dated: Sequence[tuple[int, int]]) -> list[int]:
     """A free key for each (date_ms, article id): its date, then a tie-breaker from its id."""
     wanted = [date_ms * KEY_SLOTS + article_id % KEY_SLOTS for date_ms, article_id in dated]
     taken = {k for (k,) in conn.execute(select(search_docs.c.key).where(search_docs.c.key.in_(wanted)))}
+    asked = set(wanted)  # keys outside it are looked up one by one, only when a collision moves past them
     keys = []
     for key in wanted:
-        while key in taken or conn.execute(select(search_docs.c.key).where(search_docs.c.key == key)).first():
+        while key in taken or (
+            key not in asked and conn.execute(select(search_docs.c.key).where(search_docs.c.key == key)).first()
+        ):
             key += 1
         taken.add(key)
         keys.append(key)
@@ -117,30 +120,14 @@ def forget(conn: Connection, docs: Sequence[RowMapping], tokens: Tokens) -> None
     """Drop these documents from the index."""
     if not docs:
         return
-    if conn.dialect.name == "sqlite":
-        # A contentless table deletes by being given the tokens it indexed; they are
-        # recomputed from the kept text (so changing the tokenizer needs `reindex`).
-        values = [dict(tokens(d)) for d in docs]
-        conn.execute(
-            text(f"INSERT INTO {FTS}({FTS}, rowid, title, body) VALUES ('delete', :key, :title, :body)"), values
-        )
-        for column, table in FTS_CHARS.items():
-            conn.execute(
-                text(f"INSERT INTO {table}({table}, rowid, chars) VALUES ('delete', :key, :{column}_chars)"), values
-            )
     conn.execute(search_docs.delete().where(search_docs.c.key.in_([d["key"] for d in docs])))
 
 
 def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> None:
     """Index these documents (search_docs rows, in ascending key order)."""
     conn.execute(search_docs.insert(), list(docs))
-    # Ascending rowids: FTS5 flushes its pending terms whenever a rowid goes down.
-    values = [dict(tokens(d)) for d in docs]
-    if conn.dialect.name == "sqlite":
-        conn.execute(text(f"INSERT INTO {FTS}(rowid, title, body) VALUES (:key, :title, :body)"), values)
-        for column, table in FTS_CHARS.items():
-            conn.execute(text(f"INSERT INTO {table}(rowid, chars) VALUES (:key, :{column}_chars)"), values)
-    else:
+    if conn.dialect.name != "sqlite":  # SQLite's index is the search package's folder beside the store
+        values = [dict(tokens(d)) for d in docs]
         conn.execute(
             text(
                 "UPDATE search_docs SET tsv = to_tsvector('simple', :title || ' ' || :body), "
@@ -151,19 +138,14 @@ def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> 
 
 
 def clear(conn: Connection) -> None:
-    """Empty the index."""
-    if conn.dialect.name == "sqlite":
-        for table in (FTS, *FTS_CHARS.values()):
-            conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
+    """Empty the index's documents (SQLite's folder is emptied by the search package)."""
     conn.execute(search_docs.delete())
     conn.execute(delete(meta).where(meta.c.key == _UPTO_KEY))
 
 
 def optimize(conn: Connection) -> None:
-    """Merge FTS5's segments after a rebuild (PostgreSQL: nothing to do)."""
-    if conn.dialect.name == "sqlite":
-        for table in (FTS, *FTS_CHARS.values()):
-            conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
+    """After a rebuild: statistics for the planner on PostgreSQL; nothing on SQLite (Tantivy merges)."""
+    del conn
 
 
 def matching_keys(
@@ -174,15 +156,8 @@ def matching_keys(
     source: str | None,
     since_ms: int | None,
     limit: int | None,
-    chars: bool = False,
 ) -> list[int]:
-    """Keys of the documents matching `expression`, newest first.
-
-    `expression` is an FTS5 expression when `uses_fts5` (over the tables of
-    single characters when `chars`), else tsquery text. With `chars` and not
-    `title_only`, only the body is looked at: the caller puts the title's hits
-    first anyway, and the two tables merged would lose the early stop.
-    """
+    """Keys of the documents matching the tsquery text `expression`, newest first (PostgreSQL)."""
     where: list[str] = []
     params: dict[str, object] = {}
     if since_ms is not None:
@@ -191,24 +166,9 @@ def matching_keys(
     if source is not None:
         where.append("d.source = :source")
         params["source"] = source
-    if conn.dialect.name == "sqlite":
-        if chars:
-            table = FTS_CHARS["title" if title_only else "body"]
-            params["match"] = expression
-        else:
-            table = FTS
-            params["match"] = f"{'{title}' if title_only else '{title body}'} : ({expression})"
-        where.append(f"{table} MATCH :match")
-        # Filtering on search_docs row by row while the FTS5 cursor walks rowids
-        # downwards keeps the early stop at LIMIT.
-        sql = (
-            f"SELECT {table}.rowid FROM {table} JOIN search_docs d ON d.key = {table}.rowid "
-            f"WHERE {' AND '.join(where)} ORDER BY {table}.rowid DESC"
-        )
-    else:
-        params["tsq"] = expression
-        where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
-        sql = f"SELECT d.key FROM search_docs d WHERE {' AND '.join(where)} ORDER BY d.key DESC"
+    params["tsq"] = expression
+    where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
+    sql = f"SELECT d.key FROM search_docs d WHERE {' AND '.join(where)} ORDER BY d.key DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [r[0] for r in conn.execute(text(sql), params)]

@@ -1,0 +1,206 @@
+"""SQLite's search index: a Tantivy index in a folder beside the store (issue 15).
+
+`DIR/search-index/` beside `DIR/vault.sqlite` is derived data: it can be
+deleted at any time and is made again from the store (the next `run`,
+`import`, `search`, `serve` or `newsvault reindex`). It is never part of
+what the Actions workflow caches.
+
+Every character of a CJK run is one token with its position, and each run
+ends with a marker token (RUN_END), so a phrase of characters never chains
+two runs across the punctuation or space between them; a Latin word or
+number is one token. Text is folded (Simplified ⇄ Traditional, width, case)
+before Tantivy sees it, so its tokenizer is a plain regular expression.
+
+Text:  "朱镕基说G20" -> 朱 镕 基 说 ◇ g20
+Query: "镕基" -> phrase 镕 基      "基" -> term 基      "G2" -> regex g2.*
+
+Crash safety: a batch is committed to Tantivy before the store's transaction
+that records it (`search_docs`), and every batch first deletes what it adds by
+article id, so a batch replayed after a kill leaves one document per article.
+A folder that is missing or cannot be opened is made again, and the store's
+`search_docs` emptied so that everything is indexed again.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from sqlalchemy import Engine
+
+from .fold import fold
+from .tokens import _CJK, segments
+
+FOLDER = "search-index"
+RUN_END = "\ue000"  # private use: ends each CJK run
+HEAP = 256_000_000  # bytes for the writer, split between its threads
+THREADS = 2
+
+_TOKEN = f"[{_CJK}]|{RUN_END}|[^\\W_{_CJK}]+"
+_TOKEN_RE = re.compile(_TOKEN)
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_RUN_ENDS = re.compile(f"(?<=[{_CJK}])(?![{_CJK}])")  # a literal replacement: no template to expand per match
+_TOKENIZER = "newsvault"
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("key", indexed=True, fast=True)
+    b.add_integer_field("article_id", indexed=True)
+    b.add_text_field("source", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("title", tokenizer_name=_TOKENIZER, index_option="position")
+    b.add_text_field("body", tokenizer_name=_TOKENIZER, index_option="position")
+    return b.build()
+
+
+SCHEMA = _schema()
+_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_TOKEN)).build()
+
+
+def marked(text: str) -> str:
+    """`text` folded, with RUN_END after each CJK run: what Tantivy indexes."""
+    return _RUN_ENDS.sub(RUN_END, fold(text))
+
+
+class Apart:
+    """The index folder of one SQLite store (in memory for an in-memory store)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.created = False
+        self.lock = threading.Lock()
+        self.index = self._open()
+
+    def _make(self, reuse: bool) -> tantivy.Index:
+        if self.path is None:
+            index = tantivy.Index(SCHEMA)
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(SCHEMA, path=str(self.path), reuse=reuse)
+        index.register_tokenizer(_TOKENIZER, _ANALYZER)
+        return index
+
+    def _open(self) -> tantivy.Index:
+        if self.path is None or not (self.path / "meta.json").exists():
+            self.created = True
+            return self._make(False)
+        try:
+            return self._make(True)
+        except Exception:  # unreadable or of another schema: derived data, made again
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.created = True
+            return self._make(False)
+
+    def writer(self) -> tantivy.IndexWriter:
+        return self.index.writer(heap_size=HEAP, num_threads=THREADS)
+
+    def clear(self) -> None:
+        writer = self.writer()
+        writer.delete_all_documents()
+        writer.commit()
+        writer.wait_merging_threads()
+
+    @staticmethod
+    def replace(writer: tantivy.IndexWriter, removed: Sequence[int], docs: Sequence[Mapping[str, Any]]) -> None:
+        """Delete these articles' documents, then add `docs` (committed by the caller)."""
+        for article_id in removed:
+            writer.delete_documents_by_term("article_id", article_id)
+        for d in docs:
+            writer.add_document(
+                tantivy.Document(
+                    key=d["key"],
+                    article_id=d["article_id"],
+                    source=d["source"],
+                    title=marked(d["title"]),
+                    body=marked(d["text"]),
+                )
+            )
+
+    def keys(
+        self,
+        found: Sequence[tuple[list[str], bool]],
+        *,
+        title_only: bool,
+        source: str | None,
+        since_key: int | None,
+        limit: int | None,
+    ) -> list[int]:
+        """Keys of the documents holding every phrase, newest first."""
+        with self.lock:
+            self.index.reload()
+            searcher = self.index.searcher()
+        total = searcher.num_docs
+        if total == 0 or limit == 0:
+            return []
+        fields = ["title"] if title_only else ["title", "body"]
+        must = [_either(fields, tokens, prefix) for tokens, prefix in found]
+        if source is not None:
+            must.append(tantivy.Query.term_query(SCHEMA, "source", source))
+        if since_key is not None:
+            must.append(
+                tantivy.Query.range_query(SCHEMA, "key", tantivy.FieldType.Integer, since_key, None, True, True)
+            )
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+        result = searcher.search(
+            query, limit=total if limit is None else limit, count=False, order_by_field="key", order=tantivy.Order.Desc
+        )
+        return [int(key) for key, _ in result.hits]
+
+
+def _field_query(field: str, tokens: list[str], prefix: bool) -> tantivy.Query:
+    if len(tokens) == 1:
+        if prefix:
+            return tantivy.Query.regex_query(SCHEMA, field, re.escape(tokens[0]) + ".*")
+        return tantivy.Query.term_query(SCHEMA, field, tokens[0])
+    words: list[str | tuple[int, str]] = list(tokens)
+    if prefix:
+        return tantivy.Query.phrase_prefix_query(SCHEMA, field, words)
+    return tantivy.Query.phrase_query(SCHEMA, field, words)
+
+
+def _either(fields: list[str], tokens: list[str], prefix: bool) -> tantivy.Query:
+    queries = [_field_query(f, tokens, prefix) for f in fields]
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def phrase(piece: str) -> tuple[list[str], bool]:
+    """A folded piece of a query as tokens in order, and whether the last is a prefix (a Latin word)."""
+    parts = segments(piece)
+    out = ""
+    for i, part in enumerate(parts):
+        out += part
+        if _CJK_RUN.fullmatch(part) and i < len(parts) - 1:
+            out += RUN_END
+    return _TOKEN_RE.findall(out), bool(parts) and not _CJK_RUN.fullmatch(parts[-1])
+
+
+_OPEN: dict[str, Apart] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def folder(engine: Engine) -> Path | None:
+    """Where the store's index lives: DIR/search-index beside DIR/vault.sqlite (None in memory)."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).resolve().parent / FOLDER
+
+
+def for_engine(engine: Engine) -> Apart | None:
+    """The index of a SQLite store (None on PostgreSQL, whose index is in the database)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = folder(engine)
+    name = str(path) if path is not None else f"memory:{id(engine)}"
+    with _OPEN_LOCK:
+        apart = _OPEN.get(name)
+        if apart is None or (path is not None and not (path / "meta.json").exists()):
+            apart = _OPEN[name] = Apart(path)
+        return apart
