@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from newsvault.store import make_durable, open_store
 from newsvault.store import sources as store_sources
 
 
+@pytest.mark.sqlite_only("SQLite's journal and sync settings: PostgreSQL keeps its own")
 def test_wal_with_synchronous_normal_and_the_wal_synced_on_demand(tmp_path: Path) -> None:
     engine = open_store(f"sqlite:///{tmp_path}/vault.sqlite")
     with engine.begin() as conn:
