@@ -383,3 +383,11 @@ def test_an_undated_article_dated_later_moves_into_since(tmp_path, server):
         conn.execute(update(articles).values(date_ms=1714577400000, updated_ms=2))
     code, out = _cli("--vault", str(vault), "search", "标题", "--since", "2024-01-01")
     assert code == 0 and "2024-05-01" in out
+
+
+def test_worker_with_no_enabled_source_says_so(tmp_path, pg_url):
+    (tmp_path / "vault.toml").write_text(
+        f'[store]\nurl = "{pg_url}"\n\n[sources.voa]\nfeed = "http://127.0.0.1:9/"\nenabled = false\n'
+    )
+    code, out = _cli("--vault", str(tmp_path), "worker", "--once")
+    assert code == 1 and "no enabled source in" in out

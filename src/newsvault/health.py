@@ -73,16 +73,13 @@ def _ago(ms: int) -> str:
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
 
 
-def _day(ms: int) -> str:
-    return clock.china_day(ms)
-
-
 def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
     """Articles per China day, the CHART_DAYS days up to `end_ms`'s."""
     last = (end_ms + clock.CHINA_OFFSET_MS) // DAY  # China day numbers
     start = (last - CHART_DAYS + 1) * DAY - clock.CHINA_OFFSET_MS
     counts = store_articles.dated_per_china_day(conn, abbr, start, end_ms)
-    return [(_day(start + i * DAY), int(counts.get(last - CHART_DAYS + 1 + i, 0))) for i in range(CHART_DAYS)]
+    first = last - CHART_DAYS + 1
+    return [(clock.china_day(start + i * DAY), int(counts.get(first + i, 0))) for i in range(CHART_DAYS)]
 
 
 def _lengths(conn: Connection, abbr: str, since_ms: int, until_ms: int) -> list[int]:
@@ -95,7 +92,7 @@ def _length_by_week(conn: Connection, abbr: str, now_ms: int, weeks: int = 12) -
         start = now_ms - i * 7 * DAY
         lengths = _lengths(conn, abbr, start, start + 7 * DAY)
         if lengths:
-            out.append((_day(start), int(statistics.fmean(lengths))))
+            out.append((clock.china_day(start), int(statistics.fmean(lengths))))
     return out
 
 

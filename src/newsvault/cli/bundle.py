@@ -8,7 +8,7 @@ import click
 
 from newsvault.base.files import write_atomic
 
-from .context import Context, since_ms
+from .context import Context, require_known, since_ms
 
 
 @click.command("bundle")
@@ -22,18 +22,13 @@ from .context import Context, since_ms
 def command(obj: Context, since: str, abbrs: tuple[str, ...], out: Path, epub: bool) -> None:
     """One self-contained file of the articles since a day; mirrored images inlined."""
     from newsvault.render.site.bundle import epub_bundle, html_bundle
-    from newsvault.store import sources as store_sources
 
     start = since_ms(since)
     if not out.resolve().parent.is_dir():  # a typo in the path must not leave folders behind
         raise click.BadParameter(f"no folder {out.resolve().parent}", param_hint="--out")
     config = obj.config()
     engine = obj.engine(config)
-    with engine.connect() as conn:
-        known = {s["abbr"] for s in store_sources.all_sources(conn)} | set(config.sources)
-    unknown = [a for a in abbrs if a not in known]
-    if unknown:
-        raise click.BadParameter(f"no source {unknown[0]!r} in this vault", param_hint="--source")
+    require_known(engine, config, abbrs)
     make = epub_bundle if epub else html_bundle
     data, count = make(engine, config, start, abbrs, since)
     if not count:

@@ -59,3 +59,14 @@ def require_enabled(config: Config, only: tuple[str, ...] = ()) -> None:
             f"no enabled source{among} in {config.vault / VAULT_FILE}: "
             "add one ([sources.<abbr>] with feed = URL) or set enabled = true"
         )
+
+
+def require_known(engine: Engine, config: Config, abbrs: tuple[str, ...], param: str = "--source") -> None:
+    """Each of `abbrs` is a source of this vault (configured or stored): a typo is an error, not an empty answer."""
+    from newsvault.store import sources as store_sources
+
+    with engine.connect() as conn:
+        known = {s["abbr"] for s in store_sources.all_sources(conn)} | set(config.sources)
+    unknown = [a for a in abbrs if a not in known]
+    if unknown:
+        raise click.BadParameter(f"no source {unknown[0]!r} in this vault", param_hint=param)

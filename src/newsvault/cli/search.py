@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from .context import Context, since_ms
+from .context import Context, require_known, since_ms
 from .terminal import json_line, plain, visible
 
 
@@ -41,18 +41,13 @@ def command(
     """
     from newsvault.base.clock import china_day
     from newsvault.search import phrases, search, update_index
-    from newsvault.store import sources as store_sources
 
     if not phrases(query):
         raise click.BadParameter(f"nothing to search for in {query!r}: give a word or a phrase", param_hint="QUERY")
     start = None if since is None else since_ms(since)
     config = obj.config()
     engine = obj.engine(config)
-    if abbr is not None:
-        with engine.connect() as conn:
-            known = {s["abbr"] for s in store_sources.all_sources(conn)} | set(config.sources)
-        if abbr not in known:
-            raise click.BadParameter(f"no source {abbr!r} in this vault", param_hint="--source")
+    require_known(engine, config, (abbr,) if abbr else ())
     update_index(engine)  # cheap when nothing changed; a store filled by an older version gets indexed here
     with engine.connect() as conn:
         hits = search(conn, query, source=abbr, since_ms=start, limit=limit or None)
