@@ -30,6 +30,10 @@ class Kind(StrEnum):
     FEED_QUIET = "feed-quiet"
     DEFERRED = "deferred"  # more new items than one run stores
     STATUS = "status"  # a re-check found an article changed, gone or censored
+    # Notifications (docs/NOTIFY.md): the channel refused them (a wrong token or channel: fix and they go
+    # out), or could not take them now (an outage, the rate limit: they wait for the next run).
+    NOTIFY = "notify"
+    NOTIFY_DEFERRED = "notify-deferred"
     # Read back from the fetch log, where only the words were kept (a round polled by other workers).
     LOGGED = "logged"
     # Nothing any stage turned into a reason: a full disk or a bug.
@@ -41,7 +45,16 @@ class Kind(StrEnum):
 # of nine outlets always has an undated item somewhere; an hourly job that turned
 # red for it every hour would teach its owner to ignore red.
 NOTES = frozenset(
-    {Kind.NO_TITLE, Kind.NO_DATE, Kind.NO_BODY, Kind.FEED_SWITCHED, Kind.FEED_QUIET, Kind.DEFERRED, Kind.STATUS}
+    {
+        Kind.NO_TITLE,
+        Kind.NO_DATE,
+        Kind.NO_BODY,
+        Kind.FEED_SWITCHED,
+        Kind.FEED_QUIET,
+        Kind.DEFERRED,
+        Kind.STATUS,
+        Kind.NOTIFY_DEFERRED,
+    }
 )
 
 

@@ -12,6 +12,8 @@ from rich.table import Table
 from .terminal import plain, visible
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from newsvault.config import Config
     from newsvault.schedule import RunReport, SourceResult, StepError
 
@@ -88,6 +90,8 @@ def print_summary(report: RunReport, console: Console) -> None:
             say(console, f"image {line}")
     if report.render is not None:
         say(console, f"render: {report.render.written} file(s) written")
+    if report.queued:
+        say(console, f"notify: {report.queued} message(s) queued")
 
 
 def say(console: Console, line: str) -> None:
@@ -123,4 +127,17 @@ def publish_and_report(config: Config) -> bool:
         tries = f" after {r.attempts} attempts" if r.attempts > 1 else ""
         status = r.detail if r.ok else f"FAILED{tries}: {r.detail}"
         click.echo(visible(f"publish: {r.label} ({r.branch}): {status}"))  # git's and the remote's words
+    return report.failed
+
+
+def notify_and_report(config: Config, engine: Engine, console: Console) -> bool:
+    """Post the queued notifications and print one line, then each problem; True if the channel refused them."""
+    from newsvault.notify import post_queued
+
+    report = post_queued(config, engine)
+    if report is None:
+        return False
+    say(console, f"{report.channel}: {report.posted} posted, {report.waiting} waiting")
+    for problem in report.problems:
+        say(console, f"{report.channel}: {problem}")
     return report.failed

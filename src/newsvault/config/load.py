@@ -21,6 +21,7 @@ from .model import (
     Fallback,
     FetchSettings,
     ImageSettings,
+    NotifySettings,
     PublishSettings,
     SearchSettings,
     SiteSettings,
@@ -171,6 +172,15 @@ def _site_outside_tree(file: str, site: SiteSettings, vault_dir: Path, archive: 
         )
 
 
+def _telegram_complete(file: str, notify: NotifySettings, sources: dict[str, Source]) -> None:
+    """A channel to post to, and outlets that exist: a typo would silently post about nothing."""
+    telegram = notify.telegram
+    if telegram.enabled and telegram.channel is None:
+        raise ConfigError(f"{file}: [notify.telegram]: enabled = true needs a 'channel' (its @name or numeric id)")
+    if unknown := [abbr for abbr in telegram.outlets if abbr not in sources]:
+        raise ConfigError(f"{file}: [notify.telegram] key 'outlets': no source {_shown(unknown[0])} in [sources]")
+
+
 def load(vault: Path | str) -> Config:
     """Read DIR/vault.toml (or the file itself when given one)."""
     path = Path(vault)
@@ -184,7 +194,7 @@ def load(vault: Path | str) -> Config:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    table(file, TOP, data, {"archive", "store", "fetch", "sources", "publish", "images", "site", "search"})
+    table(file, TOP, data, {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify"})
 
     archive = read(file, "[archive]", data.get("archive", {}), _Archive)
     archive_path = (vault_dir / archive.path).resolve()
@@ -199,6 +209,8 @@ def load(vault: Path | str) -> Config:
     _unique(file, sources)
     site = read(file, "[site]", data.get("site", {}), SiteSettings)
     _site_outside_tree(file, site, vault_dir, archive_path)
+    notify = read(file, "[notify]", data.get("notify", {}), NotifySettings)
+    _telegram_complete(file, notify, sources)
     return Config(
         vault=vault_dir,
         archive=archive_path,
@@ -210,6 +222,7 @@ def load(vault: Path | str) -> Config:
         site=site,
         search=read(file, "[search]", data.get("search", {}), SearchSettings),
         tree=TreeSettings(**{f.name: getattr(archive, f.name) for f in fields(TreeSettings)}),
+        notify=notify,
     )
 
 

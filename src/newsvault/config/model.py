@@ -142,6 +142,9 @@ class PublishSettings:
     timeout: float = field(default=300.0, metadata=spec(SECONDS, POSITIVE))
     # for publish commits; None: git's own identity
     author: str | None = field(default=None, metadata=must(_AUTHOR.fullmatch, "'Name <email>'"))
+    # where the published tree is read, e.g. "https://github.com/me/news/blob/main/": an article's
+    # file path is appended to it for the archived link in notifications (docs/NOTIFY.md)
+    archive_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,40 @@ class SearchSettings:
     update: bool = True
 
 
+NOTIFY_EVENTS = ("edited", "deleted", "new")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """[notify.telegram]: edits and deletions posted to a channel; the token is never in vault.toml."""
+
+    enabled: bool = False
+    # the channel: "@name" or its numeric id such as "-1001234567890"; required when enabled
+    channel: str | None = field(default=None, metadata=must(lambda c: bool(c.strip()), "a channel id or @name"))
+    # the environment variable holding the bot token (read when posting, never written anywhere)
+    token_env: str = field(
+        default="NEWSVAULT_TELEGRAM_TOKEN", metadata=must(_ENV_NAME.fullmatch, "an environment variable name")
+    )
+    events: tuple[str, ...] = field(
+        default=("edited", "deleted"),
+        metadata=spec(
+            "a list of " + ", ".join(repr(e) for e in NOTIFY_EVENTS),
+            rule(lambda es: all(e in NOTIFY_EVENTS for e in es), "only " + ", ".join(map(repr, NOTIFY_EVENTS))),
+        ),
+    )
+    outlets: tuple[str, ...] = ()  # abbrs of the outlets to post about; empty: every outlet
+    api_url: str = field(default="https://api.telegram.org", metadata=must(_http, "an http(s) URL"))
+    # messages a minute to the channel: the Bot API's limit is about 20
+    per_minute: int = field(default=20, metadata=spec(None, POSITIVE))
+    timeout: float = field(default=30.0, metadata=spec(SECONDS, FINITE, POSITIVE))  # for one API request
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+
+
 @dataclass(frozen=True)
 class Config:
     vault: Path  # the folder holding vault.toml
@@ -180,6 +217,7 @@ class Config:
     site: SiteSettings = field(default_factory=SiteSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     tree: TreeSettings = field(default_factory=TreeSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

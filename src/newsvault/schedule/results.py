@@ -68,6 +68,7 @@ class RunReport:
     render: RenderStats | None = None
     images: MirrorReport | None = None  # image mirroring after render; failures are retried, never fatal
     errors: list[StepError] = field(default_factory=list)  # run-level steps after the sources
+    queued: int = 0  # notifications queued for the channel ([notify.telegram]), posted after the run's work
 
     @property
     def failed(self) -> bool:

@@ -16,6 +16,7 @@ from newsvault.base.failpoints import failpoint
 from newsvault.clean import MirrorReport, mirror_images, mirror_sources
 from newsvault.config import Config, Source
 from newsvault.fetch import Fetcher
+from newsvault.notify import queue_events
 from newsvault.render.tree import render_tree
 from newsvault.search import update_index
 from newsvault.store import optimize
@@ -57,6 +58,10 @@ def run_once(
     """Poll every enabled source once (or those named in `only`), then render what changed."""
     sources = config.enabled(only)
     report = RunReport(asyncio.run(_run(config, engine, sources, progress)))
+    try:
+        report.queued = queue_events(engine, config)
+    except SQLAlchemyError as exc:  # the marks did not move: the next run queues these events
+        report.errors.append(StepError("notification queue", exc))
     if render:
         try:
             report.render = render_tree(engine, config)

@@ -246,6 +246,29 @@ checks = Table(
 Index("ix_checks_next", checks.c.next_ms)
 Index("ix_checks_status", checks.c.status)  # the few gone or censored among every article (0010)
 
+# The notification outbox (0012): one row per edit, deletion or new article to post to a channel,
+# queued in the transaction that moves the scan's marks (meta "notify_marks"), so each is queued
+# once; "sending" is committed before the API call and "posted" after it, so none is posted twice.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(200), nullable=False),  # "telegram:<channel id>"
+    Column("event", String(20), nullable=False),  # edited | deleted | new
+    Column("ref", Integer, nullable=False),  # the version (edited, new) or status row (deleted) it tells of
+    Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
+    Column("text", Text, nullable=False),  # the message, made when queued: what changed then
+    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain
+    Column("queued_ms", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("attempted_ms", BigInteger),  # the last request's start: the rate limit goes on across runs
+    Column("posted_ms", BigInteger),
+    Column("message_id", BigInteger),  # the channel's id of the posted message
+    Column("error", Text),  # why the last attempt failed, one line (never the token)
+    UniqueConstraint("channel", "event", "ref", name="uq_notifications_event"),
+)
+Index("ix_notifications_state", notifications.c.channel, notifications.c.state, notifications.c.id)
+
 # The image mirror: one row per image URL, linked to the articles showing it. A side job:
 # it runs after articles are stored, may fail and be retried for days, and never changes an
 # article. The file is named by the sha256 of its bytes, so two URLs serving one picture share it.

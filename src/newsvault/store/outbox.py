@@ -1,0 +1,170 @@
+"""The notification outbox: which edits, deletions and new articles a channel has to hear of, and how far each got.
+
+Events are found by scanning the versions and statuses added since the marks
+kept in `meta`; the messages are queued and the marks moved in one
+transaction, so a run killed at any moment queues each event exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, func, select, update
+from sqlalchemy.orm import aliased
+
+from .schema import FILE, articles, notifications, statuses, versions
+from .sources import get_meta, set_meta
+
+_MARKS = "notify_marks"
+DELETED = ("gone", "censored")
+
+
+def marks(conn: Connection) -> tuple[int, int] | None:
+    """The newest version and status row already looked at; None before the first scan."""
+    found = get_meta(conn, _MARKS)
+    if found is None:
+        return None
+    value = json.loads(found)
+    return int(value["versions"]), int(value["statuses"])
+
+
+def set_marks(conn: Connection, version_id: int, status_id: int) -> None:
+    set_meta(conn, _MARKS, json.dumps({"versions": version_id, "statuses": status_id}))
+
+
+def newest_ids(conn: Connection) -> tuple[int, int]:
+    """The largest version and status row ids (0 when there are none)."""
+    return (
+        conn.execute(select(func.coalesce(func.max(versions.c.id), 0))).scalar_one(),
+        conn.execute(select(func.coalesce(func.max(statuses.c.id), 0))).scalar_one(),
+    )
+
+
+def versions_since(conn: Connection, after: int) -> list[RowMapping]:
+    """Versions added after row `after`, with their article and the version before (`old_title`, `old_body`)."""
+    before = aliased(versions)
+    query = (
+        select(
+            versions.c.id.label("ref"),
+            versions.c.n,
+            versions.c.seen_ms,
+            versions.c.title,
+            versions.c.body,
+            before.c.title.label("old_title"),
+            before.c.body.label("old_body"),
+            articles.c.id.label("article_id"),
+            articles.c.link,
+            articles.c.imported,
+            *FILE[:-1],
+        )
+        .join(articles, articles.c.id == versions.c.article_id)
+        .outerjoin(before, and_(before.c.article_id == versions.c.article_id, before.c.n == versions.c.n - 1))
+        .where(versions.c.id > after)
+        .order_by(versions.c.id)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def deletions_since(conn: Connection, after: int) -> list[RowMapping]:
+    """Status rows after row `after` saying an article is gone or censored, with the article."""
+    query = (
+        select(
+            statuses.c.id.label("ref"),
+            statuses.c.status,
+            statuses.c.seen_ms,
+            statuses.c.detail,
+            articles.c.id.label("article_id"),
+            articles.c.link,
+            *FILE,
+        )
+        .join(articles, articles.c.id == statuses.c.article_id)
+        .where(and_(statuses.c.id > after, statuses.c.status.in_(DELETED)))
+        .order_by(statuses.c.id)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def queue(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Add messages (channel, event, ref, article_id, text, queued_ms) not queued before; how many were new."""
+    new = [
+        row
+        for row in rows
+        if conn.execute(
+            select(notifications.c.id).where(
+                and_(
+                    notifications.c.channel == row["channel"],
+                    notifications.c.event == row["event"],
+                    notifications.c.ref == row["ref"],
+                )
+            )
+        ).first()
+        is None
+    ]
+    if new:
+        conn.execute(notifications.insert(), [{**row, "state": "queued", "attempts": 0} for row in new])
+    return len(new)
+
+
+def waiting(conn: Connection, channel: str) -> list[RowMapping]:
+    """The channel's queued messages, oldest first."""
+    query = (
+        select(notifications.c.id, notifications.c.text, notifications.c.attempts)
+        .where(and_(notifications.c.channel == channel, notifications.c.state == "queued"))
+        .order_by(notifications.c.id)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def settle_interrupted(conn: Connection, channel: str) -> list[int]:
+    """Messages a killed run left "sending" become "uncertain" (maybe posted, never sent again); their ids."""
+    ids = list(
+        conn.execute(
+            select(notifications.c.id).where(
+                and_(notifications.c.channel == channel, notifications.c.state == "sending")
+            )
+        ).scalars()
+    )
+    if ids:
+        conn.execute(update(notifications).where(notifications.c.id.in_(ids)).values(state="uncertain"))
+    return ids
+
+
+def last_attempt_ms(conn: Connection, channel: str) -> int | None:
+    """When the channel was last sent a request: the rate limit holds across runs too."""
+    found: int | None = conn.execute(
+        select(func.max(notifications.c.attempted_ms)).where(notifications.c.channel == channel)
+    ).scalar()
+    return found
+
+
+def sending(conn: Connection, notification_id: int, now_ms: int) -> None:
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(state="sending", attempts=notifications.c.attempts + 1, attempted_ms=now_ms)
+    )
+
+
+def posted(conn: Connection, notification_id: int, message_id: int, now_ms: int) -> None:
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(state="posted", message_id=message_id, posted_ms=now_ms, error=None)
+    )
+
+
+def requeue(conn: Connection, notification_id: int, error: str) -> None:
+    """The API said no, or did not answer: the message waits for the next attempt."""
+    conn.execute(update(notifications).where(notifications.c.id == notification_id).values(state="queued", error=error))
+
+
+def counts(conn: Connection, channel: str) -> dict[str, int]:
+    """How many of the channel's messages are in each state."""
+    query = (
+        select(notifications.c.state, func.count())
+        .where(notifications.c.channel == channel)
+        .group_by(notifications.c.state)
+    )
+    return {state: n for state, n in conn.execute(query).tuples()}
