@@ -167,4 +167,4 @@ def counts(conn: Connection, channel: str) -> dict[str, int]:
         .where(notifications.c.channel == channel)
         .group_by(notifications.c.state)
     )
-    return {state: n for state, n in conn.execute(query).tuples()}
+    return {state: n for state, n in conn.execute(query)}

@@ -1,0 +1,252 @@
+"""[notify.telegram]: real `run`s against local feed servers and a local Bot API server (tests/support/botapi.py).
+
+Each run is the `newsvault` command in a subprocess, as cron runs it, with the
+token in its environment only. Restarts are SIGKILLs at named failpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from newsvault.base.failpoints import ENV as FAILPOINT
+from newsvault.config import ConfigError, load
+from newsvault.store import articles as store_articles
+from newsvault.store import outbox, statuses
+from newsvault.store.schema import metadata
+from newsvault.store.statuses import HOUR
+from tests.support.botapi import BotAPI
+from tests.support.server import LocalServer
+from tests.vaults import open_vault, rss, rss_item, write_vault
+
+NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
+TOKEN = "123456789:AAE-secret-token-for-tests_only"
+DATE = "Wed, 01 May 2024 12:00:00 GMT"
+CHANNEL = "telegram:@newsvault_test"
+ARCHIVE_URL = "https://example.org/news/blob/main/"
+
+
+@pytest.fixture
+def bot() -> Iterator[BotAPI]:
+    with BotAPI(TOKEN) as api:
+        yield api
+
+
+def _vault(tmp_path: Path, server: LocalServer, bot: BotAPI, events: str, **telegram: object) -> Path:
+    server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
+    feed = server.set("/f.xml", rss(rss_item("原标题", server.url("/a/1.html"), DATE, "<p>原来的正文。</p>")))
+    vault = write_vault(tmp_path / "vault", {"voa": {"feed": feed}})
+    keys = {"per_minute": 600, "timeout": 1.0, **telegram}
+    lines = [
+        "[search]",
+        "update = false",
+        "",
+        "[publish]",
+        f'archive_url = "{ARCHIVE_URL}"',
+        "",
+        "[notify.telegram]",
+        "enabled = true",
+        'channel = "@newsvault_test"',
+        f"events = {events}",
+        f'api_url = "{bot.url("")}"',
+        *(f"{key} = {value}" for key, value in keys.items()),
+    ]
+    with (vault / "vault.toml").open("a", encoding="utf-8") as f:
+        f.write("\n" + "\n".join(lines) + "\n")
+    return vault
+
+
+def _run(vault: Path, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != FAILPOINT}
+    env["NEWSVAULT_TELEGRAM_TOKEN"] = TOKEN
+    if failpoint:
+        env[FAILPOINT] = failpoint
+    return subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), "run"], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _items(server: LocalServer, titles: list[str]) -> None:
+    server.set(
+        "/f.xml",
+        # dated one hour apart, in order: a run stores (and queues) its new articles oldest first
+        rss(
+            *(
+                rss_item(t, server.url(f"/a/{t}.html"), f"Wed, 01 May 2024 {i:02d}:00:00 GMT", f"<p>{t}的正文。</p>")
+                for i, t in enumerate(titles)
+            )
+        ),
+    )
+
+
+def _store_rows(vault: Path) -> str:
+    """Every row of every table, as text."""
+    config, engine = open_vault(vault)
+    try:
+        with engine.connect() as conn:
+            return "\n".join(str(list(conn.execute(select(t)))) for t in metadata.sorted_tables)
+    finally:
+        engine.dispose()
+
+
+def _outbox_counts(vault: Path) -> dict[str, int]:
+    config, engine = open_vault(vault)
+    try:
+        with engine.connect() as conn:
+            return outbox.counts(conn, CHANNEL)
+    finally:
+        engine.dispose()
+
+
+def test_run_posts_an_edit_and_a_deletion(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["edited", "deleted"]')
+    _ok(_run(vault))
+    assert bot.posted == []  # the first scan only marks where notifications start
+    server.set("/f.xml", rss(rss_item("新标题", server.url("/a/1.html"), DATE, "<p>改过的正文。</p>")))
+    server.set("/a/1.html", "gone", status=410)
+    config, engine = open_vault(vault)
+    with engine.begin() as conn:  # the re-check of the article is due now, not in 15 minutes
+        article = store_articles.by_archive_id(conn, "voa", 1048574)
+        assert article is not None
+        statuses.checked(conn, article["id"], article["first_seen_ms"], article["first_seen_ms"] - HOUR, "live")
+    engine.dispose()
+
+    out = _ok(_run(vault))
+    assert "notify: 2 message(s) queued" in out
+    assert f"{CHANNEL}: 2 posted, 0 waiting" in out
+    edit, deletion = bot.texts()
+    assert edit.startswith("【已修改】美国之音（第 2 版）\n新标题\n")
+    assert "标题：[-原-]{+新+}标题" in edit and "正文：[-原来-]{+改过+}的正文。" in edit
+    assert f"存档：{ARCHIVE_URL}articles/voa/1048574.md" in edit
+    assert f"原文：{server.url('/a/1.html')}" in edit
+    assert deletion.startswith("【已删除】美国之音\n新标题\n") and " UTC+8 发现" in deletion
+    assert {p.chat_id for p in bot.posted} == {"@newsvault_test"}
+
+    _ok(_run(vault))  # nothing new: nothing posted again
+    assert len(bot.posted) == 2
+    assert _outbox_counts(vault) == {"posted": 2}
+
+
+def test_new_articles_and_outlet_filter(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]', outlets='["voa"]')
+    _ok(_run(vault))
+    _items(server, ["甲", "乙"])
+    _ok(_run(vault))
+    assert [t.split("\n")[:2] for t in bot.texts()] == [["【新文章】美国之音", "甲"], ["【新文章】美国之音", "乙"]]
+
+
+def test_429_storm_waits_out_retry_after_and_posts_each_once(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]')
+    _ok(_run(vault))
+    titles = ["一", "二", "三", "四"]
+    _items(server, titles)
+    bot.script = ["429:1", "429:1", "ok", "429:1"]
+    out = _ok(_run(vault))
+    assert f"{CHANNEL}: 4 posted, 0 waiting" in out
+    assert [t.split("\n")[1] for t in bot.texts()] == titles
+    assert bot.requests == 7  # each 429 was retried, each message posted once
+
+    # A retry_after longer than a run should wait: the run ends its posting, the rest go next run.
+    _items(server, [*titles, "五", "六", "七"])
+    bot.script = ["ok", "429:3600"]
+    out = _ok(_run(vault))  # a note, not a failure: nothing is lost
+    assert f"{CHANNEL}: 1 posted, 2 waiting" in out and "rate limited for 3600 s" in out
+    _ok(_run(vault))
+    assert [t.split("\n")[1] for t in bot.texts()] == [*titles, "五", "六", "七"]
+
+
+@pytest.mark.parametrize("outage", ["500", "502-html", "timeout:2"])
+def test_outage_is_a_note_and_the_next_run_posts(tmp_path: Path, server: LocalServer, bot: BotAPI, outage: str) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]', timeout=0.5)
+    _ok(_run(vault))
+    _items(server, ["一", "二"])
+    bot.script = [outage]
+    out = _ok(_run(vault))  # the sources were archived: the run is green, the channel waits
+    assert f"{CHANNEL}: 0 posted, 2 waiting" in out and "the rest wait for the next run" in out
+    assert bot.posted == []
+    _ok(_run(vault))
+    assert [t.split("\n")[1] for t in bot.texts()] == ["一", "二"]
+
+
+def test_a_refused_token_fails_the_run_and_the_messages_wait(tmp_path: Path, server: LocalServer) -> None:
+    with BotAPI("42:another-token") as other:
+        vault = _vault(tmp_path, server, other, '["new"]')
+        _ok(_run(vault))
+        _items(server, ["一"])
+        result = _run(vault)
+        assert result.returncode == 1 and "refused: TelegramUnauthorizedError" in result.stdout
+        assert _outbox_counts(vault) == {"queued": 1}
+
+
+@pytest.mark.parametrize("point", ["notify.queued", "notify.sending:2", "notify.sent:2", "notify.posted:2"])
+def test_killed_mid_posting_loses_nothing_and_posts_nothing_twice(
+    tmp_path: Path, server: LocalServer, bot: BotAPI, point: str
+) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]')
+    _ok(_run(vault))
+    titles = ["一", "二", "三", "四"]
+    _items(server, titles)
+    killed = _run(vault, failpoint=point)
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    after = _run(vault)
+    posted = [t.split("\n")[1] for t in bot.texts()]
+    assert len(posted) == len(set(posted))  # nothing twice
+    if point.startswith("notify.sending"):
+        # Killed after "sending" was recorded, before the request: the uncertain window (docs/NOTIFY.md).
+        assert posted == ["一", "三", "四"] and after.returncode == 1
+        assert "may or may not have been posted" in after.stdout
+        assert _outbox_counts(vault) == {"posted": 3, "uncertain": 1}
+    elif point.startswith("notify.sent"):
+        # Telegram has it, the store had not heard: not sent again.
+        assert posted == titles and after.returncode == 1
+        assert _outbox_counts(vault) == {"posted": 3, "uncertain": 1}
+    else:
+        assert posted == titles and after.returncode == 0, after.stdout
+        assert _outbox_counts(vault) == {"posted": 4}
+
+
+def test_the_token_is_never_in_a_log_a_file_or_the_store(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["new", "edited", "deleted"]')
+    outputs = [_run(vault)]
+    _items(server, ["一", "二"])
+    bot.script = ["500"]  # the error names the requested path, which holds the token
+    outputs.append(_run(vault))
+    outputs.append(_run(vault))
+    assert len(bot.posted) == 2
+    said = "".join(r.stdout + r.stderr for r in outputs)
+    assert "/bot***/sendMessage" in said  # the error was shown, redacted
+    assert TOKEN not in said
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    rows = _store_rows(vault)
+    assert "/bot***/sendMessage" in rows and TOKEN not in rows
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("enabled = true", "enabled = true needs a 'channel'"),
+        ('enabled = true\nchannel = "@c"\nevents = ["edited", "liked"]', "key 'events'"),
+        ('enabled = true\nchannel = "@c"\noutlets = ["nope"]', "no source 'nope'"),
+        ('token_env = "NOT A NAME"', "key 'token_env'"),
+        ("per_minute = 0", "key 'per_minute'"),
+    ],
+)
+def test_config_is_checked(tmp_path: Path, table: str, message: str) -> None:
+    write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1/f.xml"}})
+    with (tmp_path / "vault.toml").open("a", encoding="utf-8") as f:
+        f.write(f"\n[notify.telegram]\n{table}\n")
+    with pytest.raises(ConfigError, match=message):
+        load(tmp_path)
