@@ -42,6 +42,7 @@ TINY = {
     "bench_hourly.py": ["--articles", "100", "--rounds", "1"],
     "bench_fetch.py": ["--feeds", "20", "--size", "2000"],
     "bench_import.py": ["--files", "100"],
+    "bench_notify.py": ["--messages", "20"],
     "bench_pipeline.py": ["--feeds", "3", "--repeat", "1"],
     "bench_publish.py": ["--files", "100", "--changed", "10"],
     "bench_recheck.py": ["--articles", "20"],

@@ -45,6 +45,7 @@ PRINTS = {
         r"then the search index: [\d,]+ articles/s",
         r"store before the index: [\d.]+× the tree's article files",
     ],
+    "bench_notify.py": [r"ratio [\d.]+ of the limit", r"busiest 60 s window: \d+ messages"],
     "bench_pipeline.py": [r"ratio ours / raw lxml +[\d.]+x", r"ratio feedparser / ours +[\d.]+x"],
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
