@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 _NEW_FILE_MODE = 0o644
 # Of the target's name in a temporary file's: ".<name>.<8 random>.tmp" must stay a
@@ -41,11 +44,24 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
         if stat.st_size == len(data) and path.read_bytes() == data:
             return False
         mode = stat.st_mode & 0o7777
+    with atomic_file(path, mode=mode, durable=durable) as out:
+        out.write(data)
+    return True
+
+
+@contextmanager
+def atomic_file(path: Path, *, mode: int = _NEW_FILE_MODE, durable: bool = True) -> Iterator[BinaryIO]:
+    """A file to stream into that appears at ``path`` whole when the block ends, or not at all.
+
+    For files too large to build in memory first (a WARC of a day): what is
+    written goes to a temporary file beside ``path``; an exception removes it,
+    and a kill leaves only ``.<name>.<random>.tmp`` for ``sweep_temporaries``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            yield out
             out.flush()
             os.fchmod(out.fileno(), mode)
             if durable:
@@ -56,7 +72,6 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
         raise
     if durable:
         _fsync_dir(path.parent)
-    return True
 
 
 def sweep_temporaries(root: Path) -> None:

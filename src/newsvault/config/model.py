@@ -142,6 +142,13 @@ class PublishSettings:
     timeout: float = field(default=300.0, metadata=spec(SECONDS, POSITIVE))
     # for publish commits; None: git's own identity
     author: str | None = field(default=None, metadata=must(_AUTHOR.fullmatch, "'Name <email>'"))
+    # WARC files of the captures (docs/EVIDENCE.md), written on each publish and pushed to these, never forced
+    evidence: tuple[PublishRemote, ...] = field(
+        default=(),
+        metadata=spec("[[publish.evidence]] tables", item="[[publish.evidence]] number {n}"),
+    )
+    # the git work tree of the evidence, relative to the vault; never inside the archive tree
+    evidence_path: str = field(default="evidence", metadata=spec("a path"))
 
 
 @dataclass(frozen=True)
