@@ -223,4 +223,4 @@ def _verify_file(engine: Engine, file: Path, where: str) -> Iterator[Problem]:
                     stored = json.dumps([found["url"], warc_date(found["fetched_ms"])], ensure_ascii=False)
                     yield Problem(Kind.EVIDENCE, where, f"{uri}: the store has these bytes as {stored}")
         except (ArchiveLoadFailed, OSError, EOFError) as exc:
-            yield Problem(Kind.EVIDENCE, where, f"not a readable WARC file ({exc})")
+            yield Problem(Kind.EVIDENCE, where, f"not a readable WARC file ({' '.join(str(exc).split())})")
