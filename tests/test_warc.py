@@ -99,7 +99,7 @@ def _responses(path: Path) -> dict[str, tuple[str, bytes]]:
 
 def _stored(vault: Path) -> dict[str, bytes]:
     """URL -> the bytes of every capture in the store."""
-    config, engine = open_vault(vault)
+    _, engine = open_vault(vault)
     with engine.connect() as conn:
         return {row["url"]: zlib.decompress(row["body"]) for row in captures.for_export(conn)}
 
