@@ -92,3 +92,16 @@ def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server
     merges = sh(remote, "rev-list", "--merges", "main")
     assert merges == ""  # linear history, pushed without force
     assert (checkout / "articles/local/2025/12/1048571.md").read_text("utf-8").startswith("<!--")
+
+    # The evidence: each run's new captures as WARC files on the evidence branch, which only gains files,
+    # across the lost cache too; no runner downloaded an earlier run's WARC (its work tree holds its own).
+    evidence = sorted(files_at(remote, "evidence"))
+    assert len(evidence) == 3 and all(f.startswith("warc/local/") and f.endswith(".warc.gz") for f in evidence)
+    assert [f.name for f in (checkout / "evidence").rglob("*.warc.gz")] == [evidence[-1].rsplit("/", 1)[1]]
+    assert len(log(remote, "evidence")) == 3 and sh(remote, "rev-list", "--merges", "evidence") == ""
+    for n in range(2):
+        changed = sh(remote, "diff", "--name-status", f"evidence~{n + 1}", f"evidence~{n}").splitlines()
+        assert len(changed) == 1 and changed[0].startswith("A\t")  # added, never rewritten or deleted
+    assert "vault.sqlite" not in files_at(remote, "evidence") and "evidence" not in {
+        f.split("/")[0] for f in files_at(remote)
+    }
