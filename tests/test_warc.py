@@ -34,8 +34,10 @@ from warcio.warcwriter import WARCWriter
 from newsvault.base.failpoints import ENV
 from newsvault.cli import cli
 from newsvault.config import ConfigError, load
+from newsvault.publish.evidence import MARK
 from newsvault.publish.warc import payload_digest
 from newsvault.store import captures
+from newsvault.store import sources as store_sources
 from tests.test_publish import bare, files_at, log, sh
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
@@ -348,3 +350,26 @@ def test_evidence_settings(tmp_path):
     (vault / "vault.toml").write_text('[archive]\npath = "."\n[publish]\nevidence_path = "articles/x"\n', "utf-8")
     with pytest.raises(ConfigError, match="evidence_path"):
         load(vault)
+
+
+def test_a_lost_mark_writes_captures_again_but_rewrites_no_published_file(tmp_path, server):
+    remote = bare(tmp_path / "evidence.git")
+    vault = _vault(tmp_path, server, evidence=remote)
+    _cli("--vault", str(vault), "run", "--publish")
+    published = {p: sh(remote, "rev-parse", f"evidence:{p}") for p in files_at(remote, "evidence")}
+    _, engine = open_vault(vault)
+    with engine.begin() as conn:
+        store_sources.drop_meta(conn, MARK)  # as a store rebuilt, or a mark deleted by hand
+    _cli("--vault", str(vault), "publish")  # the same captures again: the same names, the same bytes
+    assert {p: sh(remote, "rev-parse", f"evidence:{p}") for p in files_at(remote, "evidence")} == published
+
+    server.set("/pg.xml", rss(*[rss_item(f"网页{n}", server.url(f"/p/{n}.html")) for n in range(3)]))
+    _sources(server, pages=3)
+    _cli("--vault", str(vault), "run")
+    with engine.begin() as conn:
+        store_sources.drop_meta(conn, MARK)
+    _cli("--vault", str(vault), "publish")  # pg's day again, now with its third page: a new file beside the old
+    changed = sh(remote, "diff", "--name-status", "evidence~1", "evidence").splitlines()
+    assert len(changed) == 1 and changed[0].startswith("A\twarc/pg/")
+    for path, blob in published.items():
+        assert sh(remote, "rev-parse", f"evidence:{path}") == blob

@@ -64,12 +64,12 @@ def command(obj: Context, since: str | None, until: str | None, outlet: str | No
             yield first
             yield from rows
 
-        with console.status("exporting captures…") as status, atomic_file(out) as stream:
+        with console.status("exporting captures…") as status, atomic_file(out) as pending:
 
             def show(c: WarcCounts) -> None:
                 status.update(f"exporting captures… {c.captures} written, {c.payload_bytes / 1e6:.1f} MB")
 
-            counts = write_warc(stream, counted(all_rows()), description="newsvault export-warc", progress=show)
+            counts = write_warc(pending.out, counted(all_rows()), description="newsvault export-warc", progress=show)
     for abbr, n in sorted(per_outlet.items()):
         say(Console(), f"{abbr}: {n} capture(s)")
     click.echo(

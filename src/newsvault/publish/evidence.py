@@ -7,10 +7,9 @@ ids in the store's meta) into WARC files under the evidence folder, its own git
 work tree, commits them and pushes them to every ``[[publish.evidence]]``
 remote: a branch or repository that only ever gains files.
 
-- ``warc/<abbr>/<yyyy>/<mm>/<abbr>-<yyyy-mm-dd>-<HHMMSS>-<sha12>.warc.gz``: a
-  day in China time, named by its first capture's time and hash, so a file
-  once published is never written again (a store rebuilt after a lost cache
-  starts its ids anew, not its names);
+- ``warc/<abbr>/<yyyy>/<mm>/<abbr>-<yyyy-mm-dd>-<HHMMSS>-<first>-<last>.warc.gz``:
+  a day in China time, named by the time of its first capture and the hashes
+  of its first and last, so one name is always one content (`file_for`);
 - each file appears whole (temp file and rename: `base.files.atomic_file`);
   a killed export leaves a ``.*.tmp`` that the next one sweeps and that is
   never staged;
@@ -28,7 +27,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy import Engine, RowMapping
 from warcio.archiveiterator import ArchiveIterator
@@ -59,13 +57,19 @@ class EvidenceReport:
     publish: PublishReport | None = None  # None: nothing new to commit and push
 
 
-def file_for(row: RowMapping) -> str:
-    """Where the file whose first capture is `row` goes, relative to the evidence folder."""
-    outlet = row["outlet"] or UNATTRIBUTED
-    moment = in_china(row["fetched_ms"])
+def file_for(first: RowMapping, last: RowMapping) -> str:
+    """Where the file of the captures `first` .. `last` goes, relative to the evidence folder.
+
+    Named by what it holds, its first and last capture: the same name is the
+    same captures, so the same bytes (`publish.warc` is deterministic), and a
+    file once published is never written with other content, even when the
+    store is rebuilt or its mark lost and the captures are grouped anew.
+    """
+    outlet = first["outlet"] or UNATTRIBUTED
+    moment = in_china(first["fetched_ms"])
     return (
         f"{FOLDER}/{outlet}/{moment:%Y}/{moment:%m}/"
-        f"{outlet}-{moment:%Y-%m-%d}-{moment:%H%M%S}-{row['sha256'][:12]}.warc.gz"
+        f"{outlet}-{moment:%Y-%m-%d}-{moment:%H%M%S}-{first['sha256'][:12]}-{last['sha256'][:12]}.warc.gz"
     )
 
 
@@ -73,14 +77,22 @@ class _Day:
     """One outlet's day being written: its temporary file is renamed into place by `finish`."""
 
     def __init__(self, folder: Path, first: RowMapping) -> None:
-        self.path = file_for(first)
+        self.folder = folder
+        self.first = self.last = first
         self.day = in_china(first["fetched_ms"]).date()
         self._stack = ExitStack()
-        out: BinaryIO = self._stack.enter_context(atomic_file(folder / self.path))
-        self.warc = WarcFile(out, description=f"newsvault evidence: captures of {first['outlet'] or 'no outlet'}")
+        self._file = self._stack.enter_context(atomic_file(folder / file_for(first, first)))
+        self.warc = WarcFile(self._file.out, description=f"newsvault evidence: captures of {first['outlet']}")
 
-    def finish(self) -> None:
+    def add(self, row: RowMapping) -> None:
+        self.warc.add(row)
+        self.last = row
+
+    def finish(self) -> str:
+        path = file_for(self.first, self.last)
+        self._file.target = self.folder / path
         self._stack.close()
+        return path
 
     def abandon(self) -> None:
         self._stack.__exit__(RuntimeError, RuntimeError("abandoned"), None)
@@ -111,7 +123,7 @@ def write_evidence(
                     if outlet in open_days:  # an older day after a newer one: its own file
                         report.files.append(_finish(open_days.pop(outlet), report.counts))
                     open_days[outlet] = _Day(folder, row)
-                open_days[outlet].warc.add(row)
+                open_days[outlet].add(row)
                 last = row["id"]
                 if progress is not None:
                     progress(report.counts)
@@ -129,11 +141,11 @@ def write_evidence(
 
 
 def _finish(day: _Day, counts: WarcCounts) -> str:
-    day.finish()
+    path = day.finish()
     counts.captures += day.warc.counts.captures
     counts.records += day.warc.counts.records
     counts.payload_bytes += day.warc.counts.payload_bytes
-    return day.path
+    return path
 
 
 def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | None:

@@ -125,10 +125,7 @@ class WarcFile:
             "response-bodies": "as newsvault read them, after Content-Encoding was undone "
             f"({_ORIG}Content-Encoding names what the server sent)",
         }
-        record = self._writer.create_warcinfo_record(
-            f"newsvault-{first['sha256'][:16]}.warc.gz",
-            info,
-        )
+        record = self._writer.create_warcinfo_record("", info)  # no WARC-Filename: the file may be renamed
         record.rec_headers.replace_header("WARC-Date", warc_date(first["fetched_ms"]))
         record.rec_headers.replace_header("WARC-Record-ID", record_id(first["sha256"], "warcinfo"))
         self._writer.write_record(record)
