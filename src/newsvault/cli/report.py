@@ -118,8 +118,19 @@ def publish_and_report(config: Config, engine: Engine) -> bool:
         click.echo("publish: no [[publish.remote]] in vault.toml; committed locally only")
     if config.publish.evidence:
         from newsvault.publish.evidence import publish_evidence
+        from newsvault.publish.warc import WarcCounts
 
-        evidence = publish_evidence(engine, config.vault / config.publish.evidence_path, config.publish)
+        console = Console()
+        folder = config.vault / config.publish.evidence_path
+        if console.is_terminal:  # a first publish of a big store writes every capture it ever kept
+            with console.status("writing evidence…") as status:
+
+                def show(c: WarcCounts) -> None:
+                    status.update(f"writing evidence… {c.captures} capture(s), {c.payload_bytes / 1e6:.1f} MB")
+
+                evidence = publish_evidence(engine, folder, config.publish, progress=show)
+        else:
+            evidence = publish_evidence(engine, folder, config.publish)
         c = evidence.counts
         click.echo(
             f"evidence: {c.captures} new capture(s) in {len(evidence.files)} WARC file(s), "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +105,10 @@ def write_evidence(
 
     Rows come in id order, which is the order they were stored in: a day's file
     is finished when a later day's capture comes, so a first export of a big
-    store keeps a few files open, not one per day it ever saw.
+    store keeps a few files open, not one per day it ever saw. The mark assumes
+    ids become visible in order, as they do for one writer (SQLite, a `run`);
+    with workers on PostgreSQL still polling while this runs, a capture whose
+    transaction commits after a later id was read is left out (docs/EVIDENCE.md).
     """
     sweep_temporaries(folder)
     report = EvidenceReport()
@@ -126,7 +129,7 @@ def write_evidence(
                 open_days[outlet].add(row)
                 last = row["id"]
                 if progress is not None:
-                    progress(report.counts)
+                    progress(_running(report.counts, open_days.values()))
         except BaseException:
             for unfinished in open_days.values():
                 unfinished.abandon()
@@ -138,6 +141,15 @@ def write_evidence(
             store_sources.set_meta(conn, MARK, str(last))
     report.files.sort()
     return report
+
+
+def _running(done: WarcCounts, open_days: Iterable[_Day]) -> WarcCounts:
+    total = WarcCounts(done.captures, done.records, done.payload_bytes)
+    for day in open_days:
+        total.captures += day.warc.counts.captures
+        total.records += day.warc.counts.records
+        total.payload_bytes += day.warc.counts.payload_bytes
+    return total
 
 
 def _finish(day: _Day, counts: WarcCounts) -> str:
@@ -169,9 +181,14 @@ def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | Non
     return CommitInfo(sha=head(folder) or "", message=message, new=per_outlet)
 
 
-def publish_evidence(engine: Engine, folder: Path, settings: PublishSettings) -> EvidenceReport:
+def publish_evidence(
+    engine: Engine,
+    folder: Path,
+    settings: PublishSettings,
+    progress: Callable[[WarcCounts], None] | None = None,
+) -> EvidenceReport:
     """Write the new captures as WARC, commit them and push them to every ``[[publish.evidence]]`` remote."""
-    report = write_evidence(engine, folder)
+    report = write_evidence(engine, folder, progress)
     try:
         made = commit_evidence(folder, settings)
     except GitError as exc:
