@@ -34,7 +34,7 @@ from warcio.warcwriter import WARCWriter
 from newsvault.base.failpoints import ENV
 from newsvault.cli import cli
 from newsvault.config import ConfigError, load
-from newsvault.publish.evidence import MARK
+from newsvault.publish.evidence import MARK, verify_evidence, write_evidence
 from newsvault.publish.warc import payload_digest
 from newsvault.store import captures
 from newsvault.store import sources as store_sources
@@ -373,3 +373,26 @@ def test_a_lost_mark_writes_captures_again_but_rewrites_no_published_file(tmp_pa
     assert len(changed) == 1 and changed[0].startswith("A\twarc/pg/")
     for path, blob in published.items():
         assert sh(remote, "rev-parse", f"evidence:{path}") == blob
+
+
+def test_odd_captures_export_as_valid_warc_with_nothing_made_up(tmp_path):
+    vault = write_vault(tmp_path / "vault", {})
+    _, engine = open_vault(vault)
+    with engine.begin() as conn:
+        captures.store(conn, "http://新闻.example/文章?q=中", 200, {"X-Title": "中文标题"}, "页面".encode(), 1_000)
+        captures.store(conn, "http://127.0.0.1/no-status", None, {"Content-Type": "text/plain"}, b"bytes", 2_000)
+    out = tmp_path / "odd.warc.gz"
+    _cli("--vault", str(vault), "export-warc", "--out", str(out))
+    assert _warcio("check", "-v", str(out)).count("digest pass") == 4  # warcinfo, request, response, resource
+    with out.open("rb") as stream:
+        records = {r.rec_type: (r.rec_headers, r.http_headers, r.raw_stream.read()) for r in ArchiveIterator(stream)}
+    request = records["request"][1]
+    assert request.protocol == "GET"  # the request line went out in ASCII
+    assert request.statusline == "/%E6%96%87%E7%AB%A0?q=%E4%B8%AD HTTP/1.1"
+    assert request.get_header("Host") == "xn--efvy88h.example"
+    resource_headers, no_http, payload = records["resource"]
+    assert resource_headers.get_header("Content-Type") == "text/plain" and no_http is None  # no status invented
+    assert payload == b"bytes"
+    written = write_evidence(engine, tmp_path / "evidence")
+    assert written.counts.captures == 2 and written.files[0].startswith("warc/_other/")  # no outlet to file them under
+    assert list(verify_evidence(engine, tmp_path / "evidence")) == []

@@ -232,7 +232,7 @@ def _verify_file(engine: Engine, file: Path, where: str) -> Iterator[Problem]:
     with file.open("rb") as stream, engine.connect() as conn:
         try:
             for record in ArchiveIterator(stream):
-                if record.rec_type != "response":
+                if record.rec_type not in ("response", "resource"):
                     continue
                 uri = record.rec_headers.get_header("WARC-Target-URI")
                 digest = hashlib.sha256()

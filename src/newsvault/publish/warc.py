@@ -13,6 +13,8 @@ What a capture holds decides what the records say (docs/EVIDENCE.md):
   and Content-Length is the body's;
 - the request: the store keeps no request headers, so the request record says
   only what is certain (``GET``, the path, ``Host``);
+- a capture without a status (the column allows one) is a ``resource`` record:
+  its bytes, with no HTTP status made up;
 - the time: the capture's ``fetched_ms``, the first time these bytes came;
 - digests: sha256, so the payload digest is the store's own hash in base32.
 
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import RowMapping
 from warcio.statusandheaders import StatusAndHeaders
@@ -50,6 +52,7 @@ from newsvault.base.failpoints import failpoint
 _RENAMED = ("content-encoding", "transfer-encoding")  # undone before the store saw the body
 _DROPPED = ("content-length",)  # replaced by the stored body's length
 _ORIG = "X-Newsvault-Orig-"
+_URL_SAFE = "/?#[]@!$&'()*+,;=:%~-._"  # reserved and unreserved characters, and existing escapes
 _NAMESPACE = uuid.UUID("5b0e5f52-6f3d-4a55-9c1d-1d5a0f0c7e11")  # record ids: uuid5 of this and the capture
 
 
@@ -83,8 +86,7 @@ def record_id(sha256_hex: str, kind: str) -> str:
     return f"<urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}:{sha256_hex}')}>"
 
 
-def _response_headers(status: int | None, stored: Mapping[str, str], size: int) -> StatusAndHeaders:
-    code = status or 200
+def _response_headers(code: int, stored: Mapping[str, str], size: int) -> StatusAndHeaders:
     try:
         reason = HTTPStatus(code).phrase
     except ValueError:
@@ -101,9 +103,14 @@ def _response_headers(status: int | None, stored: Mapping[str, str], size: int) 
 
 
 def _request_headers(url: str) -> StatusAndHeaders:
+    """The request line and Host as they went on the wire: ASCII, whatever characters the stored URL shows."""
     parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return StatusAndHeaders(f"GET {target} HTTP/1.1", [("Host", parts.netloc)], is_http_request=True)
+    target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
+    try:
+        host = parts.netloc.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(parts.netloc, safe=_URL_SAFE)
+    return StatusAndHeaders(f"GET {target} HTTP/1.1", [("Host", host)], is_http_request=True)
 
 
 class WarcFile:
@@ -140,6 +147,24 @@ class WarcFile:
         sha = capture["sha256"]
         date = warc_date(capture["fetched_ms"])
         stored: dict[str, str] = json.loads(capture["headers"] or "{}")
+        if capture["status"] is None:  # no status kept (the column allows it): the bytes alone, none made up
+            resource = self._writer.create_warc_record(
+                capture["url"],
+                "resource",
+                payload=io.BytesIO(body),
+                length=len(body),
+                warc_content_type=next(
+                    (v for k, v in stored.items() if k.lower() == "content-type"), "application/octet-stream"
+                ),
+                warc_headers_dict={
+                    "WARC-Date": date,
+                    "WARC-Record-ID": record_id(sha, "resource"),
+                    "WARC-Payload-Digest": payload_digest(sha),
+                },
+            )
+            self._writer.write_record(resource)
+            self._count(1, len(body))
+            return
         response = self._writer.create_warc_record(
             capture["url"],
             "response",
@@ -165,9 +190,12 @@ class WarcFile:
         self._writer.write_record(response)
         failpoint("warc.record")  # a response written, its request not, the file unfinished
         self._writer.write_record(request)
+        self._count(2, len(body))
+
+    def _count(self, records: int, payload: int) -> None:
         self.counts.captures += 1
-        self.counts.records += 2
-        self.counts.payload_bytes += len(body)
+        self.counts.records += records
+        self.counts.payload_bytes += payload
 
 
 def write_warc(
