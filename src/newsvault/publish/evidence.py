@@ -177,8 +177,13 @@ def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | Non
     per_outlet = Counter(path.split("/")[1] for path in added if path.count("/") >= 2)
     outlets = ", ".join(f"{abbr} +{n}" for abbr, n in sorted(per_outlet.items()))
     message = f"newsvault evidence: {len(added)} WARC file(s) ({outlets})"
-    git(folder, *who, "commit", "-q", "--no-verify", "-m", message)
-    return CommitInfo(sha=head(folder) or "", message=message, new=per_outlet)
+    # Plumbing, not `git commit`: that checks every blob of the tree is present, and in the runner's
+    # blobless work tree would download each WARC ever published to check it. These files exist.
+    tree = text(git(folder, "write-tree", "--missing-ok"))
+    parent = head(folder)
+    made = text(git(folder, *who, "commit-tree", tree, *(["-p", parent] if parent else []), "-m", message))
+    git(folder, "update-ref", "HEAD", made)
+    return CommitInfo(sha=made, message=message, new=per_outlet)
 
 
 def publish_evidence(
