@@ -396,3 +396,17 @@ def test_odd_captures_export_as_valid_warc_with_nothing_made_up(tmp_path):
     written = write_evidence(engine, tmp_path / "evidence")
     assert written.counts.captures == 2 and written.files[0].startswith("warc/_other/")  # no outlet to file them under
     assert list(verify_evidence(engine, tmp_path / "evidence")) == []
+
+
+def test_evidence_that_cannot_be_written_fails_the_publish_and_keeps_the_mark(tmp_path, server):
+    remote = bare(tmp_path / "evidence.git")
+    vault = _vault(tmp_path, server, evidence=remote)
+    config = (vault / "vault.toml").read_text("utf-8").replace("[publish]\n", '[publish]\nevidence_path = "blocker"\n')
+    (vault / "vault.toml").write_text(config, "utf-8")
+    (vault / "blocker").write_text("a file where the folder should be", "utf-8")
+    done = CliRunner().invoke(cli, ["--vault", str(vault), "run", "--publish"])
+    assert done.exit_code == 1 and "evidence: FAILED: writing the WARC files:" in done.output, done.output
+    assert "Traceback" not in done.output
+    (vault / "blocker").unlink()
+    said = _cli("--vault", str(vault), "publish")  # nothing was lost: the mark did not move
+    assert "evidence: 3 new capture(s) in 2 WARC file(s)" in said

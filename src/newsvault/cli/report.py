@@ -132,10 +132,11 @@ def publish_and_report(config: Config, engine: Engine) -> bool:
         else:
             evidence = publish_evidence(engine, folder, config.publish)
         c = evidence.counts
-        click.echo(
-            f"evidence: {c.captures} new capture(s) in {len(evidence.files)} WARC file(s), "
-            f"{c.payload_bytes / 1e6:.1f} MB of payload"
-        )
+        if evidence.publish is None or evidence.publish.error is None or evidence.files:
+            click.echo(
+                f"evidence: {c.captures} new capture(s) in {len(evidence.files)} WARC file(s), "
+                f"{c.payload_bytes / 1e6:.1f} MB of payload"
+            )
         if evidence.publish is not None:
             failed = _print_publish("evidence", evidence.publish) or failed
     return failed

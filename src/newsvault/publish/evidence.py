@@ -121,10 +121,10 @@ def write_evidence(
                 outlet = row["outlet"] or UNATTRIBUTED
                 day = in_china(row["fetched_ms"]).date()
                 for done in [o for o, d in open_days.items() if d.day < day]:
-                    report.files.append(_finish(open_days.pop(done), report.counts))
+                    _finish(open_days.pop(done), report)
                 if outlet not in open_days or open_days[outlet].day != day:
                     if outlet in open_days:  # an older day after a newer one: its own file
-                        report.files.append(_finish(open_days.pop(outlet), report.counts))
+                        _finish(open_days.pop(outlet), report)
                     open_days[outlet] = _Day(folder, row)
                 open_days[outlet].add(row)
                 last = row["id"]
@@ -135,7 +135,7 @@ def write_evidence(
                 unfinished.abandon()
             raise
     for unfinished in open_days.values():
-        report.files.append(_finish(unfinished, report.counts))
+        _finish(unfinished, report)
     if last is not None:
         with engine.begin() as conn:
             store_sources.set_meta(conn, MARK, str(last))
@@ -144,20 +144,12 @@ def write_evidence(
 
 
 def _running(done: WarcCounts, open_days: Iterable[_Day]) -> WarcCounts:
-    total = WarcCounts(done.captures, done.records, done.payload_bytes)
-    for day in open_days:
-        total.captures += day.warc.counts.captures
-        total.records += day.warc.counts.records
-        total.payload_bytes += day.warc.counts.payload_bytes
-    return total
+    return sum((day.warc.counts for day in open_days), done)
 
 
-def _finish(day: _Day, counts: WarcCounts) -> str:
-    path = day.finish()
-    counts.captures += day.warc.counts.captures
-    counts.records += day.warc.counts.records
-    counts.payload_bytes += day.warc.counts.payload_bytes
-    return path
+def _finish(day: _Day, report: EvidenceReport) -> None:
+    report.files.append(day.finish())
+    report.counts += day.warc.counts
 
 
 def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | None:
@@ -193,7 +185,10 @@ def publish_evidence(
     progress: Callable[[WarcCounts], None] | None = None,
 ) -> EvidenceReport:
     """Write the new captures as WARC, commit them and push them to every ``[[publish.evidence]]`` remote."""
-    report = write_evidence(engine, folder, progress)
+    try:
+        report = write_evidence(engine, folder, progress)
+    except OSError as exc:  # a full disk, an unwritable folder: said in the report, the store's mark unmoved
+        return EvidenceReport(publish=PublishReport(None, error=f"writing the WARC files: {exc}"))
     try:
         made = commit_evidence(folder, settings)
     except GitError as exc:

@@ -70,6 +70,11 @@ class WarcCounts:
     records: int = 0
     payload_bytes: int = 0  # bodies as stored, uncompressed
 
+    def __add__(self, other: WarcCounts) -> WarcCounts:
+        return WarcCounts(
+            self.captures + other.captures, self.records + other.records, self.payload_bytes + other.payload_bytes
+        )
+
 
 def warc_date(ms: int) -> str:
     """WARC 1.1's date: UTC to the millisecond the store kept."""
