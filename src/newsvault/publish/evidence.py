@@ -110,7 +110,7 @@ def write_evidence(
     with workers on PostgreSQL still polling while this runs, a capture whose
     transaction commits after a later id was read is left out (docs/EVIDENCE.md).
     """
-    sweep_temporaries(folder)
+    sweep_temporaries(folder / FOLDER)  # never into .git
     report = EvidenceReport()
     open_days: dict[str, _Day] = {}
     last = None
