@@ -352,7 +352,7 @@ def test_evidence_settings(tmp_path):
         load(vault)
 
 
-def test_a_lost_mark_writes_captures_again_but_rewrites_no_published_file(tmp_path, server):
+def test_a_lost_mark_writes_captures_again_but_rewrites_no_published_file(tmp_path, server, monkeypatch):
     remote = bare(tmp_path / "evidence.git")
     vault = _vault(tmp_path, server, evidence=remote)
     _cli("--vault", str(vault), "run", "--publish")
@@ -362,6 +362,14 @@ def test_a_lost_mark_writes_captures_again_but_rewrites_no_published_file(tmp_pa
         store_sources.drop_meta(conn, MARK)  # as a store rebuilt, or a mark deleted by hand
     _cli("--vault", str(vault), "publish")  # the same captures again: the same names, the same bytes
     assert {p: sh(remote, "rev-parse", f"evidence:{p}") for p in files_at(remote, "evidence")} == published
+    monkeypatch.setattr("newsvault.publish.warc.__version__", "99.0")  # a newer newsvault: other warcinfo bytes
+    with engine.begin() as conn:
+        store_sources.drop_meta(conn, MARK)
+    said = _cli("--vault", str(vault), "publish")
+    assert "evidence: nothing changed, no commit" in said
+    assert "M warc/" in sh(vault / "evidence", "status", "--porcelain")  # written anew here, not committed
+    assert {p: sh(remote, "rev-parse", f"evidence:{p}") for p in files_at(remote, "evidence")} == published
+    monkeypatch.undo()
 
     server.set("/pg.xml", rss(*[rss_item(f"网页{n}", server.url(f"/p/{n}.html")) for n in range(3)]))
     _sources(server, pages=3)

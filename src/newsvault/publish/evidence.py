@@ -160,10 +160,16 @@ def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | Non
     if (folder / FOLDER).is_dir():
         git(folder, "add", "--ignore-removal", "--", FOLDER)
     if head(folder) is None:
-        listed = text(git(folder, "ls-files", "-z", "--", FOLDER)).split("\0")
+        added = [path for path in text(git(folder, "ls-files", "-z", "--", FOLDER)).split("\0") if path]
     else:
-        listed = text(git(folder, "diff", "--cached", "--name-only", "--no-renames", "-z", "HEAD", "--")).split("\0")
-    added = [path for path in listed if path]
+        fields = text(git(folder, "diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD", "--")).split("\0")
+        changes = list(zip(fields[0:-1:2], fields[1::2], strict=False))
+        added = [path for status, path in changes if status == "A"]
+        # A published file is never rewritten: the same name holds the same captures, and a newer
+        # newsvault writing them with other bytes (its version in the warcinfo) changes nothing published.
+        kept = [path for status, path in changes if status != "A"]
+        if kept:
+            git(folder, "reset", "-q", "--", *kept)
     if not added:
         return None
     per_outlet = Counter(path.split("/")[1] for path in added if path.count("/") >= 2)
