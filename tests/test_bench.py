@@ -58,6 +58,11 @@ PRINTS = {
         r"full render \d+ pages in .* pages/s",
         r"full render ÷ a plain write of the same files: [\d.]+x",
     ],
+    "bench_warc.py": [
+        r"warc: [\d,]+ captures/s, [\d.,]+ MB/s of payload",
+        r"WARC export / raw write of the same payload bytes: [\d.]+x the time",
+        r"evidence per day: revisit dedup = [\d.]+× every fetch; newsvault = [\d.]+× every fetch",
+    ],
     "bench_web.py": [r"home +p50 +[\d.]+ ms +p95 +[\d.]+ ms", r"search +p50 +[\d.]+ ms +p95 +[\d.]+ ms"],
     "bench_workers.py": [r"\(x[\d.]+ of one worker\)", r"PostgreSQL/SQLite time x[\d.]+"],
 }

@@ -40,7 +40,7 @@ POINTS = [
     "run.before_index",  # the tree written, the search index not updated
     "publish.committed",  # committed in the archive's repository, pushed nowhere
 ]
-KILLED_ELSEWHERE = {"import.batch"}  # tests/test_import_kill.py
+KILLED_ELSEWHERE = {"import.batch", "warc.record"}  # tests/test_import_kill.py, tests/test_warc.py
 
 
 def _items(source: int, count: int, server) -> list[str]:  # type: ignore[no-untyped-def]

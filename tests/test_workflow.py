@@ -57,6 +57,7 @@ def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server
     (news / "vault.toml").write_text(config, "utf-8")
     # As docs/PUBLISH.md says: commit the vault and push it to the new GitHub repository.
     remote = bare(tmp_path / "owner" / "news.git")
+    sh(remote, "config", "uploadpack.allowFilter", "true")  # as GitHub: a fetch may leave the blobs out
     sh(news, "init", "-q", "-b", "main")
     sh(news, "add", ".")
     sh(news, "-c", "user.name=me", "-c", "user.email=me@localhost", "commit", "-q", "-m", "newsvault vault")
@@ -92,3 +93,19 @@ def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server
     merges = sh(remote, "rev-list", "--merges", "main")
     assert merges == ""  # linear history, pushed without force
     assert (checkout / "articles/local/2025/12/1048571.md").read_text("utf-8").startswith("<!--")
+
+    # The evidence: each run's new captures as WARC files on the evidence branch, which only gains files,
+    # across the lost cache too; no runner downloaded an earlier run's WARC (its work tree holds its own).
+    evidence = sorted(files_at(remote, "evidence"))
+    assert len(evidence) == 3 and all(f.startswith("warc/local/") and f.endswith(".warc.gz") for f in evidence)
+    assert [f.name for f in (checkout / "evidence").rglob("*.warc.gz")] == [evidence[-1].rsplit("/", 1)[1]]
+    missing = sh(checkout / "evidence", "rev-list", "--objects", "--missing=print", "HEAD").splitlines()
+    earlier = {sh(remote, "rev-parse", f"evidence:{f}") for f in evidence[:-1]}
+    assert {line[1:] for line in missing if line.startswith("?")} == earlier  # never downloaded
+    assert len(log(remote, "evidence")) == 3 and sh(remote, "rev-list", "--merges", "evidence") == ""
+    for n in range(2):
+        changed = sh(remote, "diff", "--name-status", f"evidence~{n + 1}", f"evidence~{n}").splitlines()
+        assert len(changed) == 1 and changed[0].startswith("A\t")  # added, never rewritten or deleted
+    assert "vault.sqlite" not in files_at(remote, "evidence") and "evidence" not in {
+        f.split("/")[0] for f in files_at(remote)
+    }

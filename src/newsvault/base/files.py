@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 _NEW_FILE_MODE = 0o644
 # Of the target's name in a temporary file's: ".<name>.<8 random>.tmp" must stay a
@@ -41,22 +45,48 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
         if stat.st_size == len(data) and path.read_bytes() == data:
             return False
         mode = stat.st_mode & 0o7777
+    with atomic_file(path, mode=mode, durable=durable) as pending:
+        pending.out.write(data)
+    return True
+
+
+@dataclass
+class Pending:
+    """A file being written by `atomic_file`: the stream, and the name it will take in its folder."""
+
+    out: BinaryIO
+    target: Path
+
+
+@contextmanager
+def atomic_file(path: Path, *, mode: int = _NEW_FILE_MODE, durable: bool = True) -> Iterator[Pending]:
+    """A file to stream into that appears whole when the block ends, or not at all.
+
+    For files too large to build in memory first (a WARC of a day): what is
+    written goes to a temporary file beside ``path``; an exception removes it,
+    and a kill leaves only ``.<name>.<random>.tmp`` for ``sweep_temporaries``.
+    It is renamed to ``Pending.target``: ``path`` unless the writer chose
+    another name in the same folder once it knew the content (a name made of
+    what the file holds).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            pending = Pending(out, path)
+            yield pending
             out.flush()
             os.fchmod(out.fileno(), mode)
             if durable:
                 os.fsync(out.fileno())
-        os.replace(tmp, path)
+        if pending.target.parent != path.parent:
+            raise ValueError(f"{pending.target} is not in {path.parent}")
+        os.replace(tmp, pending.target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     if durable:
         _fsync_dir(path.parent)
-    return True
 
 
 def sweep_temporaries(root: Path) -> None:

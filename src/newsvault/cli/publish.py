@@ -16,6 +16,9 @@ def command(obj: Context) -> None:
     """Commit the archive tree (only if it changed) and push it to every [[publish.remote]].
 
     Each remote is pulled with rebase first and never force-pushed; a failing
-    remote does not stop the others. Exit 1 if any remote failed.
+    remote does not stop the others. With [[publish.evidence]], the captures
+    stored since the last publish go out too, as WARC files (docs/EVIDENCE.md).
+    Exit 1 if any remote failed.
     """
-    sys.exit(1 if publish_and_report(obj.config()) else 0)
+    config = obj.config()
+    sys.exit(1 if publish_and_report(config, obj.engine(config)) else 0)

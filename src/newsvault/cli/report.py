@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from newsvault.config import Config
+    from newsvault.publish import PublishReport
     from newsvault.schedule import RunReport, SourceResult, StepError
 
 
@@ -109,24 +110,52 @@ def progress_line(console: Console) -> Callable[[SourceResult], None]:
     return show
 
 
-def publish_and_report(config: Config) -> bool:
-    """Publish the archive per vault.toml and print one line per remote; True if anything failed."""
+def publish_and_report(config: Config, engine: Engine) -> bool:
+    """Publish the archive (and the evidence) per vault.toml, one line per remote; True if anything failed."""
     from newsvault.publish import publish_with
 
     report = publish_with(config.archive, config.publish)
+    failed = _print_publish("publish", report)
+    if not config.publish.remotes and report.error is None:
+        click.echo("publish: no [[publish.remote]] in vault.toml; committed locally only")
+    if config.publish.evidence:
+        from newsvault.publish.evidence import publish_evidence
+        from newsvault.publish.warc import WarcCounts
+
+        console = Console()
+        folder = config.vault / config.publish.evidence_path
+        if console.is_terminal:  # a first publish of a big store writes every capture it ever kept
+            with console.status("writing evidence…") as status:
+
+                def show(c: WarcCounts) -> None:
+                    status.update(f"writing evidence… {c.captures} capture(s), {c.payload_bytes / 1e6:.1f} MB")
+
+                evidence = publish_evidence(engine, folder, config.publish, progress=show)
+        else:
+            evidence = publish_evidence(engine, folder, config.publish)
+        c = evidence.counts
+        if evidence.publish is None or evidence.publish.error is None or evidence.files:
+            click.echo(
+                f"evidence: {c.captures} new capture(s) in {len(evidence.files)} WARC file(s), "
+                f"{c.payload_bytes / 1e6:.1f} MB of payload"
+            )
+        if evidence.publish is not None:
+            failed = _print_publish("evidence", evidence.publish) or failed
+    return failed
+
+
+def _print_publish(what: str, report: PublishReport) -> bool:
     if report.error:
-        click.echo(visible(f"publish: FAILED: {report.error}"))
+        click.echo(visible(f"{what}: FAILED: {report.error}"))
         return True
     if report.commit is None:
-        click.echo("publish: nothing changed, no commit")
+        click.echo(f"{what}: nothing changed, no commit")
     else:
-        click.echo(visible(f"publish: committed {report.commit.sha[:7]}: {report.commit.message}"))
-    if not config.publish.remotes:
-        click.echo("publish: no [[publish.remote]] in vault.toml; committed locally only")
+        click.echo(visible(f"{what}: committed {report.commit.sha[:7]}: {report.commit.message}"))
     for r in report.remotes:
         tries = f" after {r.attempts} attempts" if r.attempts > 1 else ""
         status = r.detail if r.ok else f"FAILED{tries}: {r.detail}"
-        click.echo(visible(f"publish: {r.label} ({r.branch}): {status}"))  # git's and the remote's words
+        click.echo(visible(f"{what}: {r.label} ({r.branch}): {status}"))  # git's and the remote's words
     return report.failed
 
 

@@ -35,6 +35,6 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
     else:  # cron, CI: the summary alone, one plain line per source
         report = run_once(config, engine, only)
     print_summary(report, console)
-    published_failed = publish and publish_and_report(config)
+    published_failed = publish and publish_and_report(config, engine)
     notify_failed = notify_and_report(config, engine, console)  # last: the archived links are published by now
     sys.exit(1 if report.failed or published_failed or notify_failed else 0)

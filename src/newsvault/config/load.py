@@ -162,13 +162,14 @@ def _source(file: str, abbr: str, entry: object, base: Source | None) -> Source:
 _ARCHIVE_FOLDERS = ("articles", "lists", "versions", "assets")
 
 
-def _site_outside_tree(file: str, site: SiteSettings, vault_dir: Path, archive: Path) -> None:
-    root = (vault_dir / site.path).resolve()
+def _outside_tree(file: str, where: str, key: str, path: str, vault_dir: Path, archive: Path) -> None:
+    """A folder newsvault writes besides the tree (the site, the evidence) must not be the tree or inside it."""
+    root = (vault_dir / path).resolve()
     tree = [archive / name for name in _ARCHIVE_FOLDERS]
     if root == archive or root in archive.parents or any(f == root or f in root.parents for f in tree):
         raise ConfigError(
-            f"{file}: [site] key 'path': expected a folder outside the archive's "
-            f"{', '.join(_ARCHIVE_FOLDERS)} folders, got {site.path!r}"
+            f"{file}: {where} key '{key}': expected a folder outside the archive's "
+            f"{', '.join(_ARCHIVE_FOLDERS)} folders, got {path!r}"
         )
 
 
@@ -208,7 +209,9 @@ def load(vault: Path | str) -> Config:
     sources = {abbr: _source(file, abbr, entry, known.get(abbr)) for abbr, entry in sources_table.items()}
     _unique(file, sources)
     site = read(file, "[site]", data.get("site", {}), SiteSettings)
-    _site_outside_tree(file, site, vault_dir, archive_path)
+    _outside_tree(file, "[site]", "path", site.path, vault_dir, archive_path)
+    publish = read(file, "[publish]", data.get("publish", {}), PublishSettings)
+    _outside_tree(file, "[publish]", "evidence_path", publish.evidence_path, vault_dir, archive_path)
     notify = read(file, "[notify]", data.get("notify", {}), NotifySettings)
     _telegram_complete(file, notify, sources)
     return Config(
@@ -217,7 +220,7 @@ def load(vault: Path | str) -> Config:
         store_url=store.url,
         sources=sources,
         fetch=read(file, "[fetch]", data.get("fetch", {}), FetchSettings),
-        publish=read(file, "[publish]", data.get("publish", {}), PublishSettings),
+        publish=publish,
         images=read(file, "[images]", data.get("images", {}), ImageSettings),
         site=site,
         search=read(file, "[search]", data.get("search", {}), SearchSettings),

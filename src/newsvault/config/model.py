@@ -145,6 +145,13 @@ class PublishSettings:
     # where the published tree is read, e.g. "https://github.com/me/news/blob/main/": an article's
     # file path is appended to it for the archived link in notifications (docs/NOTIFY.md)
     archive_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
+    # WARC files of the captures (docs/EVIDENCE.md), written on each publish and pushed to these, never forced
+    evidence: tuple[PublishRemote, ...] = field(
+        default=(),
+        metadata=spec("[[publish.evidence]] tables", item="[[publish.evidence]] number {n}"),
+    )
+    # the git work tree of the evidence, relative to the vault; never inside the archive tree
+    evidence_path: str = field(default="evidence", metadata=spec("a path"))
 
 
 @dataclass(frozen=True)

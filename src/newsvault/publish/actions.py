@@ -25,6 +25,7 @@ WORKFLOW = Path(".github/workflows/newsvault.yml")
 _IGNORE = (
     "# The store lives in the Actions cache, not in the history.\n/vault.sqlite\n/vault.sqlite-*\n"
     "# Derived from the store, never cached: the search index (docs/VAULT.md).\n/search-index/\n"
+    "# The evidence branch's work tree (docs/EVIDENCE.md), committed there, not here.\n/evidence/\n"
 )
 _REMOTE = """
 # Added by `newsvault init --github-actions`: on the runner only the store travels between
@@ -44,6 +45,14 @@ enabled = false
 name = "github"
 url = "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git"
 branch = "main"
+
+# The captures (the bytes each outlet served) as WARC files, on a branch of the same
+# repository that only ever gains files: the store in the Actions cache may be evicted,
+# the evidence may not (docs/EVIDENCE.md). The workflow opens the branch as evidence/.
+[[publish.evidence]]
+name = "github"
+url = "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git"
+branch = "evidence"
 """
 
 

@@ -45,6 +45,7 @@ class Kind(Enum):
     CAPTURE = "capture"  # bytes that no longer match their hash
     TEMPORARY = "temporary"  # left by an interrupted write
     ORPHAN = "orphan"  # a file the store does not know
+    EVIDENCE = "evidence"  # a published WARC file that the store does not bear out (publish.evidence)
 
 
 @dataclass(frozen=True)

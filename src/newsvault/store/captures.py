@@ -11,9 +11,9 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, delete, func, select
 
-from .schema import articles, captures, versions
+from .schema import after, articles, captures, sources, versions
 
 
 def store(
@@ -91,3 +91,83 @@ def origin(conn: Connection, capture_id: int) -> tuple[str, dict[str, str]]:
     row = conn.execute(select(captures.c.url, captures.c.headers).where(captures.c.id == capture_id)).one()
     headers: dict[str, str] = json.loads(row.headers or "{}")
     return row.url, headers
+
+
+def _outlet() -> ColumnElement[str | None]:
+    """The outlet a capture belongs to: of the articles read from it, else whose page it is, else whose feed.
+
+    Captures carry no outlet: a feed or page capture is known by the versions
+    that came from it; a deletion notice by the article link it was fetched
+    from; the rest by a source's feed URL. None: none of these (the capture
+    of a feed no longer configured, say).
+    """
+    by_version = (
+        select(articles.c.source)
+        .join(versions, versions.c.article_id == articles.c.id)
+        .where(versions.c.capture_id == captures.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    by_link = select(articles.c.source).where(articles.c.link == captures.c.url).limit(1).scalar_subquery()
+    by_feed = select(sources.c.abbr).where(sources.c.feed_url == captures.c.url).limit(1).scalar_subquery()
+    return func.coalesce(by_version, by_link, by_feed)
+
+
+def for_export(
+    conn: Connection,
+    *,
+    after_id: int = 0,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    outlet: str | None = None,
+    batch: int = 64,
+) -> Iterator[RowMapping]:
+    """Captures past `after_id` fetched in [since, until), oldest id first, `batch` bodies in memory at a time.
+
+    Each row: id, sha256, fetched_ms, url, status, headers (JSON), size,
+    body (zlib-compressed, as stored) and outlet. Read in pages by id rather
+    than one result, so a year of captures streams through a few MB.
+    """
+    source = _outlet().label("outlet")
+    query = select(
+        captures.c.id,
+        captures.c.sha256,
+        captures.c.fetched_ms,
+        captures.c.url,
+        captures.c.status,
+        captures.c.headers,
+        captures.c.size,
+        captures.c.body,
+        source,
+    )
+    if since_ms is not None:
+        query = query.where(captures.c.fetched_ms >= since_ms)
+    if until_ms is not None:
+        query = query.where(captures.c.fetched_ms < until_ms)
+    if outlet is not None:
+        query = query.where(_outlet() == outlet)
+    last = after_id
+    while True:
+        rows = conn.execute(query.where(after(captures.c.id, last)).order_by(captures.c.id).limit(batch)).mappings()
+        page = list(rows)
+        yield from page
+        if len(page) < batch:
+            return
+        last = page[-1]["id"]
+
+
+def newest_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(captures.c.id), 0))).scalar_one())
+
+
+def by_sha(conn: Connection, sha256: str) -> RowMapping | None:
+    """The capture of these bytes (id, url, fetched_ms, size), if the store has it."""
+    return (
+        conn.execute(
+            select(captures.c.id, captures.c.url, captures.c.fetched_ms, captures.c.size).where(
+                captures.c.sha256 == sha256
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )

@@ -1,0 +1,261 @@
+"""Evidence published, not cached: each new capture into a WARC file per outlet and day, pushed without force.
+
+On the hourly runner the store lives in the Actions cache, which GitHub evicts;
+the captures in it are the only proof of what an outlet served. So each publish
+writes the captures added since the last one (a high-water mark of capture
+ids in the store's meta) into WARC files under the evidence folder, its own git
+work tree, commits them and pushes them to every ``[[publish.evidence]]``
+remote: a branch or repository that only ever gains files.
+
+- ``warc/<abbr>/<yyyy>/<mm>/<abbr>-<yyyy-mm-dd>-<HHMMSS>-<first>-<last>.warc.gz``:
+  a day in China time, named by the time of its first capture and the hashes
+  of its first and last, so one name is always one content (`file_for`);
+- each file appears whole (temp file and rename: `base.files.atomic_file`);
+  a killed export leaves a ``.*.tmp`` that the next one sweeps and that is
+  never staged;
+- files are staged with ``--ignore-removal``: the runner's work tree holds
+  only this run's files (the workflow checks out the branch's newest commit
+  without its blobs), and what is absent is not deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, RowMapping
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from newsvault.base.clock import in_china
+from newsvault.base.files import atomic_file, sweep_temporaries
+from newsvault.config.model import PublishSettings
+from newsvault.render.verify import Kind, Problem
+from newsvault.store import captures
+from newsvault.store import sources as store_sources
+
+from . import PublishReport
+from .commit import CommitInfo, ensure_repo, finish_interrupted, head, identity
+from .git import GitError, git, text
+from .remotes import sync
+from .warc import WarcCounts, WarcFile, payload_digest, warc_date
+
+MARK = "evidence_mark"  # meta: the newest capture id already written to the evidence folder
+FOLDER = "warc"
+UNATTRIBUTED = "_other"  # captures no outlet can be found for
+
+
+@dataclass
+class EvidenceReport:
+    files: list[str] = field(default_factory=list)  # written, relative to the evidence folder
+    counts: WarcCounts = field(default_factory=WarcCounts)
+    publish: PublishReport | None = None  # None: nothing new to commit and push
+
+
+def file_for(first: RowMapping, last: RowMapping) -> str:
+    """Where the file of the captures `first` .. `last` goes, relative to the evidence folder.
+
+    Named by what it holds, its first and last capture: the same name is the
+    same captures, so the same bytes (`publish.warc` is deterministic), and a
+    file once published is never written with other content, even when the
+    store is rebuilt or its mark lost and the captures are grouped anew.
+    """
+    outlet = first["outlet"] or UNATTRIBUTED
+    moment = in_china(first["fetched_ms"])
+    return (
+        f"{FOLDER}/{outlet}/{moment:%Y}/{moment:%m}/"
+        f"{outlet}-{moment:%Y-%m-%d}-{moment:%H%M%S}-{first['sha256'][:12]}-{last['sha256'][:12]}.warc.gz"
+    )
+
+
+class _Day:
+    """One outlet's day being written: its temporary file is renamed into place by `finish`."""
+
+    def __init__(self, folder: Path, first: RowMapping) -> None:
+        self.folder = folder
+        self.first = self.last = first
+        self.day = in_china(first["fetched_ms"]).date()
+        self._stack = ExitStack()
+        self._file = self._stack.enter_context(atomic_file(folder / file_for(first, first)))
+        self.warc = WarcFile(self._file.out, description=f"newsvault evidence: captures of {first['outlet']}")
+
+    def add(self, row: RowMapping) -> None:
+        self.warc.add(row)
+        self.last = row
+
+    def finish(self) -> str:
+        path = file_for(self.first, self.last)
+        self._file.target = self.folder / path
+        self._stack.close()
+        return path
+
+    def abandon(self) -> None:
+        self._stack.__exit__(RuntimeError, RuntimeError("abandoned"), None)
+
+
+def write_evidence(
+    engine: Engine, folder: Path, progress: Callable[[WarcCounts], None] | None = None
+) -> EvidenceReport:
+    """The captures past the mark into their outlet's and day's new files; the mark moved past them.
+
+    Rows come in id order, which is the order they were stored in: a day's file
+    is finished when a later day's capture comes, so a first export of a big
+    store keeps a few files open, not one per day it ever saw. The mark assumes
+    ids become visible in order, as they do for one writer (SQLite, a `run`);
+    with workers on PostgreSQL still polling while this runs, a capture whose
+    transaction commits after a later id was read is left out (docs/EVIDENCE.md).
+    """
+    sweep_temporaries(folder / FOLDER)  # never into .git
+    report = EvidenceReport()
+    open_days: dict[str, _Day] = {}
+    last = None
+    with engine.connect() as conn:
+        mark = int(store_sources.get_meta(conn, MARK) or 0)
+        try:
+            for row in captures.for_export(conn, after_id=mark):
+                outlet = row["outlet"] or UNATTRIBUTED
+                day = in_china(row["fetched_ms"]).date()
+                for done in [o for o, d in open_days.items() if d.day < day]:
+                    _finish(open_days.pop(done), report)
+                if outlet not in open_days or open_days[outlet].day != day:
+                    if outlet in open_days:  # an older day after a newer one: its own file
+                        _finish(open_days.pop(outlet), report)
+                    open_days[outlet] = _Day(folder, row)
+                open_days[outlet].add(row)
+                last = row["id"]
+                if progress is not None:
+                    progress(_running(report.counts, open_days.values()))
+        except BaseException:
+            for unfinished in open_days.values():
+                unfinished.abandon()
+            raise
+    for unfinished in open_days.values():
+        _finish(unfinished, report)
+    if last is not None:
+        with engine.begin() as conn:
+            store_sources.set_meta(conn, MARK, str(last))
+    report.files.sort()
+    return report
+
+
+def _running(done: WarcCounts, open_days: Iterable[_Day]) -> WarcCounts:
+    return sum((day.warc.counts for day in open_days), done)
+
+
+def _finish(day: _Day, report: EvidenceReport) -> None:
+    report.files.append(day.finish())
+    report.counts += day.warc.counts
+
+
+def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | None:
+    """Commit the evidence folder's new WARC files; None, and no commit, when there are none."""
+    if not ensure_repo(folder, settings.evidence[0].branch if settings.evidence else "main"):
+        finish_interrupted(folder)
+    who = identity(folder, settings.author)
+    if (folder / FOLDER).is_dir():
+        git(folder, "add", "--ignore-removal", "--", FOLDER)
+    if head(folder) is None:
+        added = [path for path in text(git(folder, "ls-files", "-z", "--", FOLDER)).split("\0") if path]
+    else:
+        fields = text(git(folder, "diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD", "--")).split("\0")
+        changes = list(zip(fields[0:-1:2], fields[1::2], strict=False))
+        added = [path for status, path in changes if status == "A"]
+        # A published file is never rewritten: the same name holds the same captures, and a newer
+        # newsvault writing them with other bytes (its version in the warcinfo) changes nothing published.
+        kept = [path for status, path in changes if status != "A"]
+        if kept:
+            git(folder, "reset", "-q", "--", *kept)
+    if not added:
+        return None
+    per_outlet = Counter(path.split("/")[1] for path in added if path.count("/") >= 2)
+    outlets = ", ".join(f"{abbr} +{n}" for abbr, n in sorted(per_outlet.items()))
+    message = f"newsvault evidence: {len(added)} WARC file(s) ({outlets})"
+    # Plumbing, not `git commit`: that checks every blob of the tree is present, and in the runner's
+    # blobless work tree would download each WARC ever published to check it. These files exist.
+    tree = text(git(folder, "write-tree", "--missing-ok"))
+    parent = head(folder)
+    made = text(git(folder, *who, "commit-tree", tree, *(["-p", parent] if parent else []), "-m", message))
+    git(folder, "update-ref", "HEAD", made)
+    return CommitInfo(sha=made, message=message, new=per_outlet)
+
+
+def publish_evidence(
+    engine: Engine,
+    folder: Path,
+    settings: PublishSettings,
+    progress: Callable[[WarcCounts], None] | None = None,
+) -> EvidenceReport:
+    """Write the new captures as WARC, commit them and push them to every ``[[publish.evidence]]`` remote."""
+    try:
+        report = write_evidence(engine, folder, progress)
+    except OSError as exc:  # a full disk, an unwritable folder: said in the report, the store's mark unmoved
+        return EvidenceReport(publish=PublishReport(None, error=f"writing the WARC files: {exc}"))
+    try:
+        made = commit_evidence(folder, settings)
+    except GitError as exc:
+        report.publish = PublishReport(None, error=str(exc))
+        return report
+    report.publish = PublishReport(made)
+    who = identity(folder, settings.author)
+    for remote in settings.evidence:
+        report.publish.remotes.append(
+            sync(
+                folder,
+                remote,
+                identity=who,
+                retries=settings.retries,
+                backoff=settings.backoff,
+                timeout=settings.timeout,
+            )
+        )
+    return report
+
+
+def verify_evidence(engine: Engine, folder: Path) -> Iterator[Problem]:
+    """Every WARC file in the evidence folder: its payloads match their digests, and the store's captures.
+
+    Reads every file present (the cost is the files' size: see docs/EVIDENCE.md);
+    on a runner, where the work tree holds only the run's new files, that is
+    only what the run published.
+    """
+    root = folder / FOLDER
+    for file in sorted(root.rglob("*")) if root.is_dir() else ():
+        if not file.is_file():
+            continue
+        where = file.relative_to(folder).as_posix()
+        if file.name.startswith(".") and file.name.endswith(".tmp"):
+            yield Problem(Kind.TEMPORARY, where, "temporary file of an interrupted write")
+            continue
+        yield from _verify_file(engine, file, where)
+
+
+def _verify_file(engine: Engine, file: Path, where: str) -> Iterator[Problem]:
+    with file.open("rb") as stream, engine.connect() as conn:
+        try:
+            for record in ArchiveIterator(stream):
+                if record.rec_type not in ("response", "resource"):
+                    continue
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                digest = hashlib.sha256()
+                while chunk := record.raw_stream.read(1 << 16):
+                    digest.update(chunk)
+                sha = digest.hexdigest()
+                said = record.rec_headers.get_header("WARC-Payload-Digest")
+                if said != payload_digest(sha):
+                    yield Problem(Kind.EVIDENCE, where, f"{uri}: payload does not match its digest {said}")
+                    continue
+                found = captures.by_sha(conn, sha)
+                if found is None:
+                    yield Problem(Kind.EVIDENCE, where, f"{uri}: no capture in the store has these bytes ({sha})")
+                elif found["url"] != uri or warc_date(found["fetched_ms"]) != record.rec_headers.get_header(
+                    "WARC-Date"
+                ):
+                    stored = json.dumps([found["url"], warc_date(found["fetched_ms"])], ensure_ascii=False)
+                    yield Problem(Kind.EVIDENCE, where, f"{uri}: the store has these bytes as {stored}")
+        except (ArchiveLoadFailed, OSError, EOFError) as exc:
+            yield Problem(Kind.EVIDENCE, where, f"not a readable WARC file ({' '.join(str(exc).split())})")
