@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
@@ -31,6 +32,7 @@ from newsvault.store import statuses as store_statuses
 from newsvault.store import versions as store_versions
 
 from .body import shown_body
+from .changefeeds import KINDS, Links, change_entries, change_feed_info
 from .diff import version_diffs
 from .feeds import FORMATS, FeedEntry, FeedInfo
 from .lang import script_lang
@@ -42,7 +44,9 @@ from .paths import (
     HEALTH,
     INDEX,
     article_page,
+    article_urn,
     asset_href,
+    change_feed,
     history_page,
     month_of,
     month_page,
@@ -53,7 +57,7 @@ from .paths import (
 from .words import STATUS_LABEL, STATUS_NOTICE
 
 WRITING_KEY = "site_writing"  # in `meta` while a render writes the site: still there, it was interrupted
-SITE_FORMAT = 2  # raise when pages change shape: the next render then rewrites them all
+SITE_FORMAT = 3  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 PER_DAY = 14  # days in the health page's articles-per-day table
@@ -89,6 +93,7 @@ def _fingerprint(config: Config) -> str:
         str(config.archive),
         config.site.base_url,
         config.site.feed_items,
+        config.site.archive_url,
         sorted(
             (abbr, s.name, policy_for(config, abbr).mode, policy_for(config, abbr).proxy)
             for abbr, s in config.sources.items()
@@ -252,7 +257,7 @@ def feed_entries(conn: Connection, config: Config, names: dict[str, str], found:
     """Feed entries of stored rows; mirrored images keep their original URLs (a feed has no folder)."""
     return [
         FeedEntry(
-            id=f"urn:newsvault:{article_page(r['source'], r['archive_id'], r['path']).removesuffix('.html')}",
+            id=article_urn(r["source"], r["archive_id"], r["path"]),
             title=r["title"],
             link=safe_link(r["link"]) or "",
             author=names.get(r["source"], r["source"]),
@@ -276,7 +281,7 @@ def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], a
     key = abbr or "all"
     found = store_articles.newest_shown(conn, abbr, config.site.feed_items)
     entries = feed_entries(conn, config, names, found)
-    base = config.site.base_url.rstrip("/") + "/" if config.site.base_url else None
+    base = _base(config)
     page_path = outlet_page(abbr) if abbr else INDEX
     home = base + page_path if base else _fallback_home(config, abbr, entries)
     for ext, write_feed in FORMATS.items():
@@ -287,6 +292,35 @@ def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], a
             self_url=f"{base}feeds/{key}.{ext}" if base else None,
         )
         out.write(f"feeds/{key}.{ext}", write_feed(info, entries))
+
+
+def _site_links(config: Config) -> Links:
+    """Entries link to the site's pages when it has an address, and to the archive's files when they have one."""
+    base = _base(config)
+
+    def page_of(row: RowMapping, history: bool) -> str | None:
+        if base is None:
+            return None
+        here = article_page(row["source"], row["archive_id"], row["path"])
+        return base + quote(history_page(here) if history else here)
+
+    return Links(page_of, config.site.archive_url)
+
+
+def _base(config: Config) -> str | None:
+    return config.site.base_url.rstrip("/") + "/" if config.site.base_url else None
+
+
+def _change_feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], abbr: str | None) -> None:
+    """The outlet's (or every outlet's) feeds of edits and of deletions, in every format."""
+    base, links = _base(config), _site_links(config)
+    for kind in KINDS:
+        entries = change_entries(conn, kind, abbr, names, links)
+        home = base + (EDITED if kind == "edited" else DELETED) if base else _fallback_home(config, abbr, entries)
+        for ext, write_feed in FORMATS.items():
+            path = change_feed(kind, abbr, ext)
+            info = change_feed_info(kind, abbr, names, home, base + quote(path) if base else None)
+            out.write(path, write_feed(info, entries))
 
 
 def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
@@ -435,13 +469,19 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             _feeds(out, look, config, names, None)
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
-        if (
-            full
-            or marks["version"] != saved["marks"]["version"]
-            or marks["status"] != saved["marks"]["status"]
-            or not (root / EDITED).exists()
-        ):
+        moved = full or marks["version"] != saved["marks"]["version"] or marks["status"] != saved["marks"]["status"]
+        if moved or not (root / EDITED).exists():
             _changes(out, conn, names)
+        # The feeds of changes of the outlets with a new edit or deletion; an edit or a deletion
+        # anywhere moves the marks, so the others' are left alone without a query.
+        with_changes = (
+            set(names) if full else store_changes.sources_with_changes(conn, saved["marks"]) if moved else set()
+        )
+        for abbr in names:
+            if abbr in with_changes or not (root / change_feed("edited", abbr, "atom")).exists():
+                _change_feeds(out, look, config, names, abbr)
+        if with_changes or not (root / change_feed("edited", None, "atom")).exists():
+            _change_feeds(out, look, config, names, None)
         _health(out, conn, names, totals)
         _index(out, conn, names, totals, newest)
     out.write(CSS, stylesheet().encode("utf-8"))

@@ -49,6 +49,19 @@ def article_page(abbr: str, archive_id: int, path: str | None) -> str:
     return f"{abbr}/x/{archive_id}-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}.html"
 
 
+def article_urn(abbr: str, archive_id: int, path: str | None) -> str:
+    """The id feeds give an article: its page's name, stable for as long as the article is kept."""
+    return f"urn:newsvault:{article_page(abbr, archive_id, path).removesuffix('.html')}"
+
+
+def change_feed(kind: str, abbr: str | None, ext: str) -> str:
+    """`feeds/changes/<kind>.<ext>` for all outlets, `feeds/changes/<abbr>/<kind>.<ext>` for one.
+
+    A folder of their own: no outlet's name (not even "all" or "edited") can collide with them.
+    """
+    return f"feeds/changes/{abbr}/{kind}.{ext}" if abbr else f"feeds/changes/{kind}.{ext}"
+
+
 def history_page(article: str) -> str:
     """The versions page of the article whose page is `article`."""
     return article.removesuffix(".html") + ".versions.html"
