@@ -51,6 +51,14 @@ def changed_since(conn: Connection, before: dict[str, int]) -> set[int]:
     return set(conn.execute(query).scalars())
 
 
+def change_stamp(conn: Connection) -> tuple[int, int]:
+    """(newest version id, newest status id): moves with every edit and every deletion noticed."""
+    return (
+        conn.execute(select(func.max(versions.c.id))).scalar() or 0,
+        conn.execute(select(func.max(statuses.c.id))).scalar() or 0,
+    )
+
+
 def sources_with_changes(conn: Connection, before: dict[str, int]) -> set[str]:
     """The outlets with an edit or a deletion noticed since `before` was taken: their feeds of changes differ."""
     query = (

@@ -34,7 +34,7 @@ from newsvault.store import versions as store_versions
 from .body import shown_body
 from .changefeeds import KINDS, Links, change_entries, change_feed_info
 from .diff import version_diffs
-from .feeds import FORMATS, FeedEntry, FeedInfo
+from .feeds import FORMATS, FeedEntry, FeedInfo, feed_links
 from .lang import script_lang
 from .pages import page, safe_link, stylesheet
 from .paths import (
@@ -47,6 +47,7 @@ from .paths import (
     article_urn,
     asset_href,
     change_feed,
+    change_feeds,
     history_page,
     month_of,
     month_page,
@@ -100,14 +101,6 @@ def _fingerprint(config: Config) -> str:
         ),
     ]
     return hashlib.sha256(json.dumps(shaped).encode()).hexdigest()
-
-
-def _feed_links(base: str) -> list[tuple[str, str, str]]:
-    return [
-        ("Atom", "application/atom+xml", f"{base}.atom"),
-        ("RSS", "application/rss+xml", f"{base}.rss"),
-        ("JSON Feed", "application/feed+json", f"{base}.json"),
-    ]
 
 
 def _article(
@@ -248,7 +241,8 @@ def _outlet_index(out: _Out, abbr: str, name: str, counts: Counter[str]) -> None
             total=sum(counts.values()),
             years=list(years.items()),
             feed_base=f"feeds/{abbr}",
-            feeds=_feed_links(f"feeds/{abbr}"),
+            feeds=feed_links(f"feeds/{abbr}"),
+            change_feeds=[(label, feed_links(change_feeds(kind, abbr))) for kind, label in KINDS.items()],
         ),
     )
 
@@ -342,6 +336,7 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
             EDITED,
             title="已修改",
             entries=edited,
+            feeds=feed_links(change_feeds("edited", None)),
             explain="发表后被原网站修改过的文章，最近修改的在前；每篇可查看各版本及差异。",
         ),
     )
@@ -363,6 +358,7 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
             DELETED,
             title="已删除",
             entries=deleted,
+            feeds=feed_links(change_feeds("deleted", None)),
             explain="原网站已删除（404/410）或撤下、屏蔽的文章，最近检查的在前；存档中的全文仍可阅读。",
         ),
     )
@@ -419,7 +415,7 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
             title="新闻存档",
             outlets=outlets,
             latest=latest,
-            feeds=_feed_links("feeds/all"),
+            feeds=feed_links("feeds/all"),
             edited=len(store_versions.edited(conn)),
             deleted=len(store_statuses.deleted(conn, shown_only=True)),
         ),

@@ -72,7 +72,7 @@ def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     _sub(feed, a + "updated", _rfc3339(_updated(entries)))
     _sub(feed, a + "link", rel="alternate", type="text/html", href=info.home)
     if info.self_url:
-        _sub(feed, a + "link", rel="self", type="application/atom+xml", href=info.self_url)
+        _sub(feed, a + "link", rel="self", type=MEDIA_TYPES["atom"], href=info.self_url)
     _sub(_sub(feed, a + "author"), a + "name", "newsvault")
     _sub(feed, a + "generator", "newsvault")
     for e in entries:
@@ -105,7 +105,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     if entries:
         _sub(channel, "lastBuildDate", format_datetime(datetime.fromtimestamp(_updated(entries) / 1000, UTC)))
     if info.self_url:
-        _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type="application/rss+xml", href=info.self_url)
+        _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type=MEDIA_TYPES["rss"], href=info.self_url)
     for e in entries:
         item = _sub(channel, "item")
         _sub(item, "title", e.title)
@@ -153,3 +153,10 @@ def _json_item(e: FeedEntry) -> dict[str, object]:
 
 
 FORMATS = {"atom": atom, "rss": rss, "json": json_feed}
+MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
+_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+
+
+def feed_links(base: str) -> list[tuple[str, str, str]]:
+    """(name, media type, path) of the feed `base` in each format, for the pages that offer it."""
+    return [(_NAMES[ext], MEDIA_TYPES[ext], f"{base}.{ext}") for ext in FORMATS]

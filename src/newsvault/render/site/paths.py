@@ -19,6 +19,7 @@ EDITED = "edited.html"
 DELETED = "deleted.html"
 HEALTH = "health.html"
 CSS = "site.css"
+CHANGE_FEEDS = "feeds/changes/"  # the feeds of changes' folder
 
 
 def site_root(config: Config) -> Path:
@@ -59,7 +60,12 @@ def change_feed(kind: str, abbr: str | None, ext: str) -> str:
 
     A folder of their own: no outlet's name (not even "all" or "edited") can collide with them.
     """
-    return f"feeds/changes/{abbr}/{kind}.{ext}" if abbr else f"feeds/changes/{kind}.{ext}"
+    return f"{change_feeds(kind, abbr)}.{ext}"
+
+
+def change_feeds(kind: str, abbr: str | None) -> str:
+    """The feed of changes `kind` without its format's extension."""
+    return f"{CHANGE_FEEDS}{abbr}/{kind}" if abbr else f"{CHANGE_FEEDS}{kind}"
 
 
 def history_page(article: str) -> str:
