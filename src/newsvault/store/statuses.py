@@ -99,15 +99,19 @@ def deleted(conn: Connection, *, shown_only: bool = False) -> list[RowMapping]:
 
 
 def deletion_events(conn: Connection, source: str | None, limit: int) -> list[RowMapping]:
-    """The newest `limit` times an article was found gone or censored, newest first.
+    """The newest `limit` times a shown article was found gone or censored, newest first.
 
     Each row: the article's file columns, link and body (the last archived text), and
     the status row's `id`, `seen_ms`, `status` and `detail`. Statuses are recorded only
     when they change, so walking them newest first stops after a few rows past the last `limit`.
     """
-    newest = select(statuses.c.id).where(statuses.c.status.in_(GONE))
+    newest = (
+        select(statuses.c.id)
+        .join(articles, articles.c.id == statuses.c.article_id)
+        .where(statuses.c.status.in_(GONE), SHOWN)
+    )
     if source is not None:
-        newest = newest.join(articles, articles.c.id == statuses.c.article_id).where(articles.c.source == source)
+        newest = newest.where(articles.c.source == source)
     chosen = newest.order_by(statuses.c.id.desc()).limit(limit).scalar_subquery()
     query = (
         select(

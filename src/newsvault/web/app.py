@@ -42,7 +42,8 @@ from newsvault.store import articles, changes, sources, statuses, versions
 PAGE = 30
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
-MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
+MAX_ID = 2**63 - 1
+MADE_FEEDS = 64  # feeds of changes kept made between two changes  # the largest integer SQLite and PostgreSQL store
 CSP = (
     "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
@@ -295,7 +296,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         root = str(request.base_url)
         with engine.connect() as conn:
             stamp = changes.change_stamp(conn)
-            if made_at != stamp:
+            if made_at != stamp or len(made) >= MADE_FEEDS:  # bounded whatever Host headers clients send
                 made.clear()
                 made_at = stamp
             key = (kind, abbr, ext, root)
