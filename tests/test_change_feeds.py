@@ -33,6 +33,7 @@ BASE = "https://news.example/site/"
 ARCHIVE = "https://github.com/someone/news/blob/main/"
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 DATE = "Wed, 01 May 2024 12:00:00 GMT"
+HOSTILE = '<script>alert("t")</script>天气<img src=x onerror=alert(1)>'
 KINDS = ("edited", "deleted")
 FORMATS = ("atom", "rss", "json")
 # (outlet or None for all) → (edits, deletions) its feeds carry
@@ -50,7 +51,7 @@ def _items(server, edited: bool) -> tuple[bytes, bytes]:  # type: ignore[no-unty
         rss_item("将被删除的报道", server.url("/a/2.html"), DATE, "<p>这篇报道说了一些敏感的事情。</p>"),
         rss_item("将被屏蔽的报道", server.url("/a/3.html"), DATE, "<p>这篇报道之后被屏蔽。</p>"),
     ]
-    beta = [rss_item("天气", server.url("/b/1.html"), DATE, "<p>明天有雨。</p>" if edited else "<p>明天晴。</p>")]
+    beta = [rss_item(HOSTILE, server.url("/b/1.html"), DATE, "<p>明天有雨。</p>" if edited else "<p>明天晴。</p>")]
     return rss(*alpha), rss(*beta)
 
 
@@ -307,3 +308,23 @@ def test_the_reader_refuses_unknown_feeds(world):
     client = TestClient(create_app(config, engine))
     for url in ("/changes/nope.atom", "/changes/edited.xml", "/changes/zzz/edited.atom", "/changes/edited"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_hostile_title_stays_text(world):
+    _config, _engine, site = world
+    (entry,) = _entries(site, "edited", "beta", "json")
+    assert entry["title"] == f"【已修改】{HOSTILE}"  # carried whole, as text
+    assert "<script" not in entry["content"] and "<img" not in entry["content"]
+    assert "<del>晴</del><ins>有雨</ins>" in entry["content"]
+
+
+def test_without_addresses_entries_link_the_original(tmp_path, server):
+    from tests.site_vault import build
+
+    config, _engine = build(tmp_path, server)
+    site = site_root(config)
+    for kind in KINDS:
+        for ext in FORMATS:
+            (entry,) = check_feed(ext, (site / _path(kind, None, ext)).read_bytes())
+            assert entry["link"].startswith(server.url("/voa/"))
+            assert entry.get("related", "") == ""
