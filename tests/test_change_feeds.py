@@ -328,3 +328,20 @@ def test_without_addresses_entries_link_the_original(tmp_path, server):
             (entry,) = check_feed(ext, (site / _path(kind, None, ext)).read_bytes())
             assert entry["link"].startswith(server.url("/voa/"))
             assert entry.get("related", "") == ""
+
+
+def test_the_reader_makes_its_feeds_again_after_a_change(tmp_path, server):
+    from newsvault.store import articles as store_articles
+    from tests.site_vault import build
+
+    config, engine = build(tmp_path, server)
+    client = TestClient(create_app(config, engine))
+    first = check_feed("json", client.get("/changes/voa/deleted.json").content)
+    assert [e["title"] for e in first] == ["【已删除】将被删除的文章"]
+    assert client.get("/changes/voa/deleted.json").content == client.get("/changes/voa/deleted.json").content
+    with engine.begin() as conn:
+        (old,) = store_articles.match(conn, "voa", [(None, server.url("/voa/old"))])
+        statuses.record(conn, old["id"], "censored", 2**42, "redirect to home page")
+    again = check_feed("json", client.get("/changes/voa/deleted.json").content)
+    assert [e["title"] for e in again] == ["【被审查】四月的旧闻", "【已删除】将被删除的文章"]
+    assert "redirect to home page" in again[0]["content"]

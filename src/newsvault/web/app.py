@@ -42,8 +42,8 @@ from newsvault.store import articles, changes, sources, statuses, versions
 PAGE = 30
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
-MAX_ID = 2**63 - 1
-MADE_FEEDS = 64  # feeds of changes kept made between two changes  # the largest integer SQLite and PostgreSQL store
+MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
+MADE_FEEDS = 64  # feeds of changes kept made between two changes
 CSP = (
     "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
@@ -300,15 +300,18 @@ def create_app(config: Config, engine: Engine) -> Starlette:
                 made.clear()
                 made_at = stamp
             key = (kind, abbr, ext, root)
-            if key not in made:
+            data = made.get(key)
+            if data is None:
                 all_names = names(conn)
                 if abbr is not None and abbr not in all_names:
                     raise HTTPException(404)
                 entries = change_entries(conn, kind, abbr, all_names, Links(_reader_page(root)))
                 here = root + _link(site_change_feed(kind, abbr, ext)).removeprefix("/")
                 info = change_feed_info(kind, abbr, all_names, f"{root}{kind}", here)
-                made[key] = FORMATS[ext](info, entries)
-        return Response(made[key], media_type=f"{MEDIA_TYPES[ext]}; charset=utf-8")
+                data = FORMATS[ext](info, entries)
+                if made_at == stamp:  # a handler that saw the next change meanwhile has the cache now
+                    made[key] = data
+        return Response(data, media_type=f"{MEDIA_TYPES[ext]}; charset=utf-8")
 
     def health(request: Request) -> Response:
         with engine.connect() as conn:
