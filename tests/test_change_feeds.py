@@ -345,3 +345,20 @@ def test_the_reader_makes_its_feeds_again_after_a_change(tmp_path, server):
     again = check_feed("json", client.get("/changes/voa/deleted.json").content)
     assert [e["title"] for e in again] == ["【被审查】四月的旧闻", "【已删除】将被删除的文章"]
     assert "redirect to home page" in again[0]["content"]
+
+
+def test_a_site_from_before_gets_them_without_a_full_render(tmp_path, server):
+    import shutil
+
+    from newsvault.render.site import render_site
+    from tests.site_vault import build
+
+    config, engine = build(tmp_path, server)
+    site = site_root(config)
+    nothing_new = render_site(engine, config).checked  # the summary pages every render writes
+    shutil.rmtree(site / "feeds/changes")  # as a site rendered before they existed
+    again = render_site(engine, config)
+    assert again.checked == nothing_new + 3 * 2 * 3 + 2  # the feeds and the two pages linking them, no more
+    assert len(list((site / "feeds/changes").rglob("*.*"))) == 3 * 2 * 3
+    assert 'href="feeds/changes/edited.atom"' in (site / "edited.html").read_text("utf-8")
+    assert 'href="feeds/changes/deleted.json"' in (site / "deleted.html").read_text("utf-8")

@@ -58,7 +58,7 @@ from .paths import (
 from .words import STATUS_LABEL, STATUS_NOTICE
 
 WRITING_KEY = "site_writing"  # in `meta` while a render writes the site: still there, it was interrupted
-SITE_FORMAT = 3  # raise when pages change shape: the next render then rewrites them all
+SITE_FORMAT = 2  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 PER_DAY = 14  # days in the health page's articles-per-day table
@@ -94,7 +94,9 @@ def _fingerprint(config: Config) -> str:
         str(config.archive),
         config.site.base_url,
         config.site.feed_items,
-        config.site.archive_url,
+        # Only when set: a vault without it keeps its fingerprint, and is not rendered whole again
+        # for the feeds of changes (they are written because they are missing).
+        *([config.site.archive_url] if config.site.archive_url else []),
         sorted(
             (abbr, s.name, policy_for(config, abbr).mode, policy_for(config, abbr).proxy)
             for abbr, s in config.sources.items()
@@ -466,7 +468,8 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
         moved = full or marks["version"] != saved["marks"]["version"] or marks["status"] != saved["marks"]["status"]
-        if moved or not (root / EDITED).exists():
+        all_changes = root / change_feed("edited", None, "atom")
+        if moved or not (root / EDITED).exists() or not all_changes.exists():  # their pages link the feeds
             _changes(out, conn, names)
         # The feeds of changes of the outlets with a new edit or deletion; an edit or a deletion
         # anywhere moves the marks, so the others' are left alone without a query.
@@ -476,7 +479,7 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         for abbr in names:
             if abbr in with_changes or not (root / change_feed("edited", abbr, "atom")).exists():
                 _change_feeds(out, look, config, names, abbr)
-        if with_changes or not (root / change_feed("edited", None, "atom")).exists():
+        if with_changes or not all_changes.exists():
             _change_feeds(out, look, config, names, None)
         _health(out, conn, names, totals)
         _index(out, conn, names, totals, newest)
