@@ -15,6 +15,7 @@ from pathlib import Path
 
 QUICK = {
     "bench_actions.py": ["--articles", "20000"],
+    "bench_changefeeds.py": ["--changes", "20000"],
     "bench_hourly.py": ["--articles", "20000"],
     "bench_import.py": ["--files", "20000"],
     "bench_publish.py": ["--files", "2000"],
@@ -25,6 +26,7 @@ QUICK = {
 }
 FULL = {
     "bench_actions.py": ["--articles", "200000"],
+    "bench_changefeeds.py": ["--changes", "100000"],
     "bench_hourly.py": ["--articles", "200000"],
     "bench_import.py": ["--files", "200000"],
     "bench_publish.py": ["--files", "200000"],
@@ -37,6 +39,7 @@ FULL = {
 # Every benchmark, so that one added without a tiny size fails the smoke test instead of taking minutes in it.
 TINY = {
     "bench_actions.py": ["--articles", "100"],
+    "bench_changefeeds.py": ["--changes", "300", "--rounds", "1"],
     "bench_clean.py": ["--rounds", "1", "--images", "20"],
     "bench_extract.py": ["--rounds", "1"],
     "bench_hourly.py": ["--articles", "100", "--rounds", "1"],

@@ -32,6 +32,10 @@ PRINTS = {
         r"\(c\) cache lost: [\d.]+ s without the clone",
         r"MB saved = [\d.]+× the tree's article bytes",
     ],
+    "bench_changefeeds.py": [
+        r"feeds of changes at \d+ edited articles: \d+ ms",
+        r"ratio \d+ / \d+: [\d.]+x \(1.0: only the 100 changes",
+    ],
     "bench_clean.py": [r"display_html .* [\d.]+x lxml parse", r"mirroring \d+ images .* images/s"],
     "bench_extract.py": [r"mean of \d+ pages", r"extraction / lxml parse: median [\d.]+x"],
     "bench_hourly.py": [

@@ -169,6 +169,8 @@ class SiteSettings:
     # where the site is served: absolute links in feeds out
     base_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
     feed_items: int = field(default=50, metadata=at_least(1))  # newest articles per feed
+    # where the archive's files are read on the web (e.g. a GitHub repository's blob/main/): feeds of changes link them
+    archive_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, func, or_, select
 
 from .schema import after, article_images, articles, images, statuses, versions
+from .statuses import GONE
 
 
 def marks(conn: Connection) -> dict[str, int]:
@@ -45,6 +46,29 @@ def changed_since(conn: Connection, before: dict[str, int]) -> set[int]:
             select(article_images.c.article_id)
             .join(images, images.c.id == article_images.c.image_id)
             .where(and_(images.c.status == "done", images.c.tried_ms > before["image"])),
+        )
+    )
+    return set(conn.execute(query).scalars())
+
+
+def change_stamp(conn: Connection) -> tuple[int, int]:
+    """(newest version id, newest status id): moves with every edit and every deletion noticed."""
+    return (
+        conn.execute(select(func.max(versions.c.id))).scalar() or 0,
+        conn.execute(select(func.max(statuses.c.id))).scalar() or 0,
+    )
+
+
+def sources_with_changes(conn: Connection, before: dict[str, int]) -> set[str]:
+    """The outlets with an edit or a deletion noticed since `before` was taken: their feeds of changes differ."""
+    query = (
+        select(articles.c.source)
+        .join(versions, versions.c.article_id == articles.c.id)
+        .where(versions.c.n > 1, after(versions.c.id, before["version"]))
+        .union(
+            select(articles.c.source)
+            .join(statuses, statuses.c.article_id == articles.c.id)
+            .where(statuses.c.status.in_(GONE), after(statuses.c.id, before["status"]))
         )
     )
     return set(conn.execute(query).scalars())

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, RowMapping, and_, select, update
 from .articles import SHOWN
 from .schema import FILE, articles, checks, statuses
 
+GONE = ("gone", "censored")  # the statuses that mean the source no longer shows the article
 MINUTE = 60_000
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
@@ -90,18 +91,48 @@ def deleted(conn: Connection, *, shown_only: bool = False) -> list[RowMapping]:
     query = (
         select(*FILE, checks.c.status, checks.c.last_ms)
         .join(checks, checks.c.article_id == articles.c.id)
-        .where(checks.c.status.in_(("gone", "censored")))
+        .where(checks.c.status.in_(GONE))
     )
     if shown_only:
         query = query.where(SHOWN)
     return list(conn.execute(query.order_by(checks.c.last_ms.desc(), articles.c.archive_id)).mappings())
 
 
+def deletion_events(conn: Connection, source: str | None, limit: int) -> list[RowMapping]:
+    """The newest `limit` times a shown article was found gone or censored, newest first.
+
+    Each row: the article's file columns, link and body (the last archived text), and
+    the status row's `id`, `seen_ms`, `status` and `detail`. Statuses are recorded only
+    when they change, so walking them newest first stops after a few rows past the last `limit`.
+    """
+    newest = (
+        select(statuses.c.id)
+        .join(articles, articles.c.id == statuses.c.article_id)
+        .where(statuses.c.status.in_(GONE), SHOWN)
+    )
+    if source is not None:
+        newest = newest.where(articles.c.source == source)
+    chosen = newest.order_by(statuses.c.id.desc()).limit(limit).scalar_subquery()
+    query = (
+        select(
+            *FILE,
+            articles.c.link,
+            articles.c.body,
+            statuses.c.id,
+            statuses.c.seen_ms,
+            statuses.c.status,
+            statuses.c.detail,
+        )
+        .join(articles, articles.c.id == statuses.c.article_id)
+        .where(statuses.c.id.in_(chosen))
+        .order_by(statuses.c.id.desc())
+    )
+    return list(conn.execute(query).mappings())
+
+
 def deletions(conn: Connection, source: str | None = None) -> dict[int, tuple[str, int | None]]:
     """Article id → (gone | censored, when last checked), for articles deleted at their source."""
-    query = select(checks.c.article_id, checks.c.status, checks.c.last_ms).where(
-        checks.c.status.in_(("gone", "censored"))
-    )
+    query = select(checks.c.article_id, checks.c.status, checks.c.last_ms).where(checks.c.status.in_(GONE))
     if source is not None:
         query = query.join(articles, articles.c.id == checks.c.article_id).where(articles.c.source == source)
     return {aid: (status, ms) for aid, status, ms in conn.execute(query)}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy.orm import aliased
 
 from .schema import FILE, after, articles, versions
 
@@ -111,6 +112,38 @@ def edited(conn: Connection, limit: int | None = None) -> list[RowMapping]:
     )
     if limit:
         query = query.limit(limit)
+    return list(conn.execute(query).mappings())
+
+
+def edits(conn: Connection, source: str | None, limit: int) -> list[RowMapping]:
+    """The newest `limit` edits (versions after the first), newest first, each with the version before it.
+
+    One row per edit: the article's file columns and link, the version's `n`, `seen_ms`,
+    `title` and `body`, and the earlier one's as `old_title` and `old_body`. The newest
+    are chosen from the edited versions' index alone; bodies are read for those only.
+    """
+    newest = select(versions.c.id).where(versions.c.n > 1)
+    if source is not None:
+        newest = newest.join(articles, articles.c.id == versions.c.article_id).where(articles.c.source == source)
+    chosen = newest.order_by(versions.c.seen_ms.desc(), versions.c.id.desc()).limit(limit).scalar_subquery()
+    before = aliased(versions)
+    query = (
+        select(
+            *FILE,
+            articles.c.link,
+            versions.c.id,
+            versions.c.n,
+            versions.c.seen_ms,
+            versions.c.title.label("new_title"),
+            versions.c.body,
+            before.c.title.label("old_title"),
+            before.c.body.label("old_body"),
+        )
+        .join(articles, articles.c.id == versions.c.article_id)
+        .join(before, (before.c.article_id == versions.c.article_id) & (before.c.n == versions.c.n - 1))
+        .where(versions.c.id.in_(chosen))
+        .order_by(versions.c.seen_ms.desc(), versions.c.id.desc())
+    )
     return list(conn.execute(query).mappings())
 
 

@@ -10,7 +10,9 @@ JavaScript; the only external requests a page can make are article images.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from html import escape
+from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
@@ -26,17 +28,22 @@ from newsvault.base.clock import china_day_start, china_minute
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
 from newsvault.health import source_health
+from newsvault.render.site.changefeeds import KINDS, Links, change_entries, change_feed_info
 from newsvault.render.site.diff import version_diffs
+from newsvault.render.site.feeds import FORMATS, MEDIA_TYPES, feed_links
 from newsvault.render.site.lang import script_lang
 from newsvault.render.site.pages import safe_link
+from newsvault.render.site.paths import CHANGE_FEEDS, change_feeds
+from newsvault.render.site.paths import change_feed as site_change_feed
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word
 from newsvault.search import count_hits, highlighted, search
-from newsvault.store import articles, sources, statuses, versions
+from newsvault.store import articles, changes, sources, statuses, versions
 
 PAGE = 30
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
 MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
+MADE_FEEDS = 64  # feeds of changes kept made between two changes
 CSP = (
     "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
@@ -56,7 +63,19 @@ _ROUTES = {"index.html": "/", "edited.html": "/edited", "deleted.html": "/delete
 
 
 def _link(target: str) -> str:
+    """A site template's link in the reader: its feeds of changes under /changes/."""
+    if target.startswith(CHANGE_FEEDS):
+        return "/changes/" + target.removeprefix(CHANGE_FEEDS)
     return _ROUTES.get(target, "/static/" + target)  # else: site.css
+
+
+def _reader_page(root: str) -> Callable[[RowMapping, bool], str]:
+    """An article's page in the reader at `root` (its versions page for an edit)."""
+
+    def page_of(row: RowMapping, history: bool) -> str:
+        return f"{root}a/{quote(row['source'], safe='')}/{row['archive_id']}" + ("/versions" if history else "")
+
+    return page_of
 
 
 def _marked(value: str, marks: list[tuple[int, int]]) -> Markup:
@@ -242,12 +261,57 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     def edited(request: Request) -> Response:
         with engine.connect() as conn:
             rows = versions.edited(conn, limit=300)
-        return page("changed.html", title="已修改", heading="已修改", rows=rows, edited=True)
+        return page(
+            "changed.html",
+            title="已修改",
+            heading="已修改",
+            rows=rows,
+            edited=True,
+            feeds=feed_links(change_feeds("edited", None)),
+        )
 
     def deleted(request: Request) -> Response:
         with engine.connect() as conn:
             rows = statuses.deleted(conn)
-        return page("changed.html", title="已删除", heading="已删除", rows=rows, edited=False)
+        return page(
+            "changed.html",
+            title="已删除",
+            heading="已删除",
+            rows=rows,
+            edited=False,
+            feeds=feed_links(change_feeds("deleted", None)),
+        )
+
+    # Feeds of changes as bytes, by (kind, outlet, format, the reader's address), while no edit or deletion is new.
+    made: dict[tuple[str, str | None, str, str], bytes] = {}
+    made_at: tuple[int, int] | None = None
+
+    def change_feed(request: Request) -> Response:
+        """The site's feeds of changes, made live, linking to the reader's own pages."""
+        nonlocal made_at
+        abbr: str | None = request.path_params.get("abbr")
+        kind, _, ext = request.path_params["feed"].partition(".")
+        if kind not in KINDS or ext not in FORMATS:
+            raise HTTPException(404)
+        root = str(request.base_url)
+        with engine.connect() as conn:
+            stamp = changes.change_stamp(conn)
+            if made_at != stamp or len(made) >= MADE_FEEDS:  # bounded whatever Host headers clients send
+                made.clear()
+                made_at = stamp
+            key = (kind, abbr, ext, root)
+            data = made.get(key)
+            if data is None:
+                all_names = names(conn)
+                if abbr is not None and abbr not in all_names:
+                    raise HTTPException(404)
+                entries = change_entries(conn, kind, abbr, all_names, Links(_reader_page(root)))
+                here = root + _link(site_change_feed(kind, abbr, ext)).removeprefix("/")
+                info = change_feed_info(kind, abbr, all_names, f"{root}{kind}", here)
+                data = FORMATS[ext](info, entries)
+                if made_at == stamp:  # a handler that saw the next change meanwhile has the cache now
+                    made[key] = data
+        return Response(data, media_type=f"{MEDIA_TYPES[ext]}; charset=utf-8")
 
     def health(request: Request) -> Response:
         with engine.connect() as conn:
@@ -268,6 +332,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         Route("/edited", edited),
         Route("/deleted", deleted),
         Route("/health", health),
+        Route("/changes/{feed}", change_feed),
+        Route("/changes/{abbr}/{feed}", change_feed),
         Mount(
             "/static",
             StaticFiles(packages=[("newsvault.web", "static"), ("newsvault.render.site", "static")]),

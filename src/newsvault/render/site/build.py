@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
@@ -31,8 +32,9 @@ from newsvault.store import statuses as store_statuses
 from newsvault.store import versions as store_versions
 
 from .body import shown_body
+from .changefeeds import KINDS, Links, change_entries, change_feed_info
 from .diff import version_diffs
-from .feeds import FORMATS, FeedEntry, FeedInfo
+from .feeds import FORMATS, FeedEntry, FeedInfo, feed_links
 from .lang import script_lang
 from .pages import page, safe_link, stylesheet
 from .paths import (
@@ -42,7 +44,10 @@ from .paths import (
     HEALTH,
     INDEX,
     article_page,
+    article_urn,
     asset_href,
+    change_feed,
+    change_feeds,
     history_page,
     month_of,
     month_page,
@@ -89,20 +94,15 @@ def _fingerprint(config: Config) -> str:
         str(config.archive),
         config.site.base_url,
         config.site.feed_items,
+        # Only when set: a vault without it keeps its fingerprint, and is not rendered whole again
+        # for the feeds of changes (they are written because they are missing).
+        *([config.site.archive_url] if config.site.archive_url else []),
         sorted(
             (abbr, s.name, policy_for(config, abbr).mode, policy_for(config, abbr).proxy)
             for abbr, s in config.sources.items()
         ),
     ]
     return hashlib.sha256(json.dumps(shaped).encode()).hexdigest()
-
-
-def _feed_links(base: str) -> list[tuple[str, str, str]]:
-    return [
-        ("Atom", "application/atom+xml", f"{base}.atom"),
-        ("RSS", "application/rss+xml", f"{base}.rss"),
-        ("JSON Feed", "application/feed+json", f"{base}.json"),
-    ]
 
 
 def _article(
@@ -243,7 +243,8 @@ def _outlet_index(out: _Out, abbr: str, name: str, counts: Counter[str]) -> None
             total=sum(counts.values()),
             years=list(years.items()),
             feed_base=f"feeds/{abbr}",
-            feeds=_feed_links(f"feeds/{abbr}"),
+            feeds=feed_links(f"feeds/{abbr}"),
+            change_feeds=[(label, feed_links(change_feeds(kind, abbr))) for kind, label in KINDS.items()],
         ),
     )
 
@@ -252,7 +253,7 @@ def feed_entries(conn: Connection, config: Config, names: dict[str, str], found:
     """Feed entries of stored rows; mirrored images keep their original URLs (a feed has no folder)."""
     return [
         FeedEntry(
-            id=f"urn:newsvault:{article_page(r['source'], r['archive_id'], r['path']).removesuffix('.html')}",
+            id=article_urn(r["source"], r["archive_id"], r["path"]),
             title=r["title"],
             link=safe_link(r["link"]) or "",
             author=names.get(r["source"], r["source"]),
@@ -276,7 +277,7 @@ def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], a
     key = abbr or "all"
     found = store_articles.newest_shown(conn, abbr, config.site.feed_items)
     entries = feed_entries(conn, config, names, found)
-    base = config.site.base_url.rstrip("/") + "/" if config.site.base_url else None
+    base = _base(config)
     page_path = outlet_page(abbr) if abbr else INDEX
     home = base + page_path if base else _fallback_home(config, abbr, entries)
     for ext, write_feed in FORMATS.items():
@@ -287,6 +288,35 @@ def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], a
             self_url=f"{base}feeds/{key}.{ext}" if base else None,
         )
         out.write(f"feeds/{key}.{ext}", write_feed(info, entries))
+
+
+def _site_links(config: Config) -> Links:
+    """Entries link to the site's pages when it has an address, and to the archive's files when they have one."""
+    base = _base(config)
+
+    def page_of(row: RowMapping, history: bool) -> str | None:
+        if base is None:
+            return None
+        here = article_page(row["source"], row["archive_id"], row["path"])
+        return base + quote(history_page(here) if history else here)
+
+    return Links(page_of, config.site.archive_url)
+
+
+def _base(config: Config) -> str | None:
+    return config.site.base_url.rstrip("/") + "/" if config.site.base_url else None
+
+
+def _change_feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], abbr: str | None) -> None:
+    """The outlet's (or every outlet's) feeds of edits and of deletions, in every format."""
+    base, links = _base(config), _site_links(config)
+    for kind in KINDS:
+        entries = change_entries(conn, kind, abbr, names, links)
+        home = base + (EDITED if kind == "edited" else DELETED) if base else _fallback_home(config, abbr, entries)
+        for ext, write_feed in FORMATS.items():
+            path = change_feed(kind, abbr, ext)
+            info = change_feed_info(kind, abbr, names, home, base + quote(path) if base else None)
+            out.write(path, write_feed(info, entries))
 
 
 def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
@@ -308,6 +338,7 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
             EDITED,
             title="已修改",
             entries=edited,
+            feeds=feed_links(change_feeds("edited", None)),
             explain="发表后被原网站修改过的文章，最近修改的在前；每篇可查看各版本及差异。",
         ),
     )
@@ -329,6 +360,7 @@ def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
             DELETED,
             title="已删除",
             entries=deleted,
+            feeds=feed_links(change_feeds("deleted", None)),
             explain="原网站已删除（404/410）或撤下、屏蔽的文章，最近检查的在前；存档中的全文仍可阅读。",
         ),
     )
@@ -385,7 +417,7 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
             title="新闻存档",
             outlets=outlets,
             latest=latest,
-            feeds=_feed_links("feeds/all"),
+            feeds=feed_links("feeds/all"),
             edited=len(store_versions.edited(conn)),
             deleted=len(store_statuses.deleted(conn, shown_only=True)),
         ),
@@ -435,13 +467,20 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             _feeds(out, look, config, names, None)
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
-        if (
-            full
-            or marks["version"] != saved["marks"]["version"]
-            or marks["status"] != saved["marks"]["status"]
-            or not (root / EDITED).exists()
-        ):
+        moved = full or marks["version"] != saved["marks"]["version"] or marks["status"] != saved["marks"]["status"]
+        all_changes = root / change_feed("edited", None, "atom")
+        if moved or not (root / EDITED).exists() or not all_changes.exists():  # their pages link the feeds
             _changes(out, conn, names)
+        # The feeds of changes of the outlets with a new edit or deletion; an edit or a deletion
+        # anywhere moves the marks, so the others' are left alone without a query.
+        with_changes = (
+            set(names) if full else store_changes.sources_with_changes(conn, saved["marks"]) if moved else set()
+        )
+        for abbr in names:
+            if abbr in with_changes or not (root / change_feed("edited", abbr, "atom")).exists():
+                _change_feeds(out, look, config, names, abbr)
+        if with_changes or not all_changes.exists():
+            _change_feeds(out, look, config, names, None)
         _health(out, conn, names, totals)
         _index(out, conn, names, totals, newest)
     out.write(CSS, stylesheet().encode("utf-8"))

@@ -11,18 +11,49 @@ from sqlalchemy import RowMapping
 
 from newsvault.base.textdiff import char_diff, marks, plain_text
 
+Part = tuple[str, bool | None]  # a stretch of text: removed (True), added (False) or unchanged (None)
 
-def diff_html(old: str, new: str) -> Markup:
-    """Every character escaped; removed text in <del>, added text in <ins>."""
-    out: list[str] = []
+
+def diff_parts(old: str, new: str, limit: int | None = None) -> list[Part]:
+    """textdiff's character diff as stretches; with `limit`, cut after that many characters (then "…")."""
     text = char_diff(old, new)
+    parts: list[Part] = []
     at = 0
     for mark in marks(text):
-        out.append(escape(text[at : mark.start]))
-        out.append(f"<del>{escape(mark.text)}</del>" if mark.removed else f"<ins>{escape(mark.text)}</ins>")
+        parts += [(text[at : mark.start], None), (mark.text, mark.removed)]
         at = mark.end
-    out.append(escape(text[at:]))
-    return Markup("".join(out))
+    parts.append((text[at:], None))
+    if limit is None:
+        return parts
+    bounded: list[Part] = []
+    for part, removed in parts:
+        if len(part) > limit:
+            bounded.append((part[:limit] + "…", removed))
+            break
+        bounded.append((part, removed))
+        limit -= len(part)
+    return bounded
+
+
+def diff_html(old: str, new: str, limit: int | None = None) -> Markup:
+    """Every character escaped; removed text in <del>, added text in <ins>."""
+    return Markup(
+        "".join(
+            escape(part) if removed is None else f"<{_TAG[removed]}>{escape(part)}</{_TAG[removed]}>"
+            for part, removed in diff_parts(old, new, limit)
+        )
+    )
+
+
+def diff_text(old: str, new: str, limit: int | None = None) -> str:
+    """The same as plain text, in textdiff's own `[-removed-]` / `{+added+}` markers."""
+    return "".join(
+        part if removed is None else f"[-{part}-]" if removed else f"{{+{part}+}}"
+        for part, removed in diff_parts(old, new, limit)
+    )
+
+
+_TAG = {True: "del", False: "ins"}
 
 
 class VersionDiff(TypedDict):

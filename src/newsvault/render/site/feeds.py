@@ -31,6 +31,9 @@ class FeedEntry:
     published_ms: int
     updated_ms: int
     content_html: str  # sanitised
+    summary: str | None = None  # plain text: what a feed of changes says changed
+    related: str | None = None  # another absolute URL of the entry (the archive's file of a change)
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     _sub(feed, a + "updated", _rfc3339(_updated(entries)))
     _sub(feed, a + "link", rel="alternate", type="text/html", href=info.home)
     if info.self_url:
-        _sub(feed, a + "link", rel="self", type="application/atom+xml", href=info.self_url)
+        _sub(feed, a + "link", rel="self", type=MEDIA_TYPES["atom"], href=info.self_url)
     _sub(_sub(feed, a + "author"), a + "name", "newsvault")
     _sub(feed, a + "generator", "newsvault")
     for e in entries:
@@ -79,7 +82,13 @@ def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(entry, a + "updated", _rfc3339(e.updated_ms))
         _sub(entry, a + "published", _rfc3339(e.published_ms))
         _sub(entry, a + "link", rel="alternate", type="text/html", href=e.link)
+        if e.related:
+            _sub(entry, a + "link", rel="related", href=e.related)
         _sub(_sub(entry, a + "author"), a + "name", e.author)
+        for tag in e.tags:
+            _sub(entry, a + "category", term=tag)
+        if e.summary is not None:
+            _sub(entry, a + "summary", e.summary, type="text")
         _sub(entry, a + "content", e.content_html, type="html")
     data: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return data
@@ -96,7 +105,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     if entries:
         _sub(channel, "lastBuildDate", format_datetime(datetime.fromtimestamp(_updated(entries) / 1000, UTC)))
     if info.self_url:
-        _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type="application/rss+xml", href=info.self_url)
+        _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type=MEDIA_TYPES["rss"], href=info.self_url)
     for e in entries:
         item = _sub(channel, "item")
         _sub(item, "title", e.title)
@@ -104,6 +113,8 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
         _sub(item, "guid", e.id, isPermaLink="false")
         _sub(item, "pubDate", format_datetime(datetime.fromtimestamp(e.published_ms / 1000, UTC)))
         _sub(item, "category", e.author)
+        for tag in e.tags:
+            _sub(item, "category", tag)
         _sub(item, "description", e.content_html)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return data
@@ -118,19 +129,34 @@ def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     if info.self_url:
         feed["feed_url"] = info.self_url
     feed["language"] = "zh"
-    feed["items"] = [
-        {
-            "id": e.id,
-            "url": e.link,
-            "title": _text(e.title),
-            "content_html": _text(e.content_html),
-            "date_published": _rfc3339(e.published_ms),
-            "date_modified": _rfc3339(e.updated_ms),
-            "authors": [{"name": _text(e.author)}],
-        }
-        for e in entries
-    ]
+    feed["items"] = [_json_item(e) for e in entries]
     return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def _json_item(e: FeedEntry) -> dict[str, object]:
+    item: dict[str, object] = {
+        "id": e.id,
+        "url": e.link,
+        "title": _text(e.title),
+        "content_html": _text(e.content_html),
+        "date_published": _rfc3339(e.published_ms),
+        "date_modified": _rfc3339(e.updated_ms),
+        "authors": [{"name": _text(e.author)}],
+    }
+    if e.related:
+        item["external_url"] = e.related
+    if e.summary is not None:
+        item["summary"] = _text(e.summary)
+    if e.tags:
+        item["tags"] = list(e.tags)
+    return item
+
+
 FORMATS = {"atom": atom, "rss": rss, "json": json_feed}
+MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
+_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+
+
+def feed_links(base: str) -> list[tuple[str, str, str]]:
+    """(name, media type, path) of the feed `base` in each format, for the pages that offer it."""
+    return [(_NAMES[ext], MEDIA_TYPES[ext], f"{base}.{ext}") for ext in FORMATS]

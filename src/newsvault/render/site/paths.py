@@ -19,6 +19,7 @@ EDITED = "edited.html"
 DELETED = "deleted.html"
 HEALTH = "health.html"
 CSS = "site.css"
+CHANGE_FEEDS = "feeds/changes/"  # the feeds of changes' folder
 
 
 def site_root(config: Config) -> Path:
@@ -47,6 +48,24 @@ def article_page(abbr: str, archive_id: int, path: str | None) -> str:
     if path is None:
         return f"{abbr}/{archive_id}.html"
     return f"{abbr}/x/{archive_id}-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}.html"
+
+
+def article_urn(abbr: str, archive_id: int, path: str | None) -> str:
+    """The id feeds give an article: its page's name, stable for as long as the article is kept."""
+    return f"urn:newsvault:{article_page(abbr, archive_id, path).removesuffix('.html')}"
+
+
+def change_feed(kind: str, abbr: str | None, ext: str) -> str:
+    """`feeds/changes/<kind>.<ext>` for all outlets, `feeds/changes/<abbr>/<kind>.<ext>` for one.
+
+    A folder of their own: no outlet's name (not even "all" or "edited") can collide with them.
+    """
+    return f"{change_feeds(kind, abbr)}.{ext}"
+
+
+def change_feeds(kind: str, abbr: str | None) -> str:
+    """The feed of changes `kind` without its format's extension."""
+    return f"{CHANGE_FEEDS}{abbr}/{kind}" if abbr else f"{CHANGE_FEEDS}{kind}"
 
 
 def history_page(article: str) -> str:
