@@ -27,7 +27,10 @@ def command(obj: Context, url: str, name: str | None, abbr: str | None, category
     except ConfigError as exc:
         raise click.ClickException(visible(str(exc))) from None
     subscriptions = Subscriptions(editor)
-    wanted = Wanted(url.strip(), name=name, abbr=abbr, category=category)
+    url = url.strip()
+    if "://" not in url:  # "example.org", as people type it into a feed reader
+        url = f"https://{url}"
+    wanted = Wanted(url, name=name, abbr=abbr, category=category)
     try:
         subscriptions.known(wanted)
         (found,) = asyncio.run(find_feeds(editor.config.fetch, [wanted.url]))

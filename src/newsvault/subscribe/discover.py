@@ -23,6 +23,8 @@ from newsvault.fetch import Fetcher, FetchError, Request, Response, quoted
 from newsvault.parse import Feed, FeedError, parse
 from newsvault.parse.sniff import is_html_root, root_element
 
+from .naming import host
+
 # <link rel="alternate" type=…> values that announce a feed (JSON Feed's own type and the generic JSON one).
 FEED_TYPES = frozenset(
     {
@@ -58,13 +60,6 @@ class Refused(Exception):
 
 def _request(url: str, settings: FetchSettings, *, retries: int, trusted: bool) -> Request:
     return Request(url, deadline=settings.timeout, max_bytes=settings.max_bytes, retries=retries, trusted=trusted)
-
-
-def _host(url: str) -> str:
-    try:
-        return ada_url.URL(url).hostname
-    except ValueError:
-        return ""
 
 
 def _is_html(response: Response, data: bytes) -> bool:
@@ -141,13 +136,13 @@ async def find_feed(fetcher: Fetcher, url: str, settings: FetchSettings) -> Foun
             raise Refused(Problem(Kind.MALFORMED_FEED, f"not a feed that parses: {quoted(str(exc))}", url)) from None
     linked = _linked(response)[:LINKS_TRIED]
     first_failure: str | None = None
-    home = _host(url)
+    home = host(url)
     seen = {url, response.url}
     for candidate in [*linked, *_usual(response.url)]:
         if candidate in seen:
             continue
         seen.add(candidate)
-        request = _request(candidate, settings, retries=0, trusted=_host(candidate) == home)
+        request = _request(candidate, settings, retries=0, trusted=host(candidate) == home)
         try:
             fetched, feed = await _fetch_feed(fetcher, request)
         except (FetchError, FeedError) as exc:

@@ -30,13 +30,17 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFC", value).casefold()
 
 
-def feed_key(url: str) -> str:
-    """`url` as compared for duplicates; the URL itself when it is not one a parser accepts."""
+def normalised(url: str) -> str:
+    """`url` as a browser writes it (what vault.toml gets); as given when it is not an absolute URL."""
     try:
-        href = whatwg_href(url.strip())
+        return whatwg_href(url.strip())
     except ValueError:
         return url.strip()
-    href = href.split("#", 1)[0]
+
+
+def feed_key(url: str) -> str:
+    """`url` as compared for duplicates; the URL itself when it is not one a parser accepts."""
+    href = normalised(url).split("#", 1)[0]
     href = re.sub(r"^https?://", "//", href)
     return href[:-1] if href.endswith("/") else href
 
@@ -50,24 +54,25 @@ def derive_name(title: str | None, url: str) -> str:
     name = " ".join(_NOT_IN_NAME.sub("-", _printable(title or "")).split()).lstrip(".").strip()
     if len(name) > NAME_CHARS:
         name = name[: NAME_CHARS - 1].rstrip() + "…"
-    return name or _host(url) or "feed"
+    return name or host(url) or "feed"
 
 
-def _host(url: str) -> str:
+def host(url: str) -> str:
+    """The URL's host as the WHATWG parser reads it (IPv6 without brackets); "" for no URL."""
     try:
         return str(ada_url.URL(url).hostname).strip("[]")
     except ValueError:
         return ""
 
 
-def _outlet_label(host: str) -> str:
+def _outlet_label(name: str) -> str:
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(name)
     except ValueError:
         pass
     else:
-        return host.replace(".", "-").replace(":", "-")
-    labels = [label for label in host.split(".") if label]
+        return name.replace(".", "-").replace(":", "-")
+    labels = [label for label in name.split(".") if label]
     try:
         labels = [label.encode("ascii").decode("idna") for label in labels]
     except UnicodeError:  # not a valid IDNA label: kept as it is spelt
@@ -83,7 +88,7 @@ def _outlet_label(host: str) -> str:
 
 def derive_abbr(url: str, taken: Callable[[str], bool]) -> str:
     """A folder name from the URL's host ("https://cn.nytimes.com/rss/" gives "nytimes"), numbered if `taken`."""
-    base = _NOT_IN_ABBR.sub("-", _outlet_label(_host(url)).lower()).strip("-_")[:ABBR_CHARS] or "feed"
+    base = _NOT_IN_ABBR.sub("-", _outlet_label(host(url)).lower()).strip("-_")[:ABBR_CHARS] or "feed"
     abbr, n = base, 1
     while taken(abbr):
         n += 1

@@ -17,7 +17,7 @@ from newsvault.config import ConfigError, catalogue
 from newsvault.config.edit import VaultEditor
 
 from .discover import Found, Refused
-from .naming import derive_abbr, derive_name, feed_key, fold
+from .naming import derive_abbr, derive_name, feed_key, fold, normalised
 
 CONTENT_SHARE = 0.5  # items carrying full content (content:encoded, Atom content) for body = "content:encoded"
 
@@ -99,7 +99,7 @@ class Subscriptions:
     def add(self, wanted: Wanted, found: Found | None) -> Added:
         """Add `wanted` as `found` (None: unchecked) to the vault.toml being edited; raises Refused."""
         self.known(wanted)
-        feed_url = found.url if found else wanted.url
+        feed_url = normalised(found.url if found else wanted.url)
         if found:
             self._same_feed(wanted, found.url, found.final_url)
         title = found.feed.title if found else None
