@@ -274,18 +274,21 @@ def test_import_of_a_feed_readers_opml_refuses_per_entry_with_a_summary(tmp_path
     assert any("already in vault.toml as [sources.mine]" in line for line in out)
     assert any(line.startswith(f"refused {good}: already in vault.toml as [sources.127-0-0-1]") for line in out)
     assert load(vault).sources["127-0-0-1"].category == "时事/子"
+    assert server.count("/good.xml") == 1  # listed twice, checked once
 
 
 def test_import_without_check_fetches_nothing(tmp_path, server):
     opml = tmp_path / "l.opml"
     opml.write_text(
         '<opml version="2.0"><body><outline text="甲" xmlUrl="http://127.0.0.1:9/a.xml" category="/时事"/>'
-        '<outline text="乙/丙" xmlUrl="http://127.0.0.1:9/b.xml"/></body></opml>'
+        '<outline text="乙/丙" xmlUrl="http://127.0.0.1:9/b.xml"/><outline text="丁" xmlUrl="/relative.xml"/>'
+        "</body></opml>"
     )
     vault = write_vault(tmp_path / "v", {})
     result = nv(vault, "import-opml", "--no-check", str(opml))
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == f"{opml}: 2 feed(s): added 2 (not checked), refused 0"
+    assert result.exit_code == 1, result.output
+    assert "refused /relative.xml: not an http(s) URL" in result.output
+    assert result.output.splitlines()[-1] == f"{opml}: 3 feed(s): added 2 (not checked), refused 1"
     sources = load(vault).sources
     assert [(s.name, s.category) for s in sources.values()] == [("甲", "时事"), ("乙-丙", None)]
 

@@ -49,16 +49,14 @@ def command(obj: Context, file: Path, no_check: bool) -> None:
             fresh.append(w)
         except Refused as exc:
             refused.append(exc)
-    checked = [w for w in fresh if w.enabled and not no_check]
+    checked = list(dict.fromkeys(w.url for w in fresh if w.enabled and not no_check))  # a URL listed twice: once
     results: dict[str, Found | Refused] = {}
     if checked:
         console = Console(stderr=True)
         with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
             task = progress.add_task(f"checking {len(checked)} feed(s)", total=len(checked))
-            found = asyncio.run(
-                find_feeds(editor.config.fetch, [w.url for w in checked], lambda: progress.advance(task))
-            )
-        results = {w.url: f for w, f in zip(checked, found, strict=True)}
+            found = asyncio.run(find_feeds(editor.config.fetch, checked, lambda: progress.advance(task)))
+        results = dict(zip(checked, found, strict=True))
     added = 0
     for w in fresh:
         result = results.get(w.url)

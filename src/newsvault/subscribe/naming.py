@@ -18,6 +18,7 @@ import ada_url
 from newsvault.base.hrefs import whatwg_href
 
 NAME_CHARS = 80  # a derived name: a feed's title can be a sentence
+NAME_BYTES = 200  # in UTF-8, well inside a file name's 255 with ".md" (80 emoji are 320)
 ABBR_CHARS = 40
 _SKIPPED_LABELS = {"www", "m", "feed", "feeds", "rss", "atom"}  # the host's subdomains that name no outlet
 _SECOND_LEVEL = {"co", "com", "org", "net", "gov", "edu", "ac"}  # under a country code: bbc.co.uk, rfa.org.tw
@@ -52,8 +53,10 @@ def _printable(text: str) -> str:
 def derive_name(title: str | None, url: str) -> str:
     """The feed's title on one line, without path separators, cut to NAME_CHARS; else the URL's host."""
     name = " ".join(_NOT_IN_NAME.sub("-", _printable(title or "")).split()).lstrip(".").strip()
-    if len(name) > NAME_CHARS:
-        name = name[: NAME_CHARS - 1].rstrip() + "…"
+    if len(name) > NAME_CHARS or len(name.encode()) > NAME_BYTES:
+        while len(name) >= NAME_CHARS or len(name.encode()) > NAME_BYTES - len("…".encode()):
+            name = name[:-1]
+        name = name.rstrip() + "…"
     return name or host(url) or "feed"
 
 

@@ -100,6 +100,8 @@ class Subscriptions:
         """Add `wanted` as `found` (None: unchecked) to the vault.toml being edited; raises Refused."""
         self.known(wanted)
         feed_url = normalised(found.url if found else wanted.url)
+        if not feed_url.startswith(("http://", "https://")):  # unchecked: nothing fetched it to say so
+            raise _refused(Kind.NOT_USABLE, "not an http(s) URL", wanted.url)
         if found:
             self._same_feed(wanted, found.url, found.final_url)
         title = found.feed.title if found else None
