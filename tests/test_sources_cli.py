@@ -212,11 +212,15 @@ def test_a_failing_source_shows_its_flag(tmp_path, server):
 
 def _three_sources(tmp_path: Path, server: LocalServer) -> Path:
     vault = write_vault(tmp_path / "a", {})
+    full = rss_item("全文", "https://a.example/2", None, "<p>摘要</p>", content="<p>全文全文</p>")
     for n, category in ((1, "新闻"), (2, None), (3, "新闻")):
-        url = server.set(f"/{n}.xml", feed(f"源{n}", ITEM), headers=XML)
+        url = server.set(f"/{n}.xml", feed(f"源{n}", full if n == 2 else ITEM), headers=XML)
         args = ["--category", category] if category else []
         assert nv(vault, "add", url, "--abbr", f"s{n}", *args).exit_code == 0
-    (vault / VAULT_FILE).write_text(toml(vault) + "[sources.voa]\nenabled = false\n")
+    assert load(vault).sources["s2"].body == "content:encoded"
+    # A source of the user's own making, and a built-in one switched off (inheriting the catalogue's settings).
+    mine = f'[sources.own]\nname = "自己的"\nfeed = "{server.url("/1.xml?v=2")}"\nlink = "guid"\n\n'
+    (vault / VAULT_FILE).write_text(toml(vault) + mine + "[sources.voa]\nenabled = false\n")
     return vault
 
 
@@ -230,11 +234,18 @@ def test_opml_round_trip_gives_the_same_sources(tmp_path, server):
     second = write_vault(tmp_path / "b", {})
     imported = nv(second, "import-opml", str(out))
     assert imported.exit_code == 0, imported.output
-    assert imported.output.splitlines()[-1] == f"{out}: 4 feed(s): added 4, refused 0"
-    assert len(server.hits) == hits + 3  # each enabled feed checked once; voa is switched off, so not fetched
-    assert load(second).sources == load(first).sources  # abbrs, names, feeds, bodies, categories, switched off
+    assert imported.output.splitlines()[-1] == f"{out}: 5 feed(s): added 5, refused 0"
+    assert len(server.hits) == hits + 4  # each enabled feed checked once; voa is switched off, so not fetched
+    assert load(second).sources == load(first).sources  # abbrs, names, feeds, bodies, links, categories, on/off
+    assert '[sources.voa]\nname = "美国之音"\nfeed = "https://feedx.net/rss/mgzy1.xml"\nenabled = false\n' in toml(
+        second
+    )
     again = nv(second, "import-opml", str(out))  # everything is there already
-    assert again.exit_code == 1 and again.output.count("refused") == 5 and "added 0, refused 4" in again.output
+    assert again.exit_code == 1 and again.output.count("refused") == 6 and "added 0, refused 5" in again.output
+    third = write_vault(tmp_path / "c", {})
+    unchecked = nv(third, "import-opml", "--no-check", str(out))
+    assert unchecked.exit_code == 0, unchecked.output
+    assert load(third).sources == load(first).sources and len(server.hits) == hits + 4
 
 
 def test_opml_is_version_2_with_folders_names_and_abbrs(tmp_path, server):
@@ -247,7 +258,12 @@ def test_opml_is_version_2_with_folders_names_and_abbrs(tmp_path, server):
         ("s1", "源1", "新闻", True),
         ("s3", "源3", "新闻", True),
         ("s2", "源2", None, True),
+        ("own", "自己的", None, True),
         ("voa", "美国之音", None, False),
+    ]
+    assert [f.settings for f in listed][2:4] == [
+        {"body": "content:encoded", "link": "link"},
+        {"body": "description", "link": "guid"},
     ]
 
 

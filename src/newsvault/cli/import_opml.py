@@ -40,7 +40,10 @@ def command(obj: Context, file: Path, no_check: bool) -> None:
     except ConfigError as exc:
         raise click.ClickException(visible(str(exc))) from None
     subscriptions = Subscriptions(editor)
-    wanted = [Wanted(f.url, abbr=f.abbr, title=f.title, category=f.category, enabled=f.enabled) for f in listed]
+    wanted = [
+        Wanted(f.url, abbr=f.abbr, title=f.title, category=f.category, enabled=f.enabled, settings=f.settings)
+        for f in listed
+    ]
     refused: list[Refused] = []
     fresh: list[Wanted] = []
     for w in wanted:

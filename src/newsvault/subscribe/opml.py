@@ -8,15 +8,16 @@ with entities, DTDs and the network off. `recover` reads the slightly broken
 files some readers export.
 
 Outlets are `<outline type="rss">` with `text` and `title` (the name),
-`xmlUrl`, and newsvault's own namespaced `abbr` (and `enabled="false"` for an
-outlet switched off); an outlet's `category` is the folder outline it sits in,
-which is how feed readers show and import folders.
+`xmlUrl`, and newsvault's own namespaced `abbr`, `body` and `link` (and
+`enabled="false"` for an outlet switched off), which other readers ignore; an
+outlet's `category` is the folder outline it sits in, which is how feed readers
+show and import folders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -25,6 +26,7 @@ from newsvault.config import Source
 NS = "https://github.com/newsvault/newsvault"
 _ABBR = f"{{{NS}}}abbr"
 _ENABLED = f"{{{NS}}}enabled"
+SETTINGS = ("body", "link")  # where an outlet's bodies and links come from: written out, read back
 
 
 class OpmlError(Exception):
@@ -38,6 +40,7 @@ class OpmlFeed:
     abbr: str | None  # newsvault's own attribute, when a vault exported the list
     category: str | None  # the folders it sits in, joined by "/"; else its first `category` attribute
     enabled: bool = True
+    settings: dict[str, str] = field(default_factory=dict)  # SETTINGS the file states
 
 
 def format_opml(sources: Iterable[Source], title: str = "newsvault sources") -> bytes:
@@ -57,6 +60,8 @@ def format_opml(sources: Iterable[Source], title: str = "newsvault sources") -> 
             parent, "outline", type="rss", text=source.name, title=source.name, xmlUrl=source.feed
         )
         outline.set(_ABBR, source.abbr)
+        for key in SETTINGS:
+            outline.set(f"{{{NS}}}{key}", getattr(source, key))
         if not source.enabled:
             outline.set(_ENABLED, "false")
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -85,7 +90,8 @@ def _walk(parent: etree._Element, folders: list[str], out: list[OpmlFeed]) -> No
         label = _attr(outline, "text") or _attr(outline, "title")
         if url is not None:
             enabled = (outline.get(_ENABLED) or "true").strip().lower() != "false"
-            out.append(OpmlFeed(url, label, outline.get(_ABBR), _category(outline, folders), enabled))
+            settings = {key: value for key in SETTINGS if (value := outline.get(f"{{{NS}}}{key}"))}
+            out.append(OpmlFeed(url, label, outline.get(_ABBR), _category(outline, folders), enabled, settings))
         _walk(outline, [*folders, label] if url is None and label else folders, out)
 
 

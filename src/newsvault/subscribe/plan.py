@@ -10,15 +10,17 @@ folder the archive already holds (its articles would be mixed with another's).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from newsvault.base.problems import Kind, Problem
-from newsvault.config import ConfigError, catalogue
+from newsvault.config import ConfigError, Source, catalogue
 from newsvault.config.edit import VaultEditor
 
 from .discover import Found, Refused
 from .naming import derive_abbr, derive_name, feed_key, fold, normalised
 
+_DEFAULTS = Source(abbr="", name="", feed="")
 CONTENT_SHARE = 0.5  # items carrying full content (content:encoded, Atom content) for body = "content:encoded"
 
 
@@ -30,6 +32,7 @@ class Wanted:
     title: str | None = None  # a list's label for it (an OPML outline's text): made usable, as a feed's title is
     category: str | None = None
     enabled: bool = True
+    settings: Mapping[str, str] = field(default_factory=dict)  # body, link as a list states them
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Subscriptions:
 
     def __init__(self, editor: VaultEditor) -> None:
         self.editor = editor
-        self._builtin = set(catalogue())
+        self._builtin = catalogue()
 
     def _feeds(self) -> dict[str, str]:
         """Each configured feed URL's key -> the abbr of its outlet."""
@@ -108,9 +111,11 @@ class Subscriptions:
         name = wanted.name or derive_name(wanted.title or title, feed_url)
         self._same_name(wanted, name)
         abbr = wanted.abbr or derive_abbr(wanted.url, self._taken)
-        builtin = abbr in self._builtin
+        base = self._builtin.get(abbr)
         keys: dict[str, str | bool] = {"name": name, "feed": feed_url}
-        if found and not builtin and found.feed.entries:
+        if wanted.settings:  # written where they differ from what the outlet gets without them
+            keys |= {k: v for k, v in wanted.settings.items() if v != getattr(base or _DEFAULTS, k)}
+        elif found and base is None and found.feed.entries:
             with_content = sum(1 for e in found.feed.entries if e.content)
             if with_content >= CONTENT_SHARE * len(found.feed.entries):
                 keys["body"] = "content:encoded"
@@ -129,5 +134,5 @@ class Subscriptions:
             page=found.page if found else None,
             items=len(found.feed.entries) if found else None,
             problem=found.feed.problem if found else None,
-            builtin=builtin,
+            builtin=base is not None,
         )
