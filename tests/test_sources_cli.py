@@ -208,6 +208,8 @@ def test_a_failing_source_shows_its_flag(tmp_path, server):
         assert nv(vault, "run").exit_code == 1
     listed = nv(vault, "sources").output
     assert "3 failure(s) in a row" in listed and "FLAG failing: 3 runs in a row; last error: HTTP 500" in listed
+    write_vault(tmp_path, {})  # the source taken out of vault.toml: its articles stay in the store
+    assert nv(vault, "sources").output == "in the store but no longer in vault.toml: s\n"
 
 
 def _three_sources(tmp_path: Path, server: LocalServer) -> Path:
