@@ -115,6 +115,20 @@ def test_an_html_page_without_a_feed_is_refused_and_nothing_written(tmp_path, se
     assert all(server.count(f"/{p}") == 1 for p in COMMON_PATHS)
 
 
+def test_a_link_to_another_host_is_guarded_like_any_url_from_content(tmp_path, server):
+    """The URL typed is the user's; a page's link to a private address on another host is not fetched."""
+    server.set("/f.xml", feed("源", ITEM), headers=XML)
+    elsewhere = server.url("/f.xml").replace("127.0.0.1", "localhost")
+    site = server.set("/", page(f'<link rel="alternate" type="application/rss+xml" href="{elsewhere}">'), headers=HTML)
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / VAULT_FILE).write_text("[fetch]\nretries = 0\ntimeout = 3\n")  # allow_private left off
+    before = toml(vault)
+    result = nv(vault, "add", site)
+    refused(vault, before, result, f"it links {elsewhere}, which failed: refused localhost: it resolves to")
+    assert server.count("/f.xml") == 0
+
+
 def test_a_feed_already_present_is_refused_before_and_after_fetching(tmp_path, server):
     url = server.set("/f.xml", feed("源", ITEM), headers=XML)
     site = server.set("/", page('<link rel="alternate" type="application/atom+xml" href="/f.xml">'), headers=HTML)

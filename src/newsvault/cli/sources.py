@@ -41,7 +41,7 @@ def command(obj: Context, as_json: bool) -> None:
         if h is None:
             click.echo("    never polled")
             continue
-        click.echo(visible("    " + h.summary().split(None, 1)[1]))
+        click.echo(visible(f"    {h.state().strip()}"))
         for flag in h.flags:
             click.echo(visible(f"    FLAG {flag}"))
     gone = sorted(set(health) - set(config.sources))
