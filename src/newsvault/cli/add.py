@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import nullcontext
 
 import click
+from rich.console import Console
 
 from .context import Context
-from .terminal import visible
+from .terminal import plain, visible
 
 
 @click.command("add")
@@ -33,7 +35,9 @@ def command(obj: Context, url: str, name: str | None, abbr: str | None, category
     wanted = Wanted(url, name=name, abbr=abbr, category=category)
     try:
         subscriptions.known(wanted)
-        (found,) = asyncio.run(find_feeds(editor.config.fetch, [wanted.url]))
+        console = Console(stderr=True)
+        with console.status(plain(f"checking {wanted.url}…")) if console.is_terminal else nullcontext():
+            (found,) = asyncio.run(find_feeds(editor.config.fetch, [wanted.url]))
         if isinstance(found, Refused):
             raise found
         added = subscriptions.add(wanted, found)
