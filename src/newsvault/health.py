@@ -56,10 +56,14 @@ class SourceHealth:
         return asdict(self)
 
     def summary(self, now_ms: int | None = None) -> str:
+        return f"{self.abbr:<10} {self.state(now_ms)}"
+
+    def state(self, now_ms: int | None = None) -> str:
+        """The summary without the abbr, for lists that name the source already (`sources`)."""
         now_ms = now_ms or clock.now_ms()
         seen = f"newest {_ago(now_ms - self.newest_ms)} ago" if self.newest_ms else "no articles"
         ok = f"last success {_ago(now_ms - self.last_success_ms)} ago" if self.last_success_ms else "never fetched"
-        return f"{self.abbr:<10} {self.articles:>7} articles  {seen}; {ok}; {self.failures} failure(s) in a row"
+        return f"{self.articles:>7} articles  {seen}; {ok}; {self.failures} failure(s) in a row"
 
 
 def _lines(text: str | None) -> list[str]:

@@ -36,6 +36,10 @@ class Kind(StrEnum):
     NOTIFY_DEFERRED = "notify-deferred"
     # Read back from the fetch log, where only the words were kept (a round polled by other workers).
     LOGGED = "logged"
+    # A source refused by `add` or `import-opml`, nothing written for it.
+    NO_FEED = "no-feed"  # a page linking no feed that fetches and parses, at none of the usual paths either
+    DUPLICATE = "duplicate"  # the vault has this feed, abbr or name already
+    NOT_USABLE = "not-usable"  # a name or abbr vault.toml refuses (a path separator, a reserved name, …)
     # Nothing any stage turned into a reason: a full disk or a bug.
     DISK_FULL = "disk-full"
     INTERNAL = "internal"

@@ -182,15 +182,23 @@ def _telegram_complete(file: str, notify: NotifySettings, sources: dict[str, Sou
         raise ConfigError(f"{file}: [notify.telegram] key 'outlets': no source {_shown(unknown[0])} in [sources]")
 
 
-def load(vault: Path | str) -> Config:
-    """Read DIR/vault.toml (or the file itself when given one)."""
+def vault_file(vault: Path | str) -> Path:
+    """DIR/vault.toml, or the file itself when given one."""
     path = Path(vault)
-    if path.is_dir() or path.suffix != ".toml":
-        path = path / VAULT_FILE
+    return path / VAULT_FILE if path.is_dir() or path.suffix != ".toml" else path
+
+
+def load(vault: Path | str, text: str | None = None) -> Config:
+    """Read DIR/vault.toml (or the file itself when given one).
+
+    `text` is read as that file's content instead: an edit is checked as the
+    file it would become before a byte of it is written.
+    """
+    path = vault_file(vault)
     vault_dir = path.parent.resolve()
     file = str(path)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(path.read_text("utf-8") if text is None else text)
     except FileNotFoundError:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -68,6 +68,9 @@ class Source:
     enabled: bool = True
     selector: str | None = None  # CSS selector of the article body when body = "page"
     categories: Literal["emoji"] | None = None  # "emoji": CDT's category rule
+    category: str | None = field(  # a feed reader's folder: export-opml nests the outlet in it, import-opml keeps it
+        default=None, metadata=must(lambda v: bool(v.strip()), "a folder name (not empty)")
+    )
     timezone: str = field(  # for dates written without a zone
         default="Asia/Shanghai", metadata=must(_zone, "an IANA time zone name such as 'Asia/Shanghai'")
     )
