@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import Engine, RowMapping
 
-from newsvault.extract.text import plain_text
 from newsvault.store import articles as store_articles
 from newsvault.store import search_index
 from newsvault.store.versions import content_sha
@@ -50,6 +49,10 @@ def _fts_values(doc: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
 
 def prepare(items: Sequence[tuple[str, str | None, bool]]) -> list[tuple[str, str, str]]:
     """(title, body, spaced?) → (plain text, spaced title, spaced text): the CPU-bound part, run in workers."""
+    # Here, not at the top: the extract package brings readability and feedparser (85 ms), which
+    # `newsvault search` does not need when nothing is to be indexed.
+    from newsvault.extract.text import plain_text
+
     out = []
     for title, body, spaced in items:
         plain = plain_text(body or "")
