@@ -124,14 +124,16 @@ def update_index(engine: Engine, batch: int = BATCH, note: Callable[[str], None]
     done = 0
     with ExitStack() as stack:
         pool: Pool | None = None
+        past: int | None = None
         try:
             while True:
                 with engine.begin() as conn:
-                    stale = search_index.stale(conn, batch, upto)
+                    stale = search_index.stale(conn, batch, upto, past)  # ids below: done in this update
                     if not stale:
                         if upto != now:
                             search_index.set_indexed_upto(conn, now)
                         return done
+                    past = stale[-1]
                     if pool is None and len(stale) >= PARALLEL:
                         pool = stack.enter_context(_workers())
                     rows = {r["id"]: r for r in store_articles.by_ids(conn, stale)}
