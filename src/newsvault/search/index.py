@@ -28,7 +28,7 @@ from newsvault.store.versions import content_sha
 from . import apart as apart_index
 from .tokens import chars_text, index_text
 
-BATCH = 5000  # articles per transaction (and per Tantivy commit on SQLite)
+BATCH = 20_000  # articles per transaction and per Tantivy commit on SQLite: 5,000 cost a fifth more CPU at 100,000
 PARALLEL = 5000  # articles to index from which worker processes prepare them
 _CHUNK = 250  # articles per message to a worker
 
