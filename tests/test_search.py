@@ -400,3 +400,25 @@ def test_the_index_folder_beside_the_store_is_derived(tmp_path):
 def _tables(engine) -> set[str]:
     with engine.connect() as conn:
         return {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+
+
+@pytest.mark.sqlite_only("SQLite's index is a Tantivy folder beside the store; PostgreSQL's is in the database")
+def test_an_index_folder_of_an_older_format_is_made_again_once_and_said(tmp_path):
+    """A folder made by an older version (other tokens) would answer wrongly: it is rebuilt, and the CLI says so."""
+    from newsvault.search import apart
+
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("", "utf-8")
+    _config, engine = open_vault(vault)
+    _insert(engine, "voa", 1, "朱镕基回忆录", "<p>经济发展很快，G20财长</p>", 1_600_000_000_000)
+    assert update_index(engine) == 1
+    mark = vault / "search-index" / apart.FORMAT_FILE
+    assert mark.read_text("utf-8").strip() == apart.FORMAT
+    mark.write_text("1\n", "utf-8")  # as the regex-tokenizer folders of migration 0011 are (they have no mark at all)
+    apart._OPEN.clear()  # a new process would open the folder afresh
+    code, out = _cli(vault, "search", "镕基")
+    assert code == 0 and "made by an older version" in out and "朱镕基回忆录" in out
+    assert mark.read_text("utf-8").strip() == apart.FORMAT
+    code, out = _cli(vault, "search", "g20財長")
+    assert code == 0 and "older version" not in out and "朱镕基回忆录" in out

@@ -48,7 +48,9 @@ def command(
     config = obj.config()
     engine = obj.engine(config)
     require_known(engine, config, (abbr,) if abbr else ())
-    update_index(engine)  # cheap when nothing changed; a store filled by an older version gets indexed here
+    # Cheap when nothing changed; a store filled by an older version, or an index folder of an older
+    # format, gets indexed here (and the person is told why it takes a while).
+    update_index(engine, note=lambda why: click.echo(f"search: {why}", err=True))
     with engine.connect() as conn:
         hits = search(conn, query, source=abbr, since_ms=start, limit=limit or None)
     out = sys.stdout.buffer  # UTF-8 whatever the locale

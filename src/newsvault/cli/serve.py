@@ -20,5 +20,5 @@ def command(obj: Context, host: str, port: int) -> None:
 
     config = obj.config()
     engine = obj.engine(config)
-    update_index(engine)
+    update_index(engine, note=lambda why: click.echo(f"serve: {why}", err=True))
     uvicorn.run(create_app(config, engine), host=host, port=port, log_level="info")

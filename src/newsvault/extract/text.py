@@ -12,9 +12,7 @@ BLOCK = frozenset(
     "main nav ol p pre section table td th tr ul".split()
 )
 _SKIP = frozenset(("script", "style", "noscript", "template"))
-# Starts only where a run of spaces starts: tried inside a long run that no
-# newline ends, it would rescan the rest of the run from every position.
-_BLANK_LINES = re.compile(r"(?<![ \t\u3000])[ \t\u3000]*\n[\s\u3000]*")
+_LINE_END = " \t\u3000"  # spaces dropped before a line break (white space of every kind after one)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -45,8 +43,9 @@ def plain_text(body: str | etree._Element) -> str:
             out.append("\n")
 
     walk(root)
-    text = _SPACES.sub(" ", "".join(out).replace("\u00a0", " "))
-    return _BLANK_LINES.sub("\n", text).strip()
+    lines = _SPACES.sub(" ", "".join(out).replace("\u00a0", " ")).split("\n")
+    # Line by line rather than one regular expression over the text: a third of plain_text's time went there.
+    return "\n".join(kept for line in lines if (kept := line.lstrip().rstrip(_LINE_END))).strip()
 
 
 def text_length(body: str | None) -> int:

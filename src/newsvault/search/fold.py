@@ -10,6 +10,7 @@ folded text are offsets in the original (snippets need that).
 
 from __future__ import annotations
 
+from array import array
 from functools import cache
 
 import opencc
@@ -22,7 +23,8 @@ _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 def _table() -> dict[int, str]:
     """Code point → replacement, for the characters that change."""
     table: dict[int, str] = {}  # str.translate's form: code point -> replacement
-    han = [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
+    # From UTF-32 bytes: a third of the time of chr() per code point, paid by the first search of a command.
+    han = "".join(array("I", range(lo, hi + 1)).tobytes().decode("utf-32-le") for lo, hi in _HAN_RANGES)
     # One conversion call for all of them; a newline between characters keeps
     # OpenCC from matching phrases across them.
     simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
