@@ -122,8 +122,6 @@ CASES = [
     Case("encoding._CHARSET_PARAM", lambda d: encoding._CHARSET_PARAM.search(d), _s("charset=")),
     Case("encoding._DOUBLE_BYTE_RUNS", lambda d: list(encoding._DOUBLE_BYTE_RUNS.finditer(d)), _b(b"\x81\x20")),
     # extract: page text and image attributes
-    Case("text._BLANK_LINES ideographic spaces", lambda d: text._BLANK_LINES.sub("\n", d), _s("\u3000", "x")),
-    Case("text._BLANK_LINES lines", lambda d: text._BLANK_LINES.sub("\n", d), _s(" \n")),
     Case("text._SPACES", lambda d: text._SPACES.sub(" ", d), _s(" \u3000")),
     Case("lazy placeholder names", lambda d: lazy.is_placeholder(d), _s("blank")),
     Case("lazy placeholder suffixes", lambda d: lazy.is_placeholder(d), _s("blank.gi")),
