@@ -78,7 +78,7 @@ def world(tmp_path_factory):  # type: ignore[no-untyped-def]
             },
         )
         with (vault / "vault.toml").open("a", encoding="utf-8") as f:
-            f.write(f'[site]\nbase_url = "{BASE}"\narchive_url = "{ARCHIVE}"\n')
+            f.write(f'[site]\nbase_url = "{BASE}"\n[publish]\narchive_url = "{ARCHIVE}"\n')
         _run(vault)
         config, engine = open_vault(vault)
         site = site_root(config)

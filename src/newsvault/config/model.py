@@ -146,7 +146,7 @@ class PublishSettings:
     # for publish commits; None: git's own identity
     author: str | None = field(default=None, metadata=must(_AUTHOR.fullmatch, "'Name <email>'"))
     # where the published tree is read, e.g. "https://github.com/me/news/blob/main/": an article's
-    # file path is appended to it for the archived link in notifications (docs/NOTIFY.md)
+    # file path is appended to it for the archived link in notifications and the feeds of changes
     archive_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
     # WARC files of the captures (docs/EVIDENCE.md), written on each publish and pushed to these, never forced
     evidence: tuple[PublishRemote, ...] = field(
@@ -172,8 +172,6 @@ class SiteSettings:
     # where the site is served: absolute links in feeds out
     base_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
     feed_items: int = field(default=50, metadata=at_least(1))  # newest articles per feed
-    # where the archive's files are read on the web (e.g. a GitHub repository's blob/main/): feeds of changes link them
-    archive_url: str | None = field(default=None, metadata=must(_http, "an http(s) URL"))
 
 
 @dataclass(frozen=True)

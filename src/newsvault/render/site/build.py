@@ -96,7 +96,7 @@ def _fingerprint(config: Config) -> str:
         config.site.feed_items,
         # Only when set: a vault without it keeps its fingerprint, and is not rendered whole again
         # for the feeds of changes (they are written because they are missing).
-        *([config.site.archive_url] if config.site.archive_url else []),
+        *([config.publish.archive_url] if config.publish.archive_url else []),
         sorted(
             (abbr, s.name, policy_for(config, abbr).mode, policy_for(config, abbr).proxy)
             for abbr, s in config.sources.items()
@@ -300,7 +300,7 @@ def _site_links(config: Config) -> Links:
         here = article_page(row["source"], row["archive_id"], row["path"])
         return base + quote(history_page(here) if history else here)
 
-    return Links(page_of, config.site.archive_url)
+    return Links(page_of, config.publish.archive_url)
 
 
 def _base(config: Config) -> str | None:

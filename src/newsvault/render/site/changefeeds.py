@@ -40,7 +40,7 @@ PageOf = Callable[[RowMapping, bool], str | None]
 
 @dataclass(frozen=True)
 class Links:
-    """Where entries point: the pages of the site or the reader, and the archive's files (`[site] archive_url`)."""
+    """Where entries point: the pages of the site or the reader, and the archive's files (`[publish] archive_url`)."""
 
     page: PageOf | None
     archive_url: str | None = None
