@@ -258,29 +258,17 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         whole = [Markup(display_html(v["body"] or "", row["link"], policy)) for v in kept]  # each one readable
         return page("versions.html", title=f"版本 · {row['title']}", a=row, versions=kept, steps=steps, whole=whole)
 
-    def edited(request: Request) -> Response:
-        with engine.connect() as conn:
-            rows = versions.edited(conn, limit=300)
-        return page(
-            "changed.html",
-            title="已修改",
-            heading="已修改",
-            rows=rows,
-            edited=True,
-            feeds=feed_links(change_feeds("edited", None)),
-        )
+    def changed(kind: str) -> Callable[[Request], Response]:
+        """The page of the edited or the deleted articles, newest change first (the archive's lists' rule)."""
+        heading = "已修改" if kind == "edited" else "已删除"
 
-    def deleted(request: Request) -> Response:
-        with engine.connect() as conn:
-            rows = statuses.deleted(conn)
-        return page(
-            "changed.html",
-            title="已删除",
-            heading="已删除",
-            rows=rows,
-            edited=False,
-            feeds=feed_links(change_feeds("deleted", None)),
-        )
+        def handler(request: Request) -> Response:
+            with engine.connect() as conn:
+                rows = versions.edited(conn, limit=300) if kind == "edited" else statuses.deleted(conn)
+            feeds = feed_links(change_feeds(kind, None))
+            return page("changed.html", title=heading, heading=heading, rows=rows, edited=kind == "edited", feeds=feeds)
+
+        return handler
 
     # Feeds of changes as bytes, by (kind, outlet, format, the reader's address), while no edit or deletion is new.
     made: dict[tuple[str, str | None, str, str], bytes] = {}
@@ -329,8 +317,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         Route("/new", newest),
         Route("/a/{abbr}/{id:int}", show),
         Route("/a/{abbr}/{id:int}/versions", history),
-        Route("/edited", edited),
-        Route("/deleted", deleted),
+        Route("/edited", changed("edited")),
+        Route("/deleted", changed("deleted")),
         Route("/health", health),
         Route("/changes/{feed}", change_feed),
         Route("/changes/{abbr}/{feed}", change_feed),
