@@ -40,8 +40,16 @@ POINTS = [
     "run.before_index",  # the tree written, the search index not updated
     "publish.committed",  # committed in the archive's repository, pushed nowhere
 ]
-# tests/test_import_kill.py, tests/test_warc.py, tests/test_telegram.py
-KILLED_ELSEWHERE = {"import.batch", "warc.record", "notify.queued", "notify.sending", "notify.sent", "notify.posted"}
+# tests/test_import_kill.py, tests/test_warc.py, tests/test_telegram.py, tests/test_site_publish.py
+KILLED_ELSEWHERE = {
+    "import.batch",
+    "warc.record",
+    "site.committed",
+    "notify.queued",
+    "notify.sending",
+    "notify.sent",
+    "notify.posted",
+}
 
 
 def _items(source: int, count: int, server) -> list[str]:  # type: ignore[no-untyped-def]

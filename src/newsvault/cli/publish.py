@@ -17,7 +17,8 @@ def command(obj: Context) -> None:
 
     Each remote is pulled with rebase first and never force-pushed; a failing
     remote does not stop the others. With [[publish.evidence]], the captures
-    stored since the last publish go out too, as WARC files (docs/EVIDENCE.md).
+    stored since the last publish go out too, as WARC files (docs/EVIDENCE.md);
+    with [[publish.site]], the static site's changed pages (docs/PUBLISH.md).
     Exit 1 if any remote failed.
     """
     config = obj.config()

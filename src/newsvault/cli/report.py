@@ -111,13 +111,17 @@ def progress_line(console: Console) -> Callable[[SourceResult], None]:
 
 
 def publish_and_report(config: Config, engine: Engine) -> bool:
-    """Publish the archive (and the evidence) per vault.toml, one line per remote; True if anything failed."""
+    """Publish the archive (and the site, the evidence) per vault.toml, one line per remote; True if anything failed."""
     from newsvault.publish import publish_with
 
     report = publish_with(config.archive, config.publish)
     failed = _print_publish("publish", report)
     if not config.publish.remotes and report.error is None:
         click.echo("publish: no [[publish.remote]] in vault.toml; committed locally only")
+    if config.publish.site:
+        from newsvault.publish.site import publish_site
+
+        failed = _print_publish("site", publish_site(engine, config)) or failed
     if config.publish.evidence:
         from newsvault.publish.evidence import publish_evidence
         from newsvault.publish.warc import WarcCounts

@@ -28,6 +28,10 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
         raise click.BadParameter(f"no source {unknown[0]!r} in {config.vault / VAULT_FILE}", param_hint="--only")
     require_enabled(config, only)
     engine = obj.engine(config)
+    if publish:
+        from newsvault.publish.site import align_marks
+
+        align_marks(engine, config)  # the render then writes what the published site lacks
     console = Console(stderr=False)
     if console.is_terminal:
         with console.status(f"polling {len(config.enabled(only))} source(s)…"):

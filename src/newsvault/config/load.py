@@ -220,6 +220,8 @@ def load(vault: Path | str, text: str | None = None) -> Config:
     _outside_tree(file, "[site]", "path", site.path, vault_dir, archive_path)
     publish = read(file, "[publish]", data.get("publish", {}), PublishSettings)
     _outside_tree(file, "[publish]", "evidence_path", publish.evidence_path, vault_dir, archive_path)
+    if publish.site and not site.enabled:
+        raise ConfigError(f"{file}: [[publish.site]] needs [site] enabled = true: there is no site to publish")
     notify = read(file, "[notify]", data.get("notify", {}), NotifySettings)
     _telegram_complete(file, notify, sources)
     return Config(

@@ -155,6 +155,12 @@ class PublishSettings:
     )
     # the git work tree of the evidence, relative to the vault; never inside the archive tree
     evidence_path: str = field(default="evidence", metadata=spec("a path"))
+    # the static site ([site] path, feeds of changes included) committed and pushed to these, never forced
+    # (e.g. the gh-pages branch of the archive's own repository; docs/PUBLISH.md)
+    site: tuple[PublishRemote, ...] = field(
+        default=(),
+        metadata=spec("[[publish.site]] tables", item="[[publish.site]] number {n}"),
+    )
 
 
 @dataclass(frozen=True)

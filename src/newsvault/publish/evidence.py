@@ -40,9 +40,9 @@ from newsvault.store import captures
 from newsvault.store import sources as store_sources
 
 from . import PublishReport
-from .commit import CommitInfo, ensure_repo, finish_interrupted, head, identity
-from .git import GitError, git, text
-from .remotes import sync
+from .commit import CommitInfo, commit_index, ensure_repo, finish_interrupted, identity, staged_changes
+from .git import GitError, git
+from .remotes import sync_all
 from .warc import WarcCounts, WarcFile, payload_digest, warc_date
 
 MARK = "evidence_mark"  # meta: the newest capture id already written to the evidence folder
@@ -159,29 +159,19 @@ def commit_evidence(folder: Path, settings: PublishSettings) -> CommitInfo | Non
     who = identity(folder, settings.author)
     if (folder / FOLDER).is_dir():
         git(folder, "add", "--ignore-removal", "--", FOLDER)
-    if head(folder) is None:
-        added = [path for path in text(git(folder, "ls-files", "-z", "--", FOLDER)).split("\0") if path]
-    else:
-        fields = text(git(folder, "diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD", "--")).split("\0")
-        changes = list(zip(fields[0:-1:2], fields[1::2], strict=False))
-        added = [path for status, path in changes if status == "A"]
-        # A published file is never rewritten: the same name holds the same captures, and a newer
-        # newsvault writing them with other bytes (its version in the warcinfo) changes nothing published.
-        kept = [path for status, path in changes if status != "A"]
-        if kept:
-            git(folder, "reset", "-q", "--", *kept)
+    changes = staged_changes(folder, FOLDER)
+    added = [path for status, path in changes if status == "A"]
+    # A published file is never rewritten: the same name holds the same captures, and a newer
+    # newsvault writing them with other bytes (its version in the warcinfo) changes nothing published.
+    kept = [path for status, path in changes if status != "A"]
+    if kept:
+        git(folder, "reset", "-q", "--", *kept)
     if not added:
         return None
     per_outlet = Counter(path.split("/")[1] for path in added if path.count("/") >= 2)
     outlets = ", ".join(f"{abbr} +{n}" for abbr, n in sorted(per_outlet.items()))
     message = f"newsvault evidence: {len(added)} WARC file(s) ({outlets})"
-    # Plumbing, not `git commit`: that checks every blob of the tree is present, and in the runner's
-    # blobless work tree would download each WARC ever published to check it. These files exist.
-    tree = text(git(folder, "write-tree", "--missing-ok"))
-    parent = head(folder)
-    made = text(git(folder, *who, "commit-tree", tree, *(["-p", parent] if parent else []), "-m", message))
-    git(folder, "update-ref", "HEAD", made)
-    return CommitInfo(sha=made, message=message, new=per_outlet)
+    return CommitInfo(sha=commit_index(folder, who, message), message=message, new=per_outlet)
 
 
 def publish_evidence(
@@ -201,18 +191,7 @@ def publish_evidence(
         report.publish = PublishReport(None, error=str(exc))
         return report
     report.publish = PublishReport(made)
-    who = identity(folder, settings.author)
-    for remote in settings.evidence:
-        report.publish.remotes.append(
-            sync(
-                folder,
-                remote,
-                identity=who,
-                retries=settings.retries,
-                backoff=settings.backoff,
-                timeout=settings.timeout,
-            )
-        )
+    report.publish.remotes = sync_all(folder, settings.evidence, identity(folder, settings.author), settings)
     return report
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from newsvault.config.model import PublishRemote
+from newsvault.config.model import PublishRemote, PublishSettings
 
 from .commit import head
 from .git import GitError, git, redact, text
@@ -135,3 +135,20 @@ def sync(
         except GitError as exc:
             result.detail = str(exc)
     return result
+
+
+def sync_all(
+    folder: Path, remotes: tuple[PublishRemote, ...], identity: list[str], settings: PublishSettings
+) -> list[RemoteResult]:
+    """`sync` each remote in turn with vault.toml's retries, backoff and timeout; one failing stops none."""
+    return [
+        sync(
+            folder,
+            remote,
+            identity=identity,
+            retries=settings.retries,
+            backoff=settings.backoff,
+            timeout=settings.timeout,
+        )
+        for remote in remotes
+    ]

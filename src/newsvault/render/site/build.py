@@ -514,3 +514,20 @@ def _month_counts(
     for month in {month_of(ms) for ms in store_articles.listed_dates_of(conn, changed)}:
         counts[month] = len(store_articles.shown_in_month(conn, abbr, month))
     return +counts  # months left empty go
+
+
+def saved_marks(conn: Connection) -> str | None:
+    """The last render's marks as saved, for publishing to keep beside the commit that holds its pages."""
+    return store_sources.get_meta(conn, _MARKS_KEY)
+
+
+def restore_marks(conn: Connection, saved: str | None) -> None:
+    """Make the next render start from `saved` (None: render every page), e.g. the marks of the published site.
+
+    On a runner the site folder is the published branch, not what the last
+    render wrote: the marks must say what that branch holds (docs/PUBLISH.md).
+    """
+    if saved is None:
+        store_sources.drop_meta(conn, _MARKS_KEY)
+    else:
+        store_sources.set_meta(conn, _MARKS_KEY, saved)
