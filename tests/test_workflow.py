@@ -7,23 +7,53 @@ workflow's steps with their `if:` conditions.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from newsvault.cli import cli
-from tests.support.actions import run_workflow
+from newsvault.config import load
+from tests.support.actions import run_workflow, steps
 from tests.test_publish import bare, files_at, log, sh
 from tests.vaults import rss, rss_item
 
 
-def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int) -> Path:
-    """One scheduled run on a new runner (tests/support/actions.py); the checkout it worked in."""
-    run = run_workflow(remote, cache, tmp_path / f"runner-{number}", tmp_path)
+def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int, site: bool = False) -> Path:
+    """One scheduled run on a new runner (tests/support/actions.py); the checkout it worked in.
+
+    With the site, each runner works at the same path, as GitHub's do (the
+    workspace is /home/runner/work/<repo>/<repo>): the site's pages depend on
+    where the archive is, and a new path would mean rendering every page again.
+    """
+    checkout = tmp_path / ("runner" if site else f"runner-{number}")
+    shutil.rmtree(checkout, ignore_errors=True)
+    checkout.with_name(f"{checkout.name}.outputs").unlink(missing_ok=True)
+    run = run_workflow(remote, cache, checkout, tmp_path)
     assert "Fetch, store, render and publish" in run.seconds
-    assert not (run.checkout / "site").exists()  # nobody browses the runner: nothing built to be thrown away
+    if not site:  # nobody browses the runner: nothing built to be thrown away
+        assert not (run.checkout / "site").exists()
     return run.checkout
+
+
+def _repository(tmp_path: Path, url: str, *options: str) -> Path:
+    """`init --github-actions` with one outlet served on 127.0.0.1, pushed as docs/PUBLISH.md says; the remote."""
+    news = tmp_path / "news"
+    assert CliRunner().invoke(cli, ["init", str(news), "--github-actions", *options]).exit_code == 0
+    # The nine outlets off (no internet here), one outlet served on 127.0.0.1 instead.
+    config = (news / "vault.toml").read_text("utf-8").replace("enabled = true", "enabled = false")
+    if "--site" in options:
+        config = config.replace("[site]\nenabled = false", "[site]\nenabled = true")
+    config += f'\n[fetch]\nallow_private = true\nretries = 0\n\n[sources.local]\nname = "本地"\nfeed = "{url}"\n'
+    (news / "vault.toml").write_text(config, "utf-8")
+    remote = bare(tmp_path / "owner" / "news.git")
+    sh(remote, "config", "uploadpack.allowFilter", "true")  # as GitHub: a fetch may leave the blobs out
+    sh(news, "init", "-q", "-b", "main")
+    sh(news, "add", ".")
+    sh(news, "-c", "user.name=me", "-c", "user.email=me@localhost", "commit", "-q", "-m", "newsvault vault")
+    sh(news, "push", "-q", str(remote), "HEAD:main")
+    return remote
 
 
 def _articles_and_indexed(checkout: Path) -> tuple[int, int]:
@@ -48,20 +78,8 @@ def _feed(count: int, first: int = 0) -> bytes:
 
 
 def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server):
-    url = server.set("/feed.xml", _feed(2))
-    news = tmp_path / "news"
-    assert CliRunner().invoke(cli, ["init", str(news), "--github-actions"]).exit_code == 0
-    # The nine outlets off (no internet here), one outlet served on 127.0.0.1 instead.
-    config = (news / "vault.toml").read_text("utf-8").replace("enabled = true", "enabled = false")
-    config += f'\n[fetch]\nallow_private = true\nretries = 0\n\n[sources.local]\nname = "本地"\nfeed = "{url}"\n'
-    (news / "vault.toml").write_text(config, "utf-8")
-    # As docs/PUBLISH.md says: commit the vault and push it to the new GitHub repository.
-    remote = bare(tmp_path / "owner" / "news.git")
-    sh(remote, "config", "uploadpack.allowFilter", "true")  # as GitHub: a fetch may leave the blobs out
-    sh(news, "init", "-q", "-b", "main")
-    sh(news, "add", ".")
-    sh(news, "-c", "user.name=me", "-c", "user.email=me@localhost", "commit", "-q", "-m", "newsvault vault")
-    sh(news, "push", "-q", str(remote), "HEAD:main")
+    remote = _repository(tmp_path, server.set("/feed.xml", _feed(2)))
+    assert "gh-pages" not in sh(remote, "branch")  # without --site: no site built, none published
     cache = tmp_path / "cache"
     cache.mkdir()
 
@@ -109,3 +127,61 @@ def test_the_workflow_archives_hourly_and_survives_a_lost_cache(tmp_path, server
     assert "vault.sqlite" not in files_at(remote, "evidence") and "evidence" not in {
         f.split("/")[0] for f in files_at(remote)
     }
+    assert "gh-pages" not in sh(remote, "branch")
+
+
+def test_init_site_option_writes_the_gh_pages_step_and_remote(tmp_path):
+    plain, with_site = tmp_path / "plain", tmp_path / "site"
+    for folder, options in ((plain, []), (with_site, ["--site"])):
+        result = CliRunner().invoke(cli, ["init", str(folder), "--github-actions", *options])
+        assert result.exit_code == 0, result.output
+    config = load(with_site)
+    assert config.site.enabled and [(r.url, r.branch) for r in config.publish.site] == [
+        ("${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git", "gh-pages")
+    ]
+    assert not config.search.update and "/site/" in (with_site / ".gitignore").read_text("utf-8")
+    names = [step.get("name") for step in steps(with_site)]
+    assert names.index("Open the gh-pages branch") < names.index("Fetch, store, render and publish")
+    assert "--filter=blob:none origin gh-pages" in (with_site / ".github/workflows/newsvault.yml").read_text("utf-8")
+    config = load(plain)
+    assert not config.site.enabled and not config.publish.site
+    assert "Open the gh-pages branch" not in [step.get("name") for step in steps(plain)]
+    assert "gh-pages" not in (plain / ".github/workflows/newsvault.yml").read_text("utf-8")
+    refused = CliRunner().invoke(cli, ["init", str(tmp_path / "other"), "--site"])
+    assert refused.exit_code == 2 and "--site goes with --github-actions" in refused.output
+    assert not (tmp_path / "other").exists()
+
+
+def _pages(remote: Path) -> set[str]:
+    return {f for f in files_at(remote, "gh-pages") if f.startswith("local/") and f[6:-5].isdigit()}
+
+
+def test_with_site_the_workflow_publishes_only_the_changed_pages_to_gh_pages(tmp_path, server):
+    remote = _repository(tmp_path, server.set("/feed.xml", _feed(2)), "--site")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    _run_workflow(tmp_path, remote, cache, 1, site=True)
+    first = files_at(remote, "gh-pages")
+    assert {"index.html", ".nojekyll", "feeds/changes/edited.atom", "feeds/changes/local/deleted.rss"} <= first
+    assert _pages(remote) == {"local/1048574.html", "local/1048573.html"}
+    assert not any(f.startswith("site/") for f in files_at(remote))  # the site is not in the archive's history
+
+    server.set("/feed.xml", _feed(3))
+    second = _run_workflow(tmp_path, remote, cache, 2, site=True)
+    changed = sh(remote, "diff", "--name-status", "gh-pages~1", "gh-pages").splitlines()
+    assert "A\tlocal/1048572.html" in changed and not any(line.startswith("D") for line in changed)
+    assert not {"local/1048574.html", "local/1048573.html"} & {line.split("\t")[1] for line in changed}
+    # The runner wrote the new pages and the summaries, and never downloaded the old pages to do it.
+    assert not (second / "site/local/1048574.html").exists() and (second / "site/local/1048572.html").is_file()
+    missing = sh(second / "site", "rev-list", "--objects", "--missing=print", "HEAD").splitlines()
+    old_pages = {sh(remote, "rev-parse", f"gh-pages:local/{n}.html") for n in (1048574, 1048573)}
+    assert old_pages <= {line[1:] for line in missing if line.startswith("?")}
+
+    server.set("/feed.xml", _feed(4, first=2))
+    for lost in cache.iterdir():  # the cache expired: the store is rebuilt, its marks with it: every page again
+        lost.unlink()
+    _run_workflow(tmp_path, remote, cache, 3, site=True)
+    assert _pages(remote) == {f"local/{n}.html" for n in range(1048571, 1048575)}
+    changed = sh(remote, "diff", "--name-status", "gh-pages~1", "gh-pages").splitlines()
+    assert "A\tlocal/1048571.html" in changed and not any(line.startswith("D") for line in changed)
+    assert len(log(remote, "gh-pages")) == 3 and sh(remote, "rev-list", "--merges", "gh-pages") == ""

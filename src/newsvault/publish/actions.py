@@ -26,18 +26,33 @@ _IGNORE = (
     "# The store lives in the Actions cache, not in the history.\n/vault.sqlite\n/vault.sqlite-*\n"
     "# Derived from the store, never cached: the search index (docs/VAULT.md).\n/search-index/\n"
     "# The evidence branch's work tree (docs/EVIDENCE.md), committed there, not here.\n/evidence/\n"
+    "# The static site: the gh-pages branch's work tree with `--site` (docs/PUBLISH.md), never built without.\n/site/\n"
 )
-_REMOTE = """
+_NOT_BUILT = """
 # Added by `newsvault init --github-actions`: on the runner only the store travels between
 # runs (the Actions cache). Nobody searches or browses there: the search index and the
-# static site are not built (turn them on to publish them; `search` and `serve` build the
-# index when asked on a machine that has the store).
+# static site are not built (`init --github-actions --site` publishes the site to gh-pages;
+# `search` and `serve` build the index when asked on a machine that has the store).
 [search]
 update = false
 
 [site]
 enabled = false
+"""
+_SITE = """
+# Added by `newsvault init --github-actions --site`: on the runner only the store travels
+# between runs (the Actions cache). Nobody searches there: the search index is not built
+# (`search` and `serve` build it when asked on a machine that has the store). The static
+# site is built and published to the gh-pages branch, only its changed pages each run.
+[search]
+update = false
 
+[site]
+enabled = true
+# Where GitHub Pages serves it (Settings → Pages → the gh-pages branch), for the feeds'
+# own links, e.g. base_url = "https://owner.github.io/news/"
+"""
+_REMOTES = """
 # The repository the workflow runs in.
 # GitHub Actions sets both variables; the push uses the token actions/checkout
 # leaves in git's config. Change the branch if the default branch is not main.
@@ -53,6 +68,30 @@ branch = "main"
 name = "github"
 url = "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git"
 branch = "evidence"
+"""
+_SITE_REMOTE = """
+# The static site with the feeds of changes, on the gh-pages branch of the same repository,
+# one commit of the changed pages per run, never forced. The workflow opens it as site/.
+[[publish.site]]
+name = "github"
+url = "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git"
+branch = "gh-pages"
+"""
+# The workflow's step that opens the gh-pages branch as site/, written only with `--site`.
+_OPEN_SITE = """
+      # The static site's branch as the work tree site/, opened like the evidence branch: its
+      # newest commit without the pages' contents. The store's marks say which pages that
+      # commit holds, so the run renders only what changed since (docs/PUBLISH.md).
+      - name: Open the gh-pages branch
+        run: |
+          if git fetch -q --depth 1 --filter=blob:none origin gh-pages; then
+            git worktree add -q --no-checkout --detach site FETCH_HEAD
+            git -C site reset -q
+          else
+            git worktree add -q --no-checkout --detach site HEAD
+            git -C site checkout -q --orphan gh-pages
+            git -C site rm -rq --cached --ignore-unmatch .
+          fi
 """
 
 
@@ -97,26 +136,38 @@ def _checkout_spec(checkout: Path) -> str | None:
     return f"git+{url}@{commit}"
 
 
-def workflow_text(spec: str) -> str:
+def workflow_text(spec: str, site: bool = False) -> str:
+    """The workflow installing `spec`; with `site`, it also opens and publishes the gh-pages branch."""
     template = resources.files(__package__).joinpath("newsvault.yml.tmpl").read_text("utf-8")
-    return template.replace("@INSTALL@", spec)
+    built = "\n# The static site too: the pages that changed, to the gh-pages branch." if site else ""
+    return (
+        template.replace("@INSTALL@", spec)
+        .replace("@SITE_BUILT@", built)
+        .replace("@OPEN_SITE@\n", _OPEN_SITE if site else "")
+        .replace(
+            "@NOT_BUILT@", "no search index is built here" if site else "no search index and no site are built here"
+        )
+    )
 
 
-def write_github_actions(directory: Path) -> tuple[list[Path], str]:
-    """Add the workflow, the .gitignore and the publish remote to a vault just made by `init`.
+def write_github_actions(directory: Path, site: bool = False) -> tuple[list[Path], str]:
+    """Add the workflow, the .gitignore and the publish remotes to a vault just made by `init`.
 
-    Returns the files written and what the workflow installs (see `install_spec`).
+    With `site`, the static site is built and published to the gh-pages branch
+    too; without, it is not built at all (issue 15: nothing built to be thrown
+    away). Returns the files written and what the workflow installs (see `install_spec`).
     """
     workflow = directory / WORKFLOW
     if workflow.exists():
         raise FileExistsError(f"{workflow} exists already; not overwriting it")
     spec = install_spec()
     workflow.parent.mkdir(parents=True, exist_ok=True)
-    workflow.write_text(workflow_text(spec), "utf-8")
+    workflow.write_text(workflow_text(spec, site), "utf-8")
     ignore = directory / ".gitignore"
     existing = ignore.read_text("utf-8") if ignore.exists() else ""
     if "/vault.sqlite" not in existing:
         ignore.write_text(existing + ("\n" if existing and not existing.endswith("\n") else "") + _IGNORE, "utf-8")
     config = directory / VAULT_FILE
-    config.write_text(config.read_text("utf-8") + _REMOTE, "utf-8")
+    added = (_SITE if site else _NOT_BUILT) + _REMOTES + (_SITE_REMOTE if site else "")
+    config.write_text(config.read_text("utf-8") + added, "utf-8")
     return [workflow, ignore, config], spec

@@ -35,6 +35,7 @@ from .git import GitError, git
 from .remotes import sync_all
 
 PUBLISHED = "site_published"  # meta: {"head": the site folder's commit, "marks": the render marks of its pages}
+NO_JEKYLL = ".nojekyll"
 _TEMPORARY = ":(glob,exclude)**/.*.tmp"  # an interrupted write's leftover, never a page
 
 
@@ -67,6 +68,7 @@ def commit_site(config: Config) -> CommitInfo | None:
     settings = config.publish
     if not ensure_repo(folder, settings.site[0].branch if settings.site else "gh-pages"):
         finish_interrupted(folder)
+    (folder / NO_JEKYLL).touch()  # GitHub Pages serves the files as they are, `_`-named ones too
     git(folder, "add", "--ignore-removal", "--", ".", _TEMPORARY)
     changes = staged_changes(folder, ".")
     if not changes:
