@@ -52,6 +52,7 @@ TINY = {
     "bench_search.py": ["--articles", "100", "--queries", "10"],
     "bench_search_candidates.py": ["--articles", "100", "--queries", "5"],
     "bench_site.py": ["50"],
+    "bench_site_publish.py": ["50"],
     "bench_warc.py": ["--captures", "30", "--articles", "40", "--rechecks", "1"],
     "bench_web.py": ["--articles", "200", "--rounds", "2"],
     "bench_workers.py": ["--sources", "4", "--latency", "0.01", "--concurrency", "4"],

@@ -62,6 +62,7 @@ PRINTS = {
         r"full render \d+ pages in .* pages/s",
         r"full render ÷ a plain write of the same files: [\d.]+x",
     ],
+    "bench_site_publish.py": [r"marks: \d+ page\(s\) written", r"every page ÷ marks: [\d.]+x"],
     "bench_warc.py": [
         r"warc: [\d,]+ captures/s, [\d.,]+ MB/s of payload",
         r"WARC export / raw write of the same payload bytes: [\d.]+x the time",
