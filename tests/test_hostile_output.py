@@ -209,7 +209,7 @@ def test_every_command_prints_stored_titles_escaped(hostile_vault: tuple[Path, R
     status = both("--vault", str(vault), "status")
     assert all(b"reason" in out for out in status)
     (health,) = json_lines("--vault", str(vault), "status", "--json")
-    assert any(h["last_error"] == f"HTTP 599 {REASON.decode()}" for h in health)
+    assert any(h["last_error"] == f"HTTP 599 {REASON.decode()}" for h in health["sources"])
     page = server.set(
         "/page.html",
         f"<html><head><title>{FORGED}</title></head><body><article><p>第一段\u001b[2J\u0007\u202e</p></article></body></html>",

@@ -6,7 +6,9 @@ token in its environment only. Restarts are SIGKILLs at named failpoints.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -244,3 +246,37 @@ def test_config_is_checked(tmp_path: Path, table: str, message: str) -> None:
         f.write(f"\n[notify.telegram]\n{table}\n")
     with pytest.raises(ConfigError, match=message):
         load(tmp_path)
+
+
+def _status(vault: Path, *options: str) -> str:
+    return subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), "status", *options], capture_output=True, text=True, timeout=120
+    ).stdout
+
+
+def test_status_shows_the_outbox_per_channel(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]', timeout=0.5)
+    _ok(_run(vault))
+    assert "notify " not in _status(vault)  # nothing queued yet: no channel to show
+    _items(server, ["一", "二", "三"])
+    bot.script = ["ok", "500"]
+    _ok(_run(vault))
+    (line,) = [line for line in _status(vault).splitlines() if line.startswith("notify ")]
+    said = re.fullmatch(rf"notify {CHANNEL}: 2 queued, 1 posted, 0 uncertain; last error [\d-]+ [\d:]+: (.+)", line)
+    assert said is not None, line
+    assert "Internal Server Error" in said.group(1) and TOKEN not in line
+    (channel,) = json.loads(_status(vault, "--json"))["notify"]
+    assert {k: channel[k] for k in ("channel", "queued", "sending", "posted", "uncertain")} == {
+        "channel": CHANNEL,
+        "queued": 2,
+        "sending": 0,
+        "posted": 1,
+        "uncertain": 0,
+    }
+    assert channel["last_error"] == said.group(1) and channel["last_error_ms"] > 0
+
+    bot.script = []
+    assert _run(vault, failpoint="notify.sent").returncode == -9  # the answer came, the store never heard it
+    assert f"notify {CHANNEL}: 1 queued, 1 sending, 1 posted, 0 uncertain" in _status(vault)
+    assert _run(vault).returncode == 1  # the uncertain message is said, and the run fails for it
+    assert f"notify {CHANNEL}: 0 queued, 2 posted, 1 uncertain" in _status(vault)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
+from sqlalchemy import Connection
 
 from .context import Context
 from .terminal import json_line, visible
@@ -12,11 +14,49 @@ from .terminal import json_line, visible
 NOTES_SHOWN = 5  # of the latest poll's notes, per source
 
 
+STATES = ("queued", "sending", "posted", "uncertain")  # an outbox message's life (docs/NOTIFY.md)
+
+
+def outbox(conn: Connection) -> list[dict[str, Any]]:
+    """Per channel of the notification outbox: messages in each state, and the last error still waiting."""
+    from newsvault.store import outbox as store_outbox
+
+    found = []
+    for channel in store_outbox.channels(conn):
+        counts = store_outbox.counts(conn, channel)
+        error = store_outbox.last_error(conn, channel)
+        found.append(
+            {
+                "channel": channel,
+                **{state: counts.get(state, 0) for state in STATES},
+                "last_error": " ".join(error["error"].split()) if error else None,
+                "last_error_ms": error["attempted_ms"] if error else None,
+            }
+        )
+    return found
+
+
+def outbox_line(channel: dict[str, Any]) -> str:
+    """E.g. ``notify telegram:@news: 2 queued, 40 posted, 1 uncertain; last error 2026-12-05 16:00: …``."""
+    from newsvault.base.clock import china_minute
+
+    said = ", ".join(f"{channel[s]} {s}" for s in STATES if channel[s] or s != "sending")
+    if channel["last_error"]:
+        when = china_minute(channel["last_error_ms"]) if channel["last_error_ms"] else "?"
+        said += f"; last error {when}: {channel['last_error']}"
+    return f"notify {channel['channel']}: {said}"
+
+
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="The health of every source as one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object: every source's health and the notification outbox."
+)
 @click.pass_obj
 def command(obj: Context, as_json: bool) -> None:
-    """Health of every source; exit 1 when one is flagged (silent, failing, shrinking, dated ahead)."""
+    """Health of every source, then the notification outbox per channel (queued, posted, uncertain).
+
+    Exit 1 when a source is flagged (silent, failing, shrinking, dated ahead).
+    """
     from newsvault.base.clock import china_minute
     from newsvault.health import source_health
 
@@ -24,8 +64,9 @@ def command(obj: Context, as_json: bool) -> None:
     engine = obj.engine(config)
     with engine.connect() as conn:
         report = source_health(conn)
+        channels = outbox(conn)
     if as_json:
-        click.echo(json_line([h.as_dict() for h in report]))
+        click.echo(json_line({"sources": [h.as_dict() for h in report], "notify": channels}))
     else:
         for h in report:
             click.echo(visible(h.summary()))
@@ -37,4 +78,6 @@ def command(obj: Context, as_json: bool) -> None:
                 click.echo(visible(f"    note {note}"))
             if len(h.last_notes) > NOTES_SHOWN:
                 click.echo(f"    … {len(h.last_notes) - NOTES_SHOWN} more note(s): status --json lists them")
+        for channel in channels:
+            click.echo(visible(outbox_line(channel)))
     sys.exit(1 if any(h.flags for h in report) else 0)

@@ -168,3 +168,20 @@ def counts(conn: Connection, channel: str) -> dict[str, int]:
         .group_by(notifications.c.state)
     )
     return {state: n for state, n in conn.execute(query)}
+
+
+def channels(conn: Connection) -> list[str]:
+    """Every channel the outbox holds messages for, by name (`status` shows each)."""
+    query = select(notifications.c.channel).distinct().order_by(notifications.c.channel)
+    return list(conn.execute(query).scalars())
+
+
+def last_error(conn: Connection, channel: str) -> RowMapping | None:
+    """The newest failed attempt whose message still waits: its `error` (one line) and `attempted_ms`."""
+    query = (
+        select(notifications.c.error, notifications.c.attempted_ms)
+        .where(and_(notifications.c.channel == channel, notifications.c.error.is_not(None)))
+        .order_by(notifications.c.attempted_ms.desc(), notifications.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).mappings().first()
