@@ -21,7 +21,7 @@ from newsvault.config import load
 from newsvault.fetch import Fetcher
 from newsvault.schedule import poll
 from newsvault.search import search
-from newsvault.store import open_store
+from newsvault.store import open_store, outbox
 from newsvault.store.schema import articles, captures, fetch_log, meta
 from newsvault.workers.queue import install, make_app
 from newsvault.workers.rounds import ROUND_KEY
@@ -326,3 +326,50 @@ def test_a_poll_whose_worker_died_before_queueing_its_follow_ups_gets_them_from_
     with engine.connect() as conn:
         assert len(search(conn, "只在这一条", limit=None)) == 1  # but its index job was queued
         assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+
+
+def test_rounds_queue_and_post_notifications_once_whichever_worker(tmp_path, pg_url, server):
+    """Two workers, a Bot API server: each new article of the second round is posted once, by one of them."""
+    from tests.support.botapi import BotAPI
+
+    count, token = 6, "123456789:AAE-worker-token-for-tests"
+    _serve(server, count, items=1)
+    with BotAPI(token) as bot:
+        vault = _vault(tmp_path / "v", pg_url, server, count)
+        with (vault / "vault.toml").open("a", encoding="utf-8") as f:
+            f.write(
+                '\n[notify.telegram]\nenabled = true\nchannel = "@workers"\nevents = ["new"]\n'
+                f'api_url = "{bot.url("")}"\nper_minute = 600\n'
+            )
+        env = {**os.environ, "NEWSVAULT_TELEGRAM_TOKEN": token}
+
+        def round_of_two() -> None:
+            workers = [
+                subprocess.Popen(
+                    [str(EXE), "--vault", str(vault), "worker", "--once", "--lease", "10"],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    env=env,
+                )
+                for _ in range(2)
+            ]
+            _finish(workers, timeout=300)
+
+        engine = open_store(pg_url)  # made here, not by two workers at once
+        round_of_two()
+        assert bot.posted == []  # the first scan marks where notifications start, as `run`'s does
+        with engine.connect() as conn:
+            assert outbox.marks(conn) is not None
+        _serve(server, count, items=3)  # two new articles in every feed
+        with engine.begin() as conn:
+            conn.execute(update(meta).where(meta.c.key == ROUND_KEY).values(value="0"))
+        round_of_two()
+        titles = [text.split("\n")[1] for text in bot.texts()]
+        assert sorted(titles) == sorted(f"s{i} item {n}" for i in range(count) for n in (1, 2))  # each once
+        assert bot.requests == 2 * count  # nothing sent twice, not even a request
+        with engine.connect() as conn:
+            assert outbox.counts(conn, "telegram:@workers") == {"posted": 2 * count}
+            assert (
+                conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+            )

@@ -1,4 +1,5 @@
-"""The jobs a worker runs: poll a source, fetch its pages, re-check it, update the search index, mirror images.
+"""The jobs a worker runs: poll a source, fetch its pages, re-check it, update the search index, mirror images,
+post notifications.
 
 A poll, a page fetch and a re-check of one source hold the lock
 `source:<abbr>`, so they never overlap anywhere (they write the same
@@ -141,6 +142,8 @@ async def recheck(context: JobContext, abbr: str) -> None:
         await recheck_source(
             state.engine, source, state.fetcher, state.config, now_ms(), state.config.fetch.pages_per_run
         )
+    if state.config.notify.telegram.enabled:  # the source's poll, pages and re-check are done: tell what they found
+        await defer(context.app, "notify", "notify", "notify")
 
 
 @blueprint.task(name="index", queue=SOURCES, pass_context=True, retry=RETRY)
@@ -149,6 +152,29 @@ def index(context: JobContext) -> None:
     from newsvault.search import update_index
 
     update_index(_state(context).engine)
+
+
+@blueprint.task(name="notify", queue=SOURCES, pass_context=True, retry=RETRY)
+def notify(context: JobContext) -> None:
+    """Queue the edits, deletions and new articles found since the last scan and post them, as `run` does.
+
+    One at a time wherever it was queued (the job lock `notify`, held in
+    PostgreSQL): the outbox's states belong to one poster, and a second would
+    take the first's message in flight for one a killed worker left, or queue
+    the same events twice. A worker killed while posting has its job taken
+    back after its lease; the message it was sending becomes `uncertain`.
+    """
+    from newsvault.notify import post_queued, queue_events
+
+    state = _state(context)
+    queue_events(state.engine, state.config)
+    report = post_queued(state.config, state.engine)  # a sync task runs in its own thread: its own event loop
+    if report is None:
+        return
+    if report.posted or report.waiting:
+        log.warning("%s: %d posted, %d waiting", report.channel, report.posted, report.waiting)
+    for problem in report.problems:
+        log.warning("%s: %s", report.channel, problem)
 
 
 @blueprint.task(name="mirror", queue=TREE, pass_context=True, retry=RETRY)
