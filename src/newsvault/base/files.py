@@ -8,7 +8,6 @@ real changes (the original rewrote every list every hour).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +15,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 _NEW_FILE_MODE = 0o644
-# Of the target's name in a temporary file's: ".<name>.<8 random>.tmp" must stay a
+# Of the target's name in a temporary file's: ".<name>.<10 random>.tmp" must stay a
 # file name (255 bytes), or the longest list names could never be written.
 _NAME_IN_TEMP_BYTES = 200
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 def temp_prefix(name: str) -> str:
@@ -69,8 +69,7 @@ def atomic_file(path: Path, *, mode: int = _NEW_FILE_MODE, durable: bool = True)
     another name in the same folder once it knew the content (a name made of
     what the file holds).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
+    fd, tmp = _temporary(path)
     try:
         with os.fdopen(fd, "wb") as out:
             pending = Pending(out, path)
@@ -87,6 +86,24 @@ def atomic_file(path: Path, *, mode: int = _NEW_FILE_MODE, durable: bool = True)
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+def _temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty ``.<name>.<random>.tmp`` beside ``path``, open for writing, as mkstemp makes them.
+
+    Its folder is created only when missing (one failed open), not checked
+    before every file: with mkstemp's own name making, that was a quarter of
+    writing a page of the site.
+    """
+    for _ in range(100):
+        tmp = path.parent / f"{temp_prefix(path.name)}{os.urandom(5).hex()}.tmp"
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def sweep_temporaries(root: Path) -> None:

@@ -17,6 +17,7 @@ from .paths import href
 _ENV = Environment(
     loader=PackageLoader(__package__, "templates"),
     autoescape=True,
+    auto_reload=False,  # compiled once: checking each template's file before every page was 5% of a render
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,

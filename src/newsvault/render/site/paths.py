@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -78,15 +79,30 @@ def href(from_page: str, to_page: str) -> str:
 
     From the folders the two share: what ``posixpath.relpath`` gives for such
     paths, without its two ``abspath`` calls (each a ``getcwd``), which were a
-    sixth of a full render's time at 40,000 links.
+    sixth of a full render's time at 40,000 links. Most links go down from the
+    page's folder (a page of the root, or an outlet's page to its months and
+    articles): those are the rest of the target's path, with no splitting.
     """
-    here, there = from_page.split("/")[:-1], to_page.rstrip("/").split("/")
+    folder = from_page.rpartition("/")[0]
+    if not folder:
+        return _quoted(to_page.rstrip("/") or ".")
+    if to_page.startswith(folder) and to_page[len(folder) : len(folder) + 1] == "/":
+        return _quoted(to_page[len(folder) + 1 :].rstrip("/") or ".")
+    here, there = folder.split("/"), to_page.rstrip("/").split("/")
     shared = 0
     for mine, theirs in zip(here, there, strict=False):
         if mine != theirs:
             break
         shared += 1
-    return quote("/".join([".."] * (len(here) - shared) + there[shared:]) or ".", safe="/.-_~#")
+    return _quoted("/".join([".."] * (len(here) - shared) + there[shared:]) or ".")
+
+
+_UNQUOTED = re.compile(r"[A-Za-z0-9/._~#-]*")  # what quote(..., safe="/.-_~#") leaves as it is
+
+
+def _quoted(link: str) -> str:
+    """`link` percent-encoded; the common all-ASCII name as it is, without quote's work."""
+    return link if _UNQUOTED.fullmatch(link) else quote(link, safe="/.-_~#")
 
 
 def asset_href(config: Config, from_page: str, asset: str) -> str:
