@@ -56,8 +56,9 @@ def main(count: int) -> None:
         f"{count} articles: full render {stats.checked} pages in {full:.1f} s ({stats.checked / full:.0f} pages/s); "
         f"incremental {again.checked} pages checked, {again.written} written in {incremental:.2f} s"
     )
-    plain = _plain_write(vault / config.site.path, vault / "plain")
-    print(f"full render ÷ a plain write of the same files: {full / plain:.2f}x (target ≤ 2x)")
+    # The median of three: on a shared disk one write of the same files took anything from 1 to 4 s.
+    plain = sorted(_plain_write(vault / config.site.path, vault / f"plain-{n}") for n in range(3))[1]
+    print(f"full render ÷ a plain write of the same files (median of 3): {full / plain:.2f}x (target ≤ 2x)")
 
 
 def _plain_write(site: Path, target: Path) -> float:
