@@ -10,6 +10,7 @@ folded text are offsets in the original (snippets need that).
 
 from __future__ import annotations
 
+import re
 from array import array
 from functools import cache
 
@@ -19,20 +20,28 @@ import opencc
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2EBEF))
 
 
+_HAN = re.compile("|".join(f"[{chr(lo)}-{chr(hi)}]" for lo, hi in _HAN_RANGES))
 _FEW = 200_000  # characters folded one text at a time (a command's queries, snippets) before the whole table pays
 _folded_alone = [0]
 
 
+@cache
+def _t2s() -> opencc.OpenCC:
+    """OpenCC's Traditional → Simplified converter: 2 ms to make, so once."""
+    return opencc.OpenCC("t2s")
+
+
 def _changes(chars: str) -> dict[int, str]:
     """Code point → replacement, for those of `chars` that change (str.translate's form)."""
-    han = [c for c in chars if any(lo <= ord(c) <= hi for lo, hi in _HAN_RANGES)]
+    unique = "".join(set(chars))
+    han = _HAN.findall(unique)
     table: dict[int, str] = {}
     if han:
         # One conversion call for all of them; a newline between characters keeps
         # OpenCC from matching phrases across them.
-        simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
+        simplified = _t2s().convert("\n".join(han)).split("\n")
         table.update({ord(t): s for t, s in zip(han, simplified, strict=True) if t != s and len(s) == 1})
-    for ch in chars:
+    for ch in unique:
         c = ord(ch)
         if 0xFF01 <= c < 0xFF5F:  # full-width ASCII: ＡＢＣ１２３ are ABC123
             table[c] = chr(c - 0xFEE0).lower()
