@@ -311,6 +311,24 @@ def test_fold_is_the_table_for_every_code_point():
     assert fold(every) == "".join(table.get(ord(ch), ch) for ch in every)
 
 
+def test_a_command_folds_its_few_characters_without_making_the_whole_table(monkeypatch):
+    """Folding a text on its own gives the table's answer for every code point, and a query does not make the table."""
+    import sys
+
+    from newsvault.search.fold import _changes, _dense
+
+    monkeypatch.setattr(sys.modules["newsvault.search.fold"], "_folded_alone", [0])  # as in a new command
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert every.translate(_changes(every)) == fold(every)
+    _dense.cache_clear()
+    try:
+        assert fold("中華民國ＡＢＣ１２３\u3000ΩЖÉ g20") == "中华民国abc123 ωжé g20"
+        assert _dense.cache_info().currsize == 0
+    finally:
+        _dense.cache_clear()
+
+
 @pytest.mark.sqlite_only("migration 0008 remakes SQLite's FTS5 tables; PostgreSQL's index is unchanged")
 def test_a_store_indexed_before_0008_is_indexed_again_after_the_upgrade(tmp_path):
     """Migration 0008 replaces SQLite's index tables; the next update_index fills them from the articles."""

@@ -10,6 +10,7 @@ folded text are offsets in the original (snippets need that).
 
 from __future__ import annotations
 
+import re
 from array import array
 from functools import cache
 
@@ -19,24 +20,45 @@ import opencc
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2EBEF))
 
 
+_HAN = re.compile("|".join(f"[{chr(lo)}-{chr(hi)}]" for lo, hi in _HAN_RANGES))
+_FEW = 200_000  # characters folded one text at a time (a command's queries, snippets) before the whole table pays
+_folded_alone = [0]
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    """OpenCC's Traditional → Simplified converter: 2 ms to make, so once."""
+    return opencc.OpenCC("t2s")
+
+
+def _changes(chars: str) -> dict[int, str]:
+    """Code point → replacement, for those of `chars` that change (str.translate's form)."""
+    unique = "".join(set(chars))
+    han = _HAN.findall(unique)
+    table: dict[int, str] = {}
+    if han:
+        # One conversion call for all of them; a newline between characters keeps
+        # OpenCC from matching phrases across them.
+        simplified = _t2s().convert("\n".join(han)).split("\n")
+        table.update({ord(t): s for t, s in zip(han, simplified, strict=True) if t != s and len(s) == 1})
+    for ch in unique:
+        c = ord(ch)
+        if 0xFF01 <= c < 0xFF5F:  # full-width ASCII: ＡＢＣ１２３ are ABC123
+            table[c] = chr(c - 0xFEE0).lower()
+        elif c == 0x3000:
+            table[c] = " "
+        elif c < 0x530 and (lower := ch.lower()) != ch and len(lower) == 1:
+            table[c] = lower  # capitals of Latin, Greek and Cyrillic, where lower case keeps the length
+    return table
+
+
 @cache
 def _table() -> dict[int, str]:
-    """Code point → replacement, for the characters that change."""
-    table: dict[int, str] = {}  # str.translate's form: code point -> replacement
-    # From UTF-32 bytes: a third of the time of chr() per code point, paid by the first search of a command.
+    """Code point → replacement, for every character that changes."""
+    # From UTF-32 bytes: a third of the time of chr() per code point.
     han = "".join(array("I", range(lo, hi + 1)).tobytes().decode("utf-32-le") for lo, hi in _HAN_RANGES)
-    # One conversion call for all of them; a newline between characters keeps
-    # OpenCC from matching phrases across them.
-    simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
-    table.update({ord(t): s for t, s in zip(han, simplified, strict=True) if t != s and len(s) == 1})
-    for c in range(0xFF01, 0xFF5F):  # full-width ASCII: ＡＢＣ１２３ are ABC123
-        table[c] = chr(c - 0xFEE0).lower()
-    table[0x3000] = " "
-    for c in range(0x530):  # capitals of Latin, Greek and Cyrillic, where lower case keeps the length
-        lower = chr(c).lower()
-        if lower != chr(c) and len(lower) == 1:
-            table[c] = lower
-    return table
+    others = "".join(map(chr, range(0xFF01, 0xFF5F))) + "\u3000" + "".join(map(chr, range(0x530)))
+    return _changes(han + others)
 
 
 @cache
@@ -55,5 +77,12 @@ def _dense() -> list[int | str]:
 
 
 def fold(text: str) -> str:
-    """`text` in the one spelling that is indexed; same length, position for position."""
-    return text.translate(_dense())
+    """`text` in the one spelling that is indexed; same length, position for position.
+
+    The whole table takes 66–290 ms to make: a search command (a query, twenty
+    snippets) folds only its own characters, until `_FEW` characters were folded so.
+    """
+    if _dense.cache_info().currsize or _folded_alone[0] + len(text) > _FEW:
+        return text.translate(_dense())
+    _folded_alone[0] += len(text)
+    return text.translate(_changes(text))
