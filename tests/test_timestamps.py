@@ -135,3 +135,20 @@ def test_killed_after_the_manifest_leaves_no_partial_file(tmp_path, server, auth
     again = subprocess.run([sys.executable, "-c", _LATER, str(vault)], env=env, capture_output=True, check=False)
     assert again.returncode == 0, again.stdout + again.stderr
     assert _verify(vault, _article(vault)).exit_code == 0
+
+
+def test_run_publish_pushes_the_proofs_with_the_articles(tmp_path, server, authority, monkeypatch):
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    vault = _vault(tmp_path, server, authority)
+    with (vault / "vault.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[[publish.remote]]\nurl = "{remote}"\n')
+    later = now_ms() + DAY_MS
+    monkeypatch.setattr("newsvault.publish.timestamps.now_ms", lambda: later)
+    done = CliRunner().invoke(cli, ["--vault", str(vault), "run", "--publish"])
+    assert done.exit_code == 0, done.output
+    listed = subprocess.run(
+        ["git", "-C", str(remote), "ls-tree", "-r", "--name-only", "main"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    day = manifest_path(china_day(now_ms()))
+    assert {day, day.removesuffix(".sha256") + ".tsr", "articles/voa/1048574.md"} <= set(listed)
