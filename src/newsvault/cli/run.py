@@ -38,13 +38,13 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
             report = run_once(config, engine, only, progress=progress_line(console))
     else:  # cron, CI: the summary alone, one plain line per source
         report = run_once(config, engine, only)
-    if config.timestamps.enabled:
+    if config.timestamps.enabled and report.render is not None:  # manifests list the files as rendered
         from sqlalchemy.exc import SQLAlchemyError
 
         from newsvault.publish.timestamps import TimestampError, stamp_days
         from newsvault.schedule import StepError
 
-        try:  # after the render: the manifests list the article files as written
+        try:
             stamp_days(engine, config.archive, config.timestamps, config.vault)
         except (
             TimestampError,
