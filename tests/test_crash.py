@@ -42,6 +42,7 @@ POINTS = [
 ]
 # tests/test_import_kill.py, tests/test_warc.py, tests/test_telegram.py, tests/test_site_publish.py
 KILLED_ELSEWHERE = {
+    "timestamps.manifest_written",  # tests/test_timestamps.py
     "import.batch",
     "warc.record",
     "site.committed",

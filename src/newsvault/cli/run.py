@@ -38,6 +38,20 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
             report = run_once(config, engine, only, progress=progress_line(console))
     else:  # cron, CI: the summary alone, one plain line per source
         report = run_once(config, engine, only)
+    if config.timestamps.enabled and report.render is not None:  # manifests list the files as rendered
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from newsvault.publish.timestamps import TimestampError, stamp_days
+        from newsvault.schedule import StepError
+
+        try:
+            stamp_days(engine, config.archive, config.timestamps, config.vault)
+        except (
+            TimestampError,
+            OSError,
+            SQLAlchemyError,
+        ) as exc:  # the articles are stored; the next run stamps the day
+            report.errors.append(StepError("trusted timestamps", exc, config.archive))
     print_summary(report, console)
     published_failed = publish and publish_and_report(config, engine)
     notify_failed = notify_and_report(config, engine, console)  # last: the archived links are published by now

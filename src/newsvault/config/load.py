@@ -26,6 +26,7 @@ from .model import (
     SearchSettings,
     SiteSettings,
     Source,
+    TimestampSettings,
     TreeSettings,
 )
 from .schema import TOP, ConfigError, read, spec, table
@@ -203,7 +204,12 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    table(file, TOP, data, {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify"})
+    table(
+        file,
+        TOP,
+        data,
+        {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify", "timestamps"},
+    )
 
     archive = read(file, "[archive]", data.get("archive", {}), _Archive)
     archive_path = (vault_dir / archive.path).resolve()
@@ -236,7 +242,16 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         search=read(file, "[search]", data.get("search", {}), SearchSettings),
         tree=TreeSettings(**{f.name: getattr(archive, f.name) for f in fields(TreeSettings)}),
         notify=notify,
+        timestamps=_timestamps(file, data.get("timestamps", {})),
     )
+
+
+def _timestamps(file: str, data: Any) -> TimestampSettings:
+    """[timestamps]: enabled needs at least one authority to ask."""
+    settings = read(file, "[timestamps]", data, TimestampSettings)
+    if settings.enabled and not settings.tsa_urls:
+        raise ConfigError(f"{file}: [timestamps] enabled = true needs tsa_urls, the RFC 3161 authorities to ask")
+    return settings
 
 
 def _toml_value(value: Any) -> str:

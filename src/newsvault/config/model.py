@@ -222,6 +222,18 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class TimestampSettings:
+    """[timestamps]: each past China day's manifest of hashes stamped by RFC 3161 authorities (docs/EVIDENCE.md)."""
+
+    enabled: bool = False
+    # the RFC 3161 authorities asked in turn until one answers; required when enabled
+    tsa_urls: tuple[str, ...] = ()
+    # the CA certificate (PEM) the tokens must chain to, for `verify-proof`; relative to the vault
+    tsa_cert: str | None = field(default=None, metadata=spec("a path"))
+    timeout: float = field(default=30.0, metadata=spec(SECONDS, FINITE, POSITIVE))  # for one TSA request
+
+
+@dataclass(frozen=True)
 class Config:
     vault: Path  # the folder holding vault.toml
     archive: Path  # where the Markdown tree is written
@@ -234,6 +246,7 @@ class Config:
     search: SearchSettings = field(default_factory=SearchSettings)
     tree: TreeSettings = field(default_factory=TreeSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    timestamps: TimestampSettings = field(default_factory=TimestampSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]

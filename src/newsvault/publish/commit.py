@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .git import git, text
 
-ARCHIVE_PATHS = ("README.md", "lists", "articles")
+ARCHIVE_PATHS = ("README.md", "lists", "articles", "proofs")  # proofs: docs/EVIDENCE.md, trusted timestamps
 DEFAULT_NAME = "newsvault"
 DEFAULT_EMAIL = "newsvault@localhost"
 

@@ -448,3 +448,23 @@ def per_source(conn: Connection) -> dict[str, tuple[int, int | None]]:
         select(articles.c.source, func.count(), func.max(articles.c.date_ms)).group_by(articles.c.source)
     ).all()
     return {source: (n, newest) for source, n, newest in rows}
+
+
+def rendered_between(conn: Connection, start_ms: int, end_ms: int) -> Iterator[RowMapping]:
+    """Articles whose current content came in [start, end) and whose file is written: the day's article files.
+
+    Each row: source, archive_id, path, shard, rendered_sha (the sha256 of the
+    file's bytes as the render wrote them), in a stable order.
+    """
+    when = func.coalesce(articles.c.updated_ms, articles.c.first_seen_ms)
+    yield from conn.execute(
+        select(articles.c.source, articles.c.archive_id, articles.c.path, articles.c.shard, articles.c.rendered_sha)
+        .where(when >= start_ms, when < end_ms, articles.c.rendered_sha.is_not(None))
+        .order_by(articles.c.source, articles.c.archive_id)
+    ).mappings()
+
+
+def first_seen(conn: Connection) -> int | None:
+    """When the store first saw any article: the first day a manifest can cover."""
+    found = conn.execute(select(func.min(articles.c.first_seen_ms))).scalar_one()
+    return None if found is None else int(found)

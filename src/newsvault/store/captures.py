@@ -171,3 +171,13 @@ def by_sha(conn: Connection, sha256: str) -> RowMapping | None:
         .mappings()
         .one_or_none()
     )
+
+
+def hashes_between(conn: Connection, start_ms: int, end_ms: int) -> list[tuple[str, str]]:
+    """(sha256, url) of every capture first fetched in [start, end), by hash: a day's captures, bodies unread."""
+    rows = conn.execute(
+        select(captures.c.sha256, captures.c.url)
+        .where(captures.c.fetched_ms >= start_ms, captures.c.fetched_ms < end_ms)
+        .order_by(captures.c.sha256)
+    )
+    return [(sha, url) for sha, url in rows]
