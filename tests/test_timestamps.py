@@ -152,3 +152,26 @@ def test_run_publish_pushes_the_proofs_with_the_articles(tmp_path, server, autho
     ).stdout.splitlines()
     day = manifest_path(china_day(now_ms()))
     assert {day, day.removesuffix(".sha256") + ".tsr", "articles/voa/1048574.md"} <= set(listed)
+
+
+def test_the_first_manifest_covers_all_before_and_later_days_one_each(tmp_path, server, authority, monkeypatch):
+    """Turning timestamps on late asks the authority once for the past, then once a day; no day is gone back to."""
+    vault = _vault(tmp_path, server, authority)
+    assert CliRunner().invoke(cli, ["--vault", str(vault), "run"]).exit_code == 0  # stored today, nothing stamped
+    proofs = vault / "archive/proofs"
+    assert not proofs.exists()
+    start = now_ms()
+    for later_days in (3, 5):
+        monkeypatch.setattr("newsvault.publish.timestamps.now_ms", lambda d=later_days: start + d * DAY_MS)
+        done = CliRunner().invoke(cli, ["--vault", str(vault), "run"])
+        assert done.exit_code == 0, done.output
+    days = [china_day(start + d * DAY_MS) for d in range(2, 5)]
+    manifests = sorted(p.relative_to(vault / "archive").as_posix() for p in proofs.rglob("*.sha256"))
+    assert manifests == [manifest_path(day) for day in days]  # day 2 covers today's article; days 3 and 4 after it
+    first = (vault / "archive" / manifest_path(days[0])).read_text("utf-8").splitlines()
+    assert first[1] == f"# everything up to the end of {days[0]} (China time, UTC+8)"
+    assert any(line.endswith("  article articles/voa/1048574.md") for line in first)
+    later = (vault / "archive" / manifest_path(days[1])).read_text("utf-8").splitlines()
+    assert later[1] == f"# day {days[1]} (China time, UTC+8)" and len(later) == 2  # nothing new that day
+    assert all((vault / "archive" / manifest_path(day)).with_suffix(".tsr").exists() for day in days)
+    assert _verify(vault, _article(vault)).exit_code == 0

@@ -55,48 +55,61 @@ def manifest_path(day: str) -> str:
     return f"{FOLDER}/{day[:4]}/{day[5:7]}/{day}.sha256"
 
 
-def make_manifest(engine: Engine, day: str) -> bytes:
-    """The day's manifest: a header, then ``<sha256>  article <path>`` and ``<sha256>  capture <url>`` lines, sorted."""
-    start = china_day_start(day)
+def make_manifest(engine: Engine, day: str, first: bool = False) -> bytes:
+    """The day's manifest: a header, then ``<sha256>  article <path>`` and ``<sha256>  capture <url>`` lines, sorted.
+
+    The `first` manifest of an archive lists everything up to the end of its day,
+    so turning timestamps on for an archive of years asks an authority once, not
+    once for every day since its first article.
+    """
+    end = china_day_start(day) + _DAY_MS
+    start = 0 if first else end - _DAY_MS
     with engine.connect() as conn:
-        files = store_articles.rendered_between(conn, start, start + _DAY_MS)
+        files = store_articles.rendered_between(conn, start, end)
         paths = [
             (row["rendered_sha"], article_path(row["source"], row["archive_id"], row["path"], row["shard"]))
             for row in files
         ]
         lines = [f"{sha}  article {path}" for sha, path in paths]
-        lines += [f"{sha}  capture {url}" for sha, url in store_captures.hashes_between(conn, start, start + _DAY_MS)]
-    head = [HEADER, f"# day {day} (China time, UTC+8)"]
+        lines += [f"{sha}  capture {url}" for sha, url in store_captures.hashes_between(conn, start, end)]
+    covers = f"everything up to the end of {day}" if first else f"day {day}"
+    head = [HEADER, f"# {covers} (China time, UTC+8)"]
     return "\n".join([*head, *sorted(lines)]).encode("utf-8") + b"\n"
 
 
-def _past_days(engine: Engine) -> Iterator[str]:
-    """Every China day from the store's first article to yesterday."""
+def _new_days(engine: Engine, archive: Path) -> Iterator[tuple[str, bool]]:
+    """The past China days without a manifest after the newest one, each with whether it is the archive's first.
+
+    Days are never gone back to: a manifest once written is the record of its
+    day, and an archive without any gets one for yesterday covering all before.
+    """
     with engine.connect() as conn:
-        first = store_articles.first_seen(conn)
-    if first is None:
-        return
+        first_seen = store_articles.first_seen(conn)
     today = china_day(now_ms())
-    moment = in_china(first)
+    if first_seen is None or china_day(first_seen) >= today:
+        return  # nothing from a past day yet
+    written = sorted(m.stem for m in (archive / FOLDER).glob("*/*/*.sha256"))
+    if not written:
+        yield (in_china(china_day_start(today) - _DAY_MS).strftime("%Y-%m-%d"), True)
+        return
+    moment = in_china(china_day_start(written[-1])) + timedelta(days=1)
     while (day := moment.strftime("%Y-%m-%d")) < today:
-        yield day
+        yield day, False
         moment += timedelta(days=1)
 
 
 def stamp_days(engine: Engine, archive: Path, settings: TimestampSettings, vault: Path) -> StampReport:
-    """Write and stamp every past day's manifest that has no token yet; raise TimestampError when a TSA fails."""
+    """Write the new days' manifests and stamp every manifest without a token; raise TimestampError when a TSA fails."""
     sweep_temporaries(archive / FOLDER)
     report = StampReport()
-    for day in _past_days(engine):
-        manifest = archive / manifest_path(day)
+    for day, first in _new_days(engine, archive):
+        write_atomic(archive / manifest_path(day), make_manifest(engine, day, first))
+        failpoint("timestamps.manifest_written")  # the manifest is published, its token not yet
+    for manifest in sorted((archive / FOLDER).glob("*/*/*.sha256")):
         token = manifest.with_suffix(".tsr")
-        if token.exists():
-            continue
-        if not manifest.exists():
-            write_atomic(manifest, make_manifest(engine, day))
-            failpoint("timestamps.manifest_written")  # the manifest is published, its token not yet
-        write_atomic(token, request_token(manifest, settings, vault))
-        report.stamped.append(day)
+        if not token.exists():
+            write_atomic(token, request_token(manifest, settings, vault))
+            report.stamped.append(manifest.stem)
     return report
 
 
