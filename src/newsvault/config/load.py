@@ -27,6 +27,7 @@ from .model import (
     SiteSettings,
     Source,
     TreeSettings,
+    WitnessSettings,
 )
 from .schema import TOP, ConfigError, read, spec, table
 
@@ -203,7 +204,12 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         raise ConfigError(f"{file}: not found (create a vault with `newsvault init DIR`)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    table(file, TOP, data, {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify"})
+    table(
+        file,
+        TOP,
+        data,
+        {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify", "witness"},
+    )
 
     archive = read(file, "[archive]", data.get("archive", {}), _Archive)
     archive_path = (vault_dir / archive.path).resolve()
@@ -224,6 +230,9 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         raise ConfigError(f"{file}: [[publish.site]] needs [site] enabled = true: there is no site to publish")
     notify = read(file, "[notify]", data.get("notify", {}), NotifySettings)
     _telegram_complete(file, notify, sources)
+    witness = read(file, "[witness]", data.get("witness", {}), WitnessSettings)
+    if unknown := [abbr for abbr in witness.wayback.outlets if abbr not in sources]:
+        raise ConfigError(f"{file}: [witness.wayback] key 'outlets': no source {_shown(unknown[0])} in [sources]")
     return Config(
         vault=vault_dir,
         archive=archive_path,
@@ -236,6 +245,7 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         search=read(file, "[search]", data.get("search", {}), SearchSettings),
         tree=TreeSettings(**{f.name: getattr(archive, f.name) for f in fields(TreeSettings)}),
         notify=notify,
+        witness=witness,
     )
 
 
