@@ -60,7 +60,7 @@ PRINTS = {
     ],
     "bench_site.py": [
         r"full render \d+ pages in .* pages/s",
-        r"full render ÷ a plain write of the same files: [\d.]+x",
+        r"full render ÷ a plain write of the same files \(median of \d+\): [\d.]+x",
     ],
     "bench_site_publish.py": [r"marks: \d+ page\(s\) written", r"every page ÷ marks: [\d.]+x"],
     "bench_warc.py": [
