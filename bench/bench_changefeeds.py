@@ -45,8 +45,8 @@ def _body(i: int, edited: bool) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
-def _store(changes: int) -> Engine:
-    vault = Path(tempfile.mkdtemp(prefix="bench-changefeeds-"))
+def _store(vault: Path, changes: int) -> Engine:
+    vault.mkdir()
     (vault / "vault.toml").write_text("".join(f"[sources.{abbr}]\n" for abbr in OUTLETS), "utf-8")
     engine = open_store(load(vault).store_url)
     with engine.begin() as conn:
@@ -96,10 +96,17 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    stores = {BASE: _store(BASE), args.changes: _store(args.changes)}
+    with tempfile.TemporaryDirectory(prefix="bench-changefeeds-") as tmp:
+        stores = {n: _store(Path(tmp) / str(n), n) for n in (BASE, args.changes)}
+        _compare(stores, args.rounds, args.changes)
+        for engine in stores.values():
+            engine.dispose()
+
+
+def _compare(stores: dict[int, Engine], rounds: int, changes: int) -> None:
     times: dict[int, list[float]] = {n: [] for n in stores}
     sizes: dict[int, int] = {}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for n, engine in stores.items():
             began = time.perf_counter()
             sizes[n] = _feeds(engine)
@@ -108,8 +115,8 @@ def main() -> None:
         print(
             f"feeds of changes at {n} edited articles: {statistics.median(times[n]) * 1000:.0f} ms ({sizes[n]:,} bytes)"
         )
-    ratio = statistics.median(times[args.changes]) / statistics.median(times[BASE])
-    print(f"ratio {args.changes} / {BASE}: {ratio:.2f}x (1.0: only the 100 changes each feed shows were read)")
+    ratio = statistics.median(times[changes]) / statistics.median(times[BASE])
+    print(f"ratio {changes} / {BASE}: {ratio:.2f}x (1.0: only the 100 changes each feed shows were read)")
 
 
 if __name__ == "__main__":

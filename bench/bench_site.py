@@ -22,7 +22,11 @@ BODY = "<p>这是一篇用于测试渲染速度的新闻报道，内容包括若
 
 
 def main(count: int) -> None:
-    vault = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
+        _bench(Path(tmp), count)
+
+
+def _bench(vault: Path, count: int) -> None:
     (vault / "vault.toml").write_text("[sources.voa]\n", "utf-8")
     config = load(vault)
     engine = open_store(config.store_url)

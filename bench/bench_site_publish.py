@@ -59,7 +59,11 @@ def _runner_site(remote: Path, site: Path) -> None:
 
 
 def main(count: int) -> None:
-    vault = Path(tempfile.mkdtemp(prefix="bench-site-publish-"))
+    with tempfile.TemporaryDirectory(prefix="bench-site-publish-") as tmp:
+        _bench(Path(tmp), count)
+
+
+def _bench(vault: Path, count: int) -> None:
     remote = vault / "pages.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     subprocess.run(["git", "-C", str(remote), "config", "uploadpack.allowFilter", "true"], check=True)
