@@ -6,13 +6,17 @@ import asyncio
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+from newsvault.config import ConfigError, load
+from newsvault.config.model import WaybackSettings
 from newsvault.notify import wayback
 from newsvault.notify.wayback import Answer, Credentials, State
 from tests.support.spn2 import SPN2, TIMESTAMP
+from tests.vaults import write_vault
 
 ACCESS = "access-key-Zq81"
 SECRET = "secret-key-Xk27"
@@ -98,3 +102,31 @@ def test_the_keys_are_in_no_answer_words(spn2: SPN2) -> None:
     words = repr(answers)
     assert ACCESS not in words and SECRET not in words
     assert KEYS.redact(f"Authorization: {KEYS.header()}") == "Authorization: LOW ***:***"
+
+
+def _settings(tmp_path: Path, table: str) -> object:
+    write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1/f.xml"}})
+    with (tmp_path / "vault.toml").open("a", encoding="utf-8") as f:
+        f.write(f"\n[witness.wayback]\n{table}\n")
+    return load(tmp_path).witness.wayback
+
+
+def test_wayback_settings_are_off_by_default_and_name_only_environment_variables(tmp_path: Path) -> None:
+    write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1/f.xml"}})
+    assert load(tmp_path).witness.wayback.enabled is False
+    settings = _settings(tmp_path / "on", 'enabled = true\noutlets = ["voa"]\nper_minute = 2')
+    assert settings == WaybackSettings(enabled=True, outlets=("voa",), per_minute=2)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('outlets = ["rfa"]', r"\[witness.wayback\] key 'outlets': no source 'rfa' in \[sources\]"),
+        ('events = ["moved"]', "events"),
+        ('secret_key_env = "my secret"', "an environment variable name"),
+        ("per_minute = 0", "per_minute"),
+    ],
+)
+def test_wrong_wayback_settings_are_refused_in_one_line(tmp_path: Path, table: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _settings(tmp_path, table)

@@ -28,6 +28,7 @@ from .model import (
     Source,
     TimestampSettings,
     TreeSettings,
+    WitnessSettings,
 )
 from .schema import TOP, ConfigError, read, spec, table
 
@@ -208,7 +209,7 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         file,
         TOP,
         data,
-        {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify", "timestamps"},
+        {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify", "timestamps", "witness"},
     )
 
     archive = read(file, "[archive]", data.get("archive", {}), _Archive)
@@ -230,6 +231,9 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         raise ConfigError(f"{file}: [[publish.site]] needs [site] enabled = true: there is no site to publish")
     notify = read(file, "[notify]", data.get("notify", {}), NotifySettings)
     _telegram_complete(file, notify, sources)
+    witness = read(file, "[witness]", data.get("witness", {}), WitnessSettings)
+    if unknown := [abbr for abbr in witness.wayback.outlets if abbr not in sources]:
+        raise ConfigError(f"{file}: [witness.wayback] key 'outlets': no source {_shown(unknown[0])} in [sources]")
     return Config(
         vault=vault_dir,
         archive=archive_path,
@@ -243,6 +247,7 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         tree=TreeSettings(**{f.name: getattr(archive, f.name) for f in fields(TreeSettings)}),
         notify=notify,
         timestamps=_timestamps(file, data.get("timestamps", {})),
+        witness=witness,
     )
 
 

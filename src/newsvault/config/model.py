@@ -234,6 +234,37 @@ class TimestampSettings:
 
 
 @dataclass(frozen=True)
+class WaybackSettings:
+    """[witness.wayback]: each event's URL sent to the Wayback Machine (Save Page Now 2); keys never in vault.toml."""
+
+    enabled: bool = False
+    api_url: str = field(default="https://web.archive.org", metadata=must(_http, "an http(s) URL"))
+    # the environment variables holding the archive.org S3 keys (read when submitting, never written anywhere)
+    access_key_env: str = field(
+        default="NEWSVAULT_IA_ACCESS", metadata=must(_ENV_NAME.fullmatch, "an environment variable name")
+    )
+    secret_key_env: str = field(
+        default="NEWSVAULT_IA_SECRET", metadata=must(_ENV_NAME.fullmatch, "an environment variable name")
+    )
+    events: tuple[str, ...] = field(
+        default=NOTIFY_EVENTS,
+        metadata=spec(
+            "a list of " + ", ".join(repr(e) for e in NOTIFY_EVENTS),
+            rule(lambda es: all(e in NOTIFY_EVENTS for e in es), "only " + ", ".join(map(repr, NOTIFY_EVENTS))),
+        ),
+    )
+    outlets: tuple[str, ...] = ()  # abbrs of the outlets witnessed; empty: every outlet
+    per_minute: int = field(default=6, metadata=spec(None, POSITIVE))  # submissions a minute at most
+    max_per_run: int = field(default=50, metadata=spec(None, POSITIVE))  # submissions in one run at most
+    timeout: float = field(default=30.0, metadata=spec(SECONDS, FINITE, POSITIVE))  # for one API request
+
+
+@dataclass(frozen=True)
+class WitnessSettings:
+    wayback: WaybackSettings = field(default_factory=WaybackSettings)
+
+
+@dataclass(frozen=True)
 class Config:
     vault: Path  # the folder holding vault.toml
     archive: Path  # where the Markdown tree is written
@@ -247,6 +278,7 @@ class Config:
     tree: TreeSettings = field(default_factory=TreeSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     timestamps: TimestampSettings = field(default_factory=TimestampSettings)
+    witness: WitnessSettings = field(default_factory=WitnessSettings)
 
     def enabled(self, only: tuple[str, ...] | list[str] = ()) -> list[Source]:
         return [s for s in self.sources.values() if s.enabled and (not only or s.abbr in only)]
