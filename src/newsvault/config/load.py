@@ -209,7 +209,19 @@ def load(vault: Path | str, text: str | None = None) -> Config:
         file,
         TOP,
         data,
-        {"archive", "store", "fetch", "sources", "publish", "images", "site", "search", "notify", "timestamps", "witness"},
+        {
+            "archive",
+            "store",
+            "fetch",
+            "sources",
+            "publish",
+            "images",
+            "site",
+            "search",
+            "notify",
+            "timestamps",
+            "witness",
+        },
     )
 
     archive = read(file, "[archive]", data.get("archive", {}), _Archive)
