@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from newsvault.base.failpoints import ENV as FAILPOINT
 from newsvault.config import ConfigError, load
@@ -24,6 +25,7 @@ from newsvault.store import articles as store_articles
 from newsvault.store import statuses
 from newsvault.store.schema import metadata
 from newsvault.store.statuses import HOUR
+from newsvault.web import create_app
 from tests.support.server import LocalServer
 from tests.support.spn2 import SPN2, TIMESTAMP
 from tests.vaults import open_vault, rss, rss_item, write_vault
@@ -204,6 +206,12 @@ def test_a_run_witnesses_an_edit_and_a_deletion_shown_by_history(
     history = _cli(vault, "history", "voa/1048574")
     snapshot = f"https://web.archive.org/web/{TIMESTAMP}/{server.url('/a/1.html')}"
     assert history.stdout.count("第三方存档") == 2 and snapshot in history.stdout
+    config, engine = open_vault(vault)
+    try:
+        page = TestClient(create_app(config, engine)).get("/a/voa/1048574").text
+    finally:
+        engine.dispose()
+    assert "第三方存档" in page and page.count(f'href="{snapshot}"') == 2
     third = _cli(vault, "run")  # nothing new: nothing submitted again
     assert len(spn2.submitted()) == 2 and third.returncode == 0
     everything = first.stdout + second.stdout + third.stdout + history.stdout + _store_text(vault)
