@@ -251,3 +251,18 @@ def _store_text(vault: Path) -> str:
             return "\n".join(str(list(conn.execute(select(t)))) for t in metadata.sorted_tables)
     finally:
         engine.dispose()
+
+
+def test_an_outage_is_a_note_and_missing_keys_fail_the_step(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0
+    _edit_and_delete(vault, server)
+    spn2.script = ["500"]
+    second = _cli(vault, "run")
+    assert second.returncode == 0, second.stdout + second.stderr  # the sources are fine: a note, not a failure
+    assert "0 submitted" in second.stdout and "2 waiting" in second.stdout and "HTTP 500" in second.stdout
+    with (vault / "vault.toml").open("a", encoding="utf-8") as f:  # the last table is [witness.wayback]
+        f.write('access_key_env = "NEWSVAULT_IA_UNSET"\n')
+    no_keys = _cli(vault, "run")
+    assert no_keys.returncode == 1 and "$NEWSVAULT_IA_UNSET" in no_keys.stdout and "2 URL(s) wait" in no_keys.stdout
+    assert spn2.submitted() == []
