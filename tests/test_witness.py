@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
@@ -10,13 +13,22 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
 
+from newsvault.base.failpoints import ENV as FAILPOINT
 from newsvault.config import ConfigError, load
 from newsvault.config.model import WaybackSettings
 from newsvault.notify import wayback
 from newsvault.notify.wayback import Answer, Credentials, State
+from newsvault.store import articles as store_articles
+from newsvault.store import statuses
+from newsvault.store.schema import metadata
+from newsvault.store.statuses import HOUR
+from newsvault.web import create_app
+from tests.support.server import LocalServer
 from tests.support.spn2 import SPN2, TIMESTAMP
-from tests.vaults import write_vault
+from tests.vaults import open_vault, rss, rss_item, write_vault
 
 ACCESS = "access-key-Zq81"
 SECRET = "secret-key-Xk27"
@@ -114,8 +126,8 @@ def _settings(tmp_path: Path, table: str) -> object:
 def test_wayback_settings_are_off_by_default_and_name_only_environment_variables(tmp_path: Path) -> None:
     write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1/f.xml"}})
     assert load(tmp_path).witness.wayback.enabled is False
-    settings = _settings(tmp_path / "on", 'outlets = ["voa"]\nper_minute = 2')
-    assert settings == WaybackSettings(outlets=("voa",), per_minute=2)
+    settings = _settings(tmp_path / "on", 'enabled = true\noutlets = ["voa"]\nper_minute = 2')
+    assert settings == WaybackSettings(enabled=True, outlets=("voa",), per_minute=2)
 
 
 @pytest.mark.parametrize(
@@ -125,9 +137,132 @@ def test_wayback_settings_are_off_by_default_and_name_only_environment_variables
         ('events = ["moved"]', "events"),
         ('secret_key_env = "my secret"', "an environment variable name"),
         ("per_minute = 0", "per_minute"),
-        ("enabled = true", r"\[witness.wayback\] enabled: submitting to the Wayback Machine is not built yet"),
     ],
 )
 def test_wrong_wayback_settings_are_refused_in_one_line(tmp_path: Path, table: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         _settings(tmp_path, table)
+
+
+# Real `run`s against a local feed server and the local SPN2 server: queue, submit, poll, show.
+
+NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
+DATE = "Wed, 01 May 2024 12:00:00 GMT"
+
+
+def _witness_vault(tmp_path: Path, server: LocalServer, spn2: SPN2) -> Path:
+    server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
+    feed = server.set("/f.xml", rss(rss_item("原标题", server.url("/a/1.html"), DATE, "<p>原来的正文。</p>")))
+    vault = write_vault(tmp_path / "vault", {"voa": {"feed": feed}})
+    lines = [
+        "[search]",
+        "update = false",
+        "",
+        "[witness.wayback]",
+        "enabled = true",
+        f'api_url = "{spn2.url("")}"',
+        "per_minute = 600",
+        "timeout = 1.0",
+    ]
+    with (vault / "vault.toml").open("a", encoding="utf-8") as f:
+        f.write("\n" + "\n".join(lines) + "\n")
+    return vault
+
+
+def _cli(vault: Path, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != FAILPOINT}
+    env |= {"NEWSVAULT_IA_ACCESS": KEYS.access, "NEWSVAULT_IA_SECRET": KEYS.secret}
+    if failpoint:
+        env[FAILPOINT] = failpoint
+    return subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def _edit_and_delete(vault: Path, server: LocalServer) -> None:
+    server.set("/f.xml", rss(rss_item("新标题", server.url("/a/1.html"), DATE, "<p>改过的正文。</p>")))
+    server.set("/a/1.html", "gone", status=410)
+    _config, engine = open_vault(vault)
+    with engine.begin() as conn:  # the re-check of the article is due now
+        article = store_articles.by_archive_id(conn, "voa", 1048574)
+        assert article is not None
+        statuses.checked(conn, article["id"], article["first_seen_ms"], article["first_seen_ms"] - HOUR, "live")
+    engine.dispose()
+
+
+def test_a_run_witnesses_an_edit_and_a_deletion_shown_by_history(
+    tmp_path: Path, server: LocalServer, spn2: SPN2
+) -> None:
+    vault = _witness_vault(tmp_path, server, spn2)
+    first = _cli(vault, "run")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert spn2.submitted() == []  # the first scan only marks where witnessing starts
+    _edit_and_delete(vault, server)
+    spn2.pending_polls = 0
+    second = _cli(vault, "run")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "wayback: 2 submitted, 2 captured, 0 pending, 0 waiting, 0 given up" in second.stdout
+    assert spn2.submitted() == [server.url("/a/1.html")] * 2
+    history = _cli(vault, "history", "voa/1048574")
+    snapshot = f"https://web.archive.org/web/{TIMESTAMP}/{server.url('/a/1.html')}"
+    assert history.stdout.count("第三方存档") == 2 and snapshot in history.stdout
+    config, engine = open_vault(vault)
+    try:
+        page = TestClient(create_app(config, engine)).get("/a/voa/1048574").text
+    finally:
+        engine.dispose()
+    assert "第三方存档" in page and page.count(f'href="{snapshot}"') == 2
+    third = _cli(vault, "run")  # nothing new: nothing submitted again
+    assert len(spn2.submitted()) == 2 and third.returncode == 0
+    everything = first.stdout + second.stdout + third.stdout + history.stdout + _store_text(vault)
+    assert KEYS.secret not in everything and KEYS.access not in everything
+
+
+def test_pending_jobs_and_a_429_wait_for_the_next_run(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0
+    _edit_and_delete(vault, server)
+    spn2.pending_polls = 5
+    spn2.script = ["ok", "429:3600"]  # the first submit goes through, then the service says come back in an hour
+    second = _cli(vault, "run")
+    assert second.returncode == 0, second.stdout + second.stderr  # a deferral is a note, not a failure
+    assert "wayback: 1 submitted, 0 captured, 1 pending, 1 waiting, 0 given up" in second.stdout
+    spn2.pending_polls = 0
+    third = _cli(vault, "run")
+    assert "wayback: 1 submitted, 2 captured, 0 pending, 0 waiting, 0 given up" in third.stdout, third.stdout
+
+
+def test_killed_while_submitting_submits_nothing_twice(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0
+    _edit_and_delete(vault, server)
+    spn2.pending_polls = 0
+    killed = _cli(vault, "run", failpoint="witness.sending:2")
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    after = _cli(vault, "run")
+    assert len(spn2.submitted()) == 1  # the second was marked sending when killed: uncertain, not sent again
+    assert "may have been submitted" in after.stdout
+
+
+def _store_text(vault: Path) -> str:
+    _config, engine = open_vault(vault)
+    try:
+        with engine.connect() as conn:
+            return "\n".join(str(list(conn.execute(select(t)))) for t in metadata.sorted_tables)
+    finally:
+        engine.dispose()
+
+
+def test_an_outage_is_a_note_and_missing_keys_fail_the_step(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0
+    _edit_and_delete(vault, server)
+    spn2.script = ["500"]
+    second = _cli(vault, "run")
+    assert second.returncode == 0, second.stdout + second.stderr  # the sources are fine: a note, not a failure
+    assert "0 submitted" in second.stdout and "2 waiting" in second.stdout and "HTTP 500" in second.stdout
+    with (vault / "vault.toml").open("a", encoding="utf-8") as f:  # the last table is [witness.wayback]
+        f.write('access_key_env = "NEWSVAULT_IA_UNSET"\n')
+    no_keys = _cli(vault, "run")
+    assert no_keys.returncode == 1 and "$NEWSVAULT_IA_UNSET" in no_keys.stdout and "2 URL(s) wait" in no_keys.stdout
+    assert spn2.submitted() == []

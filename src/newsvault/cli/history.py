@@ -8,7 +8,7 @@ import click
 
 from newsvault.base.clock import CHINA_LABEL, china_minute
 from newsvault.base.textdiff import char_diff, plain_text
-from newsvault.store import articles, statuses, versions
+from newsvault.store import articles, outbox, statuses, versions
 
 from .context import Context
 from .terminal import json_line, visible, visible_lines
@@ -36,6 +36,7 @@ def command(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
             raise click.ClickException(f"no article {abbr}/{number} in the store")
         kept = versions.history(conn, row["id"])
         changes = statuses.history(conn, row["id"])
+        witnessed = outbox.snapshots(conn, row["id"])  # third-party captures (docs/EVIDENCE.md)
     if as_json:
         click.echo(
             json_line(
@@ -45,6 +46,10 @@ def command(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
                     ],
                     "status": [
                         {"status": s["status"], "seen_ms": s["seen_ms"], "detail": s["detail"]} for s in changes
+                    ],
+                    "witnesses": [
+                        {"event": w["event"], "taken_ms": w["posted_ms"], "snapshot_url": w["snapshot_url"]}
+                        for w in witnessed
                     ],
                 }
             )
@@ -56,6 +61,8 @@ def command(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
         click.echo(visible(f"  version {v['n']}  {_when(v['seen_ms'])}  {v['sha256'][:12]}  {v['title']}"))
     for s in changes:
         click.echo(visible(f"  {s['status']:<11} {_when(s['seen_ms'])}" + (f"  {s['detail']}" if s["detail"] else "")))
+    for w in witnessed:  # 第三方存档: a capture by the Wayback Machine when the event was noticed
+        click.echo(visible(f"  第三方存档 {_when(w['posted_ms'])}  {w['event']}  {w['snapshot_url']}"))
     if show_diff:
         for before, after in itertools.pairwise(kept):
             click.echo(f"\n--- version {before['n']}  +++ version {after['n']}")

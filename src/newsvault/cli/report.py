@@ -174,3 +174,20 @@ def notify_and_report(config: Config, engine: Engine, console: Console) -> bool:
     for problem in report.problems:
         say(console, f"{report.channel}: {problem}")
     return report.failed
+
+
+def witness_and_report(config: Config, engine: Engine, console: Console) -> bool:
+    """Submit the queued URLs to the Wayback Machine and print one line, then each problem; True if refused."""
+    from newsvault.notify import witness_queued
+
+    report = witness_queued(config, engine)
+    if report is None:
+        return False
+    say(
+        console,
+        f"wayback: {report.submitted} submitted, {report.captured} captured, {report.pending} pending, "
+        f"{report.waiting} waiting, {report.failed} given up",
+    )
+    for problem in report.problems:
+        say(console, f"wayback: {problem}")
+    return report.failed_step

@@ -20,7 +20,7 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
     """One pass: fetch, parse, store, render (and publish). Exit 1 if any source or remote failed."""
     from newsvault.schedule import run_once
 
-    from .report import notify_and_report, print_summary, progress_line, publish_and_report
+    from .report import notify_and_report, print_summary, progress_line, publish_and_report, witness_and_report
 
     config = obj.config()
     unknown = [a for a in only if a not in config.sources]
@@ -55,4 +55,5 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
     print_summary(report, console)
     published_failed = publish and publish_and_report(config, engine)
     notify_failed = notify_and_report(config, engine, console)  # last: the archived links are published by now
-    sys.exit(1 if report.failed or published_failed or notify_failed else 0)
+    witness_failed = witness_and_report(config, engine, console)
+    sys.exit(1 if report.failed or published_failed or notify_failed or witness_failed else 0)

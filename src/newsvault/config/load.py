@@ -246,8 +246,6 @@ def load(vault: Path | str, text: str | None = None) -> Config:
     witness = read(file, "[witness]", data.get("witness", {}), WitnessSettings)
     if unknown := [abbr for abbr in witness.wayback.outlets if abbr not in sources]:
         raise ConfigError(f"{file}: [witness.wayback] key 'outlets': no source {_shown(unknown[0])} in [sources]")
-    if witness.wayback.enabled:  # refused rather than accepted and ignored: a user would trust witnesses never made
-        raise ConfigError(f"{file}: [witness.wayback] enabled: submitting to the Wayback Machine is not built yet")
     return Config(
         vault=vault_dir,
         archive=archive_path,

@@ -2,5 +2,6 @@
 
 from .queue import queue_events
 from .telegram import NotifyReport, post_queued
+from .witness import WitnessReport, witness_queued
 
-__all__ = ["NotifyReport", "post_queued", "queue_events"]
+__all__ = ["NotifyReport", "WitnessReport", "post_queued", "queue_events", "witness_queued"]

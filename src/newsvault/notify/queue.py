@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, RowMapping
 
 from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import failpoint
@@ -18,18 +18,26 @@ def channel_key(settings: TelegramSettings) -> str:
     return f"telegram:{settings.channel}"
 
 
-def queue_events(engine: Engine, config: Config) -> int:
-    """Queue a message for each edit, deletion or new article since the last scan; how many were queued.
+WAYBACK = "wayback"
 
-    The first scan of a store only sets the marks: turning notifications on
-    posts what happens from then on, not the archive's whole history.
+
+def queue_events(engine: Engine, config: Config) -> int:
+    """Queue, for every enabled channel, each edit, deletion or new article since the last scan; how many.
+
+    One scan serves Telegram and the witnesses: every enabled channel's rows are
+    queued in the transaction that moves the (shared) marks, so each event is
+    queued once per channel. The first scan of a store only sets the marks:
+    turning a channel on tells of what happens from then on, not the archive's
+    whole history.
     """
-    settings = config.notify.telegram
-    if not settings.enabled:
+    telegram, wayback = config.notify.telegram, config.witness.wayback
+    consumers: list[tuple[str, set[str], set[str], bool]] = []
+    if telegram.enabled:
+        consumers.append((channel_key(telegram), set(telegram.events), set(telegram.outlets), True))
+    if wayback.enabled:
+        consumers.append((WAYBACK, set(wayback.events), set(wayback.outlets), False))
+    if not consumers:
         return 0
-    wanted = set(settings.events)
-    outlets = set(settings.outlets)
-    channel = channel_key(settings)
     now = now_ms()
     with engine.begin() as conn:
         newest = outbox.newest_ids(conn)
@@ -37,21 +45,29 @@ def queue_events(engine: Engine, config: Config) -> int:
         if found is None:
             outbox.set_marks(conn, *newest)
             return 0
-        rows = []
+        events: list[tuple[str, RowMapping]] = []
         for row in outbox.versions_since(conn, found[0]):
             event = "new" if row["n"] == 1 else "edited"
-            if row["ref"] > newest[0] or event not in wanted or (outlets and row["source"] not in outlets):
-                continue
-            if event == "new" and row["imported"]:
-                continue  # read from an existing tree, not new at its source
-            text = messages.new(config, row) if event == "new" else messages.edited(config, row)
-            rows.append({"event": event, "ref": row["ref"], "article_id": row["article_id"], "text": text})
-        if "deleted" in wanted:
-            for row in outbox.deletions_since(conn, found[1]):
-                if row["ref"] <= newest[1] and (not outlets or row["source"] in outlets):
-                    text = messages.deleted(config, row)
-                    rows.append({"event": "deleted", "ref": row["ref"], "article_id": row["article_id"], "text": text})
-        queued = outbox.queue(conn, [{**row, "channel": channel, "queued_ms": now} for row in rows])
+            if row["ref"] <= newest[0] and not (event == "new" and row["imported"]):  # imported: not new at source
+                events.append((event, row))
+        events += [("deleted", row) for row in outbox.deletions_since(conn, found[1]) if row["ref"] <= newest[1]]
+        rows = []
+        for channel, wanted, outlets, is_message in consumers:
+            for event, row in events:
+                if event not in wanted or (outlets and row["source"] not in outlets):
+                    continue
+                text = _message(config, event, row) if is_message else row["link"]
+                rows.append(
+                    {"channel": channel, "event": event, "ref": row["ref"], "article_id": row["article_id"]}
+                    | {"text": text, "queued_ms": now}
+                )
+        queued = outbox.queue(conn, rows)
         outbox.set_marks(conn, *newest)
     failpoint("notify.queued")
     return queued
+
+
+def _message(config: Config, event: str, row: RowMapping) -> str:
+    if event == "new":
+        return messages.new(config, row)
+    return messages.edited(config, row) if event == "edited" else messages.deleted(config, row)

@@ -185,3 +185,45 @@ def last_error(conn: Connection, channel: str) -> RowMapping | None:
         .limit(1)
     )
     return conn.execute(query).mappings().first()
+
+
+def submitted(conn: Connection, notification_id: int, job_id: str) -> None:
+    """A witness took the URL: the job is asked about until it ends, in this run or a later one."""
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(state="submitted", job_id=job_id, error=None)
+    )
+
+
+def jobs(conn: Connection, channel: str) -> list[RowMapping]:
+    """The witness's submitted jobs still running, oldest first."""
+    query = (
+        select(notifications.c.id, notifications.c.job_id, notifications.c.attempts)
+        .where(and_(notifications.c.channel == channel, notifications.c.state == "submitted"))
+        .order_by(notifications.c.id)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def captured(conn: Connection, notification_id: int, snapshot_url: str, taken_ms: int) -> None:
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(state="posted", snapshot_url=snapshot_url, posted_ms=taken_ms, error=None)
+    )
+
+
+def failed(conn: Connection, notification_id: int, error: str) -> None:
+    """Given up on: never sent again, the reason kept."""
+    conn.execute(update(notifications).where(notifications.c.id == notification_id).values(state="failed", error=error))
+
+
+def snapshots(conn: Connection, article_id: int) -> list[RowMapping]:
+    """The third-party captures of an article: `event`, `ref`, `snapshot_url`, `posted_ms`, oldest first."""
+    query = (
+        select(notifications.c.event, notifications.c.ref, notifications.c.snapshot_url, notifications.c.posted_ms)
+        .where(and_(notifications.c.article_id == article_id, notifications.c.snapshot_url.is_not(None)))
+        .order_by(notifications.c.posted_ms, notifications.c.id)
+    )
+    return list(conn.execute(query).mappings())

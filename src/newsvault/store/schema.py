@@ -258,13 +258,16 @@ notifications = Table(
     Column("ref", Integer, nullable=False),  # the version (edited, new) or status row (deleted) it tells of
     Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
     Column("text", Text, nullable=False),  # the message, made when queued: what changed then
-    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain
+    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain | submitted | failed
     Column("queued_ms", BigInteger, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("attempted_ms", BigInteger),  # the last request's start: the rate limit goes on across runs
     Column("posted_ms", BigInteger),
     Column("message_id", BigInteger),  # the channel's id of the posted message
     Column("error", Text),  # why the last attempt failed, one line (never the token)
+    # witnesses ("wayback"): text is the URL submitted; the SPN2 job while it runs, then the snapshot taken
+    Column("job_id", String(200)),
+    Column("snapshot_url", Text),
     UniqueConstraint("channel", "event", "ref", name="uq_notifications_event"),
 )
 Index("ix_notifications_state", notifications.c.channel, notifications.c.state, notifications.c.id)

@@ -37,7 +37,7 @@ from newsvault.render.site.paths import CHANGE_FEEDS, change_feeds
 from newsvault.render.site.paths import change_feed as site_change_feed
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word
 from newsvault.search import count_hits, highlighted, search
-from newsvault.store import articles, changes, sources, statuses, versions
+from newsvault.store import articles, changes, outbox, sources, statuses, versions
 
 PAGE = 30
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
@@ -227,6 +227,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             abbr, row = found(conn, request)
             kept = versions.history(conn, row["id"])
             changes = statuses.history(conn, row["id"])
+            witnessed = outbox.snapshots(conn, row["id"])
             outlet = names(conn).get(abbr, abbr)
         body = display_html(row["body"] or "", row["link"], policy_for(config, abbr))
         last = changes[-1] if changes else None
@@ -244,6 +245,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             versions=kept,
             statuses=changes,
             notice=notice,
+            # 第三方存档: the Wayback Machine's captures when the article appeared, changed or went away
+            witnesses=[(w["posted_ms"], w["event"], safe_link(w["snapshot_url"])) for w in witnessed],
         )
 
     def history(request: Request) -> Response:
