@@ -19,6 +19,7 @@ from newsvault.base.clock import now_ms
 from newsvault.cli import cli
 from newsvault.config import load
 from newsvault.fetch import Fetcher
+from newsvault.notify import queue_events
 from newsvault.schedule import poll
 from newsvault.search import search
 from newsvault.store import open_store, outbox
@@ -336,11 +337,10 @@ def test_rounds_queue_and_post_notifications_once_whichever_worker(tmp_path, pg_
     _serve(server, count, items=1)
     with BotAPI(token) as bot:
         vault = _vault(tmp_path / "v", pg_url, server, count)
-        with (vault / "vault.toml").open("a", encoding="utf-8") as f:
-            f.write(
-                '\n[notify.telegram]\nenabled = true\nchannel = "@workers"\nevents = ["new"]\n'
-                f'api_url = "{bot.url("")}"\nper_minute = 600\n'
-            )
+        notify = (
+            '\n[notify.telegram]\nenabled = true\nchannel = "@workers"\nevents = ["new"]\n'
+            f'api_url = "{bot.url("")}"\nper_minute = 600\n'
+        )
         env = {**os.environ, "NEWSVAULT_TELEGRAM_TOKEN": token}
 
         def round_of_two() -> None:
@@ -357,7 +357,13 @@ def test_rounds_queue_and_post_notifications_once_whichever_worker(tmp_path, pg_
             _finish(workers, timeout=300)
 
         engine = open_store(pg_url)  # made here, not by two workers at once
+        # Round one without notifications, then notifications turned on: which of the round's
+        # notify jobs scans first is the scheduler's choice, so the first scan (which only marks
+        # where notifications start) is made here, after every article of round one is stored.
         round_of_two()
+        with (vault / "vault.toml").open("a", encoding="utf-8") as f:
+            f.write(notify)
+        assert queue_events(engine, load(vault)) == 0
         assert bot.posted == []  # the first scan marks where notifications start, as `run`'s does
         with engine.connect() as conn:
             assert outbox.marks(conn) is not None
