@@ -107,25 +107,29 @@ def queue(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     return len(new)
 
 
-def waiting(conn: Connection, channel: str) -> list[RowMapping]:
-    """The channel's queued messages, oldest first."""
+def _in_state(conn: Connection, channel: str, state: str, *columns: Any) -> list[RowMapping]:
+    """The channel's rows in `state`, oldest first: their id and `columns`."""
     query = (
-        select(notifications.c.id, notifications.c.text, notifications.c.attempts)
-        .where(and_(notifications.c.channel == channel, notifications.c.state == "queued"))
+        select(notifications.c.id, *columns)
+        .where(and_(notifications.c.channel == channel, notifications.c.state == state))
         .order_by(notifications.c.id)
     )
     return list(conn.execute(query).mappings())
 
 
+def _set(conn: Connection, notification_id: int, **values: Any) -> None:
+    """One row's state and what came with it."""
+    conn.execute(update(notifications).where(notifications.c.id == notification_id).values(**values))
+
+
+def waiting(conn: Connection, channel: str) -> list[RowMapping]:
+    """The channel's queued messages, oldest first."""
+    return _in_state(conn, channel, "queued", notifications.c.text, notifications.c.attempts)
+
+
 def settle_interrupted(conn: Connection, channel: str) -> list[int]:
     """Messages a killed run left "sending" become "uncertain" (maybe posted, never sent again); their ids."""
-    ids = list(
-        conn.execute(
-            select(notifications.c.id).where(
-                and_(notifications.c.channel == channel, notifications.c.state == "sending")
-            )
-        ).scalars()
-    )
+    ids = [row["id"] for row in _in_state(conn, channel, "sending")]
     if ids:
         conn.execute(update(notifications).where(notifications.c.id.in_(ids)).values(state="uncertain"))
     return ids
@@ -140,24 +144,16 @@ def last_attempt_ms(conn: Connection, channel: str) -> int | None:
 
 
 def sending(conn: Connection, notification_id: int, now_ms: int) -> None:
-    conn.execute(
-        update(notifications)
-        .where(notifications.c.id == notification_id)
-        .values(state="sending", attempts=notifications.c.attempts + 1, attempted_ms=now_ms)
-    )
+    _set(conn, notification_id, state="sending", attempts=notifications.c.attempts + 1, attempted_ms=now_ms)
 
 
 def posted(conn: Connection, notification_id: int, message_id: int, now_ms: int) -> None:
-    conn.execute(
-        update(notifications)
-        .where(notifications.c.id == notification_id)
-        .values(state="posted", message_id=message_id, posted_ms=now_ms, error=None)
-    )
+    _set(conn, notification_id, state="posted", message_id=message_id, posted_ms=now_ms, error=None)
 
 
 def requeue(conn: Connection, notification_id: int, error: str) -> None:
     """The API said no, or did not answer: the message waits for the next attempt."""
-    conn.execute(update(notifications).where(notifications.c.id == notification_id).values(state="queued", error=error))
+    _set(conn, notification_id, state="queued", error=error)
 
 
 def counts(conn: Connection, channel: str) -> dict[str, int]:
@@ -189,34 +185,21 @@ def last_error(conn: Connection, channel: str) -> RowMapping | None:
 
 def submitted(conn: Connection, notification_id: int, job_id: str) -> None:
     """A witness took the URL: the job is asked about until it ends, in this run or a later one."""
-    conn.execute(
-        update(notifications)
-        .where(notifications.c.id == notification_id)
-        .values(state="submitted", job_id=job_id, error=None)
-    )
+    _set(conn, notification_id, state="submitted", job_id=job_id, error=None)
 
 
 def jobs(conn: Connection, channel: str) -> list[RowMapping]:
     """The witness's submitted jobs still running, oldest first."""
-    query = (
-        select(notifications.c.id, notifications.c.job_id, notifications.c.attempts)
-        .where(and_(notifications.c.channel == channel, notifications.c.state == "submitted"))
-        .order_by(notifications.c.id)
-    )
-    return list(conn.execute(query).mappings())
+    return _in_state(conn, channel, "submitted", notifications.c.job_id, notifications.c.attempts)
 
 
 def captured(conn: Connection, notification_id: int, snapshot_url: str, taken_ms: int) -> None:
-    conn.execute(
-        update(notifications)
-        .where(notifications.c.id == notification_id)
-        .values(state="posted", snapshot_url=snapshot_url, posted_ms=taken_ms, error=None)
-    )
+    _set(conn, notification_id, state="posted", snapshot_url=snapshot_url, posted_ms=taken_ms, error=None)
 
 
 def failed(conn: Connection, notification_id: int, error: str) -> None:
     """Given up on: never sent again, the reason kept."""
-    conn.execute(update(notifications).where(notifications.c.id == notification_id).values(state="failed", error=error))
+    _set(conn, notification_id, state="failed", error=error)
 
 
 def snapshots(conn: Connection, article_id: int) -> list[RowMapping]:
