@@ -115,3 +115,23 @@ def test_a_key_is_one_line_of_the_model():
         with pytest.raises(ConfigError) as info:
             read("t.toml", TOP, data, _Settings)
         assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            "[timestamps]\nenabled = true\n",
+            "[timestamps] enabled = true needs tsa_urls, the RFC 3161 authorities to ask",
+        ),
+        (
+            '[site]\nenabled = false\n[[publish.site]]\nurl = "/tmp/pages.git"\n',
+            "[[publish.site]] needs [site] enabled = true: there is no site to publish",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_together_are_refused_in_one_line(tmp_path, table, message):
+    (tmp_path / "vault.toml").write_text(f"[sources.voa]\n{table}", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path)
+    assert str(info.value).endswith(message)
