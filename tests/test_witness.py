@@ -244,6 +244,39 @@ def test_killed_while_submitting_submits_nothing_twice(tmp_path: Path, server: L
     assert "may have been submitted" in after.stdout
 
 
+def test_a_capture_learnt_on_a_later_run_reaches_the_sites_pages(
+    tmp_path: Path, server: LocalServer, spn2: SPN2
+) -> None:
+    """The site is rendered before the witnesses are asked about, and incrementally: the marks must see a capture."""
+    from newsvault.render.site import render_site
+
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0
+    _edit_and_delete(vault, server)
+    spn2.pending_polls = 5
+    second = _cli(vault, "run")  # the edit and the deletion rendered; both jobs submitted, still pending
+    assert "2 submitted, 0 captured, 2 pending" in second.stdout, second.stdout + second.stderr
+    [history] = (vault / "site").glob("voa/**/*.versions.html")
+    article = history.with_name(history.name.removesuffix(".versions.html") + ".html")
+    assert "第三方存档" not in history.read_text("utf-8") + article.read_text("utf-8")
+    spn2.pending_polls = 0
+    third = _cli(vault, "run")  # nothing new at the source; SPN2 answers after this run's render
+    assert "0 submitted, 2 captured" in third.stdout, third.stdout + third.stderr
+    assert "第三方存档" not in history.read_text("utf-8")
+    config, engine = open_vault(vault)
+    try:
+        written = render_site(engine, config).written  # the next run's render, nothing else new
+        again = render_site(engine, config).written
+    finally:
+        engine.dispose()
+    snapshot = f'href="https://web.archive.org/web/{TIMESTAMP}/{server.url("/a/1.html")}"'
+    for page in (history, article):
+        shown = page.read_text("utf-8")
+        assert "第三方存档" in shown and shown.count(snapshot) == 2 and "修改后" in shown and "删除后" in shown
+    assert written == 2  # the article's two pages, nothing else
+    assert again == 0  # nothing new: nothing written
+
+
 def _store_text(vault: Path) -> str:
     _config, engine = open_vault(vault)
     try:

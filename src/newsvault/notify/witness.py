@@ -108,7 +108,7 @@ async def _poll(
         answer = await wayback.status(session, settings.api_url, keys, job["job_id"], settings.timeout)
         with engine.begin() as conn:
             if answer.state is wayback.State.CAPTURED and answer.snapshot_url and answer.timestamp:
-                outbox.captured(conn, job["id"], answer.snapshot_url, _taken_ms(answer.timestamp))
+                outbox.captured(conn, job["id"], answer.snapshot_url, _taken_ms(answer.timestamp), now_ms())
                 report.captured += 1
             elif answer.state is wayback.State.FAILED:
                 outbox.failed(conn, job["id"], answer.why)

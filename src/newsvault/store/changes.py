@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from .schema import after, article_images, articles, images, statuses, versions
+from .schema import after, article_images, articles, images, notifications, statuses, versions
 from .statuses import GONE
 
 
 def marks(conn: Connection) -> dict[str, int]:
-    """High-water marks of articles, their updates, versions, captures, statuses and mirrored images."""
+    """High-water marks of articles, their updates, versions, captures, statuses, mirrored images and witnesses.
+
+    `witness` is when the newest third-party capture was learnt (store.outbox.captured): a job submitted in
+    one run is often captured in a later one, and the article's pages must then show it.
+    """
     return {
         "article": conn.execute(select(func.max(articles.c.id))).scalar() or 0,
         "updated": conn.execute(select(func.max(articles.c.updated_ms))).scalar() or 0,
@@ -21,6 +25,10 @@ def marks(conn: Connection) -> dict[str, int]:
         "capture": conn.execute(select(func.max(versions.c.capture_id))).scalar() or 0,
         "status": conn.execute(select(func.max(statuses.c.id))).scalar() or 0,
         "image": conn.execute(select(func.max(images.c.tried_ms)).where(images.c.status == "done")).scalar() or 0,
+        "witness": conn.execute(
+            select(func.max(notifications.c.attempted_ms)).where(notifications.c.snapshot_url.is_not(None))
+        ).scalar()
+        or 0,
     }
 
 
@@ -46,6 +54,10 @@ def changed_since(conn: Connection, before: dict[str, int]) -> set[int]:
             select(article_images.c.article_id)
             .join(images, images.c.id == article_images.c.image_id)
             .where(and_(images.c.status == "done", images.c.tried_ms > before["image"])),
+            # marks saved before witnesses had none: every witnessed article's pages once
+            select(notifications.c.article_id).where(
+                and_(notifications.c.snapshot_url.is_not(None), notifications.c.attempted_ms > before.get("witness", 0))
+            ),
         )
     )
     return set(conn.execute(query).scalars())

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, select, update
+from sqlalchemy import Connection, RowMapping, Select, and_, func, select, update
 from sqlalchemy.orm import aliased
 
 from .schema import FILE, articles, notifications, statuses, versions
@@ -193,8 +193,21 @@ def jobs(conn: Connection, channel: str) -> list[RowMapping]:
     return _in_state(conn, channel, "submitted", notifications.c.job_id, notifications.c.attempts)
 
 
-def captured(conn: Connection, notification_id: int, snapshot_url: str, taken_ms: int) -> None:
-    _set(conn, notification_id, state="posted", snapshot_url=snapshot_url, posted_ms=taken_ms, error=None)
+def captured(conn: Connection, notification_id: int, snapshot_url: str, taken_ms: int, now_ms: int) -> None:
+    """SPN2 took the snapshot at `taken_ms` (its clock); `attempted_ms` is now, when the status request found it.
+
+    That local time is what the static site's marks compare (store.changes):
+    SPN2's times do not arrive in the order they are learnt.
+    """
+    _set(
+        conn,
+        notification_id,
+        state="posted",
+        snapshot_url=snapshot_url,
+        posted_ms=taken_ms,
+        attempted_ms=now_ms,
+        error=None,
+    )
 
 
 def failed(conn: Connection, notification_id: int, error: str) -> None:
@@ -202,11 +215,37 @@ def failed(conn: Connection, notification_id: int, error: str) -> None:
     _set(conn, notification_id, state="failed", error=error)
 
 
-def snapshots(conn: Connection, article_id: int) -> list[RowMapping]:
-    """The third-party captures of an article: `event`, `ref`, `snapshot_url`, `posted_ms`, oldest first."""
-    query = (
-        select(notifications.c.event, notifications.c.ref, notifications.c.snapshot_url, notifications.c.posted_ms)
-        .where(and_(notifications.c.article_id == article_id, notifications.c.snapshot_url.is_not(None)))
+def _snapshots(*where: Any) -> Select[Any]:
+    """Third-party captures (`article_id`, `event`, `ref`, `snapshot_url`, `posted_ms`), oldest first.
+
+    The one query behind `history`, the reader's article page and the static site.
+    """
+    return (
+        select(
+            notifications.c.article_id,
+            notifications.c.event,
+            notifications.c.ref,
+            notifications.c.snapshot_url,
+            notifications.c.posted_ms,
+        )
+        .where(and_(notifications.c.snapshot_url.is_not(None), *where))
         .order_by(notifications.c.posted_ms, notifications.c.id)
     )
-    return list(conn.execute(query).mappings())
+
+
+def snapshots(conn: Connection, article_id: int) -> list[RowMapping]:
+    """The third-party captures of an article, oldest first."""
+    return list(conn.execute(_snapshots(notifications.c.article_id == article_id)).mappings())
+
+
+def snapshots_of_outlet(conn: Connection, source: str) -> dict[int, list[RowMapping]]:
+    """The third-party captures of every article of an outlet that has any, by article id.
+
+    The site renders an outlet's pages in one pass: one read of the outbox for
+    them all, not one per page.
+    """
+    outlet = select(articles.c.id).where(articles.c.source == source)
+    found: dict[int, list[RowMapping]] = {}
+    for row in conn.execute(_snapshots(notifications.c.article_id.in_(outlet))).mappings():
+        found.setdefault(row["article_id"], []).append(row)
+    return found

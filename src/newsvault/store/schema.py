@@ -261,7 +261,9 @@ notifications = Table(
     Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain | submitted | failed
     Column("queued_ms", BigInteger, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("attempted_ms", BigInteger),  # the last request's start: the rate limit goes on across runs
+    # the last request's start: the rate limit goes on across runs; for a witness's capture, when it was
+    # learnt (the site's mark of captures, store.changes)
+    Column("attempted_ms", BigInteger),
     Column("posted_ms", BigInteger),
     Column("message_id", BigInteger),  # the channel's id of the posted message
     Column("error", Text),  # why the last attempt failed, one line (never the token)

@@ -35,7 +35,7 @@ from newsvault.render.site.lang import script_lang
 from newsvault.render.site.pages import safe_link
 from newsvault.render.site.paths import CHANGE_FEEDS, change_feeds
 from newsvault.render.site.paths import change_feed as site_change_feed
-from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word
+from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word, witness_event
 from newsvault.search import count_hits, highlighted, search
 from newsvault.store import articles, changes, outbox, sources, statuses, versions
 
@@ -246,7 +246,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             statuses=changes,
             notice=notice,
             # 第三方存档: the Wayback Machine's captures when the article appeared, changed or went away
-            witnesses=[(w["posted_ms"], w["event"], safe_link(w["snapshot_url"])) for w in witnessed],
+            witnesses=[(w["posted_ms"], witness_event(w["event"]), safe_link(w["snapshot_url"])) for w in witnessed],
         )
 
     def history(request: Request) -> Response:

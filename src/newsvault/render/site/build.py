@@ -1,8 +1,8 @@
 """Writing the static site from the store, after the archive tree (see docs/SITE.md).
 
 Incremental like the tree: high-water marks of the store (article, version,
-capture and status ids, edit and mirror times) are kept in `meta` after each
-render, and the next one rewrites only the pages of articles changed since,
+capture and status ids, edit, mirror and witness times) are kept in `meta`
+after each render, and the next one rewrites only the pages of articles changed since,
 the month pages whose article counts moved, and the small pages that summarise
 everything. A changed configuration or page format, or `full`, rewrites (and
 checks) every page. Marks are saved last, so an interrupted render is redone.
@@ -27,6 +27,7 @@ from newsvault.clean import policy_for
 from newsvault.config import Config
 from newsvault.store import articles as store_articles
 from newsvault.store import changes as store_changes
+from newsvault.store import outbox as store_outbox
 from newsvault.store import sources as store_sources
 from newsvault.store import statuses as store_statuses
 from newsvault.store import versions as store_versions
@@ -55,7 +56,7 @@ from .paths import (
     site_root,
     when,
 )
-from .words import STATUS_LABEL, STATUS_NOTICE
+from .words import STATUS_LABEL, STATUS_NOTICE, witness_event
 
 WRITING_KEY = "site_writing"  # in `meta` while a render writes the site: still there, it was interrupted
 SITE_FORMAT = 2  # raise when pages change shape: the next render then rewrites them all
@@ -113,8 +114,10 @@ def _article(
     row: RowMapping,
     versions: int | None,
     deleted: tuple[str, int | None] | None,
+    witnessed: list[RowMapping],
 ) -> None:
     abbr = row["source"]
+    witnesses = _witnesses(witnessed)
     here = article_page(abbr, row["archive_id"], row["path"])
     body = shown_body(look, config, abbr, row, lambda asset: asset_href(config, here, asset))
     lang = script_lang(row["title"] + (row["body"] or ""))
@@ -139,6 +142,7 @@ def _article(
             deleted=Markup(STATUS_NOTICE[deleted[0]]).format(Markup("<time>{}</time>").format(when(deleted[1])))
             if deleted
             else None,
+            witnesses=witnesses,
         ),
     )
     if history:
@@ -173,8 +177,18 @@ def _article(
                 original=safe_link(row["link"]),
                 versions=shown,
                 diffs=version_diffs(kept),
+                witnesses=witnesses,
             ),
         )
+
+
+def _witnesses(witnessed: list[RowMapping]) -> list[dict[str, str]]:
+    """第三方存档: the Wayback Machine's snapshots of the article (store.outbox.snapshots), safe links only."""
+    return [
+        {"when": when(w["posted_ms"]), "event": witness_event(w["event"]), "link": link}
+        for w in witnessed
+        if (link := safe_link(w["snapshot_url"]))
+    ]
 
 
 def _markup(html: str) -> Markup:
@@ -451,9 +465,19 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             edits, gone = store_versions.counts(conn, abbr), store_statuses.deletions(conn, abbr)
             touched: set[str] = set()
             if changed is None or changed:
+                witnessed = store_outbox.snapshots_of_outlet(look, abbr)
                 for row in store_articles.shown_with_bodies(conn, abbr, changed):
                     touched.add(month_of(row["listed_ms"]))
-                    _article(out, look, config, name, row, edits.get(row["id"]), gone.get(row["id"]))
+                    _article(
+                        out,
+                        look,
+                        config,
+                        name,
+                        row,
+                        edits.get(row["id"]),
+                        gone.get(row["id"]),
+                        witnessed.get(row["id"], []),
+                    )
             if full or set(counts) != set(before):
                 touched = set(counts)  # the months' pagers changed too
             touched |= {m for m in counts if counts[m] != before.get(m)}
