@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 
 from newsvault.base.clock import now_ms
+from newsvault.base.failpoints import ENV as FAILPOINT
 from newsvault.cli import cli
 from newsvault.config import load
 from newsvault.fetch import Fetcher
@@ -28,6 +29,7 @@ from newsvault.workers.queue import install, make_app
 from newsvault.workers.rounds import ROUND_KEY
 from newsvault.workers.tasks import defer_poll
 from tests.support.server import LocalServer
+from tests.support.spn2 import SPN2
 from tests.vaults import rss, rss_item
 
 SOURCES = 2000
@@ -111,13 +113,14 @@ def _assert_page_bodies(engine, count: int, items: int) -> None:  # type: ignore
         assert f"第{i}号源第{n}篇：{ON_PAGE}" in body and "首页" not in body and "版权所有" not in body
 
 
-def _workers(vault: Path, n: int, *args: str) -> list[subprocess.Popen]:
+def _workers(vault: Path, n: int, *args: str, env: dict[str, str] | None = None) -> list[subprocess.Popen]:
     return [
         subprocess.Popen(
             [str(EXE), "--vault", str(vault), "worker", "--once", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env=env,
         )
         for _ in range(n)
     ]
@@ -344,17 +347,7 @@ def test_rounds_queue_and_post_notifications_once_whichever_worker(tmp_path, pg_
         env = {**os.environ, "NEWSVAULT_TELEGRAM_TOKEN": token}
 
         def round_of_two() -> None:
-            workers = [
-                subprocess.Popen(
-                    [str(EXE), "--vault", str(vault), "worker", "--once", "--lease", "10"],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    env=env,
-                )
-                for _ in range(2)
-            ]
-            _finish(workers, timeout=300)
+            _finish(_workers(vault, 2, "--lease", "10", env=env), timeout=300)
 
         engine = open_store(pg_url)  # made here, not by two workers at once
         # Round one without notifications, then notifications turned on: which of the round's
@@ -379,3 +372,64 @@ def test_rounds_queue_and_post_notifications_once_whichever_worker(tmp_path, pg_
             assert (
                 conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
             )
+
+
+def _witnessing(
+    tmp_path: Path, pg_url: str, server: LocalServer, spn2: SPN2, count: int
+) -> tuple[Path, dict[str, str]]:
+    """A vault with round one archived, then [witness.wayback] on and the first scan made here, not by a worker.
+
+    Which worker's notify job scans first is the scheduler's choice; the next
+    round's new articles (two per feed) are then witnessed whichever it is.
+    """
+    _serve(server, count, items=1)
+    vault = _vault(tmp_path / "v", pg_url, server, count)
+    env = {**os.environ, "NEWSVAULT_IA_ACCESS": spn2.access, "NEWSVAULT_IA_SECRET": spn2.secret}
+    engine = open_store(pg_url)  # made here, not by two workers at once
+    _finish(_workers(vault, 2, "--lease", "10", env=env), timeout=300)
+    with (vault / "vault.toml").open("a", encoding="utf-8") as f:
+        f.write(f'\n[witness.wayback]\nenabled = true\napi_url = "{spn2.url("")}"\nper_minute = 600\ntimeout = 5\n')
+    assert queue_events(engine, load(vault)) == 0  # the first scan marks where witnessing starts
+    _serve(server, count, items=3)  # two new articles in every feed
+    with engine.begin() as conn:
+        conn.execute(update(meta).where(meta.c.key == ROUND_KEY).values(value="0"))
+    engine.dispose()
+    return vault, env
+
+
+def _save_requests(spn2: SPN2) -> int:
+    return sum(1 for hit in spn2.hits if hit.path == "/save")
+
+
+def test_rounds_submit_each_witness_once_whichever_worker(tmp_path, pg_url, server):
+    """Two workers, Telegram off, a local SPN2 server: each new article's URL is submitted once and its capture kept."""
+    count = 6
+    with SPN2("worker-access-key", "worker-secret-key", pending_polls=0) as spn2:
+        vault, env = _witnessing(tmp_path, pg_url, server, spn2, count)
+        _finish(_workers(vault, 2, "--lease", "10", env=env), timeout=300)
+        expected = sorted(server.url(f"/a/{i}/{n}") for i in range(count) for n in (1, 2))
+        assert sorted(spn2.submitted()) == expected  # each once
+        assert _save_requests(spn2) == 2 * count  # not even a request twice
+    engine = open_store(pg_url)
+    with engine.connect() as conn:
+        assert outbox.counts(conn, "wayback") == {"posted": 2 * count}
+        captured = [outbox.snapshots(conn, article_id) for article_id in conn.execute(select(articles.c.id)).scalars()]
+        assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+    assert sorted(len(c) for c in captured) == [0] * count + [1] * (2 * count)  # round one's are not witnessed
+
+
+def test_a_worker_killed_while_submitting_a_witness_submits_nothing_twice(tmp_path, pg_url, server):
+    """Killed between marking a URL `sending` and submitting it: the job is taken back, that URL is never sent."""
+    count = 3
+    with SPN2("worker-access-key", "worker-secret-key", pending_polls=0) as spn2:
+        vault, env = _witnessing(tmp_path, pg_url, server, spn2, count)
+        [victim] = _workers(vault, 1, "--lease", "3", env={**env, FAILPOINT: "witness.sending:2"})
+        out, _ = victim.communicate(timeout=300)
+        assert victim.returncode == -signal.SIGKILL, out
+        assert _save_requests(spn2) == 1  # the second URL was marked, not sent
+        _finish(_workers(vault, 1, "--lease", "3", env=env), timeout=300)
+        assert _save_requests(spn2) == 2 * count - 1 and len(set(spn2.submitted())) == 2 * count - 1
+    engine = open_store(pg_url)
+    with engine.connect() as conn:
+        assert outbox.counts(conn, "wayback") == {"posted": 2 * count - 1, "uncertain": 1}
+        assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0

@@ -28,6 +28,7 @@ class Job:
 class SPN2(LocalServer):
     def __init__(self, access: str, secret: str, pending_polls: int = 1) -> None:
         super().__init__()
+        self.access, self.secret = access, secret  # for the environment of the processes under test
         self.authorization = f"LOW {access}:{secret}"
         self.script: list[str] = []
         self.jobs: dict[str, Job] = {}

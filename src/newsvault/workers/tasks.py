@@ -1,5 +1,5 @@
 """The jobs a worker runs: poll a source, fetch its pages, re-check it, update the search index, mirror images,
-post notifications.
+post notifications, submit witnesses.
 
 A poll, a page fetch and a re-check of one source hold the lock
 `source:<abbr>`, so they never overlap anywhere (they write the same
@@ -12,6 +12,7 @@ everything else is what `newsvault run` does, one transaction per feed or page.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -142,8 +143,13 @@ async def recheck(context: JobContext, abbr: str) -> None:
         await recheck_source(
             state.engine, source, state.fetcher, state.config, now_ms(), state.config.fetch.pages_per_run
         )
-    if state.config.notify.telegram.enabled:  # the source's poll, pages and re-check are done: tell what they found
+    if notifies(state.config):  # the source's poll, pages and re-check are done: tell what they found
         await defer(context.app, "notify", "notify", "notify")
+
+
+def notifies(config: Config) -> bool:
+    """Is any channel of the outbox on: Telegram, or the Wayback Machine as a witness?"""
+    return config.notify.telegram.enabled or config.witness.wayback.enabled
 
 
 @blueprint.task(name="index", queue=SOURCES, pass_context=True, retry=RETRY)
@@ -155,7 +161,7 @@ def index(context: JobContext) -> None:
 
 
 @blueprint.task(name="notify", queue=SOURCES, pass_context=True, retry=RETRY)
-def notify(context: JobContext) -> None:
+async def notify(context: JobContext) -> None:
     """Queue the edits, deletions and new articles found since the last scan and post them, as `run` does.
 
     One at a time wherever it was queued (the job lock `notify`, held in
@@ -163,18 +169,51 @@ def notify(context: JobContext) -> None:
     take the first's message in flight for one a killed worker left, or queue
     the same events twice. A worker killed while posting has its job taken
     back after its lease; the message it was sending becomes `uncertain`.
+    The URLs queued for the Wayback Machine go to a `witness` job of their
+    own: SPN2's rate is slow, and Telegram's messages need not wait for it.
     """
     from newsvault.notify import post_queued, queue_events
 
     state = _state(context)
     queue_events(state.engine, state.config)
-    report = post_queued(state.config, state.engine)  # a sync task runs in its own thread: its own event loop
+    if state.config.witness.wayback.enabled:
+        await defer(context.app, "witness", "witness", "witness")
+    report = await asyncio.to_thread(post_queued, state.config, state.engine)  # its own thread, its own event loop
     if report is None:
         return
     if report.posted or report.waiting:
         log.warning("%s: %d posted, %d waiting", report.channel, report.posted, report.waiting)
     for problem in report.problems:
         log.warning("%s: %s", report.channel, problem)
+
+
+@blueprint.task(name="witness", queue=SOURCES, pass_context=True, retry=RETRY)
+def witness(context: JobContext) -> None:
+    """Submit the queued URLs to the Wayback Machine and record the snapshots taken, as `run` does.
+
+    One at a time wherever it was queued (the job lock `witness`): a second
+    submitter would take the first's URL in flight ("sending") for one a
+    killed worker left and call it uncertain, or submit a queued URL the
+    first is about to submit. A worker killed while submitting has its job
+    taken back after its lease; its URL in flight is never submitted again.
+    """
+    from newsvault.notify import witness_queued
+
+    state = _state(context)
+    report = witness_queued(state.config, state.engine)  # a sync task runs in its own thread: its own event loop
+    if report is None:
+        return
+    if report.submitted or report.captured or report.waiting or report.pending:
+        log.warning(
+            "wayback: %d submitted, %d captured, %d pending, %d waiting, %d given up",
+            report.submitted,
+            report.captured,
+            report.pending,
+            report.waiting,
+            report.failed,
+        )
+    for problem in report.problems:
+        log.warning("wayback: %s", problem)
 
 
 @blueprint.task(name="mirror", queue=TREE, pass_context=True, retry=RETRY)
