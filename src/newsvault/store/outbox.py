@@ -8,7 +8,7 @@ transaction, so a run killed at any moment queues each event exactly once.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Select, and_, func, select, update
@@ -238,14 +238,19 @@ def snapshots(conn: Connection, article_id: int) -> list[RowMapping]:
     return list(conn.execute(_snapshots(notifications.c.article_id == article_id)).mappings())
 
 
-def snapshots_of_outlet(conn: Connection, source: str) -> dict[int, list[RowMapping]]:
-    """The third-party captures of every article of an outlet that has any, by article id.
+def snapshots_of(conn: Connection, source: str, only: Iterable[int] | None = None) -> dict[int, list[RowMapping]]:
+    """The third-party captures of an outlet's articles that have any (or of those in `only`), by article id.
 
-    The site renders an outlet's pages in one pass: one read of the outbox for
-    them all, not one per page.
+    The site renders many pages at once (`articles.shown_with_bodies`, same
+    arguments): one read of the outbox for them, not one per page.
     """
-    outlet = select(articles.c.id).where(articles.c.source == source)
+    if only is None:
+        chunks: list[Any] = [select(articles.c.id).where(articles.c.source == source)]
+    else:
+        wanted = sorted(only)
+        chunks = [wanted[start : start + 400] for start in range(0, len(wanted), 400)]
     found: dict[int, list[RowMapping]] = {}
-    for row in conn.execute(_snapshots(notifications.c.article_id.in_(outlet))).mappings():
-        found.setdefault(row["article_id"], []).append(row)
+    for ids in chunks:
+        for row in conn.execute(_snapshots(notifications.c.article_id.in_(ids))).mappings():
+            found.setdefault(row["article_id"], []).append(row)
     return found

@@ -273,6 +273,13 @@ notifications = Table(
     UniqueConstraint("channel", "event", "ref", name="uq_notifications_event"),
 )
 Index("ix_notifications_state", notifications.c.channel, notifications.c.state, notifications.c.id)
+Index("ix_notifications_article", notifications.c.article_id)  # an article's captures (0014)
+Index(  # the newest capture recorded, and those since: the site's mark (0014)
+    "ix_notifications_captured",
+    notifications.c.attempted_ms,
+    sqlite_where=notifications.c.snapshot_url.is_not(None),
+    postgresql_where=notifications.c.snapshot_url.is_not(None),
+)
 
 # The image mirror: one row per image URL, linked to the articles showing it. A side job:
 # it runs after articles are stored, may fail and be retried for days, and never changes an

@@ -465,7 +465,7 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             edits, gone = store_versions.counts(conn, abbr), store_statuses.deletions(conn, abbr)
             touched: set[str] = set()
             if changed is None or changed:
-                witnessed = store_outbox.snapshots_of_outlet(look, abbr)
+                witnessed = store_outbox.snapshots_of(look, abbr, changed)
                 for row in store_articles.shown_with_bodies(conn, abbr, changed):
                     touched.add(month_of(row["listed_ms"]))
                     _article(
