@@ -245,7 +245,7 @@ def snapshots_of(conn: Connection, source: str, only: Iterable[int] | None = Non
     arguments): one read of the outbox for them, not one per page.
     """
     if only is None:
-        chunks: list[Any] = [select(articles.c.id).where(articles.c.source == source)]
+        chunks: list[Select[Any] | list[int]] = [select(articles.c.id).where(articles.c.source == source)]
     else:
         wanted = sorted(only)
         chunks = [wanted[start : start + 400] for start in range(0, len(wanted), 400)]

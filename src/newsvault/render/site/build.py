@@ -2,9 +2,9 @@
 
 Incremental like the tree: high-water marks of the store (article, version,
 capture and status ids, edit, mirror and witness times) are kept in `meta`
-after each render, and the next one rewrites only the pages of articles changed since,
-the month pages whose article counts moved, and the small pages that summarise
-everything. A changed configuration or page format, or `full`, rewrites (and
+after each render, and the next one rewrites only the pages of articles
+changed since, the month pages whose article counts moved, and the small
+pages that summarise everything. A changed configuration or page format, or `full`, rewrites (and
 checks) every page. Marks are saved last, so an interrupted render is redone.
 """
 
