@@ -258,7 +258,7 @@ notifications = Table(
     Column("ref", Integer, nullable=False),  # the version (edited, new) or status row (deleted) it tells of
     Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
     Column("text", Text, nullable=False),  # the message, made when queued: what changed then
-    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain | submitted | failed
+    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain | dropped | submitted | failed
     Column("queued_ms", BigInteger, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("attempted_ms", BigInteger),  # the last request's start: the rate limit goes on across runs
