@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RowMapping, and_, func, select, text, update
 from sqlalchemy.orm import aliased
 
-from .schema import FILE, articles, notifications, statuses, versions
+from .schema import FILE, articles, insert_ignoring_duplicates, notifications, statuses, versions
 from .sources import get_meta, set_meta
 
 _MARKS = "notify_marks"
@@ -106,8 +106,9 @@ def queue(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         ).first()
         is None
     ]
-    if new:
-        conn.execute(notifications.insert(), [{**row, "state": "queued", "attempts": 0} for row in new])
+    # A scan by another process at the same moment (a `run` and a worker) may have queued them since:
+    # the unique key keeps each message once, whoever inserts it first.
+    insert_ignoring_duplicates(conn, notifications, [{**row, "state": "queued", "attempts": 0} for row in new])
     return len(new)
 
 
