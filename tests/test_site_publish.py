@@ -185,3 +185,64 @@ def test_publishing_a_site_that_is_not_written_is_refused(tmp_path):
         f.write('[site]\nenabled = false\n[[publish.site]]\nurl = "/nowhere.git"\n')
     with pytest.raises(ConfigError, match=r"\[\[publish.site\]\] needs \[site\] enabled = true"):
         load(vault)
+
+
+def _dated(server, date: str) -> None:  # type: ignore[no-untyped-def]
+    """alpha: one article in May 2024 and one listed on `date`; beta as in `_feeds`."""
+    _feeds(server, 0)
+    server.set(
+        "/alpha.xml",
+        rss(
+            rss_item("部长访问", server.url("/a/1.html"), DATE, "<p>部长今天访问了两个国家。</p>"),
+            rss_item("天气预报", server.url("/a/2.html"), date, "<p>明天晴。</p>"),
+        ),
+    )
+
+
+def _hand_commit(tmp_path: Path, remote: Path) -> None:
+    """Someone adds a file to the branch on GitHub: the store's marks no longer match it (a full render)."""
+    clone = tmp_path / "by-hand"
+    subprocess.run(["rm", "-rf", str(clone)], check=True)
+    subprocess.run(["git", "clone", "-q", "-b", BRANCH, str(remote), str(clone)], check=True)
+    (clone / "CNAME").write_text("news.example.org\n", "utf-8")
+    sh(clone, "add", "CNAME")
+    sh(clone, "-c", "user.name=someone", "-c", "user.email=someone@example.org", "commit", "-qm", "CNAME")
+    sh(clone, "push", "-q", "origin", BRANCH)
+
+
+def test_a_month_left_empty_is_removed_from_the_branch(tmp_path, server):
+    june, may = "alpha/2024-06.html", "alpha/2024-05.html"
+    remote = bare(tmp_path / "news.git")
+    vault = _vault(tmp_path, server, remote)
+    _dated(server, "Sat, 01 Jun 2024 12:00:00 GMT")
+    _run(vault)
+    assert {may, june} <= files_at(remote, BRANCH)
+
+    # The folder kept between runs: the render deletes the page, and the deletion is committed.
+    _dated(server, DATE)  # June's only article is dated in May now
+    _run(vault)
+    assert june not in files_at(remote, BRANCH) and may in files_at(remote, BRANCH)
+    assert june in _changed(remote) and "1 deleted" in log(remote, BRANCH)[0]
+    assert not (vault / "site" / june).exists()
+
+    # A runner's blob-less folder, where the page was never on disk: the branch's listing says it is stale.
+    _dated(server, "Sat, 01 Jun 2024 12:00:00 GMT")
+    _run(vault)
+    assert june in files_at(remote, BRANCH)
+    _open_as_runner(remote, vault)
+    _dated(server, DATE)
+    _run(vault)
+    assert june not in files_at(remote, BRANCH) and may in files_at(remote, BRANCH)
+    beta = _article(remote, "beta", "贝塔")
+    assert beta in files_at(remote, BRANCH) and beta not in _changed(remote)  # nothing else deleted
+    missing = sh(vault / "site", "rev-list", "--objects", "--missing=print", "HEAD")
+    assert any(line.startswith("?") for line in missing.splitlines())  # the older pages were never downloaded
+
+    # A full render (the branch was changed by hand, so the marks are dropped) has no earlier months to compare.
+    _dated(server, "Sat, 01 Jun 2024 12:00:00 GMT")
+    _run(vault)
+    _hand_commit(tmp_path, remote)
+    _open_as_runner(remote, vault)
+    _dated(server, DATE)
+    _run(vault)
+    assert june not in files_at(remote, BRANCH) and {may, "CNAME", beta} <= files_at(remote, BRANCH)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -280,3 +281,111 @@ def test_status_shows_the_outbox_per_channel(tmp_path: Path, server: LocalServer
     assert f"notify {CHANNEL}: 1 queued, 1 sending, 1 posted, 0 uncertain" in _status(vault)
     assert _run(vault).returncode == 1  # the uncertain message is said, and the run fails for it
     assert f"notify {CHANNEL}: 0 queued, 2 posted, 1 uncertain" in _status(vault)
+
+
+def _env(failpoint: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != FAILPOINT}
+    env["NEWSVAULT_TELEGRAM_TOKEN"] = TOKEN
+    return env | ({FAILPOINT: failpoint} if failpoint else {})
+
+
+def _notify(vault: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [NEWSVAULT, "--vault", str(vault), "notify", *options]
+    return subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=300)
+
+
+def _titles(bot: BotAPI) -> list[str]:
+    return [t.split("\n")[1] for t in bot.texts()]
+
+
+def _uncertain_ids(vault: Path) -> list[int]:
+    (channel,) = json.loads(_status(vault, "--json"))["notify"]
+    return [m["id"] for m in channel["uncertain_messages"]]
+
+
+def _left_uncertain(vault: Path, server: LocalServer, titles: list[str]) -> int:
+    """A run killed while sending the second of `titles`; the next run posts the rest: the id left uncertain."""
+    _items(server, titles)
+    assert _run(vault, failpoint="notify.sending:2").returncode == -9
+    after = _run(vault)
+    (left,) = _uncertain_ids(vault)
+    assert after.returncode == 1 and f"#{left}" in after.stdout and "notify --resend ID" in after.stdout
+    return left
+
+
+def test_an_uncertain_message_is_resent_or_dropped_on_request(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]')
+    _ok(_run(vault))
+    left = _left_uncertain(vault, server, ["一", "二", "三"])
+    assert _titles(bot) == ["一", "三"]
+    lines = _status(vault).splitlines()
+    assert f"notify {CHANNEL}: 0 queued, 2 posted, 1 uncertain" in lines
+    assert any(
+        re.fullmatch(rf"    uncertain #{left} \(its send began [\d-]+ [\d:]+\): 【新文章】美国之音 二", x)
+        for x in lines
+    )
+
+    # Wrong ids and states are one line each, and change nothing (the good id in the same call neither).
+    posted = next(i for i in range(1, left + 3) if i != left and i not in _uncertain_ids(vault))
+    wrong = _notify(vault, "--resend", str(left), "999", str(posted))
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    assert f"{CHANNEL}: #999: no message of {CHANNEL} has this id" in wrong.stdout
+    assert f"{CHANNEL}: #{posted}: is posted: only an uncertain message can be resent" in wrong.stdout
+    assert _uncertain_ids(vault) == [left] and len(bot.posted) == 2
+    assert _notify(vault, "--resend").returncode == 2  # no ids: a usage error
+    assert _notify(vault, "--resend", "--drop", str(left)).returncode == 2
+
+    # The operator found it missing from the channel: sent now, once.
+    out = _ok(_notify(vault, "--resend", str(left)))
+    assert f"{CHANNEL}: 1 message(s) queued again: #{left}" in out and f"{CHANNEL}: 1 posted, 0 waiting" in out
+    assert _titles(bot) == ["一", "三", "二"] and _outbox_counts(vault) == {"posted": 3}
+    _ok(_run(vault))
+    assert len(bot.posted) == 3
+
+    # Found in the channel after all: given up, never sent, counted by `status`.
+    left = _left_uncertain(vault, server, ["一", "二", "三", "四", "五"])
+    assert _titles(bot)[3:] == ["四"]  # the second new one ("五") was left uncertain
+    out = _ok(_notify(vault, "--drop", str(left)))
+    assert f"{CHANNEL}: 1 message(s) dropped: #{left}" in out and "posted" not in out
+    assert f"notify {CHANNEL}: 0 queued, 4 posted, 0 uncertain, 1 dropped" in _status(vault)
+    _ok(_run(vault))
+    assert "五" not in _titles(bot)
+    again = _notify(vault, "--resend", str(left))
+    assert again.returncode == 1 and f"#{left}: is dropped: only an uncertain message can be resent" in again.stdout
+
+    # Every uncertain message at once.
+    left = _left_uncertain(vault, server, ["一", "二", "三", "四", "五", "六", "七"])
+    out = _ok(_notify(vault, "--resend-uncertain"))
+    assert f"queued again: #{left}" in out and _titles(bot).count("七") == 1
+    assert _outbox_counts(vault) == {"posted": 6, "dropped": 1}
+
+
+def test_one_poster_at_a_time_across_processes(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    vault = _vault(tmp_path, server, bot, '["new"]')
+    _ok(_run(vault))
+    _items(server, ["一", "二", "三"])
+    # The first run stops itself as it is about to send "一" (recorded as sending), holding the channel.
+    first = subprocess.Popen(
+        [NEWSVAULT, "--vault", str(vault), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env("notify.sending:1:stop"),
+    )
+    try:
+        _pid, how = os.waitpid(first.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(how), how
+        second = _run(vault)  # polls and stores, and leaves the posting to the first
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "another process is posting to the channel now" in second.stdout
+        assert f"{CHANNEL}: 0 posted, 2 waiting" in second.stdout
+        busy = _notify(vault, "--drop", "1")
+        assert busy.returncode == 1 and "another process is posting to the channel now; nothing changed" in busy.stdout
+        assert bot.posted == []
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, out + err
+    assert f"{CHANNEL}: 3 posted, 0 waiting" in out
+    assert _titles(bot) == ["一", "二", "三"]  # each once: none taken as a killed run's, none sent by both
+    assert _outbox_counts(vault) == {"posted": 3}

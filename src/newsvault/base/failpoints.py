@@ -6,7 +6,13 @@ sends itself SIGKILL, as the OOM killer or a cancelled CI job would: no
 ``finally``, no flush, no atexit. A wall-clock kill proves nothing on a fast
 machine (the run is already over) and little on a slow one; a named point is
 hit on every machine, and the test checks it was (exit status -9). Unset, a
-point costs one environment lookup. The points are listed in
+point costs one environment lookup.
+
+``name:N:stop`` stops the process there instead (SIGSTOP), holding whatever
+it holds, until the test sends SIGCONT: a test waits for the stop
+(``os.waitpid(pid, os.WUNTRACED)``), runs another process against the same
+store, then lets the first go on. Two processes interleaved at a chosen
+moment, without a sleep (tests/test_telegram.py, one poster at a time). The points are listed in
 docs/ARCHITECTURE.md; this module imports nothing of newsvault, so every stage
 may call it.
 """
@@ -21,13 +27,16 @@ _reached: dict[str, int] = {}
 
 
 def failpoint(name: str) -> None:
-    """Kill this process here if ``NEWSVAULT_FAILPOINT`` names this point (and this is its Nth arrival)."""
+    """Kill (or stop) this process here if ``NEWSVAULT_FAILPOINT`` names this point and this is its Nth arrival."""
     wanted = os.environ.get(ENV)
     if not wanted:
         return
-    point, _, nth = wanted.partition(":")
+    point, _, rest = wanted.partition(":")
     if point != name:
         return
+    nth, _, action = rest.partition(":")
     _reached[name] = _reached.get(name, 0) + 1
-    if _reached[name] >= int(nth or 1):
+    if _reached[name] == int(nth or 1) and action == "stop":
+        os.kill(os.getpid(), signal.SIGSTOP)  # once: the process goes on when SIGCONT comes
+    elif _reached[name] >= int(nth or 1) and action != "stop":
         os.kill(os.getpid(), signal.SIGKILL)

@@ -34,6 +34,11 @@ class Kind(StrEnum):
     # out), or could not take them now (an outage, the rate limit: they wait for the next run).
     NOTIFY = "notify"
     NOTIFY_DEFERRED = "notify-deferred"
+    # The operator's `notify --resend/--drop` (docs/NOTIFY.md): an id that is no message of the channel, a
+    # message in a state the action does not apply to, or another process posting to the channel meanwhile.
+    NO_MESSAGE = "no-message"
+    WRONG_STATE = "wrong-state"
+    NOTIFY_BUSY = "notify-busy"
     # Read back from the fetch log, where only the words were kept (a round polled by other workers).
     LOGGED = "logged"
     # A source refused by `add` or `import-opml`, nothing written for it.

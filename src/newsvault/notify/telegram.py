@@ -84,11 +84,24 @@ class NotifyReport:
 
 
 def post_queued(config: Config, engine: Engine) -> NotifyReport | None:
-    """Post the channel's queued messages; None when [notify.telegram] is off. Never raises for Telegram."""
+    """Post the channel's queued messages; None when [notify.telegram] is off. Never raises for Telegram.
+
+    Only one process posts to a channel at a time (`outbox.posting`): a `run`
+    and a worker's `notify` job finishing together would otherwise both send
+    what each read as queued. The one that does not get the channel leaves its
+    queue to the one posting, with a note.
+    """
     settings = config.notify.telegram
     if not settings.enabled:
         return None
-    return asyncio.run(_post(engine, settings))
+    channel = channel_key(settings)
+    with outbox.posting(engine, channel) as mine:
+        if mine:
+            return asyncio.run(_post(engine, settings))
+    with engine.connect() as conn:
+        queued = outbox.counts(conn, channel).get("queued", 0)
+    busy = "another process is posting to the channel now: this one leaves the queue to it"
+    return NotifyReport(channel=channel, waiting=queued, problems=[Problem(Kind.NOTIFY_DEFERRED, busy, "telegram")])
 
 
 def _redacted(exc: BaseException, token: str) -> str:
@@ -104,14 +117,7 @@ async def _post(engine: Engine, settings: TelegramSettings) -> NotifyReport:
         pending = outbox.waiting(conn, channel)
         last = outbox.last_attempt_ms(conn, channel)
     if report.uncertain:
-        report.problems.append(
-            Problem(
-                Kind.NOTIFY,
-                f"{len(report.uncertain)} message(s) may or may not have been posted (a run stopped while "
-                "sending them); not sent again",
-                "telegram",
-            )
-        )
+        report.problems.append(uncertain_problem(report.uncertain))
     token = os.environ.get(settings.token_env, "")
     if not pending:
         return report
@@ -175,6 +181,17 @@ async def _send(
         failpoint("notify.posted")
         return None
     return _deferred(f"rate limited {MOST_RETRIES} times in a row")
+
+
+def uncertain_problem(ids: list[int]) -> Problem:
+    """What a poster says of the messages a killed one left "sending": the operator checks the channel for them."""
+    listed = " ".join(f"#{i}" for i in ids)
+    return Problem(
+        Kind.NOTIFY,
+        f"{len(ids)} message(s) may or may not have been posted (a run stopped while sending them): {listed}; "
+        "not sent again: check the channel, then `notify --resend ID` or `notify --drop ID`",
+        "telegram",
+    )
 
 
 def _deferred(why: str) -> Problem:

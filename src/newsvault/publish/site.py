@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from newsvault.base.failpoints import failpoint
 from newsvault.config import Config
-from newsvault.render.site.build import restore_marks, saved_marks
+from newsvault.render.site.build import restore_marks, saved_marks, stale_pages
 from newsvault.render.site.paths import site_root
 from newsvault.store import sources as store_sources
 
@@ -37,6 +38,7 @@ from .remotes import sync_all
 PUBLISHED = "site_published"  # meta: {"head": the site folder's commit, "marks": the render marks of its pages}
 NO_JEKYLL = ".nojekyll"
 _TEMPORARY = ":(glob,exclude)**/.*.tmp"  # an interrupted write's leftover, never a page
+_MONTH_PAGES = ":(glob)*/[0-9][0-9][0-9][0-9]-[0-9][0-9].html"  # month_page()'s names, to list from the index
 
 
 def align_marks(engine: Engine, config: Config) -> None:
@@ -62,14 +64,38 @@ def _record(engine: Engine, config: Config) -> None:
         store_sources.set_meta(conn, PUBLISHED, json.dumps(value, sort_keys=True))
 
 
-def commit_site(config: Config) -> CommitInfo | None:
-    """Commit the pages written since the last commit; None, and no commit, when there are none."""
+def _remove_stale(engine: Engine, folder: Path) -> None:
+    """Stage the deletion of the pages the render says must no longer exist (a month left without articles).
+
+    `--ignore-removal` keeps every page the folder lacks, so these are named
+    one by one from the index (the branch's listing, also in a blob-less work
+    tree); `git rm` of a path needs no blob, so nothing is downloaded.
+    """
+    listing = git(folder, "ls-files", "-z", "--", _MONTH_PAGES).stdout.decode("utf-8", "replace")
+    with engine.connect() as conn:
+        stale = stale_pages(conn, [path for path in listing.split("\0") if path])
+    if stale:
+        git(
+            folder,
+            "rm",
+            "-q",
+            "-f",
+            "--ignore-unmatch",
+            "--pathspec-from-file=-",
+            "--pathspec-file-nul",
+            input="\0".join(stale).encode("utf-8"),
+        )
+
+
+def commit_site(engine: Engine, config: Config) -> CommitInfo | None:
+    """Commit the pages written, and those deleted, since the last commit; None, and no commit, when there are none."""
     folder = site_root(config)
     settings = config.publish
     if not ensure_repo(folder, settings.site[0].branch if settings.site else "gh-pages"):
         finish_interrupted(folder)
     (folder / NO_JEKYLL).touch()  # GitHub Pages serves the files as they are, `_`-named ones too
     git(folder, "add", "--ignore-removal", "--", ".", _TEMPORARY)
+    _remove_stale(engine, folder)
     changes = staged_changes(folder, ".")
     if not changes:
         return None
@@ -88,7 +114,7 @@ def publish_site(engine: Engine, config: Config) -> PublishReport:
     if not folder.is_dir():
         return PublishReport(None, error=f"no site at {folder}: `newsvault render` writes it")
     try:
-        made = commit_site(config)
+        made = commit_site(engine, config)
         _record(engine, config)
     except GitError as exc:
         return PublishReport(None, error=str(exc))

@@ -7,13 +7,11 @@ repository modules.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable
 
-from sqlalchemy import Connection, RowMapping, Table, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, RowMapping, and_, or_, select, update
 
-from .schema import article_images, articles, image_scans, images
+from .schema import article_images, articles, image_scans, images, insert_ignoring_duplicates
 
 PENDING, DONE, FAILED, REFUSED = "pending", "done", "failed", "refused"
 
@@ -25,14 +23,6 @@ def asset_path(sha256: str, ext: str) -> str:
 
 def url_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert, skipping rows whose key exists: two workers may queue the same image."""
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))
 
 
 def unscanned(conn: Connection, sources: Collection[str], limit: int) -> list[RowMapping]:
@@ -63,7 +53,7 @@ def record_scan(
     known = set()
     if keyed:
         known = set(conn.execute(select(images.c.url_sha).where(images.c.url_sha.in_(list(keyed)))).scalars())
-    _insert_ignoring_duplicates(
+    insert_ignoring_duplicates(
         conn,
         images,
         [
@@ -74,7 +64,7 @@ def record_scan(
     )
     if keyed:
         ids = conn.execute(select(images.c.id).where(images.c.url_sha.in_(list(keyed)))).scalars()
-        _insert_ignoring_duplicates(conn, article_images, [{"article_id": article_id, "image_id": i} for i in ids])
+        insert_ignoring_duplicates(conn, article_images, [{"article_id": article_id, "image_id": i} for i in ids])
     scanned_ms = max(now_ms, updated_ms or 0)
     done = conn.execute(
         update(image_scans).where(image_scans.c.article_id == article_id).values(scanned_ms=scanned_ms)

@@ -7,18 +7,22 @@ transaction, so a run killed at any moment queues each event exactly once.
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, and_, func, select, update
+from sqlalchemy import Connection, Engine, RowMapping, Select, and_, func, select, text, update
 from sqlalchemy.orm import aliased
 
-from .schema import FILE, articles, notifications, statuses, versions
+from .schema import FILE, articles, insert_ignoring_duplicates, notifications, statuses, versions
 from .sources import get_meta, set_meta
 
 _MARKS = "notify_marks"
 DELETED = ("gone", "censored")
+_LOCK_FILE = "-notify.lock"  # beside an SQLite store: `vault.sqlite-notify.lock`
 
 
 def marks(conn: Connection) -> tuple[int, int] | None:
@@ -102,8 +106,9 @@ def queue(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         ).first()
         is None
     ]
-    if new:
-        conn.execute(notifications.insert(), [{**row, "state": "queued", "attempts": 0} for row in new])
+    # A scan by another process at the same moment (a `run` and a worker) may have queued them since:
+    # the unique key keeps each message once, whoever inserts it first.
+    insert_ignoring_duplicates(conn, notifications, [{**row, "state": "queued", "attempts": 0} for row in new])
     return len(new)
 
 
@@ -176,7 +181,13 @@ def last_error(conn: Connection, channel: str) -> RowMapping | None:
     """The newest failed attempt whose message still waits: its `error` (one line) and `attempted_ms`."""
     query = (
         select(notifications.c.error, notifications.c.attempted_ms)
-        .where(and_(notifications.c.channel == channel, notifications.c.error.is_not(None)))
+        .where(
+            and_(
+                notifications.c.channel == channel,
+                notifications.c.error.is_not(None),
+                notifications.c.state != "dropped",  # given up by hand: its error is nobody's concern now
+            )
+        )
         .order_by(notifications.c.attempted_ms.desc(), notifications.c.id.desc())
         .limit(1)
     )
@@ -254,3 +265,85 @@ def snapshots_of(conn: Connection, source: str, only: Iterable[int] | None = Non
         for row in conn.execute(_snapshots(notifications.c.article_id.in_(ids))).mappings():
             found.setdefault(row["article_id"], []).append(row)
     return found
+
+
+@contextmanager
+def posting(engine: Engine, channel: str) -> Iterator[bool]:
+    """Hold the right to post to `channel` (yields True), or learn that another process has it (False).
+
+    One poster at a time across processes (`run`, a worker's `notify` job, the
+    `notify` command): a second would take the first's message in flight for
+    one a killed run left (`settle_interrupted`) and send messages the first
+    already read as queued. Never waits: whoever does not get it leaves the
+    queue to the one posting. PostgreSQL: a session advisory lock on a
+    connection held meanwhile; SQLite: an flock on a file beside the store.
+    Both go with the process that holds them, so a killed poster never keeps
+    the others out.
+    """
+    if engine.dialect.name == "postgresql":
+        with _advisory(engine, f"newsvault.notify:{channel}") as got:
+            yield got
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":  # no other process can open this store
+        yield True
+        return
+    fd = os.open(database + _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # the lock goes with the file's last descriptor
+
+
+@contextmanager
+def _advisory(engine: Engine, key: str) -> Iterator[bool]:
+    """A session-level advisory lock on `key`, on a connection kept until the block ends."""
+    conn = engine.connect()
+    try:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}).scalar())
+        conn.commit()  # the lock outlives the transaction; the connection is not left idle in one
+        yield got
+        if got:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
+            conn.commit()
+    except BaseException:
+        conn.invalidate()  # closed, not pooled: the lock cannot stay held on a connection in the pool
+        raise
+    finally:
+        conn.close()
+
+
+def states(conn: Connection, channel: str, ids: Sequence[int]) -> dict[int, str]:
+    """The state of each of these ids that is a message of `channel` (the others are missing)."""
+    query = select(notifications.c.id, notifications.c.state).where(
+        and_(notifications.c.channel == channel, notifications.c.id.in_(sorted(set(ids))))
+    )
+    return {row.id: row.state for row in conn.execute(query)}
+
+
+def uncertain(conn: Connection, channel: str) -> list[RowMapping]:
+    """The channel's uncertain messages, oldest first: id, text and when the interrupted send started."""
+    return _in_state(conn, channel, "uncertain", notifications.c.text, notifications.c.attempted_ms)
+
+
+def resend(conn: Connection, ids: Sequence[int]) -> None:
+    """Uncertain messages the operator found missing from the channel: queued again, sent by the next poster."""
+    conn.execute(
+        update(notifications)
+        .where(and_(notifications.c.id.in_(list(ids)), notifications.c.state == "uncertain"))
+        .values(state="queued")
+    )
+
+
+def drop(conn: Connection, ids: Sequence[int]) -> None:
+    """Messages the operator gave up on (found in the channel, or never to be sent): never sent again."""
+    conn.execute(
+        update(notifications)
+        .where(and_(notifications.c.id.in_(list(ids)), notifications.c.state.in_(("uncertain", "queued"))))
+        .values(state="dropped")
+    )

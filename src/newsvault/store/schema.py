@@ -9,11 +9,15 @@ image mirror; the search index.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     ColumnElement,
+    Connection,
     ForeignKey,
     Index,
     Integer,
@@ -29,6 +33,7 @@ from sqlalchemy import (
     literal_column,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 metadata = MetaData()
 
@@ -258,7 +263,7 @@ notifications = Table(
     Column("ref", Integer, nullable=False),  # the version (edited, new) or status row (deleted) it tells of
     Column("article_id", Integer, ForeignKey("articles.id"), nullable=False),
     Column("text", Text, nullable=False),  # the message, made when queued: what changed then
-    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain | submitted | failed
+    Column("state", String(20), nullable=False),  # queued | sending | posted | uncertain | dropped | submitted | failed
     Column("queued_ms", BigInteger, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     # the last request's start: the rate limit goes on across runs; for a witness's capture, when it was
@@ -342,3 +347,11 @@ KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill 
 # comes last and no `since` takes it, and its key still fits 64 bits.
 UNDATED_MS = -900_000_000_000_000
 FTS = "search_fts"  # SQLite's FTS5 tables of migrations 0006 and 0008 (dropped by 0011) were named search_fts…
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert, skipping rows whose unique key exists: two processes may queue the same thing at once."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,7 @@ _MARKS_KEY = "site_marks"
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 PER_DAY = 14  # days in the health page's articles-per-day table
 FAILING = 3  # failed runs in a row that mark a source as failing
+_MONTH_PAGE = re.compile(r"([^/]+)/(\d{4}-\d{2})\.html")  # month_page(): `<abbr>/<yyyy-mm>.html`
 
 
 @dataclass
@@ -482,7 +485,7 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
                 touched = set(counts)  # the months' pagers changed too
             touched |= {m for m in counts if counts[m] != before.get(m)}
             for month in set(before) - set(counts):  # its articles moved to other months (their dates changed)
-                (root / month_page(abbr, month)).unlink(missing_ok=True)
+                (root / month_page(abbr, month)).unlink(missing_ok=True)  # stale_pages() tells git
             _months(out, conn, abbr, name, counts, touched, edits, gone)
             _outlet_index(out, abbr, name, counts)
             if changed is None or changed or not (root / f"feeds/{abbr}.atom").exists():
@@ -538,6 +541,29 @@ def _month_counts(
     for month in {month_of(ms) for ms in store_articles.listed_dates_of(conn, changed)}:
         counts[month] = len(store_articles.shown_in_month(conn, abbr, month))
     return +counts  # months left empty go
+
+
+def stale_pages(conn: Connection, present: Iterable[str]) -> list[str]:
+    """Of the site paths `present` (a published branch's), the pages that must no longer exist.
+
+    Those are the month pages of months the last render found without an
+    article (every one of them moved to another month when its date changed).
+    The render deletes such a page from the folder when it sees the month
+    empty, but a folder opened from the branch without its files, or a full
+    render (which has no earlier months to compare), cannot show the
+    deletion to git: the branch's own listing against the render's months can.
+    Nothing before a first render.
+    """
+    saved = json.loads(store_sources.get_meta(conn, _MARKS_KEY) or "null")
+    if saved is None:
+        return []
+    months: dict[str, dict[str, int]] = saved["months"]
+    stale = []
+    for path in present:
+        found = _MONTH_PAGE.fullmatch(path)
+        if found and found[1] in months and found[2] not in months[found[1]]:
+            stale.append(path)
+    return stale
 
 
 def saved_marks(conn: Connection) -> str | None:
