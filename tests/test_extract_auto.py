@@ -5,12 +5,15 @@ The pages copied into tests/data/shared always run; the rest need ../shared and 
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
+from lxml import etree
 
 from newsvault.extract import auto_body, extract_page, promote_lazy_images, text_length
 from newsvault.extract.auto import parse_page
+from newsvault.extract.text import fragment, plain_text
 from newsvault.parse.encoding import decode
 from tests.extract_gold import GOLD, gold_pages, gold_text, overlap, page
 from tests.reference import reference
@@ -132,3 +135,50 @@ def test_text_length_counts_what_a_reader_sees():
 def test_undeclared_bytes_without_double_byte_runs_still_decode():
     text, _encoding, problem = decode(b"<p>caf\xe9</p>", {})  # one stray high byte, nothing to detect on
     assert text.startswith("<p>caf") and problem
+
+
+_BITS = [
+    *("<p>", "</p>", "<div>", "</div>", "<br>", "<b>", "</b>", "<li>", "<td>x</td>", "<pre> a  b </pre>", "<h1>"),
+    *("<script>x()</script>", "<style>p{}</style>", "<noscript>n</noscript>", "<template>t</template>", "<!-- c -->"),
+    *("<html>", "<body>", "</body>", "<head><title>t</title></head>", "<!doctype html>", "<?pi x?>", "<img src=x>"),
+    *(
+        "&nbsp;",
+        "&amp;",
+        "\u00a0",
+        " ",
+        "  ",
+        "\t",
+        "\r",
+        "\n",
+        "\u3000",
+        "\u200b",
+        "文字",
+        "text",
+        "中",
+        "<",
+        ">",
+        "&",
+    ),
+]
+
+
+def test_plain_text_of_html_is_that_of_its_fragment():
+    """plain_text parses a string its own way (no lxml.html element classes): the same text as from `fragment`."""
+    rng = random.Random(3)
+    bodies = ["", " ", "x", "<html></html>", "<!doctype html><html><head></head></html>"] + [
+        "".join(rng.choice(_BITS) for _ in range(rng.randint(1, 25))) for _ in range(3000)
+    ]
+    for body in bodies:
+        try:
+            tree = fragment(body)
+        except (AssertionError, etree.ParserError) as refused:  # no body, or nothing to parse: the same
+            with pytest.raises(type(refused)):
+                plain_text(body)
+            continue
+        except ValueError:  # leading text XML cannot hold: below
+            continue
+        assert plain_text(body) == plain_text(tree), body
+    # `fragment` refuses leading text that XML cannot hold; plain_text keeps the rest.
+    with pytest.raises(ValueError):
+        fragment("\x1c 开头<p>正文</p>")
+    assert plain_text("\x1c 开头<p>正文</p>") == "开头\n正文"

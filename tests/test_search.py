@@ -440,3 +440,42 @@ def test_an_index_folder_of_an_older_format_is_made_again_once_and_said(tmp_path
     assert mark.read_text("utf-8").strip() == apart.FORMAT
     code, out = _cli(vault, "search", "g20財長")
     assert code == 0 and "older version" not in out and "朱镕基回忆录" in out
+
+
+def test_workers_and_read_ahead_make_the_same_index(corpus, tmp_path):
+    """From `parallel` articles, worker processes prepare each batch and the next is read ahead: the same index.
+
+    The corpus fixture indexed in one process (under PARALLEL); here the same
+    articles in batches of 1,000 go through the workers, each batch handed to
+    them while the one before is committed. Then articles whose stamp moved
+    without a change are read ahead with the changed ones, and only the changed
+    ones are indexed again.
+    """
+    from newsvault.store import open_store
+
+    _, engine, texts, rows = corpus
+    copy = open_store(f"sqlite:///{tmp_path / 'vault.sqlite'}")
+    with copy.begin() as conn:
+        for source in {r["source"] for r in rows.values()}:
+            store_sources.ensure(conn, source, source, None)
+        conn.execute(
+            articles.insert(),
+            [
+                # archive_id: the id, as the 2020 snapshot has files of one source with the same number
+                {**dict(r), "archive_id": a, "link": "https://x.example/", "first_seen_ms": 1, "last_seen_ms": 1}
+                for a, r in rows.items()
+            ],
+        )
+    assert update_index(copy, batch=1000, parallel=1000) == len(rows) > 3000
+    queries = [q for n, seed in ((1, 1), (2, 2), (4, 4)) for q in _sample_queries(texts, n, 5, seed)]
+    for query in [*queries, "經濟發展", "G20", "covid"]:
+        assert _hits(copy, query) == _hits(engine, query), query
+    with copy.begin() as conn:
+        conn.execute(text("UPDATE articles SET updated_ms = 2 WHERE id % 3 = 0"))  # the same content
+        conn.execute(text("UPDATE articles SET title = '麦田守望者' || title, updated_ms = 3 WHERE id % 7 = 0"))
+    changed = {a for a in rows if a % 7 == 0}
+    assert update_index(copy, batch=300, parallel=1) == len(changed)
+    assert _hits(copy, "麦田守望者") == changed
+    assert _hits(copy, "經濟發展") == _hits(engine, "經濟發展")
+    with copy.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM search_docs")).scalar() == len(rows)

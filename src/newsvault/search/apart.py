@@ -14,7 +14,7 @@ apart are one `str.translate` (`spaced`), so Tantivy's whitespace tokenizer
 only splits at spaces: its regular expression tokenizer cost four times as
 much CPU as the whitespace one, and the index build is CPU-bound.
 
-Text:  "朱镕基说G20" -> 朱 镕 基 说 ◇ g20
+Text:  "朱镕基说G20" -> 朱 镕 基 说 ◇ g20  (spaced: " 朱 镕 基 说 ◇ g20")
 Query: "镕基" -> phrase 镕 基      "基" -> term 基      "G2" -> regex g2.*
 
 Crash safety: a batch is committed to Tantivy before the store's transaction
@@ -53,7 +53,9 @@ THREADS = 2
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _SEPARATORS = re.compile(f"(?:[^\\w{_CJK}]|_)+")  # neither CJK nor part of a word
-_RUN_ENDS = re.compile(f"(?<=[{_CJK}])(?![{_CJK}])")  # a literal replacement: no template to expand per match
+# A literal replacement: no template to expand per match. The lookahead first: it fails at once inside
+# a run (most positions), so the lookbehind is asked only where a run may end (48 → 42 µs an article).
+_RUN_ENDS = re.compile(f"(?![{_CJK}])(?<=[{_CJK}])")
 _TOKENIZER = "newsvault-spaced"
 
 
@@ -75,10 +77,15 @@ _ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 def _spaced() -> list[int | str]:
     """Code point → what the whitespace tokenizer is given: fold's character, spaced apart unless it is part of a word.
 
-    A CJK character (after folding) stands between spaces, RUN_END too, a
-    character of a Latin word stays as it folds (joined to its neighbours),
-    anything else is a space. The six characters that fold out of the CJK
-    ranges (into extension G) end their run with a marker of their own.
+    A CJK character (after folding) has a space before it, RUN_END one on
+    each side, a character of a Latin word stays as it folds (joined to its
+    neighbours), anything else is a space. A CJK character needs no space
+    after it: what follows it is another CJK character or the RUN_END that
+    `marked` put after its run, both starting with a space (two characters
+    an article's CJK character instead of three: a tenth less translating,
+    and less to pickle, encode and tokenize). The six characters that fold
+    out of the CJK ranges (into extension G) end their run with a marker of
+    their own.
     """
     every = array("I", range(sys.maxunicode + 1)).tobytes().decode("utf-32-le", "surrogatepass")  # 4× "".join
     folded = every.translate(_dense())
@@ -92,7 +99,7 @@ def _spaced() -> list[int | str]:
             if not _CJK_CHAR.match(folded[c]):
                 table[c] = f" {RUN_END} {folded[c]}"
     for m in _CJK_RUN.finditer(folded):
-        table[m.start() : m.end()] = [f" {ch} " for ch in m.group()]
+        table[m.start() : m.end()] = [f" {ch}" for ch in m.group()]
     table[ord(RUN_END)] = f" {RUN_END} "
     return table
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, exists, select, update
 
+from .bulk import insert_tuples
 from .schema import LIST_LINE, articles, kept_files
 
 
@@ -53,23 +54,8 @@ IMPORT_COLUMNS = (
 
 
 def insert_articles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Many articles (tuples in IMPORT_COLUMNS order) in one driver-level executemany.
-
-    An import inserts up to ~180,000 rows; building SQLAlchemy parameter dicts
-    per row cost as much as SQLite's own work, so the statement is compiled once
-    and the driver gets the tuples as they are.
-    """
-    if not rows:
-        return
-    compiled = articles.insert().values({c: bindparam(c) for c in IMPORT_COLUMNS}).compile(dialect=conn.dialect)
-    if compiled.positiontup is not None:
-        order = [IMPORT_COLUMNS.index(name) for name in compiled.positiontup]
-        params: list[Any] = (
-            [tuple(row[i] for i in order) for row in rows] if order != list(range(len(order))) else list(rows)
-        )
-    else:
-        params = [dict(zip(IMPORT_COLUMNS, row, strict=False)) for row in rows]
-    conn.exec_driver_sql(str(compiled), params)
+    """Many articles (tuples in IMPORT_COLUMNS order) in one driver-level executemany."""
+    insert_tuples(conn, articles, IMPORT_COLUMNS, rows)
 
 
 def insert_kept(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

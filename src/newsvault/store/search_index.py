@@ -15,11 +15,17 @@ columns {key, title, body, title_chars, body_chars}, called only where the datab
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, or_, select, text
 
+from .bulk import insert_tuples
 from .schema import KEY_SLOTS, UNDATED_MS, after, articles, meta, search_docs
+
+# The columns a document fills (the tsvector ones are made on PostgreSQL from `tokens`).
+_DOC_COLUMNS = ("key", "article_id", "source", "date_ms", "stamp", "has_body", "sha256", "title", "text")
+_doc_row = itemgetter(*_DOC_COLUMNS)
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
@@ -130,7 +136,7 @@ def forget(conn: Connection, docs: Sequence[RowMapping], tokens: Tokens) -> None
 
 def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> None:
     """Index these documents (search_docs rows, in ascending key order)."""
-    conn.execute(search_docs.insert(), list(docs))
+    insert_tuples(conn, search_docs, _DOC_COLUMNS, [_doc_row(d) for d in docs])
     if conn.dialect.name != "sqlite":  # SQLite's index is the search package's folder beside the store
         values = [dict(tokens(d)) for d in docs]
         conn.execute(
