@@ -35,13 +35,15 @@ from array import array
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
-from sqlalchemy import Engine
 
 from .fold import _dense, _table
 from .tokens import _CJK, segments
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 FOLDER = "search-index"
 FORMAT_FILE = "newsvault-format"
@@ -244,8 +246,16 @@ def for_engine(engine: Engine) -> Apart | None:
     """The index of a SQLite store (None on PostgreSQL, whose index is in the database)."""
     if engine.dialect.name != "sqlite":
         return None
-    path = folder(engine)
-    name = str(path) if path is not None else f"memory:{id(engine)}"
+    return _opened(folder(engine), f"memory:{id(engine)}")
+
+
+def for_file(database: Path) -> Apart:
+    """The index of the SQLite store in this file (as `for_engine` of an engine on it: the same object)."""
+    return _opened(database.resolve().parent / FOLDER, "")
+
+
+def _opened(path: Path | None, memory_name: str) -> Apart:
+    name = str(path) if path is not None else memory_name
     with _OPEN_LOCK:
         apart = _OPEN.get(name)
         if apart is None or (path is not None and not (path / "meta.json").exists()):
