@@ -448,7 +448,7 @@ def test_search_through_sqlite3_answers_as_through_sqlalchemy(corpus):
     from newsvault.search import count_hits, ready
     from newsvault.store import fast
 
-    vault, engine, texts, _rows = corpus
+    _vault, engine, texts, _rows = corpus
     queries = ["新冠", "新冠病毒", "國", "中", "香港 国安法", "習近平", "g20", "新冠肺炎疫情", "这个词不存在于任何文章"]
     queries += _sample_queries(texts, 1, 5, 31) + _sample_queries(texts, 2, 5, 32) + _sample_queries(texts, 4, 5, 34)
     since = 1594742400000  # 2020-07-15 in China time
