@@ -513,31 +513,3 @@ def test_cli_search_imports_no_sqlalchemy_unless_the_index_must_catch_up(tmp_pat
     found = searched("小麦")
     assert found[1] == "    小麦" and found[2].startswith("exit 0 [") and "'sqlalchemy'" in found[2]
     assert searched("杂交") == ["exit 1 []"]
-
-
-def test_a_limited_search_answers_as_a_search_of_everything(tmp_path):
-    """A page of hits comes from the newest month first, then wider windows (apart.keys): the same page as from all.
-
-    Ten years of articles, a few a month, so that pages of 1 to 100 need every
-    window, and the oldest article's word none but the last.
-    """
-    from newsvault.store import open_store
-
-    engine = open_store(f"sqlite:///{tmp_path / 'vault.sqlite'}")
-    rng = random.Random(5)
-    words = ["水稻", "小麦", "玉米", "台湾", "香港", "经济", "选举", "疫情"]
-    day = 86_400_000
-    for i in range(400):
-        title = "最早的文章" if i == 0 else rng.choice(words) + "新闻"
-        body = "，".join(rng.sample(words, k=rng.randint(1, 4)))
-        _insert(engine, ("voa", "rfi")[i % 2], i + 1, title, f"<p>{body}。</p>", 1_300_000_000_000 + i * 9 * day)
-    assert update_index(engine) == 400
-    since = 1_300_000_000_000 + 300 * 9 * day
-    with engine.connect() as conn:
-        for query in [*words, "稻", "新闻", "最早", "水稻小麦", "不存在"]:
-            for option in ({}, {"source": "voa"}, {"since_ms": since}):
-                everything = search(conn, query, limit=None, **option)
-                for limit in (1, 5, 20, 100):
-                    assert search(conn, query, limit=limit, **option) == everything[:limit], (query, option, limit)
-                assert search(conn, query, limit=5, offset=7, **option) == everything[7:12]
-        assert len(search(conn, "新闻", limit=None)) == 399 and [h.id for h in search(conn, "最早")] == [1]

@@ -39,8 +39,6 @@ from typing import TYPE_CHECKING, Any
 
 import tantivy
 
-from newsvault.store.search_keys import KEY_SLOTS
-
 from .fold import _dense, _table
 from .tokens import _CJK, segments
 
@@ -53,11 +51,6 @@ FORMAT = "2"  # 1: Tantivy's regex tokenizer; 2: text spaced by `marked` for its
 RUN_END = "\ue000"  # private use: ends each CJK run
 HEAP = 512_000_000  # bytes for the writer, split between its threads
 THREADS = 2
-# A limited search looks at the newest WINDOW_MS of documents first, then WIDEN times further back,
-# WINDOWS times (a month, 8 months, 5 years, 42 years), before it looks at all of them.
-WINDOW_MS = 30 * 86_400_000
-WIDEN = 8
-WINDOWS = 4
 
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -183,14 +176,7 @@ class Apart:
         since_key: int | None,
         limit: int | None,
     ) -> list[int]:
-        """Keys of the documents holding every phrase, newest first.
-
-        With a limit, the newest month of documents is searched first, then a
-        window WIDEN times as long, and so on: Tantivy sorts by key only after
-        matching, so a common phrase (中国) checked positions in every article
-        (75 ms at 200,000, 10 in the newest month). The answer is the same: once
-        a window [low, ∞) holds `limit` documents, every one outside it is older.
-        """
+        """Keys of the documents holding every phrase, newest first."""
         with self.lock:
             self.index.reload()
             searcher = self.index.searcher()
@@ -201,31 +187,15 @@ class Apart:
         must = [_either(fields, tokens, prefix) for tokens, prefix in found]
         if source is not None:
             must.append(tantivy.Query.term_query(SCHEMA, "source", source))
-
-        def newest(query: tantivy.Query, low: int | None, wanted: int) -> list[int]:
-            parts = [query] if low is None else [query, _since(low)]
-            both = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
-            found = searcher.search(both, limit=wanted, count=False, order_by_field="key", order=tantivy.Order.Desc)
-            return [int(key) for key, _ in found.hits]
-
+        if since_key is not None:
+            must.append(
+                tantivy.Query.range_query(SCHEMA, "key", tantivy.FieldType.Integer, since_key, None, True, True)
+            )
         query = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
-        if limit is None:
-            return newest(query, since_key, total)
-        top = newest(tantivy.Query.all_query(), None, 1)[0]
-        span = WINDOW_MS * KEY_SLOTS
-        for _ in range(WINDOWS):
-            if since_key is not None and top - span <= since_key:
-                break
-            keys = newest(query, top - span, limit)
-            if len(keys) == limit:
-                return keys
-            span *= WIDEN
-        return newest(query, since_key, limit)
-
-
-def _since(low: int) -> tantivy.Query:
-    """Documents whose key is at least `low`."""
-    return tantivy.Query.range_query(SCHEMA, "key", tantivy.FieldType.Integer, low, None, True, True)
+        result = searcher.search(
+            query, limit=total if limit is None else limit, count=False, order_by_field="key", order=tantivy.Order.Desc
+        )
+        return [int(key) for key, _ in result.hits]
 
 
 def _field_query(field: str, tokens: list[str], prefix: bool) -> tantivy.Query:
