@@ -56,7 +56,7 @@ PRINTS = {
     "bench_search.py": [
         r"index size: .* [\d.]+ × the plain text",
         r"phrase: p50 [\d.]+ ms",
-        r"CLI search: p50 \d+ ms, min \d+, max \d+ .* python -c pass p50 \d+ ms, ratio [\d.]+x",
+        r"CLI search: p50 \d+ ms, min \d+, max \d+ .* CPU p50 \d+ ms; python -c pass p50 \d+ ms, ratio [\d.]+x",
     ],
     "bench_search_candidates.py": [
         r"fts5 full \(today\): build [\d,]+ articles/s, index .* = [\d.]+× text",
