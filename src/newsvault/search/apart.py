@@ -52,10 +52,8 @@ RUN_END = "\ue000"  # private use: ends each CJK run
 HEAP = 512_000_000  # bytes for the writer, split between its threads
 THREADS = 2
 
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+# A class of the CJK ranges takes 2–6 ms to compile; what only indexing needs is compiled when first indexing.
 _CJK_RUN = re.compile(f"[{_CJK}]+")
-_SEPARATORS = re.compile(f"(?:[^\\w{_CJK}]|_)+")  # neither CJK nor part of a word
-_RUN_ENDS = re.compile(f"(?<=[{_CJK}])(?![{_CJK}])")  # a literal replacement: no template to expand per match
 _TOKENIZER = "newsvault-spaced"
 
 
@@ -87,11 +85,13 @@ def _spaced() -> list[int | str]:
     table: list[int | str] = list(range(len(every)))
     for c, ch in _table().items():
         table[c] = ch
-    for m in _SEPARATORS.finditer(folded):
+    separators = re.compile(f"(?:[^\\w{_CJK}]|_)+")  # neither CJK nor part of a word
+    cjk_char = re.compile(f"[{_CJK}]")
+    for m in separators.finditer(folded):
         table[m.start() : m.end()] = [" "] * (m.end() - m.start())
     for m in _CJK_RUN.finditer(every):
         for c in range(m.start(), m.end()):
-            if not _CJK_CHAR.match(folded[c]):
+            if not cjk_char.match(folded[c]):
                 table[c] = f" {RUN_END} {folded[c]}"
     for m in _CJK_RUN.finditer(folded):
         table[m.start() : m.end()] = [f" {ch} " for ch in m.group()]
@@ -99,9 +99,14 @@ def _spaced() -> list[int | str]:
     return table
 
 
+@cache
+def _run_ends() -> re.Pattern[str]:
+    return re.compile(f"(?<=[{_CJK}])(?![{_CJK}])")  # a literal replacement: no template to expand per match
+
+
 def marked(text: str) -> str:
     """`text` with RUN_END after each CJK run, folded and spaced: what Tantivy's whitespace tokenizer indexes."""
-    return _RUN_ENDS.sub(RUN_END, text).translate(_spaced())
+    return _run_ends().sub(RUN_END, text).translate(_spaced())
 
 
 class Apart:
