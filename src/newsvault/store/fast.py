@@ -47,10 +47,14 @@ def file_of(url: str) -> Path | None:
 def reading(url: str) -> Iterator[sqlite3.Connection | None]:
     """A sqlite3 connection on the store at `url`, if it is a SQLite file at the newest migration; else None."""
     path = file_of(url)
-    if path is None:
+    try:
+        db = None if path is None else sqlite3.connect(path, timeout=_BUSY_MS / 1000)
+    except sqlite3.Error:  # unreadable: `open_store` says why, in one line
+        db = None
+    if db is None:
         yield None
         return
-    with closing(sqlite3.connect(path, timeout=_BUSY_MS / 1000)) as db:
+    with closing(db):
         db.row_factory = _mapping
         yield db if _at_newest(db) else None
 
