@@ -49,7 +49,7 @@ TINY = {
     "bench_pipeline.py": ["--feeds", "3", "--repeat", "1"],
     "bench_publish.py": ["--files", "100", "--changed", "10"],
     "bench_recheck.py": ["--articles", "20"],
-    "bench_search.py": ["--articles", "100", "--queries", "10"],
+    "bench_search.py": ["--articles", "100", "--queries", "10", "--cli-runs", "2"],
     "bench_search_candidates.py": ["--articles", "100", "--queries", "5"],
     "bench_site.py": ["50"],
     "bench_site_publish.py": ["50"],

@@ -53,7 +53,11 @@ PRINTS = {
     "bench_pipeline.py": [r"ratio ours / raw lxml +[\d.]+x", r"ratio feedparser / ours +[\d.]+x"],
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
-    "bench_search.py": [r"index size: .* [\d.]+ × the plain text", r"phrase: p50 [\d.]+ ms"],
+    "bench_search.py": [
+        r"index size: .* [\d.]+ × the plain text",
+        r"phrase: p50 [\d.]+ ms",
+        r"CLI search: p50 \d+ ms, min \d+, max \d+ .* CPU p50 \d+ ms; python -c pass p50 \d+ ms, ratio [\d.]+x",
+    ],
     "bench_search_candidates.py": [
         r"fts5 full \(today\): build [\d,]+ articles/s, index .* = [\d.]+× text",
         r"all hits equal to today's: \d+/\d+",

@@ -479,3 +479,76 @@ def test_workers_and_read_ahead_make_the_same_index(corpus, tmp_path):
     assert _hits(copy, "經濟發展") == _hits(engine, "經濟發展")
     with copy.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM search_docs")).scalar() == len(rows)
+
+
+@pytest.mark.sqlite_only("the store read through sqlite3 (newsvault.store.fast) is a SQLite file")
+def test_search_through_sqlite3_answers_as_through_sqlalchemy(corpus):
+    """`newsvault search` reads a current index and its rows without SQLAlchemy: the same hits, order and snippets."""
+    from newsvault.search import count_hits, ready
+    from newsvault.store import fast
+
+    _vault, engine, texts, _rows = corpus
+    queries = ["新冠", "新冠病毒", "國", "中", "香港 国安法", "習近平", "g20", "新冠肺炎疫情", "这个词不存在于任何文章"]
+    queries += _sample_queries(texts, 1, 5, 31) + _sample_queries(texts, 2, 5, 32) + _sample_queries(texts, 4, 5, 34)
+    since = 1594742400000  # 2020-07-15 in China time
+    options = [{}, {"limit": None}, {"source": "voa"}, {"since_ms": since}, {"limit": 5, "offset": 5}]
+    with fast.reading(engine.url.render_as_string()) as db, engine.connect() as conn:
+        assert db is not None and ready(db)
+        for query in queries:
+            for option in options:
+                assert search(db, query, **option) == search(conn, query, **option), (query, option)
+            assert count_hits(db, query) == count_hits(conn, query)
+        assert len(search(db, "新冠", limit=None)) == len(_containing(texts, "新冠"))  # not empty answers compared
+
+
+@pytest.mark.sqlite_only("the store read through sqlite3 (newsvault.store.fast) is a SQLite file")
+def test_cli_search_imports_no_sqlalchemy_unless_the_index_must_catch_up(tmp_path):
+    """The search command's own process: SQLAlchemy and the other heavy packages only when there is indexing to do.
+
+    Their import alone was more than the 200 ms of issue 15 at 200,000 articles.
+    A store changed since the index was updated is indexed first, as always.
+    """
+    import subprocess
+    import sys
+
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "vault.toml").write_text("", "utf-8")
+    _config, engine = open_vault(vault)
+    _insert(engine, "voa", 1, "朱镕基回忆录", "<p>经济发展很快</p>", 1_600_000_000_000)
+    assert update_index(engine) == 1
+    heavy = ["aiohttp", "alembic", "feedparser", "html5lib", "jinja2", "lxml", "procrastinate", "psycopg"]
+    heavy += ["readability", "sqlalchemy", "starlette", "uvicorn"]
+    program = (
+        "import sys\n"
+        "from newsvault.cli import cli\n"
+        "try:\n"
+        "    cli.main(sys.argv[1:], prog_name='newsvault')\n"
+        "except SystemExit as stop:\n"
+        f"    print('exit', stop.code, sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r}))\n"
+    )
+
+    def searched(query: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", program, "--vault", str(vault), "search", query],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    assert searched("镕基") == ["voa/1  2020-09-13  朱镕基回忆录", "    经济发展很快", "exit 0 []"]
+    assert searched("不存在") == ["exit 1 []"]
+    # Added after the index was updated: the command indexes it (through SQLAlchemy), then finds it.
+    _insert(engine, "voa", 2, "水稻育种", "<p>杂交水稻</p>", 1_600_000_001_000)
+    found = searched("水稻")
+    assert found[:2] == ["voa/2  2020-09-13  水稻育种", "    杂交水稻"] and found[2].startswith("exit 0 [")
+    assert "'sqlalchemy'" in found[2]  # the way through open_store and update_index
+    assert searched("水稻")[-1] == "exit 0 []"  # and the next search reads the index as it is
+    # Changed in place (the store stamps updated_ms), not added: found as it is now, not as it was.
+    with engine.begin() as conn:
+        conn.execute(articles.update().where(articles.c.archive_id == 2).values(body="<p>小麦</p>", updated_ms=1))
+    found = searched("小麦")
+    assert found[1] == "    小麦" and found[2].startswith("exit 0 [") and "'sqlalchemy'" in found[2]
+    assert searched("杂交") == ["exit 1 []"]

@@ -66,7 +66,12 @@ def require_known(engine: Engine, config: Config, abbrs: tuple[str, ...], param:
     from newsvault.store import sources as store_sources
 
     with engine.connect() as conn:
-        known = {s["abbr"] for s in store_sources.all_sources(conn)} | set(config.sources)
+        stored = {s["abbr"] for s in store_sources.all_sources(conn)}
+    refuse_unknown(stored | set(config.sources), abbrs, param)
+
+
+def refuse_unknown(known: set[str], abbrs: tuple[str, ...], param: str = "--source") -> None:
+    """`require_known` given the sources already read (configured and stored)."""
     unknown = [a for a in abbrs if a not in known]
     if unknown:
         raise click.BadParameter(f"no source {unknown[0]!r} in this vault", param_hint=param)

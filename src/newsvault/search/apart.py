@@ -35,13 +35,15 @@ from array import array
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
-from sqlalchemy import Engine
 
 from .fold import _dense, _table
 from .tokens import _CJK, segments
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 FOLDER = "search-index"
 FORMAT_FILE = "newsvault-format"
@@ -50,12 +52,8 @@ RUN_END = "\ue000"  # private use: ends each CJK run
 HEAP = 512_000_000  # bytes for the writer, split between its threads
 THREADS = 2
 
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+# A class of the CJK ranges takes 2–6 ms to compile; what only indexing needs is compiled when first indexing.
 _CJK_RUN = re.compile(f"[{_CJK}]+")
-_SEPARATORS = re.compile(f"(?:[^\\w{_CJK}]|_)+")  # neither CJK nor part of a word
-# A literal replacement: no template to expand per match. The lookahead first: it fails at once inside
-# a run (most positions), so the lookbehind is asked only where a run may end (48 → 42 µs an article).
-_RUN_ENDS = re.compile(f"(?![{_CJK}])(?<=[{_CJK}])")
 _TOKENIZER = "newsvault-spaced"
 
 
@@ -92,11 +90,13 @@ def _spaced() -> list[int | str]:
     table: list[int | str] = list(range(len(every)))
     for c, ch in _table().items():
         table[c] = ch
-    for m in _SEPARATORS.finditer(folded):
+    separators = re.compile(f"(?:[^\\w{_CJK}]|_)+")  # neither CJK nor part of a word
+    cjk_char = re.compile(f"[{_CJK}]")
+    for m in separators.finditer(folded):
         table[m.start() : m.end()] = [" "] * (m.end() - m.start())
     for m in _CJK_RUN.finditer(every):
         for c in range(m.start(), m.end()):
-            if not _CJK_CHAR.match(folded[c]):
+            if not cjk_char.match(folded[c]):
                 table[c] = f" {RUN_END} {folded[c]}"
     for m in _CJK_RUN.finditer(folded):
         table[m.start() : m.end()] = [f" {ch}" for ch in m.group()]
@@ -104,9 +104,17 @@ def _spaced() -> list[int | str]:
     return table
 
 
+@cache
+def _run_ends() -> re.Pattern[str]:
+    """Where a CJK run ends. Replaced by a literal: no template to expand per match. The lookahead first: it
+    fails at once inside a run (most positions), so the lookbehind is asked only where a run may end (48 → 42 µs
+    an article)."""
+    return re.compile(f"(?![{_CJK}])(?<=[{_CJK}])")
+
+
 def marked(text: str) -> str:
     """`text` with RUN_END after each CJK run, folded and spaced: what Tantivy's whitespace tokenizer indexes."""
-    return _RUN_ENDS.sub(RUN_END, text).translate(_spaced())
+    return _run_ends().sub(RUN_END, text).translate(_spaced())
 
 
 class Apart:
@@ -251,8 +259,16 @@ def for_engine(engine: Engine) -> Apart | None:
     """The index of a SQLite store (None on PostgreSQL, whose index is in the database)."""
     if engine.dialect.name != "sqlite":
         return None
-    path = folder(engine)
-    name = str(path) if path is not None else f"memory:{id(engine)}"
+    return _opened(folder(engine), f"memory:{id(engine)}")
+
+
+def for_file(database: Path) -> Apart:
+    """The index of the SQLite store in this file (as `for_engine` of an engine on it: the same object)."""
+    return _opened(database.resolve().parent / FOLDER, "")
+
+
+def _opened(path: Path | None, memory_name: str) -> Apart:
+    name = str(path) if path is not None else memory_name
     with _OPEN_LOCK:
         apart = _OPEN.get(name)
         if apart is None or (path is not None and not (path / "meta.json").exists()):

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, RowMapping
 
 from newsvault.store import articles as store_articles
 from newsvault.store import search_index
+from newsvault.store.search_keys import sort_date
 from newsvault.store.versions import content_sha
 
 from . import apart as apart_index
@@ -34,7 +35,7 @@ _CHUNK = 250  # articles per message to a worker
 
 
 def _date(article: RowMapping) -> int:
-    return search_index.sort_date(article["date_ms"])
+    return sort_date(article["date_ms"])
 
 
 def _fts_values(doc: Mapping[str, Any] | RowMapping) -> dict[str, Any]:

@@ -8,15 +8,21 @@ query (a one-character query can hit every article).
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection
-
-from newsvault.store import search_index
+from newsvault.store import fast
+from newsvault.store.search_keys import key_of
 
 from . import apart
 from .fold import fold
-from .tokens import Phrase, phrases, pieces, segments, tsquery
+from .tokens import phrases, pieces, segments, tsquery
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 SNIPPET = 120  # characters around the first hit
 Marks = list[tuple[int, int]]  # [start, end) of each highlighted stretch
@@ -35,21 +41,53 @@ class Hit:
     article_id: int = 0
 
 
-def _keys(
-    conn: Connection, found: list[Phrase], title_only: bool, source: str | None, since_ms: int | None, limit: int | None
+class Finder(Protocol):
+    """Keys of the documents holding every piece of a query, newest first: the index's side of a search."""
+
+    def __call__(
+        self, query: str, *, title_only: bool, source: str | None, since_ms: int | None, limit: int | None
+    ) -> list[int]: ...
+
+
+class Row(Protocol):
+    """A document with its article's archive id, link and date: a RowMapping, or a dict from `fast.hits`."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
+
+Rows = Callable[[Sequence[int]], Mapping[int, Row]]  # the rows of these keys (those still in the store)
+
+
+def _in_folder(
+    side: apart.Apart, query: str, *, title_only: bool, source: str | None, since_ms: int | None, limit: int | None
 ) -> list[int]:
-    side = apart.for_engine(conn.engine)
-    if side is not None:
-        return side.keys(
-            found,
-            title_only=title_only,
-            source=source,
-            since_key=None if since_ms is None else search_index.key_of(since_ms),
-            limit=limit,
-        )
+    found = [apart.phrase(p) for p in pieces(query)]
+    if not found:
+        return []
+    since_key = None if since_ms is None else key_of(since_ms)
+    return side.keys(found, title_only=title_only, source=source, since_key=since_key, limit=limit)
+
+
+def _in_database(
+    conn: Connection, query: str, *, title_only: bool, source: str | None, since_ms: int | None, limit: int | None
+) -> list[int]:
+    from newsvault.store import search_index
+
+    expression = tsquery(phrases(query))
     return search_index.matching_keys(
-        conn, tsquery(found), title_only=title_only, source=source, since_ms=since_ms, limit=limit
+        conn, expression, title_only=title_only, source=source, since_ms=since_ms, limit=limit
     )
+
+
+def _reader(conn: Connection | sqlite3.Connection) -> tuple[Finder, Rows]:
+    """How to find keys and read their rows on this connection: SQLAlchemy's, or sqlite3's from `fast.reading`."""
+    if isinstance(conn, sqlite3.Connection):
+        return partial(_in_folder, apart.for_file(fast.path_of(conn))), partial(fast.hits, conn)
+    from newsvault.store import search_index
+
+    side = apart.for_engine(conn.engine)
+    find: Finder = partial(_in_database, conn) if side is None else partial(_in_folder, side)
+    return find, partial(search_index.hits, conn)
 
 
 def _locate(folded: str, wanted: list[str]) -> Marks:
@@ -112,8 +150,18 @@ def snippet(body_text: str, wanted: list[str], width: int = SNIPPET) -> tuple[st
     return prefix + piece + suffix, [(s + len(prefix), e + len(prefix)) for s, e in shown]
 
 
+def ready(db: sqlite3.Connection) -> bool:
+    """Whether a search on this sqlite3 connection (`fast.reading`) answers as one after `update_index` would.
+
+    False when the store changed since the index last held every article, or
+    when the index folder is missing or of an older format (opening it made it
+    again, empty): `update_index` has work to do first.
+    """
+    return fast.index_current(db) and not apart.for_file(fast.path_of(db)).created
+
+
 def search(
-    conn: Connection,
+    conn: Connection | sqlite3.Connection,
     query: str,
     *,
     source: str | None = None,
@@ -121,24 +169,22 @@ def search(
     limit: int | None = 20,
     offset: int = 0,
 ) -> list[Hit]:
-    """Articles holding every piece of `query`; `limit` None for all of them."""
-    found = phrases(query)
-    if not found:
+    """Articles holding every piece of `query`; `limit` None for all of them.
+
+    `conn` is the store through SQLAlchemy, or a SQLite store through sqlite3
+    (`fast.reading`: `newsvault search` without SQLAlchemy's import).
+    """
+    if not phrases(query):
         return []
-    if apart.for_engine(conn.engine) is not None:
-        found = [apart.phrase(p) for p in pieces(query)]
-    if not found:
-        return []
+    find, rows_of = _reader(conn)
     want = None if limit is None else offset + limit
-    in_title = _keys(conn, found, True, source, since_ms, want)
+    in_title = find(query, title_only=True, source=source, since_ms=since_ms, limit=want)
     title_set = set(in_title)
-    rest = [
-        k
-        for k in _keys(conn, found, False, source, since_ms, None if want is None else want + len(in_title))
-        if k not in title_set
-    ]
+    more = None if want is None else want + len(in_title)
+    anywhere = find(query, title_only=False, source=source, since_ms=since_ms, limit=more)
+    rest = [k for k in anywhere if k not in title_set]
     keys = (in_title + rest)[offset : None if want is None else want]
-    rows = search_index.hits(conn, keys)
+    rows = rows_of(keys)
     wanted = pieces(query)
     hits = []
     for key in keys:
@@ -162,13 +208,16 @@ def search(
     return hits
 
 
-def count_hits(conn: Connection, query: str, *, source: str | None = None, since_ms: int | None = None) -> int:
+def count_hits(
+    conn: Connection | sqlite3.Connection, query: str, *, source: str | None = None, since_ms: int | None = None
+) -> int:
     """How many articles `search` finds for `query`, over all its pages (for "N 篇" above the first)."""
-    found = phrases(query)
-    if not found:
+    if not phrases(query):
         return 0
+    find, _ = _reader(conn)
     return len(
-        set(_keys(conn, found, True, source, since_ms, None)) | set(_keys(conn, found, False, source, since_ms, None))
+        set(find(query, title_only=True, source=source, since_ms=since_ms, limit=None))
+        | set(find(query, title_only=False, source=source, since_ms=since_ms, limit=None))
     )
 
 

@@ -11,10 +11,11 @@ whole lower-case tokens.
 Text:  "朱镕基说G20" -> 朱镕 镕基 基说 说 g20
 Query: "镕基"       -> "镕基"        "朱镕基" -> "朱镕 镕基"      "基" -> "基" *
 
-SQLite has no prefix index (it doubled the index): a query made only of single
-characters asks a second table that holds each document's distinct CJK
-characters (`chars_text`, `chars_expression`); a single character beside longer
-pieces stays the prefix `"基" *`, which FTS5 answers by scanning the terms.
+Until migration 0011 SQLite's FTS5 tables held these tokens, with no prefix
+index (it doubled the index): a query made only of single characters asked a
+second table of each document's distinct CJK characters (`chars_text`). Now
+PostgreSQL's tsvector is made of them (`tsquery`), and SQLite's index is
+`apart`, which uses `segments` and `pieces` from here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from .fold import fold
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ebef"
 _SEGMENT = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>[^\\W_{_CJK}]+)")
 _PIECE = re.compile(r"[^\W_]+")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def _tokens(folded: str) -> list[str]:
@@ -83,15 +83,6 @@ def segments(piece: str) -> list[str]:
 def phrases(query: str) -> list[Phrase]:
     """What a hit must hold, one phrase per piece of `query` (all of them: AND)."""
     return [_phrase(p) for p in pieces(query)]
-
-
-def single_chars(found: list[Phrase]) -> bool:
-    """Whether every piece is one CJK character (asked of the character table, not as a prefix of bigrams)."""
-    return all(len(tokens) == 1 and prefix and _CJK_CHAR.fullmatch(tokens[0]) for tokens, prefix in found)
-
-
-def chars_expression(found: list[Phrase]) -> str:
-    return " AND ".join(f'"{tokens[0]}"' for tokens, _ in found)
 
 
 def fts5_expression(found: list[Phrase]) -> str:

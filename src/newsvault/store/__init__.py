@@ -1,21 +1,26 @@
-"""The store: SQLite (WAL) by default, the single source of truth of a vault."""
+"""The store: SQLite (WAL) by default, the single source of truth of a vault.
 
-from . import articles, captures, fetchlog, sources, statuses, versions
-from .engine import analyze, is_current, make_durable, migrate, open_store, optimize
-from .schema import metadata
+Each module is imported where it is used (`from newsvault.store import articles`),
+and the engine's functions here only when first asked for: `newsvault.store.fast`
+(the standard library's sqlite3, for `newsvault search`) must not bring SQLAlchemy
+with it (0.12–0.25 s).
+"""
 
-__all__ = [
-    "analyze",
-    "articles",
-    "captures",
-    "fetchlog",
-    "is_current",
-    "make_durable",
-    "metadata",
-    "migrate",
-    "open_store",
-    "optimize",
-    "sources",
-    "statuses",
-    "versions",
-]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import analyze, is_current, make_durable, migrate, open_store, optimize
+    from .schema import metadata
+
+__all__ = ["analyze", "is_current", "make_durable", "metadata", "migrate", "open_store", "optimize"]
+
+_HOME = {name: "engine" for name in __all__} | {"metadata": "schema"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)

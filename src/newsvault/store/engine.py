@@ -13,6 +13,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from .fast import newest_revision
+
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
@@ -66,19 +68,13 @@ def migrate(engine: Engine) -> None:
         analyze(engine)
 
 
-def _newest() -> str:
-    """The newest migration's revision: the versions are numbered files of one linear chain (0001_initial.py, …)."""
-    names = (f.name for f in (resources.files("newsvault.store") / "migrations" / "versions").iterdir())
-    return max(name[:4] for name in names if name.endswith(".py") and name[:4].isdigit())
-
-
 def _at_newest(engine: Engine) -> bool:
     try:
         with engine.connect() as conn:
             found = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
     except SQLAlchemyError:  # a new store: no table yet
         return False
-    return found == [_newest()]
+    return found == [newest_revision()]
 
 
 def analyze(engine: Engine) -> None:

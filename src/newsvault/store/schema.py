@@ -331,7 +331,7 @@ search_metadata = MetaData()
 search_docs = Table(
     "search_docs",
     search_metadata,
-    Column("key", BigInteger, primary_key=True, autoincrement=False),  # date_ms * KEY_SLOTS + tie-breaker
+    Column("key", BigInteger, primary_key=True, autoincrement=False),  # date_ms * KEY_SLOTS + tie-breaker (search_keys)
     Column("article_id", Integer, nullable=False, unique=True),
     Column("source", String(200), nullable=False),
     Column("date_ms", BigInteger, nullable=False),  # the article's date, UNDATED_MS when it has none
@@ -342,10 +342,6 @@ search_docs = Table(
     Column("text", Text, nullable=False),  # plain text of the body, for snippets
 )
 
-KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill into the next
-# An undated article's place in the index: below every date (year -26,000), so it
-# comes last and no `since` takes it, and its key still fits 64 bits.
-UNDATED_MS = -900_000_000_000_000
 FTS = "search_fts"  # SQLite's FTS5 tables of migrations 0006 and 0008 (dropped by 0011) were named search_fts…
 
 

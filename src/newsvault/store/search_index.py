@@ -5,7 +5,7 @@ indexes, shared by workers on many machines. SQLite's full-text index is not
 in the store: it is a Tantivy folder beside it, the search package's
 (`newsvault.search.apart`, since migration 0011); `search_docs` records what it holds.
 A document's key is its date in ms times KEY_SLOTS plus a
-tie-breaker, so walking the keys downwards is walking the dates.
+tie-breaker, so walking the keys downwards is walking the dates (`search_keys`).
 
 Tokenising is the search package's: what is stored here comes as `tokens`,
 a function from a document (key, source, title, text) to its tokenised
@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, and_, delete, func, or_, select, text
 
 from .bulk import insert_tuples
-from .schema import KEY_SLOTS, UNDATED_MS, after, articles, meta, search_docs
+from .fast import hits_sql
+from .schema import after, articles, meta, search_docs
+from .search_keys import KEY_SLOTS, UNDATED_MS, UPTO_KEY, upto_text, upto_value
 
 # The columns a document fills (the tsvector ones are made on PostgreSQL from `tokens`).
 _DOC_COLUMNS = ("key", "article_id", "source", "date_ms", "stamp", "has_body", "sha256", "title", "text")
@@ -29,21 +31,8 @@ _doc_row = itemgetter(*_DOC_COLUMNS)
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
-
-def sort_date(date_ms: int | None) -> int:
-    """Where an article sorts in the index: its date; an undated one below every date, out of reach of `since`."""
-    return UNDATED_MS if date_ms is None else date_ms
-
-
-def key_of(ms: int) -> int:
-    """The smallest key of a document dated at or after `ms`."""
-    return ms * KEY_SLOTS
-
-
-# The articles of the store when the index last held all of them: (largest id, latest updated_ms),
-# in `meta`. Only articles past it can be stale, so a run that changed nothing reads none.
-_UPTO_KEY = "search_indexed_upto"
-# Past the mark by a margin: ids a concurrent writer (workers on PostgreSQL) had taken but not yet
+# Only articles past the mark (`indexed_upto`) can be stale, so a run that changed nothing reads none;
+# past it by a margin: ids a concurrent writer (workers on PostgreSQL) had taken but not yet
 # committed when the mark was read, and updates stamped by a clock slightly behind.
 ID_SLACK = 1000
 TIME_SLACK_MS = 10 * 60_000
@@ -51,17 +40,14 @@ TIME_SLACK_MS = 10 * 60_000
 
 def indexed_upto(conn: Connection) -> tuple[int, int] | None:
     """The store's (largest article id, latest update) when the index last held every article, if known."""
-    found = conn.execute(select(meta.c.value).where(meta.c.key == _UPTO_KEY)).scalar()
-    if found is None:
-        return None
-    newest, updated = found.split()
-    return int(newest), int(updated)
+    found = conn.execute(select(meta.c.value).where(meta.c.key == UPTO_KEY)).scalar()
+    return None if found is None else upto_value(found)
 
 
 def set_indexed_upto(conn: Connection, upto: tuple[int, int]) -> None:
     """The index holds every article as of `upto` (taken, with `articles.stamp`, before indexing began)."""
-    conn.execute(delete(meta).where(meta.c.key == _UPTO_KEY))
-    conn.execute(meta.insert().values(key=_UPTO_KEY, value=f"{upto[0]} {upto[1]}"))
+    conn.execute(delete(meta).where(meta.c.key == UPTO_KEY))
+    conn.execute(meta.insert().values(key=UPTO_KEY, value=upto_text(upto)))
 
 
 def stale(conn: Connection, limit: int, upto: tuple[int, int] | None = None, past: int | None = None) -> list[int]:
@@ -151,7 +137,7 @@ def add(conn: Connection, docs: Sequence[Mapping[str, Any]], tokens: Tokens) -> 
 def clear(conn: Connection) -> None:
     """Empty the index's documents (SQLite's folder is emptied by the search package)."""
     conn.execute(search_docs.delete())
-    conn.execute(delete(meta).where(meta.c.key == _UPTO_KEY))
+    conn.execute(delete(meta).where(meta.c.key == UPTO_KEY))
 
 
 def optimize(conn: Connection) -> None:
@@ -189,19 +175,7 @@ def hits(conn: Connection, keys: Sequence[int]) -> dict[int, RowMapping]:
     """Key → the document with its article's archive id, link and date (None when it has none, as everywhere)."""
     if not keys:
         return {}
-    return {
-        r["key"]: r
-        for r in conn.execute(
-            select(
-                *(c for c in search_docs.c if c.name != "date_ms"),
-                articles.c.archive_id,
-                articles.c.link,
-                articles.c.date_ms,
-            )
-            .join(articles, articles.c.id == search_docs.c.article_id)
-            .where(search_docs.c.key.in_(keys))
-        ).mappings()
-    }
+    return {r["key"]: r for r in conn.execute(text(hits_sql(keys))).mappings()}
 
 
 def text_lengths(conn: Connection, source: str, since_ms: int, until_ms: int) -> list[int]:
