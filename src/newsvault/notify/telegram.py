@@ -117,7 +117,7 @@ async def _post(engine: Engine, settings: TelegramSettings) -> NotifyReport:
         pending = outbox.waiting(conn, channel)
         last = outbox.last_attempt_ms(conn, channel)
     if report.uncertain:
-        report.problems.append(uncertain_problem(report.uncertain))
+        report.problems.append(_uncertain(report.uncertain))
     token = os.environ.get(settings.token_env, "")
     if not pending:
         return report
@@ -183,7 +183,7 @@ async def _send(
     return _deferred(f"rate limited {MOST_RETRIES} times in a row")
 
 
-def uncertain_problem(ids: list[int]) -> Problem:
+def _uncertain(ids: list[int]) -> Problem:
     """What a poster says of the messages a killed one left "sending": the operator checks the channel for them."""
     listed = " ".join(f"#{i}" for i in ids)
     return Problem(
