@@ -3,7 +3,7 @@
 Importing SQLAlchemy and the store's tables costs 0.12–0.25 s, more than a
 search itself at 200,000 articles (docs/SEARCH.md). When the store is a
 SQLite file at the newest migration and its search index holds every
-article, a search needs four reads, all here: the migration, the index's
+article, a search needs only the reads here: the migration, the index's
 mark against the articles, the sources, and the rows of the hits.
 Whatever this module cannot answer (another database, an older schema, an
 index behind its articles) it says with None or False, and the command takes
