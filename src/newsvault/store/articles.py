@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, or_, select, text, update
 
 from newsvault.base.clock import CHINA, CHINA_OFFSET_MS, in_china
 
 from . import versions
+from .fast import STAMP_SQL
 from .schema import LIST_LINE, WAITING_PAGE, articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
@@ -437,9 +438,8 @@ def failing_pages(conn: Connection, source: str, min_attempts: int) -> tuple[int
 
 def stamp(conn: Connection) -> tuple[int, int]:
     """(newest article id, latest update): changes whenever an article is added or its content or date changes."""
-    newest = conn.execute(select(func.max(articles.c.id))).scalar() or 0
-    updated = conn.execute(select(func.max(articles.c.updated_ms))).scalar() or 0
-    return newest, updated
+    row = conn.execute(text(STAMP_SQL)).one()
+    return row.newest, row.updated
 
 
 def per_source(conn: Connection) -> dict[str, tuple[int, int | None]]:

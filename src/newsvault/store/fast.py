@@ -3,7 +3,7 @@
 Importing SQLAlchemy and the store's tables costs 0.12–0.25 s, more than a
 search itself at 200,000 articles (docs/SEARCH.md). When the store is a
 SQLite file at the newest migration and its search index holds every
-article, a search needs four reads, all here: the migration, the index's
+article, a search needs only the reads here: the migration, the index's
 mark against the articles, the sources, and the rows of the hits.
 Whatever this module cannot answer (another database, an older schema, an
 index behind its articles) it says with None or False, and the command takes
@@ -76,8 +76,15 @@ def _at_newest(db: sqlite3.Connection) -> bool:
     return found == [newest_revision()]
 
 
+# The articles' stamp (`articles.stamp`): the newest id and the latest update, each one end of an index.
+STAMP_SQL = (
+    "SELECT (SELECT coalesce(max(id), 0) FROM articles) AS newest, "
+    "(SELECT coalesce(max(updated_ms), 0) FROM articles) AS updated"
+)
+
+
 def index_current(db: sqlite3.Connection) -> bool:
-    """Whether the index held every article when the store last changed, in one read of three index ends.
+    """Whether the index held every article when the store last changed: two reads, of three index ends.
 
     The mark (search_index.indexed_upto) equals the articles' newest id and
     latest update only when nothing was added or changed since an update
@@ -85,13 +92,9 @@ def index_current(db: sqlite3.Connection) -> bool:
     writer had taken when the mark was read, a clock stepped back) waits for
     the next update, as it would have for a search a moment earlier.
     """
-    row = db.execute(
-        "SELECT (SELECT value FROM meta WHERE key = ?) AS mark, "
-        "(SELECT coalesce(max(id), 0) FROM articles) AS newest, "
-        "(SELECT coalesce(max(updated_ms), 0) FROM articles) AS updated",
-        (UPTO_KEY,),
-    ).fetchone()
-    return row is not None and row["mark"] == upto_text((row["newest"], row["updated"]))
+    mark = db.execute("SELECT value FROM meta WHERE key = ?", (UPTO_KEY,)).fetchone()
+    now = db.execute(STAMP_SQL).fetchone()
+    return mark is not None and mark["value"] == upto_text((now["newest"], now["updated"]))
 
 
 def source_names(db: sqlite3.Connection) -> set[str]:
