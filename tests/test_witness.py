@@ -20,8 +20,10 @@ from newsvault.base.failpoints import ENV as FAILPOINT
 from newsvault.config import ConfigError, load
 from newsvault.config.model import WaybackSettings
 from newsvault.notify import wayback
+from newsvault.notify.queue import WAYBACK
 from newsvault.notify.wayback import Answer, Credentials, State
 from newsvault.store import articles as store_articles
+from newsvault.store import outbox
 from newsvault.store import statuses
 from newsvault.store.schema import metadata
 from newsvault.store.statuses import HOUR
@@ -242,6 +244,28 @@ def test_killed_while_submitting_submits_nothing_twice(tmp_path: Path, server: L
     after = _cli(vault, "run")
     assert len(spn2.submitted()) == 1  # the second was marked sending when killed: uncertain, not sent again
     assert "may have been submitted" in after.stdout
+
+
+def test_a_run_leaves_the_urls_to_a_process_already_submitting(
+    tmp_path: Path, server: LocalServer, spn2: SPN2
+) -> None:
+    """While another process holds the Wayback channel (a worker's job), a run submits nothing and says why."""
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0
+    _edit_and_delete(vault, server)
+    spn2.pending_polls = 0
+    _config, engine = open_vault(vault)
+    try:
+        with outbox.posting(engine, WAYBACK) as mine:
+            assert mine
+            held = _cli(vault, "run")
+    finally:
+        engine.dispose()
+    assert held.returncode == 0, held.stdout + held.stderr  # a note, not a failure
+    assert "another process is submitting" in held.stdout and spn2.submitted() == []
+    after = _cli(vault, "run")
+    assert "wayback: 2 submitted, 2 captured" in after.stdout, after.stdout
+    assert spn2.submitted() == [server.url("/a/1.html")] * 2
 
 
 def test_a_capture_learnt_on_a_later_run_reaches_the_sites_pages(

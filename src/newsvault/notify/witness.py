@@ -51,11 +51,22 @@ class WitnessReport:
 
 
 def witness_queued(config: Config, engine: Engine) -> WitnessReport | None:
-    """Submit the queued URLs and collect finished snapshots; None when [witness.wayback] is off."""
+    """Submit the queued URLs and collect finished snapshots; None when [witness.wayback] is off.
+
+    One process at a time (`outbox.posting`, as for Telegram): a `run` and a
+    worker's `witness` job together would each call the other's URL in flight
+    "uncertain" and submit what both read as queued.
+    """
     settings = config.witness.wayback
     if not settings.enabled:
         return None
-    return asyncio.run(_witness(engine, settings))
+    with outbox.posting(engine, WAYBACK) as mine:
+        if mine:
+            return asyncio.run(_witness(engine, settings))
+    with engine.connect() as conn:
+        queued = outbox.counts(conn, WAYBACK).get("queued", 0)
+    busy = "another process is submitting to the Wayback Machine now: this one leaves the queue to it"
+    return WitnessReport(waiting=queued, problems=[Problem(Kind.NOTIFY_DEFERRED, busy, WAYBACK)])
 
 
 def _taken_ms(timestamp: str) -> int:

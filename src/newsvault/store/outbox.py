@@ -271,12 +271,14 @@ def snapshots_of(conn: Connection, source: str, only: Iterable[int] | None = Non
 def posting(engine: Engine, channel: str) -> Iterator[bool]:
     """Hold the right to post to `channel` (yields True), or learn that another process has it (False).
 
-    One poster at a time across processes (`run`, a worker's `notify` job, the
-    `notify` command): a second would take the first's message in flight for
+    One poster at a time across processes (`run`, a worker's `notify` or
+    `witness` job, the `notify` command): a second would take the first's message in flight for
     one a killed run left (`settle_interrupted`) and send messages the first
     already read as queued. Never waits: whoever does not get it leaves the
     queue to the one posting. PostgreSQL: a session advisory lock on a
-    connection held meanwhile; SQLite: an flock on a file beside the store.
+    connection held meanwhile; SQLite: an flock on a file beside the store
+    (one for every channel: Telegram and the Wayback Machine are posted to in
+    turn, never nested).
     Both go with the process that holds them, so a killed poster never keeps
     the others out.
     """
