@@ -23,8 +23,7 @@ from newsvault.notify import wayback
 from newsvault.notify.queue import WAYBACK
 from newsvault.notify.wayback import Answer, Credentials, State
 from newsvault.store import articles as store_articles
-from newsvault.store import outbox
-from newsvault.store import statuses
+from newsvault.store import outbox, statuses
 from newsvault.store.schema import metadata
 from newsvault.store.statuses import HOUR
 from newsvault.web import create_app
@@ -246,9 +245,7 @@ def test_killed_while_submitting_submits_nothing_twice(tmp_path: Path, server: L
     assert "may have been submitted" in after.stdout
 
 
-def test_a_run_leaves_the_urls_to_a_process_already_submitting(
-    tmp_path: Path, server: LocalServer, spn2: SPN2
-) -> None:
+def test_a_run_leaves_the_urls_to_a_process_already_submitting(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
     """While another process holds the Wayback channel (a worker's job), a run submits nothing and says why."""
     vault = _witness_vault(tmp_path, server, spn2)
     assert _cli(vault, "run").returncode == 0
