@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy import Engine, RowMapping
 
 from newsvault.base.clock import now_ms
@@ -19,6 +22,22 @@ def channel_key(settings: TelegramSettings) -> str:
 
 
 WAYBACK = "wayback"
+
+Report = TypeVar("Report")
+
+
+def alone(engine: Engine, channel: str, send: Callable[[], Report]) -> Report | int:
+    """`send()` while this process holds the channel (`outbox.posting`); else how many of its messages wait queued.
+
+    A `run` and a worker's job posting together would each take the other's
+    message in flight for one a killed run left, and send what both read as
+    queued: the one that does not get the channel leaves its queue to the other.
+    """
+    with outbox.posting(engine, channel) as mine:
+        if mine:
+            return send()
+    with engine.connect() as conn:
+        return outbox.counts(conn, channel).get("queued", 0)
 
 
 def queue_events(engine: Engine, config: Config) -> int:

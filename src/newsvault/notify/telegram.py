@@ -37,7 +37,7 @@ from newsvault.config import Config
 from newsvault.config.model import TelegramSettings
 from newsvault.store import outbox
 
-from .queue import channel_key
+from .queue import alone, channel_key
 
 # A retry_after longer than this ends the run's posting instead of holding the run (and its CI job) up.
 LONGEST_WAIT = 60.0
@@ -95,13 +95,11 @@ def post_queued(config: Config, engine: Engine) -> NotifyReport | None:
     if not settings.enabled:
         return None
     channel = channel_key(settings)
-    with outbox.posting(engine, channel) as mine:
-        if mine:
-            return asyncio.run(_post(engine, settings))
-    with engine.connect() as conn:
-        queued = outbox.counts(conn, channel).get("queued", 0)
+    done = alone(engine, channel, lambda: asyncio.run(_post(engine, settings)))
+    if isinstance(done, NotifyReport):
+        return done
     busy = "another process is posting to the channel now: this one leaves the queue to it"
-    return NotifyReport(channel=channel, waiting=queued, problems=[Problem(Kind.NOTIFY_DEFERRED, busy, "telegram")])
+    return NotifyReport(channel=channel, waiting=done, problems=[Problem(Kind.NOTIFY_DEFERRED, busy, "telegram")])
 
 
 def _redacted(exc: BaseException, token: str) -> str:

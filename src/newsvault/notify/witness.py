@@ -28,7 +28,7 @@ from newsvault.config.model import WaybackSettings
 from newsvault.store import outbox
 
 from . import wayback
-from .queue import WAYBACK
+from .queue import WAYBACK, alone
 from .telegram import LONGEST_WAIT, Bucket
 
 # Attempts (submits or polls that went wrong) before a URL is given up, its error kept.
@@ -60,13 +60,11 @@ def witness_queued(config: Config, engine: Engine) -> WitnessReport | None:
     settings = config.witness.wayback
     if not settings.enabled:
         return None
-    with outbox.posting(engine, WAYBACK) as mine:
-        if mine:
-            return asyncio.run(_witness(engine, settings))
-    with engine.connect() as conn:
-        queued = outbox.counts(conn, WAYBACK).get("queued", 0)
+    done = alone(engine, WAYBACK, lambda: asyncio.run(_witness(engine, settings)))
+    if isinstance(done, WitnessReport):
+        return done
     busy = "another process is submitting to the Wayback Machine now: this one leaves the queue to it"
-    return WitnessReport(waiting=queued, problems=[Problem(Kind.NOTIFY_DEFERRED, busy, WAYBACK)])
+    return WitnessReport(waiting=done, problems=[Problem(Kind.NOTIFY_DEFERRED, busy, WAYBACK)])
 
 
 def _taken_ms(timestamp: str) -> int:
