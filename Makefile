@@ -30,12 +30,17 @@ run: install
 demo: install
 	$(BIN)/newsvault demo
 
+# Every core (pytest-xdist), a test module to a process: a module's vaults and servers are built once.
+# `make test JOBS=0` runs it in one process.
+JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
+
 test: install
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # The whole suite again with every test vault on its own PostgreSQL database (docs/SCALE.md).
 test-postgres: install
-	$(BIN)/python -m pytest -q --store=postgresql
+	$(PYTEST) --store=postgresql
 
 # The suite as everyone who clones the repository runs it: HEAD cloned into an empty temporary folder, so no
 # ../shared beside it (the tests that need it are skipped and counted, even where NEWSVAULT_REQUIRE_SHARED=1

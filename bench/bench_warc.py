@@ -12,18 +12,20 @@ a file. Prints captures/s and MB/s of each and the ratio.
 20 items (six outlets with full text in the feed, three with teasers and
 their bodies from article pages), half of the feeds carrying a build date
 that changes every hour, and every article re-checked ``--rechecks`` times
-(its page fetched again; ``--edited`` of them changed). Three WARCs of the
-day are written and measured:
+(its page fetched again; ``--edited`` of them changed, ``--deleted`` of them
+found replaced by their outlet's one deletion notice page, which every later
+re-check gets again). Three WARCs of the day are written and measured:
 
 - every fetch written whole (a recording proxy's WARC);
 - every fetch, identical payloads as WARC ``revisit`` records (the usual
   deduplication: a fetch whose payload digest was written before keeps only
   its headers);
 - newsvault's evidence: only the captures that made a version (a feed with a
-  new item, a new page, an edited page), each payload once, as the store keeps
-  them and `publish` writes them.
+  new item, a new page, an edited page) or a status (a deletion notice), each
+  payload once, as the store keeps them and `publish` writes them; a notice
+  already kept, found for another article, as a revisit record.
 
-    .venv/bin/python bench/bench_warc.py [--captures 1000] [--articles 400] [--rechecks 4]
+    .venv/bin/python bench/bench_warc.py [--captures 1000] [--articles 400] [--rechecks 4] [--deleted 0.02]
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ class Corpus:
             f"<html><head><title>{n}</title></head><body>{self.chrome[outlet]}<article>{body}</article></body></html>"
         )
         return html.encode("utf-8")
+
+    def notice(self, outlet: int) -> bytes:
+        """The outlet's one page for every article it took down."""
+        return f"<html><head><title>提示</title></head><body>{self.chrome[outlet]}此文章已被删除</body></html>".encode()
 
     def feed(self, outlet: int, newest: int, built_ms: int | None) -> bytes:
         full = outlet >= PAGE_OUTLETS
@@ -154,14 +160,18 @@ def throughput(count: int) -> None:
     print(f"WARC export / the same bytes gzipped: {timings['warc'] / timings['raw gzipped']:.2f}x the time")
 
 
+VERSION, NOTHING, NOTICE = "version", "nothing", "notice"  # what a fetch leaves in the store
+
+
 def day_of_fetches(
-    articles: int, rechecks: int, edited: float, corpus: Corpus
-) -> Iterator[tuple[str, int, bytes, bool]]:
-    """(url, time, payload, makes a version) of every fetch of a simulated day, in time order."""
+    articles: int, rechecks: int, edited: float, deleted: float, corpus: Corpus
+) -> Iterator[tuple[str, int, bytes, str]]:
+    """(url, time, payload, what it leaves: VERSION, NOTHING or NOTICE) of every fetch of a day, in time order."""
     rng = random.Random(11)
+    takedowns = random.Random(13)  # apart, so that the rest of the day is the same whatever `deleted` is
     newest = [FEED_ITEMS] * OUTLETS
     per_hour = articles / OUTLETS / 24
-    due: list[tuple[int, int, int, bool]] = []  # (time, outlet, n, edited) of re-checks
+    due: list[tuple[int, int, int, bool, bool]] = []  # (time, outlet, n, edited, taken down) of re-checks
     for hour in range(24):
         now = DAY_START_MS + hour * HOUR_MS
         for outlet in range(OUTLETS):
@@ -169,15 +179,21 @@ def day_of_fetches(
             first_new = newest[outlet] + 1
             newest[outlet] += arrived
             built = now if outlet % 2 == 0 else None
-            yield f"https://o{outlet}.example/feed.xml", now, corpus.feed(outlet, newest[outlet], built), arrived > 0
+            feed = corpus.feed(outlet, newest[outlet], built)
+            yield f"https://o{outlet}.example/feed.xml", now, feed, VERSION if arrived > 0 else NOTHING
             for n in range(first_new, newest[outlet] + 1):
                 if outlet < PAGE_OUTLETS:
-                    yield f"https://o{outlet}.example/a/{n}", now + 1, corpus.page(outlet, n), True
+                    yield f"https://o{outlet}.example/a/{n}", now + 1, corpus.page(outlet, n), VERSION
+                down_at = takedowns.randrange(rechecks) if takedowns.random() < deleted else rechecks
                 for k in range(rechecks):
-                    due.append((now + (k + 1) * 5 * HOUR_MS, outlet, n, rng.random() < edited / rechecks))
-        for at, outlet, n, changed in sorted(d for d in due if now <= d[0] < now + HOUR_MS):
-            page = corpus.page(outlet, n, edited=changed)
-            yield f"https://o{outlet}.example/a/{n}", at, page, changed
+                    due.append((now + (k + 1) * 5 * HOUR_MS, outlet, n, rng.random() < edited / rechecks, k >= down_at))
+        for at, outlet, n, changed, down in sorted(d for d in due if now <= d[0] < now + HOUR_MS):
+            url = f"https://o{outlet}.example/a/{n}"
+            if down:  # the first fetch of the notice is a new status; the later ones change nothing
+                first = not any(d[1:3] == (outlet, n) and d[4] and d[0] < at for d in due)
+                yield url, at, corpus.notice(outlet), NOTICE if first else NOTHING
+            else:
+                yield url, at, corpus.page(outlet, n, edited=changed), VERSION if changed else NOTHING
     # re-checks past the day's end belong to the next day
 
 
@@ -193,9 +209,9 @@ def _record(writer: WARCWriter, url: str, at: int, body: bytes) -> object:
     )
 
 
-def evidence_per_day(articles: int, rechecks: int, edited: float) -> None:
+def evidence_per_day(articles: int, rechecks: int, edited: float, deleted: float) -> None:
     corpus = Corpus()
-    fetches = list(day_of_fetches(articles, rechecks, edited, corpus))
+    fetches = list(day_of_fetches(articles, rechecks, edited, deleted, corpus))
     whole, dedup = io.BytesIO(), io.BytesIO()
     w_whole, w_dedup = WARCWriter(whole, gzip=True), WARCWriter(dedup, gzip=True)
     seen: dict[str, tuple[str, str]] = {}
@@ -219,27 +235,26 @@ def evidence_per_day(articles: int, rechecks: int, edited: float) -> None:
             seen[digest] = (url, warc_date(at))
             w_dedup.write_record(_record(w_dedup, url, at, body))
     ours = io.BytesIO()
-    kept: set[str] = set()
+    kept: dict[str, tuple[str, int]] = {}  # sha256 -> where and when first kept
     file = WarcFile(ours, description="bench")
-    for url, at, body, makes_version in fetches:
+    for url, at, body, leaves in fetches:
         sha = hashlib.sha256(body).hexdigest()
-        if makes_version and sha not in kept:  # the store's rule: a version came of it, and bytes kept once
-            kept.add(sha)
-            file.add(
-                {
-                    "sha256": sha,
-                    "fetched_ms": at,
-                    "url": url,
-                    "status": 200,
-                    "headers": json.dumps(HEADERS),
-                    "body": zlib.compress(body, 1),
-                    "outlet": None,
-                }
-            )
+        if leaves == NOTHING:
+            continue
+        row = {"sha256": sha, "fetched_ms": at, "url": url, "status": 200, "headers": json.dumps(HEADERS)}
+        if sha not in kept:  # the store's rule: a version or a status came of it, and bytes kept once
+            kept[sha] = (url, at)
+            file.add({**row, "body": zlib.compress(body, 1), "outlet": None})
+        elif leaves == NOTICE:  # a notice kept before, served for another article: its status says so
+            refers = {"refers_url": kept[sha][0], "refers_ms": kept[sha][1], "refers_status": 200}
+            file.add({**row, "size": len(body), "outlet": None, **refers})
     print(f"a day of {OUTLETS} outlets, {articles} new articles, {len(fetches)} fetches ({rechecks} re-checks each):")
     print(f"  every fetch whole:             {whole.tell() / 1e6:8.2f} MB")
     print(f"  with revisit records:          {dedup.tell() / 1e6:8.2f} MB ({revisits} revisits)")
-    print(f"  newsvault evidence (versions): {ours.tell() / 1e6:8.2f} MB ({file.counts.captures} captures)")
+    print(
+        f"  newsvault evidence (versions): {ours.tell() / 1e6:8.2f} MB "
+        f"({file.counts.captures} captures, {file.counts.revisits} revisits)"
+    )
     print(
         f"evidence per day: revisit dedup = {dedup.tell() / whole.tell():.2f}× every fetch; "
         f"newsvault = {ours.tell() / whole.tell():.2f}× every fetch, {ours.tell() / dedup.tell():.2f}× revisit dedup"
@@ -252,9 +267,10 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--rechecks", type=int, default=4)
     parser.add_argument("--edited", type=float, default=0.05, help="share of articles edited after publication")
+    parser.add_argument("--deleted", type=float, default=0.02, help="share of articles found taken down")
     args = parser.parse_args()
     throughput(args.captures)
-    evidence_per_day(args.articles, args.rechecks, args.edited)
+    evidence_per_day(args.articles, args.rechecks, args.edited, args.deleted)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import feedparser
+import feedparser_rs
 import pytest
 from click.testing import CliRunner
 from lxml import etree
@@ -24,6 +26,7 @@ from starlette.testclient import TestClient
 from newsvault.cli import cli
 from newsvault.render.site.paths import site_root
 from newsvault.store import changes, statuses, versions
+from newsvault.store import sources as store_sources
 from newsvault.store.schema import checks
 from newsvault.web import create_app
 from tests.vaults import open_vault, rss, rss_item, write_vault
@@ -84,6 +87,7 @@ def world(tmp_path_factory):  # type: ignore[no-untyped-def]
         site = site_root(config)
         for kind in KINDS:  # nothing changed yet: the feeds are there, empty
             assert not feedparser.parse((site / f"feeds/changes/{kind}.atom").read_bytes()).entries
+        assert not (config.archive / "feeds").exists()  # the archive has none yet, as it has no change lists
         alpha, beta = _items(server, edited=True)
         server.set("/alpha.xml", alpha)
         server.set("/beta.xml", beta)
@@ -192,18 +196,20 @@ def check_json(data: bytes, self_url: str | None) -> list[dict[str, str]]:
 
 
 def check_feed(ext: str, data: bytes, self_url: str | None = None) -> list[dict[str, str]]:
-    """The entries of one feed, after every offline check of its format and feedparser's reading."""
-    if ext != "json":  # feedparser 6 reads no JSON Feed
-        parsed = feedparser.parse(data)
-        assert not parsed.bozo, parsed.get("bozo_exception")
-        assert parsed.version == {"atom": "atom10", "rss": "rss20"}[ext]
+    """The entries of one feed, after every offline check of its format and a feed parser's reading.
+
+    feedparser reads Atom and RSS; it reads no JSON Feed, which feedparser-rs
+    (the Rust port, a parser of its own) reads as JSON Feed 1.1.
+    """
+    parsed = (feedparser_rs if ext == "json" else feedparser).parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == {"atom": "atom10", "rss": "rss20", "json": "json11"}[ext]
     entries = {
         "atom": lambda: check_atom(data, self_url),
         "rss": lambda: check_rss(data),
         "json": lambda: check_json(data, self_url),
     }[ext]()
-    if ext != "json":
-        assert [e.id for e in parsed.entries] == [e["id"] for e in entries]
+    assert [e.id for e in parsed.entries] == [e["id"] for e in entries]
     ids = [e["id"] for e in entries]
     assert len(ids) == len(set(ids)), ids
     return entries
@@ -272,10 +278,54 @@ def test_feeds_are_bounded_newest_first(world):
         assert len(statuses.deletion_events(conn, None, 1)) == 1
 
 
+@pytest.mark.parametrize("abbr", list(EXPECTED))
+def test_the_archive_tree_carries_the_same_feeds_linking_its_files(world, abbr):
+    """A reader of the repository alone (no site) follows the changes: the feeds are in the tree too."""
+    config, _engine, site = world
+    listed = {"edited": "lists/%E5%B7%B2%E4%BF%AE%E6%94%B9.md", "deleted": "lists/%E5%B7%B2%E5%88%A0%E9%99%A4.md"}
+    for kind, expected in zip(KINDS, EXPECTED[abbr], strict=True):
+        for ext in FORMATS:
+            data = (config.archive / _path(kind, abbr, ext)).read_bytes()
+            entries = check_feed(ext, data)
+            assert [e["id"] for e in entries] == [e["id"] for e in _entries(site, kind, abbr, ext)]
+            assert len(entries) == expected
+            for entry in entries:  # each to its file in the published tree, which is there
+                assert entry["link"].startswith(f"{ARCHIVE}articles/")
+                assert (config.archive / entry["link"].removeprefix(ARCHIVE)).is_file()
+        home = etree.fromstring((config.archive / _path(kind, abbr, "atom")).read_bytes()).find(f"{ATOM}link")
+        assert home is not None and home.get("href") == ARCHIVE + listed[kind]  # the change list beside them
+
+
+def test_a_store_rebuilt_from_the_tree_leaves_its_feeds_as_published(world, tmp_path):
+    """A lost store (an evicted Actions cache) is imported again from the tree, without the history of changes."""
+    config, _engine, _site = world
+    rebuilt = tmp_path / "rebuilt"
+    shutil.copytree(config.vault, rebuilt, ignore=shutil.ignore_patterns("vault.sqlite*", "search-index", "site"))
+    toml = rebuilt / "vault.toml"  # a store of its own: with --store=postgresql the world's database is named there
+    toml.write_text(re.sub(r'(?m)^\[store\]\nurl = ".*"\n', "", toml.read_text("utf-8")), "utf-8")
+    archive = rebuilt / config.archive.relative_to(config.vault)
+    changed = [archive / "lists/已修改.md", archive / "lists/已删除.md", *(archive / "feeds/changes").rglob("*.*")]
+    published = {p: p.read_bytes() for p in changed}
+    assert len(published) == 2 + 3 * 2 * 3
+    for command in (["import", str(archive)], ["render"]):
+        result = CliRunner().invoke(cli, ["--vault", str(rebuilt), *command])
+        assert result.exit_code == 0, result.output
+    assert {p: p.read_bytes() for p in changed} == published
+    assert sorted((archive / "feeds/changes").rglob("*.*")) == sorted(changed[2:])  # no feed of a made-up outlet
+    _config, engine = open_vault(rebuilt)
+    try:
+        with engine.connect() as conn:  # the change lists are newsvault's, not outlets named 已修改 and 已删除
+            assert sorted(s["abbr"] for s in store_sources.all_sources(conn)) == ["alpha", "beta"]
+    finally:
+        engine.dispose()
+
+
 def test_an_unchanged_run_rewrites_no_feed(world):
     config, _engine, site = world
     feeds = sorted((site / "feeds/changes").rglob("*.*"))
     assert len(feeds) == 3 * 2 * 3
+    feeds += sorted((config.archive / "feeds/changes").rglob("*.*"))
+    assert len(feeds) == 2 * 3 * 2 * 3
     stamps = {p: p.stat().st_mtime_ns for p in feeds}
     _run(config.vault)
     assert {p: p.stat().st_mtime_ns for p in feeds} == stamps

@@ -62,6 +62,7 @@ def test_catalogue_outlets_inherit_their_settings(tmp_path):
         ('[sources.voa]\nname = ".git"\n', "[sources.voa] key 'name': not usable as a list file name"),
         ("[fetch]\nper_host = true\n", "[fetch] key 'per_host': expected a whole number, got True"),
         ("[fetch]\ntimeout = -1\n", "[fetch] key 'timeout': expected a positive number"),
+        ("[fetch]\nconnections = 0\n", "[fetch] key 'connections': expected a positive"),
         ('[sources.mine]\nname = "x"\n', "[sources.mine]: missing key 'feed'"),
         ('[sources.mine]\nname = "x"\nfeed = "http://a/"\nbody = "page"\n', "needs a 'selector'"),
         ('[sources.voa]\ntimezone = "Mars/Base"\n', "key 'timezone': expected an IANA time zone name"),

@@ -19,6 +19,7 @@ from email.utils import formatdate
 import pytest
 
 from newsvault import __version__
+from newsvault.config.model import FetchSettings
 from newsvault.fetch import DEFAULT_USER_AGENT, Fetcher, FetchError, Request, Response
 from newsvault.fetch.decode import BadEncoding, Decoder, TooLarge
 from newsvault.fetch.guard import is_public
@@ -369,6 +370,18 @@ def test_per_host_limit_holds_on_the_wire(fserver: FetchServer) -> None:
 def test_total_limit_holds_on_the_wire(fserver: FetchServer) -> None:
     url = fserver.set("/feed", FEED, delay=0.2)
     _many(url, 9, per_host=10, total=3)
+    assert fserver.peak == 3
+
+
+def test_the_vault_s_fetch_settings_set_both_limits(fserver: FetchServer) -> None:
+    """`[fetch] connections` and `per_host` reach the fetcher a run, a worker and the image mirror share."""
+    url = fserver.set("/feed", FEED, delay=0.2)
+
+    async def go() -> list[Response]:
+        async with Fetcher.from_settings(FetchSettings(per_host=10, connections=3)) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(Request(url)) for _ in range(9)))
+
+    assert all(r.body == FEED for r in asyncio.run(go()))
     assert fserver.peak == 3
 
 

@@ -25,10 +25,12 @@ import pytest
 
 from newsvault.archive import parse_article
 from newsvault.config import ConfigError, load
+from newsvault.extract import select_body
 from newsvault.parse import parse
 from newsvault.parse.xmlfeed import MAX_ENTRIES
 from newsvault.schedule import budget, run_once
 from newsvault.schedule.budget import WorkerDied, within_budget
+from newsvault.schedule.reading import page_html, read_feed
 from newsvault.store import articles as store_articles
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
@@ -238,3 +240,37 @@ def test_a_worker_left_alone_is_stopped_by_the_kernel_past_its_budget():
     worker.conn.send((sum, 0.5, (range(10**13),), {}))  # hours of CPU
     assert worker.process.wait(timeout=60) == -signal.SIGXCPU
     worker.conn.close()
+
+
+def test_a_worker_imports_the_parsers_not_the_store_nor_the_network(tmp_path):
+    """A worker imports the module of each function it is sent; the jobs' modules keep SQLAlchemy and aiohttp out.
+
+    With the jobs in `polling` and `pages`, a worker's start imported the whole
+    run (1 s, which every `run` waited for before reading its first feed).
+    """
+    vault = write_vault(
+        tmp_path / "v", {"voa": {"feed": "http://127.0.0.1:9/f.xml", "body": "page", "selector": "article"}}
+    )
+    source = load(vault).sources["voa"]
+    page = "<html><body><article><p>全文</p></article></body></html>".encode()
+    worker = budget._Worker()
+    try:
+        assert worker.ready()
+        jobs = [
+            (read_feed, (good_feed(), {}, source, 1_714_564_800_000)),
+            (page_html, (source, page, {}, "https://good.example/1")),
+            (select_body, (page, "article", {})),
+            (eval, ("sorted({m.split('.')[0] for m in __import__('sys').modules})",)),
+        ]
+        answers = []
+        for function, args in jobs:
+            worker.conn.send((function, 30, args, {}))
+            ok, answer = worker.conn.recv()
+            assert ok, answer
+            answers.append(answer)
+    finally:
+        worker.stop()
+    assert [item.title for item in answers[0].items] == ["好消息", "又一条"]
+    assert "全文" in answers[1] and "全文" in answers[2]
+    assert {"lxml", "newsvault"} <= set(answers[3])  # the list is the worker's own
+    assert not {"sqlalchemy", "aiohttp", "jinja2", "alembic", "starlette"} & set(answers[3])

@@ -169,3 +169,30 @@ def test_the_store_has_statistics_and_the_run_reads_by_index(tmp_path: Path) -> 
             plan = " ".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))
             assert "USING" in plan and "SCAN" not in plan.replace("USING INDEX", ""), (name, plan)
     engine.dispose()
+
+
+def test_the_store_s_own_page_queries_use_the_index_of_waiting_pages(tmp_path: Path) -> None:
+    """The statements `pending_pages` and `failing_pages` send, not a hand-written copy of them.
+
+    SQLAlchemy compared a Boolean expression with 1 on SQLite (`… IN ('pending', 'failed') = 1`), which is
+    not the partial index's condition: every hourly run walked every article of each page-bodied outlet.
+    """
+    from sqlalchemy import event
+
+    from newsvault.store import articles as store_articles
+
+    _, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1:9/x"}}))
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL: its planner's own choice
+    sent: list[tuple[str, object]] = []
+    listener = lambda *a: sent.append((a[2], a[3]))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    with engine.connect() as conn:
+        store_articles.pending_pages(conn, "voa", 50, 3)
+        store_articles.failing_pages(conn, "voa", 3)
+        event.remove(engine, "before_cursor_execute", listener)
+        assert len(sent) == 2
+        for statement, parameters in sent:
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+            assert "ix_articles_waiting_page" in plan, (statement, plan)
+    engine.dispose()

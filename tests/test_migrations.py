@@ -20,7 +20,24 @@ from newsvault.store.engine import _alembic_config, open_store
 from newsvault.store.schema import FTS, metadata, search_metadata
 
 # The revision ids stores have recorded, in chain order; renumbering any would strand those stores.
-RECORDED = ["0001", "0002", "0005", "0003", "0004", "0006", "0007", "0008", "0009", "0010", "0011", "0012"]
+RECORDED = [
+    "0001",
+    "0002",
+    "0005",
+    "0003",
+    "0004",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+    "0012",
+    "0013",
+    "0014",
+    "0015",
+    "0016",
+]
 
 
 def _chain() -> list[tuple[str, Path]]:

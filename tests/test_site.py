@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from newsvault.base.files import place_copy
 from newsvault.config import ConfigError, load
 from newsvault.render.site import render_site
 from newsvault.render.site.paths import site_root
 from newsvault.render.tree import render_tree
-from tests.site_vault import XSS_TITLE, build, links, local_target, page_of
+from tests.site_vault import XSS_TITLE, build, links, local_target, page_of, png
 from tests.vaults import tree
 
 
@@ -96,10 +101,53 @@ def test_mirrored_image_is_linked_relative_to_the_page_and_traditional_gets_its_
     page = page_of(site, "自由亞洲電台報導：這是繁體")
     found = links(page)
     assets = [s for s in found.srcs if "assets/" in s]
-    assert assets and assets[0].startswith("../../archive/assets/"), found.srcs
-    assert local_target(page, assets[0]).read_bytes().startswith(b"\x89PNG")
+    digest = hashlib.sha256(png()).hexdigest()
+    assert assets == [f"../assets/{digest[:2]}/{digest}.png"], found.srcs  # the site's own copy, beside its pages
+    copy = local_target(page, assets[0])
+    assert copy is not None and copy.is_relative_to(site) and copy.read_bytes() == png()
+    mirrored = config.archive / "assets" / digest[:2] / f"{digest}.png"
+    assert copy.stat().st_ino == mirrored.stat().st_ino  # one file system: a hard link, no bytes copied
     assert '<article lang="zh-Hant">' in page.read_text("utf-8")
     assert '<article lang="zh-Hans">' in page_of(site, "四月的旧闻").read_text("utf-8")
+
+
+def test_an_image_is_copied_across_file_systems_once_and_never_rewritten(tmp_path, monkeypatch):
+    source, target = tmp_path / "archive/assets/ab/ab.png", tmp_path / "site/assets/ab/ab.png"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(png())
+
+    def other_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", other_device)
+    assert place_copy(source, target) is True
+    assert target.read_bytes() == png() and target.stat().st_ino != source.stat().st_ino
+    source.write_bytes(b"other bytes")  # never happens to a content-addressed file: shows the copy is left alone
+    assert place_copy(source, target) is False and target.read_bytes() == png()
+    assert [p.name for p in target.parent.iterdir()] == ["ab.png"]  # no temporary left behind
+    with pytest.raises(FileNotFoundError):
+        place_copy(tmp_path / "absent.png", tmp_path / "site/assets/cd/cd.png")
+
+
+def test_an_image_lost_from_the_site_and_the_archive_is_mirrored_again(vault, server):
+    from newsvault.schedule import run_once
+
+    config, engine = vault
+    site = site_root(config)
+    page = page_of(site, "自由亞洲電台報導：這是繁體")
+    link = next(s for s in links(page).srcs if "assets/" in s)
+    copy = local_target(page, link)
+    assert copy is not None
+    for folder in (site / "assets", config.archive / "assets"):
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+    render_site(engine, config, full=True)
+    assert not copy.exists()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM images")).scalar() == "pending"
+    fetched = server.count("/img/a.png")
+    run_once(config, engine)
+    assert server.count("/img/a.png") == fetched + 1
+    assert link in links(page).srcs and copy.read_bytes() == png()
 
 
 def test_incremental_render_writes_nothing_the_second_time_and_repairs_with_full(vault):
@@ -113,7 +161,8 @@ def test_incremental_render_writes_nothing_the_second_time_and_repairs_with_full
     page.write_text("damaged", "utf-8")
     assert render_site(engine, config).written == 0  # incremental: only what the store changed
     stats = render_site(engine, config, full=True)
-    assert stats.written == 1 and stats.checked >= len(before)
+    pages = [path for path in before if not path.startswith("assets/")]  # images are placed, not checked
+    assert stats.written == 1 and stats.checked >= len(pages) and stats.images == 0
     assert tree(site) == before
 
 

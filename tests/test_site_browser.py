@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsvault.render.site.paths import site_root
-from tests.site_vault import build
+from tests.site_vault import build, page_of
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -96,6 +97,22 @@ def _click_through(browser, site: Path, scheme: str, size: tuple[int, int] = (39
     assert problems == []
     assert external == []  # proxied images are the only external requests, and this vault has none
     context.close()
+
+
+def test_the_site_folder_alone_shows_its_mirrored_images(tmp_path, server):
+    config, _engine = build(tmp_path / "vault", server)
+    alone = tmp_path / "elsewhere" / "news"
+    shutil.copytree(site_root(config), alone)  # as published: no archive beside it
+    shutil.rmtree(tmp_path / "vault")  # nor anywhere else the old links could reach
+    target = page_of(alone, "自由亞洲電台報導：這是繁體")
+    with chromium() as browser:
+        page = browser.new_page()
+        problems = _watch(page)
+        page.goto(target.as_uri())
+        image = page.locator("article img")
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 1
+        assert image.evaluate("img => img.src").startswith((alone / "assets").as_uri() + "/")
+        assert problems == []
 
 
 def test_hostile_article_runs_nothing(tmp_path, server):

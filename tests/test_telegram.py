@@ -141,6 +141,30 @@ def test_run_posts_an_edit_and_a_deletion(tmp_path: Path, server: LocalServer, b
     assert _outbox_counts(vault) == {"posted": 2}
 
 
+def test_a_run_with_nothing_to_post_does_not_import_aiogram(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
+    """aiogram builds pydantic models for the whole Bot API when imported (3 s of CPU): only a run that posts pays it.
+
+    It was imported with the run's modules, so every hourly run, posting or not, took 3 s more.
+    """
+    vault = _vault(tmp_path, server, bot, '["new"]', outlets='["voa"]')
+    program = (
+        "import sys\n"
+        "from newsvault.cli import main\n"
+        "sys.argv = ['newsvault', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('aiogram imported:', 'aiogram' in sys.modules)\n"
+    )
+    env = {**os.environ, "NEWSVAULT_TELEGRAM_TOKEN": TOKEN}
+    argv = [sys.executable, "-c", program, "--vault", str(vault), "run"]
+    first = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    assert _ok(first).endswith("aiogram imported: False\n")  # the first scan queues nothing
+    _items(server, ["一"])
+    second = _ok(subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300))
+    assert f"{CHANNEL}: 1 posted, 0 waiting" in second and second.endswith("aiogram imported: True\n")
+
+
 def test_429_storm_waits_out_retry_after_and_posts_each_once(tmp_path: Path, server: LocalServer, bot: BotAPI) -> None:
     vault = _vault(tmp_path, server, bot, '["new"]', outlets='["voa"]')
     _ok(_run(vault))

@@ -175,3 +175,28 @@ def test_the_first_manifest_covers_all_before_and_later_days_one_each(tmp_path, 
     assert later[1] == f"# day {days[1]} (China time, UTC+8)" and len(later) == 2  # nothing new that day
     assert all((vault / "archive" / manifest_path(day)).with_suffix(".tsr").exists() for day in days)
     assert _verify(vault, _article(vault)).exit_code == 0
+
+
+def test_render_stamps_the_days_as_run_does(tmp_path, server, authority, monkeypatch):
+    """Workers poll without rendering; the tree's machine runs `render`, which stamps the days past (docs/SCALE.md)."""
+    vault = _vault(tmp_path, server, authority)
+    assert CliRunner().invoke(cli, ["--vault", str(vault), "run"]).exit_code == 0  # stored today, nothing stamped
+    manifest = vault / "archive" / manifest_path(china_day(now_ms()))
+    assert not manifest.exists()
+    later = now_ms() + DAY_MS
+    monkeypatch.setattr("newsvault.publish.timestamps.now_ms", lambda: later)
+
+    authority.up = False
+    failed = CliRunner().invoke(cli, ["--vault", str(vault), "render"])
+    assert failed.exit_code == 1
+    assert "ERROR: trusted timestamps:" in failed.output and "Service Unavailable" in failed.output
+    assert manifest.exists() and not manifest.with_suffix(".tsr").exists()  # written, stamped on the next render
+
+    authority.up = True
+    done = CliRunner().invoke(cli, ["--vault", str(vault), "render"])
+    assert done.exit_code == 0, done.output
+    assert f"trusted timestamps: {china_day(now_ms())} stamped" in done.output
+    assert manifest.with_suffix(".tsr").exists()
+    assert _verify(vault, _article(vault)).exit_code == 0
+    again = CliRunner().invoke(cli, ["--vault", str(vault), "render"])
+    assert again.exit_code == 0 and "trusted timestamps" not in again.output  # each day is stamped once

@@ -99,6 +99,20 @@ def _responses(path: Path) -> dict[str, tuple[str, bytes]]:
     return found
 
 
+def _requests(path: Path) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """URL -> (request line, headers in order) of each request record."""
+    found = {}
+    with path.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "request":
+                http = record.http_headers  # warcio reads a request's method as its "protocol"
+                found[record.rec_headers.get_header("WARC-Target-URI")] = (
+                    f"{http.protocol} {http.statusline}",
+                    http.headers,
+                )
+    return found
+
+
 def _stored(vault: Path) -> dict[str, bytes]:
     """URL -> the bytes of every capture in the store."""
     _, engine = open_vault(vault)
@@ -148,6 +162,17 @@ def test_export_passes_warcio_and_holds_every_capture_with_its_digest(tmp_path, 
         assert page.http_headers.get_header("Content-Encoding") is None
         assert page.http_headers.get_header("X-Newsvault-Orig-Content-Encoding") == "gzip"
         assert page.http_headers.get_header("Content-Length") == str(len(stored[server.url("/p/0.html")]))
+    # Each request record says what the request went with: the headers the server received, in their order.
+    requests = _requests(out)
+    assert set(requests) == set(stored)
+    for url, (line, headers) in requests.items():
+        path = url.removeprefix(server.url(""))
+        [hit] = [h for h in server.hits if h.path == path]
+        assert line == f"GET {path} HTTP/1.1"
+        assert {name.lower(): value for name, value in headers} == hit.headers
+        assert ("User-Agent", hit.headers["user-agent"]) in headers and hit.headers["user-agent"].startswith(
+            "newsvault"
+        )
 
     again = tmp_path / "again.warc.gz"
     _cli("--vault", str(vault), "export-warc", "--out", str(again))
@@ -180,10 +205,21 @@ def test_the_article_page_replays_through_pywb(tmp_path, server):
     captured = _stored(vault)[page_url]
     server.set("/p/1.html", "<html>changed since</html>")  # the replay must come from the WARC, not the live page
 
-    root = tmp_path / "pywb"
+    replayed = replay(tmp_path / "pywb", [out], [page_url, server.url("/p/never.html")])
+    status, body = replayed[page_url]
+    assert status == 200 and body == captured
+    assert "网页正文1：被删之前" in body.decode("utf-8")
+    assert replayed[server.url("/p/never.html")][0] == 404  # and what was never captured is not made up
+
+
+def replay(root: Path, warcs: list[Path], urls: list[str]) -> dict[str, tuple[int, bytes]]:
+    """(status, body) of each URL as pywb replays it from `warcs`, in a collection of its own under `root`.
+
+    `id_`: the archived bytes as captured, without pywb's rewriting of links.
+    """
     root.mkdir()
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    for step in (["wb-manager", "init", "news"], ["wb-manager", "add", "news", str(out)]):
+    for step in (["wb-manager", "init", "news"], ["wb-manager", "add", "news", *map(str, warcs)]):
         done = subprocess.run(step, cwd=root, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
     port = _free_port()
@@ -204,12 +240,7 @@ def test_the_article_page_replays_through_pywb(tmp_path, server):
                 assert wayback.poll() is None, "pywb exited"
                 assert time.monotonic() < deadline, "pywb did not start listening"
                 time.sleep(0.1)
-        # id_: the archived bytes as captured, without pywb's rewriting of links.
-        status, body = _get(f"http://127.0.0.1:{port}/news/2099id_/{page_url}")
-        assert status == 200 and body == captured
-        assert "网页正文1：被删之前" in body.decode("utf-8")
-        status, _ = _get(f"http://127.0.0.1:{port}/news/2099id_/{server.url('/p/never.html')}")
-        assert status == 404  # and what was never captured is not made up
+        return {url: _get(f"http://127.0.0.1:{port}/news/2099id_/{url}") for url in urls}
     finally:
         wayback.terminate()
         wayback.wait(timeout=30)
@@ -397,7 +428,7 @@ def test_odd_captures_export_as_valid_warc_with_nothing_made_up(tmp_path):
     request = records["request"][1]
     assert request.protocol == "GET"  # the request line went out in ASCII
     assert request.statusline == "/%E6%96%87%E7%AB%A0?q=%E4%B8%AD HTTP/1.1"
-    assert request.get_header("Host") == "xn--efvy88h.example"
+    assert request.headers == [("Host", "xn--efvy88h.example")]  # no request headers kept: Host alone, none made up
     resource_headers, no_http, payload = records["resource"]
     assert resource_headers.get_header("Content-Type") == "text/plain" and no_http is None  # no status invented
     assert payload == b"bytes"

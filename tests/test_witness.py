@@ -215,8 +215,13 @@ def test_a_run_witnesses_an_edit_and_a_deletion_shown_by_history(
     assert "第三方存档" in page and page.count(f'href="{snapshot}"') == 2
     third = _cli(vault, "run")  # nothing new: nothing submitted again
     assert len(spn2.submitted()) == 2 and third.returncode == 0
-    everything = first.stdout + second.stdout + third.stdout + history.stdout + _store_text(vault)
+    said = "".join(r.stdout + r.stderr for r in (first, second, third, history))
+    everything = said + _store_text(vault)
     assert KEYS.secret not in everything and KEYS.access not in everything
+    for path in tmp_path.rglob("*"):  # the vault, its store, archive and site
+        if path.is_file():
+            data = path.read_bytes()
+            assert KEYS.secret.encode() not in data and KEYS.access.encode() not in data, path
 
 
 def test_pending_jobs_and_a_429_wait_for_the_next_run(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
@@ -320,3 +325,31 @@ def test_an_outage_is_a_note_and_missing_keys_fail_the_step(tmp_path: Path, serv
     no_keys = _cli(vault, "run")
     assert no_keys.returncode == 1 and "$NEWSVAULT_IA_UNSET" in no_keys.stdout and "2 URL(s) wait" in no_keys.stdout
     assert spn2.submitted() == []
+
+
+def test_a_429_storm_loses_no_url_and_submits_none_twice(tmp_path: Path, server: LocalServer, spn2: SPN2) -> None:
+    """Short 429s are waited out in the run, a long one defers the rest to the next run; every URL goes once."""
+    vault = _witness_vault(tmp_path, server, spn2)
+    assert _cli(vault, "run").returncode == 0  # the first scan marks where witnessing starts
+    links = [server.url(f"/a/{n}.html") for n in range(2, 6)]
+    items = [
+        rss_item(f"新文章{n}", link, f"Wed, 0{n} May 2024 12:00:00 GMT", f"<p>正文{n}。</p>")
+        for n, link in enumerate(links, start=2)
+    ]
+    server.set("/f.xml", rss(*items, rss_item("原标题", server.url("/a/1.html"), DATE, "<p>原来的正文。</p>")))
+    spn2.pending_polls = 0
+    # The first URL waits out a 1-second 429 and goes; the second is told to come back in two hours.
+    spn2.script = ["429:1", "ok", "429:1", "429:7200"]
+    second = _cli(vault, "run")
+    assert second.returncode == 0, second.stdout + second.stderr  # a deferral is a note, not a failure
+    assert "wayback: 1 submitted, 1 captured, 0 pending, 3 waiting, 0 given up" in second.stdout, second.stdout
+    assert len(spn2.submitted()) == 1
+    third = _cli(vault, "run")
+    assert "wayback: 3 submitted, 3 captured, 0 pending, 0 waiting, 0 given up" in third.stdout, third.stdout
+    assert sorted(spn2.submitted()) == sorted(links)  # each new article once, none lost
+    _config, engine = open_vault(vault)
+    try:
+        with engine.connect() as conn:
+            assert outbox.counts(conn, WAYBACK) == {"posted": 4}
+    finally:
+        engine.dispose()

@@ -27,7 +27,8 @@ from newsvault.store import open_store, outbox
 from newsvault.store.schema import articles, captures, fetch_log, meta
 from newsvault.workers.queue import install, make_app
 from newsvault.workers.rounds import ROUND_KEY
-from newsvault.workers.tasks import defer_poll
+from newsvault.workers.run import take_back_stalled
+from newsvault.workers.tasks import defer, defer_poll
 from tests.support.server import LocalServer
 from tests.support.spn2 import SPN2
 from tests.vaults import rss, rss_item
@@ -330,6 +331,39 @@ def test_a_poll_whose_worker_died_before_queueing_its_follow_ups_gets_them_from_
     with engine.connect() as conn:
         assert len(search(conn, "只在这一条", limit=None)) == 1  # but its index job was queued
         assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+
+
+def test_a_dead_workers_job_with_its_twin_waiting_is_superseded_not_left_holding_its_lock(pg_url):
+    """A job queued again while a worker ran it (notify queues `witness` each time) cannot go back to the queue.
+
+    Its twin holds the queueing lock, so the retry is refused; the dead
+    worker's job still holds the job lock, so the twin could never run
+    (the CI hang of test_a_worker_killed_while_submitting_a_witness...). The
+    twin does the same work: the dead job is dropped and the twin runs.
+    """
+    engine = open_store(pg_url)
+    install(engine)
+
+    async def dead_worker_with_a_twin_waiting() -> tuple[int, int | None, list[tuple[int, str]]]:
+        app = make_app(engine)
+        async with app.open_async():
+            assert await defer(app, "witness", "witness", "witness")
+            dead = await app.job_manager.register_worker()
+            job = await app.job_manager.fetch_job(queues=None, worker_id=dead)
+            assert job is not None and job.id is not None
+            assert await defer(app, "witness", "witness", "witness")  # the twin, queued while the first runs
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
+            taken = await take_back_stalled(app, lease=30)
+            alive = await app.job_manager.register_worker()
+            twin = await app.job_manager.fetch_job(queues=None, worker_id=alive)
+        with engine.connect() as conn:
+            left = [tuple(r) for r in conn.execute(text("SELECT id, status FROM procrastinate_jobs ORDER BY id"))]
+        return taken, twin.id if twin else None, left
+
+    taken, twin, left = asyncio.run(dead_worker_with_a_twin_waiting())
+    assert taken == 1
+    assert twin is not None and left == [(twin, "doing")]  # the twin runs; the dead job is gone
 
 
 def test_rounds_queue_and_post_notifications_once_whichever_worker(tmp_path, pg_url, server):

@@ -7,20 +7,28 @@ workflow's steps with their `if:` conditions.
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from newsvault.cli import cli
 from newsvault.config import load
 from tests.support.actions import run_workflow, steps
+from tests.support.spn2 import SPN2
 from tests.test_publish import bare, files_at, log, sh
 from tests.vaults import rss, rss_item
 
+pytestmark = pytest.mark.sqlite_only("the workflow caches vault.sqlite: a runner's store is a SQLite file")
 
-def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int, site: bool = False) -> Path:
+
+def _run_workflow(
+    tmp_path: Path, remote: Path, cache: Path, number: int, site: bool = False, secrets: dict[str, str] | None = None
+) -> Path:
     """One scheduled run on a new runner (tests/support/actions.py); the checkout it worked in.
 
     With the site, each runner works at the same path, as GitHub's do (the
@@ -30,14 +38,19 @@ def _run_workflow(tmp_path: Path, remote: Path, cache: Path, number: int, site: 
     checkout = tmp_path / ("runner" if site else f"runner-{number}")
     shutil.rmtree(checkout, ignore_errors=True)
     checkout.with_name(f"{checkout.name}.outputs").unlink(missing_ok=True)
-    run = run_workflow(remote, cache, checkout, tmp_path)
+    run = run_workflow(remote, cache, checkout, tmp_path, secrets)
     assert "Fetch, store, render and publish" in run.seconds
+    (tmp_path / f"said-{number}.log").write_text(run.said, "utf-8")  # the run's log, as GitHub keeps it
     if not site:  # nobody browses the runner: nothing built to be thrown away
         assert not (run.checkout / "site").exists()
     return run.checkout
 
 
-def _repository(tmp_path: Path, url: str, *options: str) -> Path:
+def git_bytes(repository: Path, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", str(repository), *args], check=True, capture_output=True).stdout
+
+
+def _repository(tmp_path: Path, url: str, *options: str, extra: str = "") -> Path:
     """`init --github-actions` with one outlet served on 127.0.0.1, pushed as docs/PUBLISH.md says; the remote."""
     news = tmp_path / "news"
     assert CliRunner().invoke(cli, ["init", str(news), "--github-actions", *options]).exit_code == 0
@@ -46,6 +59,7 @@ def _repository(tmp_path: Path, url: str, *options: str) -> Path:
     if "--site" in options:
         config = config.replace("[site]\nenabled = false", "[site]\nenabled = true")
     config += f'\n[fetch]\nallow_private = true\nretries = 0\n\n[sources.local]\nname = "本地"\nfeed = "{url}"\n'
+    config += extra
     (news / "vault.toml").write_text(config, "utf-8")
     remote = bare(tmp_path / "owner" / "news.git")
     sh(remote, "config", "uploadpack.allowFilter", "true")  # as GitHub: a fetch may leave the blobs out
@@ -185,3 +199,29 @@ def test_with_site_the_workflow_publishes_only_the_changed_pages_to_gh_pages(tmp
     changed = sh(remote, "diff", "--name-status", "gh-pages~1", "gh-pages").splitlines()
     assert "A\tlocal/1048571.html" in changed and not any(line.startswith("D") for line in changed)
     assert len(log(remote, "gh-pages")) == 3 and sh(remote, "rev-list", "--merges", "gh-pages") == ""
+
+
+def test_the_workflow_gives_the_witness_its_keys_and_publishes_none_of_them(tmp_path, server):
+    """[witness.wayback] on a runner: the keys come from the secrets; no log, file or commit holds them."""
+    access, secret = "runner-access-key-8f3a", "runner-secret-key-c91d"
+    with SPN2(access, secret, pending_polls=0) as spn2:
+        witness = f'\n[witness.wayback]\nenabled = true\napi_url = "{spn2.url("")}"\nper_minute = 600\ntimeout = 5\n'
+        remote = _repository(tmp_path, server.set("/feed.xml", _feed(2)), extra=witness)
+        cache = tmp_path / "cache"
+        cache.mkdir()
+        keys = {"NEWSVAULT_IA_ACCESS": access, "NEWSVAULT_IA_SECRET": secret}
+        _run_workflow(tmp_path, remote, cache, 1, secrets=keys)  # the first scan marks where witnessing starts
+        server.set("/feed.xml", _feed(3))
+        _run_workflow(tmp_path, remote, cache, 2, secrets=keys)
+        assert spn2.submitted() == ["https://example.org/a/2"]  # the new article, witnessed from the runner
+    published = sh(remote, "log", "-p", "--all").encode()  # every commit of every branch; WARCs are binary there:
+    warcs = [f"evidence:{f}" for f in files_at(remote, "evidence")]
+    published += b"".join(gzip.decompress(git_bytes(remote, "show", warc)) for warc in warcs)  # so read them whole
+    assert b"https://example.org/a/2" in published and len(warcs) == 2
+    assert "wayback: 1 submitted" in (tmp_path / "said-2.log").read_text("utf-8")
+    on_disk = [path for path in tmp_path.rglob("*") if path.is_file()]  # checkouts, cache, logs, the remote
+    for key in (access.encode(), secret.encode()):
+        assert key not in published
+        for path in on_disk:
+            data = path.read_bytes()
+            assert key not in (gzip.decompress(data) if path.suffix == ".gz" else data), path

@@ -5,7 +5,9 @@ store restored from a cache folder or not (actions/cache), then every step of
 the workflow in order, with its `if:` conditions, the `run:` ones through
 bash with `hashFiles` evaluated as GitHub does. Only the steps that need
 GitHub itself are left out: installing newsvault (it is installed here) and
-the API call that keeps the schedule enabled. tests/test_workflow.py and
+the API call that keeps the schedule enabled. A step's `env:` is set as GitHub
+sets it, `${{ secrets.NAME }}` from the secrets the run is given ('' when the
+repository has no such secret). tests/test_workflow.py and
 bench/bench_actions.py run the workflow with it.
 """
 
@@ -18,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ BIN = Path(sys.executable).parent
 NEEDS_GITHUB = ("Install newsvault", "Keep the schedule enabled")
 _HASH_FILES = re.compile(r"\$\{\{ hashFiles\(([^)]*)\) \}\}")
 _SAVE_IF = "always() && steps.fingerprint.outputs.key != steps.store.outputs.cache-matched-key"
+_SECRET = re.compile(r"\$\{\{ secrets\.(\w+) \}\}")
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Run:
     seconds: dict[str, float] = field(default_factory=dict)  # each step that ran
     restored: int = 0  # bytes restored from the cache
     saved: int = 0  # bytes saved to the cache (0: not saved)
+    said: str = ""  # what the steps printed, stdout and stderr, as the run's log shows it
 
 
 def steps(checkout: Path) -> list[dict[str, Any]]:
@@ -63,7 +68,19 @@ def _hash_files(checkout: Path, patterns: str) -> str:
     return hashlib.sha256(b"".join(hashlib.sha256(f.read_bytes()).digest() for f in found)).hexdigest() if found else ""
 
 
-def run_workflow(remote: Path, cache: Path, checkout: Path, server_url: Path) -> Run:
+def _step_env(step: dict[str, Any], secrets: Mapping[str, str]) -> dict[str, str]:
+    """The step's `env:` with its secrets put in; any other expression is one this runner cannot judge."""
+    env: dict[str, str] = {}
+    for name, value in step.get("env", {}).items():
+        value = _SECRET.sub(lambda m: secrets.get(m.group(1), ""), str(value))
+        assert "${{" not in value, f"{step['name']}: an expression the runner cannot judge: {value}"
+        env[name] = value
+    return env
+
+
+def run_workflow(
+    remote: Path, cache: Path, checkout: Path, server_url: Path, secrets: Mapping[str, str] | None = None
+) -> Run:
     """One scheduled run on a new runner.
 
     `cache` holds one saved store and the key it was saved under (KEY), as
@@ -105,7 +122,11 @@ def run_workflow(remote: Path, cache: Path, checkout: Path, server_url: Path) ->
             (cache / "KEY").write_text(outputs["key"])
         elif "run" in step:
             script = _HASH_FILES.sub(lambda m: _hash_files(checkout, m.group(1)), step["run"])
-            done = subprocess.run(["bash", "-e", "-c", script], cwd=checkout, env=env, capture_output=True, text=True)
+            step_env = env | _step_env(step, secrets or {})
+            done = subprocess.run(
+                ["bash", "-e", "-c", script], cwd=checkout, env=step_env, capture_output=True, text=True
+            )
+            run.said += done.stdout + done.stderr
             assert done.returncode == 0, f"{step['name']}: {done.stdout}{done.stderr}"
         else:
             continue

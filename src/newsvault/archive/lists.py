@@ -18,6 +18,9 @@ from newsvault.base.clock import CHINA_OFFSET_MS, china_month
 from newsvault.base.text import encode_utf8, js_trim
 
 LIST_SIZE = 300
+# The lists of what changed at the source (lists/<name>.md, across outlets): newsvault's, not an outlet's.
+EDITED = "已修改"
+DELETED = "已删除"
 _DAY_MS = 86_400_000
 _JS_MAX_TIME = 8_640_000_000_000_000  # beyond this a JS Date is invalid
 _GREGORIAN_CYCLE_DAYS = 146_097  # 400 years; the calendar repeats after it

@@ -11,8 +11,9 @@ parser (ada_url).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsvault.base.lazy import lazy_names
 
 if TYPE_CHECKING:
     from newsvault.base.files import write_atomic
@@ -23,8 +24,4 @@ __all__ = ["JS_WHITESPACE", "js_trim", "whatwg_href", "write_atomic"]
 
 _HOME = {"JS_WHITESPACE": "text", "js_trim": "text", "whatwg_href": "hrefs", "write_atomic": "files"}
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+__getattr__ = lazy_names(__name__, _HOME)

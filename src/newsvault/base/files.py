@@ -8,6 +8,7 @@ real changes (the original rewrote every list every hour).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,48 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> bool:
     with atomic_file(path, mode=mode, durable=durable) as pending:
         pending.out.write(data)
     return True
+
+
+def place_copy(source: Path, target: Path, *, durable: bool = True) -> bool:
+    """Give ``target`` the bytes of ``source`` unless it exists; True if it had to be made.
+
+    For content-addressed files (a mirrored image's name is the sha256 of its
+    bytes): an existing ``target`` already holds them and is never rewritten.
+    A hard link when both are on one file system (no bytes copied, no space
+    taken), else a copy; either way it appears under a temporary name first and
+    is renamed, so a kill leaves only ``.<name>.<random>.tmp`` for
+    ``sweep_temporaries``. A missing ``source`` raises FileNotFoundError.
+    """
+    if target.exists():
+        return False
+    tmp = target.parent / f"{temp_prefix(target.name)}{os.urandom(5).hex()}.tmp"
+    try:
+        _link(source, tmp)
+    except FileNotFoundError:
+        raise
+    except OSError:  # another file system (EXDEV), or one without hard links
+        with source.open("rb") as data, atomic_file(target, durable=durable) as pending:
+            shutil.copyfileobj(data, pending.out)
+        return True
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_dir(target.parent)
+    return True
+
+
+def _link(source: Path, link: Path) -> None:
+    """A hard link to ``source`` at ``link``, its folder created when missing (not checked first)."""
+    try:
+        os.link(source, link)
+    except FileNotFoundError:
+        if not source.exists():
+            raise
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, link)
 
 
 @dataclass

@@ -36,3 +36,19 @@ def to_usv(s: str) -> str:
 def encode_utf8(s: str) -> bytes:
     """UTF-8 as Node's ``fs.writeFileSync`` writes a string."""
     return to_usv(s).encode("utf-8")
+
+
+QUOTE_LIMIT = 200  # characters of a server's or a feed's words quoted in one message
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """At most `limit` characters of text someone else chose, on one line, "…" marking a cut.
+
+    Reason phrases, Location headers, parser complaints that echo the bytes
+    read, and links from feeds go into one-line messages (the run summary, the
+    fetch log, the health page); quoting them whole let a server put 16 KB of
+    its own bytes into each. Control characters are left for the terminal's
+    edge (`newsvault.cli.terminal`) to spell out.
+    """
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit] + "…"

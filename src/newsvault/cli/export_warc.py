@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,11 +34,12 @@ def command(obj: Context, since: str | None, until: str | None, outlet: str | No
 
     The bytes each outlet served, with the status, headers and time the store
     kept and their sha256 payload digests, in the format web archives replay
-    (pywb, Webrecorder) and `warcio check` verifies.
+    (pywb, Webrecorder) and `warcio check` verifies; a deletion notice served
+    again for another article, as a revisit record.
     """
     from newsvault.base.files import atomic_file
-    from newsvault.publish.warc import WarcCounts, write_warc
-    from newsvault.store import captures
+    from newsvault.publish.warc import WarcCounts, is_revisit, write_warc
+    from newsvault.store import captures, statuses
 
     config = obj.config()
     engine = obj.engine(config)
@@ -50,11 +52,15 @@ def command(obj: Context, since: str | None, until: str | None, outlet: str | No
 
     def counted(rows: Iterator[RowMapping]) -> Iterator[RowMapping]:
         for row in rows:
-            per_outlet[row["outlet"] or "(no outlet)"] += 1
+            if not is_revisit(row):  # revisits are counted apart, in the last line
+                per_outlet[row["outlet"] or "(no outlet)"] += 1
             yield row
 
     with engine.connect() as conn:
-        rows = captures.for_export(conn, since_ms=start, until_ms=end, outlet=outlet)
+        rows = itertools.chain(
+            captures.for_export(conn, since_ms=start, until_ms=end, outlet=outlet),
+            statuses.revisits(conn, since_ms=start, until_ms=end, outlet=outlet),
+        )
         first = next(rows, None)
         if first is None:
             click.echo("export-warc: no capture in that range; nothing written")
@@ -72,7 +78,8 @@ def command(obj: Context, since: str | None, until: str | None, outlet: str | No
             counts = write_warc(pending.out, counted(all_rows()), description="newsvault export-warc", progress=show)
     for abbr, n in sorted(per_outlet.items()):
         say(Console(), f"{abbr}: {n} capture(s)")
+    revisits = f", {counts.revisits} revisit(s)" if counts.revisits else ""
     click.echo(
-        f"export-warc: {counts.captures} capture(s), {counts.records} record(s), "
+        f"export-warc: {counts.captures} capture(s){revisits}, {counts.records} record(s), "
         f"{counts.payload_bytes / 1e6:.1f} MB of payload → {out}"
     )

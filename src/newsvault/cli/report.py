@@ -140,7 +140,9 @@ def publish_and_report(config: Config, engine: Engine) -> bool:
         c = evidence.counts
         if evidence.publish is None or evidence.publish.error is None or evidence.files:
             click.echo(
-                f"evidence: {c.captures} new capture(s) in {len(evidence.files)} WARC file(s), "
+                f"evidence: {c.captures} new capture(s)"
+                + (f", {c.revisits} revisit(s)" if c.revisits else "")
+                + f" in {len(evidence.files)} WARC file(s), "
                 f"{c.payload_bytes / 1e6:.1f} MB of payload"
             )
         if evidence.publish is not None:
@@ -191,3 +193,29 @@ def witness_and_report(config: Config, engine: Engine, console: Console) -> bool
     for problem in report.problems:
         say(console, f"wayback: {problem}")
     return report.failed_step
+
+
+def stamp_days_or_error(config: Config, engine: Engine) -> list[str] | StepError:
+    """Stamp the days not stamped yet, after a render (the manifests list the files as rendered).
+
+    `run` and `render` both end with it, so a vault whose sources are polled by
+    workers is stamped by the `render` its tree's machine runs. A failure is the
+    run's step error, not a stop: the articles are stored, and the next one stamps.
+    Returns the days stamped now.
+    """
+    if not config.timestamps.enabled:
+        return []
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from newsvault.publish.timestamps import TimestampError, stamp_days
+    from newsvault.schedule import StepError
+
+    try:
+        return stamp_days(engine, config.archive, config.timestamps, config.vault).stamped
+    except (TimestampError, OSError, SQLAlchemyError) as exc:
+        return StepError("trusted timestamps", exc, config.archive)
+
+
+def stamped_line(days: list[str]) -> str:
+    """One line naming the days a run or render stamped."""
+    return f"trusted timestamps: {', '.join(days)} stamped"

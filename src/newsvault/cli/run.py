@@ -20,7 +20,16 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
     """One pass: fetch, parse, store, render (and publish). Exit 1 if any source or remote failed."""
     from newsvault.schedule import run_once
 
-    from .report import notify_and_report, print_summary, progress_line, publish_and_report, witness_and_report
+    from .report import (
+        notify_and_report,
+        print_summary,
+        progress_line,
+        publish_and_report,
+        say,
+        stamp_days_or_error,
+        stamped_line,
+        witness_and_report,
+    )
 
     config = obj.config()
     unknown = [a for a in only if a not in config.sources]
@@ -38,21 +47,12 @@ def command(obj: Context, only: tuple[str, ...], publish: bool) -> None:
             report = run_once(config, engine, only, progress=progress_line(console))
     else:  # cron, CI: the summary alone, one plain line per source
         report = run_once(config, engine, only)
-    if config.timestamps.enabled and report.render is not None:  # manifests list the files as rendered
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from newsvault.publish.timestamps import TimestampError, stamp_days
-        from newsvault.schedule import StepError
-
-        try:
-            stamp_days(engine, config.archive, config.timestamps, config.vault)
-        except (
-            TimestampError,
-            OSError,
-            SQLAlchemyError,
-        ) as exc:  # the articles are stored; the next run stamps the day
-            report.errors.append(StepError("trusted timestamps", exc, config.archive))
+    stamped = stamp_days_or_error(config, engine) if report.render is not None else []
+    if not isinstance(stamped, list):
+        report.errors.append(stamped)
     print_summary(report, console)
+    if isinstance(stamped, list) and stamped:
+        say(console, stamped_line(stamped))
     published_failed = publish and publish_and_report(config, engine)
     notify_failed = notify_and_report(config, engine, console)  # last: the archived links are published by now
     witness_failed = witness_and_report(config, engine, console)

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import json
 import re
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from newsvault.config.load import BIDI_CONTROLS
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # Cc (C0, DEL, C1), Cs (lone surrogates from undecodable bytes), Zl and Zp, and
 # the bidi controls: ALM, LRM, RLM, LRE..RLO, LRI..PDI.
@@ -55,6 +57,8 @@ def visible_lines(text: str) -> str:
 
 def plain(text: str, style: str | None = None) -> Text:
     """One line for rich: escaped, and never parsed for markup, emoji codes or highlighting."""
+    from rich.text import Text  # imported when asked: `search` into a pipe prints without rich
+
     return Text(visible(text), style=style or "")
 
 

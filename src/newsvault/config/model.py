@@ -112,6 +112,7 @@ class ImageSettings:
 @dataclass(frozen=True)
 class FetchSettings:
     per_host: int = field(default=4, metadata=spec(None, POSITIVE))
+    connections: int = field(default=64, metadata=spec(None, POSITIVE))  # concurrent requests in all
     timeout: float = field(default=30.0, metadata=spec(SECONDS, POSITIVE))
     max_bytes: int = field(default=20 * 1024 * 1024, metadata=spec(BYTES, POSITIVE))
     retries: int = 2

@@ -5,6 +5,6 @@ async with Fetcher() as fetcher:
 """
 
 from newsvault.fetch.client import DEFAULT_USER_AGENT, Fetcher
-from newsvault.fetch.model import FetchError, Request, Response, quoted
+from newsvault.fetch.model import FetchError, Request, Response
 
-__all__ = ["DEFAULT_USER_AGENT", "FetchError", "Fetcher", "Request", "Response", "quoted"]
+__all__ = ["DEFAULT_USER_AGENT", "FetchError", "Fetcher", "Request", "Response"]

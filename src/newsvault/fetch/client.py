@@ -25,10 +25,11 @@ import aiohttp
 from yarl import URL
 
 from newsvault import __version__
+from newsvault.base.text import quoted
 from newsvault.config import FetchSettings
 from newsvault.fetch.decode import ACCEPT_ENCODING, BadEncoding, Decoder, TooLarge
 from newsvault.fetch.guard import BlockedAddress, GuardedResolver, check_literal
-from newsvault.fetch.model import FetchError, Request, Response, quoted
+from newsvault.fetch.model import FetchError, Request, Response
 from newsvault.fetch.retry import backoff_delay, parse_retry_after
 
 DEFAULT_USER_AGENT = f"newsvault/{__version__} (+https://github.com/newsvault/newsvault)"
@@ -77,7 +78,12 @@ class Fetcher:
     @classmethod
     def from_settings(cls, settings: FetchSettings) -> Fetcher:
         """The fetcher a vault's `[fetch]` settings describe: runs, workers and the image mirror share it."""
-        return cls(per_host=settings.per_host, allow_private=settings.allow_private, proxy=settings.proxy)
+        return cls(
+            per_host=settings.per_host,
+            total=settings.connections,
+            allow_private=settings.allow_private,
+            proxy=settings.proxy,
+        )
 
     async def __aenter__(self) -> Fetcher:
         self._open = self._session(None)
@@ -242,7 +248,8 @@ def _response(request: Request, url: URL, resp: aiohttp.ClientResponse, body: by
     # A 304 need not repeat the validators; the ones we sent still hold then.
     etag = resp.headers.get("ETag") or (request.etag if not_modified else None)
     last_modified = resp.headers.get("Last-Modified") or (request.last_modified if not_modified else None)
-    return Response(str(url), resp.status, resp.headers, body, etag, last_modified, not_modified, 0.0)
+    sent = dict(resp.request_info.headers)
+    return Response(str(url), resp.status, resp.headers, body, etag, last_modified, not_modified, 0.0, sent)
 
 
 def _parse_url(raw: str) -> URL:

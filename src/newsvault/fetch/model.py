@@ -7,7 +7,7 @@ inspect requests and responses without an event loop or a session.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -33,22 +33,9 @@ class Response:
     last_modified: str | None
     not_modified: bool  # 304
     elapsed: float  # seconds on the network for the attempt that succeeded, redirects included
-
-
-QUOTE_LIMIT = 200  # characters of a server's or a feed's words quoted in one message
-
-
-def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """At most `limit` characters of text someone else chose, on one line, "…" marking a cut.
-
-    Reason phrases, Location headers, parser complaints that echo the bytes
-    read, and links from feeds go into one-line messages (the run summary, the
-    fetch log, the health page); quoting them whole let a server put 16 KB of
-    its own bytes into each. Control characters are left for the terminal's
-    edge (`newsvault.cli.terminal`) to spell out.
-    """
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[:limit] + "…"
+    # The headers the final request went with, as aiohttp wrote them (Host, User-Agent, validators…):
+    # half of what a WARC says of a capture.
+    request_headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class FetchError(Exception):

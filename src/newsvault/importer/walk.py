@@ -13,8 +13,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from newsvault.archive.lists import DELETED, EDITED
+
 README = "README.md"
 LISTS = "lists"
+_CHANGE_LISTS = {f"{EDITED}.md", f"{DELETED}.md"}  # newsvault's lists of edits and deletions, not an outlet's
 ARTICLES = "articles"
 # Folders of the repository that are not part of the archive and can be huge.
 _NOT_ARCHIVE = {".git"}
@@ -64,7 +67,9 @@ def _lists(path: str) -> Iterator[TreeFile]:
     with os.scandir(path) as entries:
         for entry in entries:
             rel = f"{LISTS}/{entry.name}"
-            if entry.is_file(follow_symlinks=False) and entry.name.endswith(".md") and len(entry.name) > 3:
+            if entry.name in _CHANGE_LISTS:  # made from versions and statuses, which an import cannot read back
+                yield TreeFile(rel, entry.path, "ignored")
+            elif entry.is_file(follow_symlinks=False) and entry.name.endswith(".md") and len(entry.name) > 3:
                 yield TreeFile(rel, entry.path, "list", entry.name[:-3])
             else:
                 yield from _others(entry, rel)

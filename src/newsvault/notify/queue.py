@@ -11,7 +11,7 @@ from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import failpoint
 from newsvault.config import Config
 from newsvault.config.model import TelegramSettings
-from newsvault.store import outbox
+from newsvault.store import changes, outbox
 
 from . import messages
 
@@ -59,7 +59,7 @@ def queue_events(engine: Engine, config: Config) -> int:
         return 0
     now = now_ms()
     with engine.begin() as conn:
-        newest = outbox.newest_ids(conn)
+        newest = changes.change_stamp(conn)
         found = outbox.marks(conn)
         if found is None:
             outbox.set_marks(conn, *newest)

@@ -16,18 +16,8 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.utils.token import TokenValidationError
 from sqlalchemy import Engine
 
 from newsvault.base.clock import now_ms
@@ -38,6 +28,9 @@ from newsvault.config.model import TelegramSettings
 from newsvault.store import outbox
 
 from .queue import alone, channel_key
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 # A retry_after longer than this ends the run's posting instead of holding the run (and its CI job) up.
 LONGEST_WAIT = 60.0
@@ -125,6 +118,13 @@ async def _post(engine: Engine, settings: TelegramSettings) -> NotifyReport:
             Problem(Kind.NOTIFY, f"${settings.token_env} is not set: {len(pending)} message(s) wait", "telegram")
         )
         return report
+    # aiogram is imported here, not with the module: it builds pydantic models for the whole Bot API on import
+    # (3 s of CPU), which every `run` would pay, though most runs have nothing to post.
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.utils.token import TokenValidationError
+
     try:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url), timeout=settings.timeout)
         bot = Bot(token, session=session)
@@ -150,6 +150,14 @@ async def _send(
     engine: Engine, bot: Bot, bucket: Bucket, settings: TelegramSettings, notification_id: int, text: str, token: str
 ) -> Problem | None:
     """Post one message, waiting out 429s; a Problem when the channel cannot take more this run."""
+    from aiogram.exceptions import (
+        ClientDecodeError,
+        TelegramAPIError,
+        TelegramNetworkError,
+        TelegramRetryAfter,
+        TelegramServerError,
+    )
+
     assert settings.channel is not None  # config.load refuses enabled without a channel
     for _ in range(MOST_RETRIES):
         await bucket.take()

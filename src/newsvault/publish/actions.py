@@ -53,6 +53,11 @@ enabled = true
 # own links, e.g. base_url = "https://owner.github.io/news/"
 """
 _REMOTES = """
+# Where the published tree is read on the web: Telegram messages and the feeds of changes
+# (feeds/changes/ in the tree, docs/ARCHIVE.md) link each article's file there.
+[publish]
+# archive_url = "https://github.com/OWNER/REPO/blob/main/"
+
 # The repository the workflow runs in.
 # GitHub Actions sets both variables; the push uses the token actions/checkout
 # leaves in git's config. Change the branch if the default branch is not main.

@@ -20,6 +20,7 @@ remote: a branch or repository that only ever gains files.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections import Counter
@@ -28,24 +29,26 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, RowMapping
+from sqlalchemy import Connection, Engine, RowMapping
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
 
 from newsvault.base.clock import in_china
 from newsvault.base.files import atomic_file, sweep_temporaries
 from newsvault.config.model import PublishSettings
 from newsvault.render.verify import Kind, Problem
-from newsvault.store import captures
+from newsvault.store import captures, statuses
 from newsvault.store import sources as store_sources
 
 from . import PublishReport
 from .commit import CommitInfo, commit_index, ensure_repo, finish_interrupted, identity, staged_changes
 from .git import GitError, git
 from .remotes import sync_all
-from .warc import WarcCounts, WarcFile, payload_digest, warc_date
+from .warc import WarcCounts, WarcFile, payload_digest, refers_to, row_key, warc_date
 
 MARK = "evidence_mark"  # meta: the newest capture id already written to the evidence folder
+REVISIT_MARK = "evidence_revisit_mark"  # meta: the newest status id whose revisit record is written
 FOLDER = "warc"
 UNATTRIBUTED = "_other"  # captures no outlet can be found for
 
@@ -58,18 +61,18 @@ class EvidenceReport:
 
 
 def file_for(first: RowMapping, last: RowMapping) -> str:
-    """Where the file of the captures `first` .. `last` goes, relative to the evidence folder.
+    """Where the file of the captures (or revisits) `first` .. `last` goes, relative to the evidence folder.
 
-    Named by what it holds, its first and last capture: the same name is the
-    same captures, so the same bytes (`publish.warc` is deterministic), and a
-    file once published is never written with other content, even when the
-    store is rebuilt or its mark lost and the captures are grouped anew.
+    Named by what it holds, its first and last row (`row_key`): the same name
+    is the same rows, so the same bytes (`publish.warc` is deterministic), and
+    a file once published is never written with other content, even when the
+    store is rebuilt or its mark lost and the rows are grouped anew.
     """
     outlet = first["outlet"] or UNATTRIBUTED
     moment = in_china(first["fetched_ms"])
     return (
         f"{FOLDER}/{outlet}/{moment:%Y}/{moment:%m}/"
-        f"{outlet}-{moment:%Y-%m-%d}-{moment:%H%M%S}-{first['sha256'][:12]}-{last['sha256'][:12]}.warc.gz"
+        f"{outlet}-{moment:%Y-%m-%d}-{moment:%H%M%S}-{row_key(first)[:12]}-{row_key(last)[:12]}.warc.gz"
     )
 
 
@@ -101,46 +104,65 @@ class _Day:
 def write_evidence(
     engine: Engine, folder: Path, progress: Callable[[WarcCounts], None] | None = None
 ) -> EvidenceReport:
-    """The captures past the mark into their outlet's and day's new files; the mark moved past them.
+    """The captures and revisits past their marks into their outlet's and day's new files; the marks moved past.
 
-    Rows come in id order, which is the order they were stored in: a day's file
-    is finished when a later day's capture comes, so a first export of a big
-    store keeps a few files open, not one per day it ever saw. The mark assumes
-    ids become visible in order, as they do for one writer (SQLite, a `run`);
-    with workers on PostgreSQL still polling while this runs, a capture whose
-    transaction commits after a later id was read is left out (docs/EVIDENCE.md).
+    Captures first, then revisits (statuses that served a capture again), each
+    past its own mark and in files of their own: a revisit's capture is
+    published in the same publish or an earlier one. Rows come in id order,
+    which is the order they were stored in: a day's file is finished when a
+    later day's row comes, so a first export of a big store keeps a few files
+    open, not one per day it ever saw. The marks assume ids become visible in
+    order, as they do for one writer (SQLite, a `run`); with workers on
+    PostgreSQL still polling while this runs, a row whose transaction commits
+    after a later id was read is left out (docs/EVIDENCE.md).
     """
     sweep_temporaries(folder / FOLDER)  # never into .git
     report = EvidenceReport()
-    open_days: dict[str, _Day] = {}
-    last = None
+    moved: dict[str, str] = {}
     with engine.connect() as conn:
         mark = int(store_sources.get_meta(conn, MARK) or 0)
-        try:
-            for row in captures.for_export(conn, after_id=mark):
-                outlet = row["outlet"] or UNATTRIBUTED
-                day = in_china(row["fetched_ms"]).date()
-                for done in [o for o, d in open_days.items() if d.day < day]:
-                    _finish(open_days.pop(done), report)
-                if outlet not in open_days or open_days[outlet].day != day:
-                    if outlet in open_days:  # an older day after a newer one: its own file
-                        _finish(open_days.pop(outlet), report)
-                    open_days[outlet] = _Day(folder, row)
-                open_days[outlet].add(row)
-                last = row["id"]
-                if progress is not None:
-                    progress(_running(report.counts, open_days.values()))
-        except BaseException:
-            for unfinished in open_days.values():
-                unfinished.abandon()
-            raise
-    for unfinished in open_days.values():
-        _finish(unfinished, report)
-    if last is not None:
+        last = _write_rows(folder, captures.for_export(conn, after_id=mark), report, progress)
+        if last is not None:
+            moved[MARK] = str(last)
+        mark = int(store_sources.get_meta(conn, REVISIT_MARK) or 0)
+        last = _write_rows(folder, statuses.revisits(conn, after_id=mark), report, progress)
+        if last is not None:
+            moved[REVISIT_MARK] = str(last)
+    if moved:
         with engine.begin() as conn:
-            store_sources.set_meta(conn, MARK, str(last))
+            for name, value in moved.items():
+                store_sources.set_meta(conn, name, value)
     report.files.sort()
     return report
+
+
+def _write_rows(
+    folder: Path, rows: Iterable[RowMapping], report: EvidenceReport, progress: Callable[[WarcCounts], None] | None
+) -> int | None:
+    """`rows` into files per outlet and day, all renamed into place; the last row's id, None if none came."""
+    open_days: dict[str, _Day] = {}
+    last = None
+    try:
+        for row in rows:
+            outlet = row["outlet"] or UNATTRIBUTED
+            day = in_china(row["fetched_ms"]).date()
+            for done in [o for o, d in open_days.items() if d.day < day]:
+                _finish(open_days.pop(done), report)
+            if outlet not in open_days or open_days[outlet].day != day:
+                if outlet in open_days:  # an older day after a newer one: its own file
+                    _finish(open_days.pop(outlet), report)
+                open_days[outlet] = _Day(folder, row)
+            open_days[outlet].add(row)
+            last = int(row["id"])
+            if progress is not None:
+                progress(_running(report.counts, open_days.values()))
+    except BaseException:
+        for unfinished in open_days.values():
+            unfinished.abandon()
+        raise
+    for unfinished in open_days.values():
+        _finish(unfinished, report)
+    return last
 
 
 def _running(done: WarcCounts, open_days: Iterable[_Day]) -> WarcCounts:
@@ -217,6 +239,8 @@ def _verify_file(engine: Engine, file: Path, where: str) -> Iterator[Problem]:
     with file.open("rb") as stream, engine.connect() as conn:
         try:
             for record in ArchiveIterator(stream):
+                if record.rec_type == "revisit":
+                    yield from _verify_revisit(conn, record.rec_headers, where)
                 if record.rec_type not in ("response", "resource"):
                     continue
                 uri = record.rec_headers.get_header("WARC-Target-URI")
@@ -238,3 +262,30 @@ def _verify_file(engine: Engine, file: Path, where: str) -> Iterator[Problem]:
                     yield Problem(Kind.EVIDENCE, where, f"{uri}: the store has these bytes as {stored}")
         except (ArchiveLoadFailed, OSError, EOFError) as exc:
             yield Problem(Kind.EVIDENCE, where, f"not a readable WARC file ({' '.join(str(exc).split())})")
+
+
+def _verify_revisit(conn: Connection, headers: StatusAndHeaders, where: str) -> Iterator[Problem]:
+    """A revisit must name a capture the store holds, as that capture's records say, and a status that saw it so."""
+    uri = headers.get_header("WARC-Target-URI")
+    said = headers.get_header("WARC-Payload-Digest") or ""
+    sha = _digest_hex(said)
+    found = captures.by_sha(conn, sha) if sha else None
+    if sha is None or found is None:
+        yield Problem(Kind.EVIDENCE, where, f"{uri}: revisit of a payload no capture in the store has ({said})")
+        return
+    refers = [headers.get_header(f"WARC-Refers-To{part}") for part in ("-Target-URI", "-Date", "")]
+    if refers != [found["url"], warc_date(found["fetched_ms"]), refers_to(sha, found["status"])]:
+        stored = json.dumps([found["url"], warc_date(found["fetched_ms"])], ensure_ascii=False)
+        yield Problem(Kind.EVIDENCE, where, f"{uri}: revisit does not refer to the capture the store has {stored}")
+    elif headers.get_header("WARC-Date") not in {warc_date(ms) for ms in statuses.served_at(conn, found["id"], uri)}:
+        yield Problem(Kind.EVIDENCE, where, f"{uri}: no status in the store saw these bytes served there then")
+
+
+def _digest_hex(digest: str) -> str | None:
+    """The hex sha256 of a WARC ``sha256:`` base32 digest; None for another algorithm or a damaged one."""
+    algorithm, _, value = digest.partition(":")
+    try:
+        raw = base64.b32decode(value)
+    except ValueError:
+        return None
+    return raw.hex() if algorithm == "sha256" and len(raw) == 32 else None

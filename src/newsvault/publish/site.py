@@ -26,9 +26,10 @@ from sqlalchemy import Engine
 
 from newsvault.base.failpoints import failpoint
 from newsvault.config import Config
-from newsvault.render.site.build import restore_marks, saved_marks, stale_pages
+from newsvault.render.site.build import lost_images, restore_marks, saved_marks, stale_pages
 from newsvault.render.site.paths import site_root
 from newsvault.store import sources as store_sources
+from newsvault.store.assets import ASSET_PATH, ASSETS
 
 from . import PublishReport
 from .commit import CommitInfo, commit_index, ensure_repo, finish_interrupted, head, identity, staged_changes
@@ -87,6 +88,24 @@ def _remove_stale(engine: Engine, folder: Path) -> None:
         )
 
 
+def _find_lost_images(engine: Engine, folder: Path) -> None:
+    """Mirror again the images the render linked but had no copy of, unless the branch holds them.
+
+    On a runner the site folder is the branch without its files, and the
+    archive keeps no `assets/` between runs: a re-rendered page's image is on
+    neither, but the branch has it from the run that mirrored it. Not when that
+    run's push failed, or when the branch predates the site's own copies. The
+    index is the branch's listing: nothing is downloaded to ask.
+    """
+
+    def held(paths: list[str]) -> set[str]:
+        listing = git(folder, "ls-files", "-z", "--", ASSETS + "/").stdout.decode("utf-8", "replace")
+        return set(listing.split("\0")) & set(paths)
+
+    with engine.begin() as conn:
+        lost_images(conn, held)
+
+
 def commit_site(engine: Engine, config: Config) -> CommitInfo | None:
     """Commit the pages written, and those deleted, since the last commit; None, and no commit, when there are none."""
     folder = site_root(config)
@@ -96,13 +115,16 @@ def commit_site(engine: Engine, config: Config) -> CommitInfo | None:
     (folder / NO_JEKYLL).touch()  # GitHub Pages serves the files as they are, `_`-named ones too
     git(folder, "add", "--ignore-removal", "--", ".", _TEMPORARY)
     _remove_stale(engine, folder)
+    _find_lost_images(engine, folder)
     changes = staged_changes(folder, ".")
     if not changes:
         return None
     kinds = Counter("new" if status == "A" else "deleted" if status == "D" else "updated" for status, _ in changes)
     feeds = sum(1 for _, path in changes if path.startswith("feeds/"))
+    images = sum(1 for _, path in changes if ASSET_PATH.fullmatch(path))
     said = ", ".join(f"{kinds[k]} {k}" for k in ("new", "updated", "deleted") if kinds[k])
-    message = f"newsvault site: {len(changes)} page(s) ({said}; {feeds} of them feeds)"
+    message = f"newsvault site: {len(changes)} page(s) ({said}; {feeds} of them feeds"
+    message += f", {images} mirrored image(s))" if images else ")"
     info = CommitInfo(sha="", message=message, other=len(changes))
     info.sha = commit_index(folder, identity(folder, settings.author), message)
     return info

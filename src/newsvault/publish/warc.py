@@ -11,25 +11,32 @@ What a capture holds decides what the records say (docs/EVIDENCE.md):
   body is not the bytes on the wire: Content-Encoding and Transfer-Encoding
   are renamed ``X-Newsvault-Orig-*`` (a replay must not gunzip plain bytes)
   and Content-Length is the body's;
-- the request: the store keeps no request headers, so the request record says
-  only what is certain (``GET``, the path, ``Host``);
+- the request: the request line and the headers it went with, as the fetch
+  sent them (kept since migration 0016); for a capture stored before, only
+  what is certain (``GET``, the path, ``Host``);
 - a capture without a status (the column allows one) is a ``resource`` record:
   its bytes, with no HTTP status made up;
 - the time: the capture's ``fetched_ms``, the first time these bytes came;
 - digests: sha256, so the payload digest is the store's own hash in base32.
 
 The store keeps each payload once (``captures.sha256`` is unique): a later
-fetch of the same bytes adds no capture, so an export has no identical
-payloads left for WARC ``revisit`` records to fold.
+fetch of the same bytes adds no capture. The one such fetch whose fact is
+kept is a re-check that found a deletion notice stored before, for another
+article or at another time: its status row names the capture and how it was
+served (migration 0015), and it becomes a ``revisit`` record (profile
+identical-payload-digest) with the HTTP status and headers it was served
+with, referring to the capture's response record, and a request record.
 
-Files are deterministic: record ids are derived from the capture's hash and
-the warcinfo is dated by the first capture, so exporting the same captures
-again gives the same bytes (a re-run after a crash changes nothing published).
+Files are deterministic: record ids are derived from the capture's hash (a
+revisit's from the hash, URL and time it was served at: `row_key`) and the
+warcinfo is dated by the first record, so exporting the same rows again
+gives the same bytes (a re-run after a crash changes nothing published).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import uuid
@@ -42,6 +49,7 @@ from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import RowMapping
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
@@ -69,11 +77,32 @@ class WarcCounts:
     captures: int = 0
     records: int = 0
     payload_bytes: int = 0  # bodies as stored, uncompressed
+    revisits: int = 0
 
     def __add__(self, other: WarcCounts) -> WarcCounts:
         return WarcCounts(
-            self.captures + other.captures, self.records + other.records, self.payload_bytes + other.payload_bytes
+            self.captures + other.captures,
+            self.records + other.records,
+            self.payload_bytes + other.payload_bytes,
+            self.revisits + other.revisits,
         )
+
+
+def is_revisit(row: RowMapping) -> bool:
+    """A row of `store.statuses.revisits` (a capture served again), not of `store.captures.for_export`."""
+    return "refers_url" in row
+
+
+def row_key(row: RowMapping) -> str:
+    """What names a row's records and files: a capture's sha256; for a revisit, a hash of what it served when.
+
+    Two revisits of one capture differ by the URL or time they were served at;
+    the capture's own records keep the plain sha256, as before revisits existed.
+    """
+    if not is_revisit(row):
+        return str(row["sha256"])
+    served = f"revisit\n{row['sha256']}\n{row['url']}\n{row['fetched_ms']}"
+    return hashlib.sha256(served.encode("utf-8")).hexdigest()
 
 
 def warc_date(ms: int) -> str:
@@ -89,6 +118,11 @@ def payload_digest(sha256_hex: str) -> str:
 
 def record_id(sha256_hex: str, kind: str) -> str:
     return f"<urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}:{sha256_hex}')}>"
+
+
+def refers_to(sha256_hex: str, status: int | None) -> str:
+    """The id of the record holding a capture's payload: its response, or its resource when it has no status."""
+    return record_id(sha256_hex, "response" if status is not None else "resource")
 
 
 def _response_headers(code: int, stored: Mapping[str, str], size: int) -> StatusAndHeaders:
@@ -107,15 +141,23 @@ def _response_headers(code: int, stored: Mapping[str, str], size: int) -> Status
     return StatusAndHeaders(f"{code} {reason}".rstrip(), headers, protocol="HTTP/1.1")
 
 
-def _request_headers(url: str) -> StatusAndHeaders:
-    """The request line and Host as they went on the wire: ASCII, whatever characters the stored URL shows."""
+def _request_headers(url: str, sent: str | None) -> StatusAndHeaders:
+    """The request line as it went on the wire (ASCII, whatever characters the stored URL shows), then its headers.
+
+    `sent`: the headers kept with the capture (JSON), in the order they were
+    sent; None for one stored before they were kept: then Host alone, the one
+    header the URL proves.
+    """
     parts = urlsplit(url)
     target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
-    try:
-        host = parts.netloc.encode("idna").decode("ascii")
-    except UnicodeError:
-        host = quote(parts.netloc, safe=_URL_SAFE)
-    return StatusAndHeaders(f"GET {target} HTTP/1.1", [("Host", host)], is_http_request=True)
+    if sent is not None:
+        headers = list(json.loads(sent).items())
+    else:
+        try:
+            headers = [("Host", parts.netloc.encode("idna").decode("ascii"))]
+        except UnicodeError:
+            headers = [("Host", quote(parts.netloc, safe=_URL_SAFE))]
+    return StatusAndHeaders(f"GET {target} HTTP/1.1", headers, is_http_request=True)
 
 
 class WarcFile:
@@ -132,22 +174,27 @@ class WarcFile:
             "software": f"newsvault {__version__} (warcio)",
             "format": "WARC File Format 1.1",
             "description": self._description,
-            "request-records": "the method, target and Host only: newsvault keeps a response's headers, "
-            "not the request's",
+            "request-records": "the request line and the headers the request went with; for captures stored "
+            "before newsvault kept them (its migration 0016), the method, target and Host only",
             "response-bodies": "as newsvault read them, after Content-Encoding was undone "
             f"({_ORIG}Content-Encoding names what the server sent)",
+            "revisit-records": "a deletion notice stored once and served again, for another article or at "
+            "another time: the status and headers as served, the payload in the record WARC-Refers-To names",
         }
         record = self._writer.create_warcinfo_record("", info)  # no WARC-Filename: the file may be renamed
         record.rec_headers.replace_header("WARC-Date", warc_date(first["fetched_ms"]))
-        record.rec_headers.replace_header("WARC-Record-ID", record_id(first["sha256"], "warcinfo"))
+        record.rec_headers.replace_header("WARC-Record-ID", record_id(row_key(first), "warcinfo"))
         self._writer.write_record(record)
         self.counts.records += 1
         self._started = True
 
     def add(self, capture: RowMapping) -> None:
-        """Write one capture (a row of `store.captures.for_export`)."""
+        """Write one capture (a row of `store.captures.for_export`) or revisit (of `store.statuses.revisits`)."""
         if not self._started:
             self._begin(capture)
+        if is_revisit(capture):
+            self._add_revisit(capture)
+            return
         body = zlib.decompress(capture["body"])
         sha = capture["sha256"]
         date = warc_date(capture["fetched_ms"])
@@ -182,20 +229,46 @@ class WarcFile:
                 "WARC-Payload-Digest": payload_digest(sha),
             },
         )
-        request = self._writer.create_warc_record(
-            capture["url"],
-            "request",
-            http_headers=_request_headers(capture["url"]),
-            warc_headers_dict={
-                "WARC-Date": date,
-                "WARC-Record-ID": record_id(sha, "request"),
-                "WARC-Concurrent-To": record_id(sha, "response"),
-            },
-        )
         self._writer.write_record(response)
         failpoint("warc.record")  # a response written, its request not, the file unfinished
-        self._writer.write_record(request)
+        self._writer.write_record(self._request(capture, date, sha, "response"))
         self._count(2, len(body))
+
+    def _add_revisit(self, row: RowMapping) -> None:
+        """The capture's bytes served again at `url` and time: headers as served, the payload by reference."""
+        key, sha = row_key(row), row["sha256"]
+        date = warc_date(row["fetched_ms"])
+        stored: dict[str, str] = json.loads(row["headers"] or "{}")
+        http = None if row["status"] is None else _response_headers(row["status"], stored, row["size"])
+        revisit = self._writer.create_revisit_record(
+            row["url"],
+            payload_digest(sha),
+            row["refers_url"],
+            warc_date(row["refers_ms"]),
+            http_headers=http,
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Record-ID": record_id(key, "revisit"),
+                "WARC-Refers-To": refers_to(sha, row["refers_status"]),
+            },
+        )
+        self._writer.write_record(revisit)
+        self._writer.write_record(self._request(row, date, key, "revisit"))
+        self.counts.revisits += 1
+        self.counts.records += 2
+
+    def _request(self, row: RowMapping, date: str, key: str, kind: str) -> ArcWarcRecord:
+        """The request record beside the `kind` record of `key`, from the row's URL and request headers."""
+        return self._writer.create_warc_record(
+            row["url"],
+            "request",
+            http_headers=_request_headers(row["url"], row.get("request_headers")),
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Record-ID": record_id(key, "request"),
+                "WARC-Concurrent-To": record_id(key, kind),
+            },
+        )
 
     def _count(self, records: int, payload: int) -> None:
         self.counts.captures += 1

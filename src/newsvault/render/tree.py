@@ -32,7 +32,7 @@ from newsvault.store import make_durable
 from newsvault.store import sources as store_sources
 
 from .site import render_site
-from .versions_tree import render_versions
+from .versions_tree import render_change_feeds, render_versions
 
 LIST_LENGTH = 300
 WRITING_KEY = "tree_writing"  # in `meta` while a render writes the tree: still there, it was interrupted
@@ -299,7 +299,7 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         _render_kept(engine, row["path"], target, full, stats)
     checked, written = render_versions(engine, target, list(known), full)
     stats.checked += checked
-    stats.written += written
+    stats.written += written + render_change_feeds(engine, config, known, target, full)
     if config.site.enabled:  # outside the archive: its pages are not counted as the tree's files
         render_site(engine, config, full=full)
     if readme_owner != "user":

@@ -98,7 +98,7 @@ def _made_files(engine: Engine, config: Config, known: dict[str, str], kept: lis
         if abbr not in kept_lists or not kept_lists_stand(engine, abbr):
             path, data = list_file(engine, abbr, name)
             files[path] = data
-    files.update(change_lists(engine, config.archive))
+    files.update(change_lists(engine))
     if readme_owner != "user":
         path, data = readme_file(config)
         files[path] = data

@@ -3,27 +3,37 @@
 An article's own file (`articles/<abbr>/<id>.md`, or in its month folder)
 always holds the current version, so old links keep working; each earlier
 version is `versions/<abbr>/[<yyyy>/<mm>/]<id>/<n>.md` in the same five-line
-format, and two lists name what changed or vanished at the source.
+format, and two lists name what changed or vanished at the source. The
+feeds of changes the site has go in the tree too (`feeds/changes/`), so a
+reader of the repository alone can follow the edits and deletions.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import quote
 
 from sqlalchemy import Engine, RowMapping
 
 from newsvault.archive.article import format_article
 from newsvault.archive.ids import article_path
-from newsvault.archive.lists import ListEntry, format_list
+from newsvault.archive.lists import DELETED, EDITED, ListEntry, format_list
 from newsvault.base.files import write_atomic
+from newsvault.config import Config
+from newsvault.store import changes as store_changes
 from newsvault.store import sources as store_sources
 from newsvault.store import statuses, versions
 
-EDITED = "已修改"
-DELETED = "已删除"
+from .site.changefeeds import KINDS, Links, change_feed_files, fallback_home
+from .site.feeds import FORMATS, FeedEntry
+from .site.paths import change_feed
+
 _DONE_KEY = "versions_rendered_upto"  # the largest version id already written
+_FEEDS_KEY = "tree_change_feeds"  # what the tree's feeds of changes were last made from
+FEEDS_FORMAT = 1  # raise when the tree's feeds change shape: the next render makes them again
 
 
 def version_path(abbr: str, archive_id: int, n: int, shard: str | None = None) -> str:
@@ -68,26 +78,29 @@ def _change_list(name: str, rows: list[RowMapping], when: str) -> bytes:
     return format_list(name, entries, in_given_order=True)
 
 
-def _has_changes(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return bool(versions.edited(conn, 1) or statuses.deleted(conn))
+def _knows_changes(engine: Engine) -> bool:
+    """Has the store seen an edit or a deletion, ever? Until it has, the tree's record of them is not its to write.
 
-
-def change_lists(engine: Engine, target: Path) -> dict[str, bytes]:
-    """The edited and deleted lists, path → bytes: once anything changed, or where the tree has them already.
-
-    A tree whose articles never changed has no such lists (the original had none).
+    A tree whose articles never changed has no change lists and no feeds of
+    changes (the original had none); a store rebuilt from the tree (`import`
+    after a lost cache reads no versions or statuses back) leaves the ones
+    published as they are, rather than emptying them.
     """
+    with engine.connect() as conn:
+        return bool(versions.edited(conn, 1) or statuses.deletion_events(conn, None, 1))
+
+
+def change_lists(engine: Engine) -> dict[str, bytes]:
+    """The edited and deleted lists, path → bytes: both once the store saw any change, none before."""
+    if not _knows_changes(engine):
+        return {}
     with engine.connect() as conn:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
-    lists = {
+    return {
         f"lists/{EDITED}.md": _change_list(EDITED, edited, "at"),
         f"lists/{DELETED}.md": _change_list(DELETED, deleted, "last_ms"),
     }
-    if edited or deleted:
-        return lists
-    return {path: data for path, data in lists.items() if (target / path).exists()}
 
 
 def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) -> tuple[int, int]:
@@ -102,11 +115,49 @@ def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) 
             checked += 1
             written += write_atomic(target / file.path, file.data)
             top = max(top, file.id)
-    if full or _has_changes(engine):
-        for path, data in change_lists(engine, target).items():
-            checked += 1
-            written += write_atomic(target / path, data)
+    for path, data in change_lists(engine).items():
+        checked += 1
+        written += write_atomic(target / path, data)
     if top != (after or 0):
         with engine.begin() as conn:
             store_sources.set_meta(conn, _DONE_KEY, str(top))
     return checked, written
+
+
+def render_change_feeds(engine: Engine, config: Config, names: dict[str, str], target: Path, full: bool) -> int:
+    """The feeds of changes in the tree, for every outlet and each one, as the site's; the files written.
+
+    Written once anything changed, as the change lists are, and made again
+    only when a version or a status was added since, the settings they show
+    changed, or a file is missing: an hourly run that found no edit makes none.
+    Entries link to the article's file at `[publish] archive_url` (and to the
+    original); each feed's page is the change list there.
+    """
+    archive_url = config.publish.archive_url
+    paths = [change_feed(kind, abbr, ext) for abbr in (None, *names) for kind in KINDS for ext in FORMATS]
+    with engine.connect() as conn:
+        stamp = store_changes.change_stamp(conn)
+        made = store_sources.get_meta(conn, _FEEDS_KEY)
+    key = json.dumps([FEEDS_FORMAT, *stamp, archive_url, names], ensure_ascii=False, sort_keys=True)
+    if not full and made == key and all((target / path).exists() for path in paths):
+        return 0
+    if not _knows_changes(engine):
+        return 0
+    links = Links(None, archive_url)
+    written = 0
+    with engine.connect() as conn:
+        for abbr in (None, *names):
+
+            def home(kind: str, entries: list[FeedEntry], abbr: str | None = abbr) -> str:
+                listed = f"lists/{EDITED if kind == 'edited' else DELETED}.md"
+                return (
+                    archive_url.rstrip("/") + "/" + quote(listed)
+                    if archive_url
+                    else fallback_home(config, abbr, entries)
+                )
+
+            for path, data in change_feed_files(conn, abbr, names, links, home, None):
+                written += write_atomic(target / path, data)
+    with engine.begin() as conn:
+        store_sources.set_meta(conn, _FEEDS_KEY, key)
+    return written

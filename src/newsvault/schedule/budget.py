@@ -11,8 +11,9 @@ A worker is a fresh interpreter (``python -c``) that imports this package and
 talks over a socket pair; multiprocessing's start methods were not used
 because spawn and forkserver run the caller's ``__main__`` again in the child
 (any script without a ``__main__`` guard would start a run there) and fork
-copies a process that has threads. A start costs an import of the pipeline
-(about 0.7 s, paid once per worker, and again only after a kill). Each worker
+copies a process that has threads. A start costs an import of what the jobs
+run (`reading`: the parsers and extractors, about 0.25 s; with the whole run it
+was 1 s), paid once per worker, and again only after a kill. Each worker
 also asks the kernel to stop it a second past the budget of CPU time
 (RLIMIT_CPU), so a worker whose run was itself killed cannot burn a core on.
 One thread per worker waits for it, so the event loop only awaits; while all

@@ -12,22 +12,19 @@ from sqlalchemy import Engine
 from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import failpoint
 from newsvault.base.problems import Kind, Problem
+from newsvault.base.text import quoted
 from newsvault.config import Config, Source
-from newsvault.extract import ExtractError, extract_for, text_length
-from newsvault.fetch import Fetcher, FetchError, Request, quoted
+from newsvault.extract import ExtractError, text_length
+from newsvault.fetch import Fetcher, FetchError, Request
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, versions
 
 from .budget import BudgetError, within_budget
 from .fallback import active_feed
+from .reading import page_html
 from .results import PagesResult
 
 PAGE_ATTEMPTS = 10  # a page that failed this often is left alone (and stays reported)
-
-
-def page_html(source: Source, page: bytes, headers: dict[str, str], url: str) -> str:
-    """What `source`'s rule takes from one of its article pages; run under the budget."""
-    return extract_for(source, page, headers, url).html
 
 
 def reads_pages(outlet: Source) -> bool:
@@ -82,7 +79,9 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
         now = now_ms()
         changed = {"updated_ms": now} if body != row["body"] else {}
         with engine.begin() as conn:
-            capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
+            capture_id = captures.store(
+                conn, response.url, response.status, response.headers, response.body, now, response.request_headers
+            )
             store_articles.set_fields(
                 conn,
                 row["id"],

@@ -7,18 +7,16 @@ already archived.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from sqlalchemy import Engine
 
 from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import failpoint
 from newsvault.base.problems import Kind, Problem
 from newsvault.config import Config, Source
-from newsvault.extract import keep_by_categories, text_length
-from newsvault.fetch import Fetcher, FetchError, Request, quoted
-from newsvault.identify import Item, ItemError, item_from_entry
-from newsvault.parse import Entry, FeedError, parse
+from newsvault.extract import text_length
+from newsvault.fetch import Fetcher, FetchError, Request
+from newsvault.identify import Item
+from newsvault.parse import FeedError
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, fetchlog
 from newsvault.store import sources as store_sources
@@ -27,49 +25,8 @@ from .budget import BudgetError, within_budget
 from .fallback import active_feed, switch_if_dead
 from .ingest import store_items
 from .pages import fetch_pages
+from .reading import read_feed
 from .results import PagesResult, SourceResult, unexpected
-
-
-@dataclass
-class FeedRead:
-    """A fetched feed as the worker read it: its items, their problems, and the document's own problem."""
-
-    items: list[Item]
-    problems: list[Problem]
-    entries: int  # entries in the document, before the category rule and refused items
-    problem: str | None
-
-
-def _items(entries: list[Entry], source: Source, now: int, problems: list[Problem]) -> list[Item]:
-    items: list[Item] = []
-    for number, entry in enumerate(entries, 1):
-        if not keep_by_categories(source.categories, entry.categories):
-            continue
-        try:
-            item = item_from_entry(entry, _feed_body_rule(source, entry), now)
-        except ItemError as exc:
-            problems.append(Problem(Kind.ITEM_REFUSED, f"skipped: {exc}", f"item {number}"))
-            continue
-        if source.body == "auto":  # a missing feed body is what the page is for
-            item.problems = [p for p in item.problems if p.kind is not Kind.NO_BODY]
-        problems.extend(p.concerning(f"item {number} ({quoted(item.label())})") for p in item.problems)
-        items.append(item)
-    return items
-
-
-def read_feed(body: bytes, headers: dict[str, str], source: Source, now: int) -> FeedRead:
-    """Parse a fetched feed and make its items: all of a poll that reads the feed's bytes, run under the budget."""
-    feed = parse(body, headers)
-    problems: list[Problem] = []
-    items = _items(feed.entries, source, now, problems)
-    return FeedRead(items, problems, len(feed.entries), feed.problem)
-
-
-def _feed_body_rule(source: Source, entry: Entry) -> Source:
-    """body = "auto" starts from the fuller of the feed's two bodies: content:encoded when there is one."""
-    if source.body != "auto":
-        return source
-    return replace(source, body="content:encoded" if entry.content else "description")
 
 
 def _keep_page_bodies(engine: Engine, source: Source, items: list[Item]) -> list[Item]:
@@ -131,7 +88,9 @@ async def _read(engine: Engine, source: Source, fetcher: Fetcher, config: Config
             (result.problems if problem.failure else result.notes).append(problem)
         fresh = _keep_page_bodies(engine, source, read.items) if source.body == "auto" else []
         with engine.begin() as conn:
-            capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now)
+            capture_id = captures.store(
+                conn, response.url, response.status, response.headers, response.body, now, response.request_headers
+            )
             counts = store_items(
                 conn,
                 source,

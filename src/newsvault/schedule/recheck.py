@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, RowMapping
 
 from newsvault.base.problems import Kind, Problem
+from newsvault.base.text import quoted
 from newsvault.config import Config, Source
 from newsvault.extract import ExtractError, select_body
-from newsvault.fetch import Fetcher, FetchError, Request, Response, quoted
+from newsvault.fetch import Fetcher, FetchError, Request, Response
 from newsvault.parse.encoding import decode
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, statuses
@@ -120,13 +121,20 @@ async def _recheck_one(
             result.notes.append(Problem(Kind.RECHECK, str(exc), f"re-check {quoted(row['link'])}"))
     with engine.begin() as conn:
         if response is not None and body != row["body"]:
-            capture_id = captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
+            capture_id = captures.store(
+                conn, response.url, response.status, response.headers, response.body, now_ms, response.request_headers
+            )
             store_articles.update_content(conn, row, now_ms, capture_id, body=body)
             status, detail = "changed", "the page's body changed"
+        served = None
         if status in ("gone", "censored") and response is not None:
-            # The notice itself is the evidence; identical notices are stored once.
-            captures.store(conn, response.url, response.status, response.headers, response.body, now_ms)
-        if statuses.record(conn, row["id"], status, now_ms, detail) and status != "live":
+            # The notice itself is the evidence; identical notices are stored once, so the status
+            # says which capture this article's URL served, and as what (a WARC revisit record).
+            notice = captures.store(
+                conn, response.url, response.status, response.headers, response.body, now_ms, response.request_headers
+            )
+            served = (notice, response.url, response.status, response.headers, response.request_headers)
+        if statuses.record(conn, row["id"], status, now_ms, detail, served=served) and status != "live":
             result.notes.append(Problem(Kind.STATUS, status + (f" ({detail})" if detail else ""), quoted(row["link"])))
         # An unreachable source says nothing about the article: its last known status stands.
         kept = row["check_status"] if status == "unreachable" else ("live" if status == "changed" else status)

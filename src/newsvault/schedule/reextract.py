@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from newsvault.base.problems import Kind, Problem
+from newsvault.base.text import quoted
 from newsvault.config import Source
 from newsvault.extract import ExtractError, extract_for, text_length
-from newsvault.fetch import quoted
 from newsvault.store import articles as store_articles
 from newsvault.store import captures, versions
 

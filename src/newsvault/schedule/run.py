@@ -17,6 +17,8 @@ from newsvault.clean import MirrorReport, mirror_images, mirror_sources
 from newsvault.config import Config, Source
 from newsvault.fetch import Fetcher
 from newsvault.notify import queue_events
+from newsvault.render.site import render_site
+from newsvault.render.site.paths import site_root
 from newsvault.render.tree import render_tree
 from newsvault.search import update_index
 from newsvault.store import optimize
@@ -75,6 +77,7 @@ def run_once(
                 report.images = asyncio.run(_mirror(config, engine, mirrored))
             except Exception as exc:  # the articles are stored and rendered; images come next run
                 report.errors.append(StepError("image mirroring", exc, config.archive))
+            _site_images(config, engine, report)
     failpoint("run.before_index")
     if config.search.update:
         try:
@@ -86,6 +89,22 @@ def run_once(
     except SQLAlchemyError as exc:  # statistics only: the run's work is done
         report.errors.append(StepError("store statistics", exc))
     return report
+
+
+def _site_images(config: Config, engine: Engine, report: RunReport) -> None:
+    """The site's pages of the images just mirrored, with the site's copies of them, in this run.
+
+    The render before the mirror could not link them, and the next run may not
+    have them: on a runner the archive's `assets/` is not kept between runs
+    (it is not committed), so the run that mirrored an image must carry it to
+    the site it publishes. Incremental: only those articles' pages and the summaries.
+    """
+    if not config.site.enabled or report.images is None or not report.images.stored + report.images.duplicates:
+        return
+    try:
+        render_site(engine, config)
+    except (OSError, SQLAlchemyError) as exc:  # the images are kept in the archive; the next render links them
+        report.errors.append(StepError("site images", exc, site_root(config)))
 
 
 async def _mirror(config: Config, engine: Engine, abbrs: list[str]) -> MirrorReport:

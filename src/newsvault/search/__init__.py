@@ -15,8 +15,9 @@ from `index` on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsvault.base.lazy import lazy_names
 
 from .fold import fold
 from .query import Hit, count_hits, highlighted, ready, search
@@ -27,8 +28,4 @@ if TYPE_CHECKING:
 
 __all__ = ["Hit", "count_hits", "fold", "highlighted", "phrases", "ready", "rebuild_index", "search", "update_index"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in ("rebuild_index", "update_index"):
-        return getattr(importlib.import_module(".index", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, {"rebuild_index": "index", "update_index": "index"})

@@ -27,7 +27,7 @@ from newsvault.store.search_keys import sort_date
 from newsvault.store.versions import content_sha
 
 from . import apart as apart_index
-from .tokens import chars_text, index_text
+from .tokens import index_text
 
 BATCH = 20_000  # articles per transaction and per Tantivy commit on SQLite: 5,000 cost a fifth more CPU at 100,000
 PARALLEL = 5000  # articles to index from which worker processes prepare them
@@ -43,8 +43,6 @@ def _fts_values(doc: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
         "key": doc["key"],
         "title": index_text(doc["title"]),
         "body": index_text(doc["text"]),
-        "title_chars": chars_text(doc["title"]),
-        "body_chars": chars_text(doc["text"]),
     }
 
 
@@ -173,7 +171,7 @@ def update_index(
                         search_index.restamp(conn, d["key"], article["updated_ms"], article["body"] is not None)
                     kept = {d["article_id"] for d in same}
                     gone = [d for a, d in old.items() if a not in kept]
-                    search_index.forget(conn, gone, _fts_values)
+                    search_index.forget(conn, gone)
                     fresh = [r for a, r in rows.items() if a not in kept]
                     keys = search_index.free_keys(conn, [(_date(r), r["id"]) for r in fresh]) if fresh else []
                     if side is not None and (gone or fresh):

@@ -13,7 +13,7 @@ Query: "镕基"       -> "镕基"        "朱镕基" -> "朱镕 镕基"      "�
 
 Until migration 0011 SQLite's FTS5 tables held these tokens, with no prefix
 index (it doubled the index): a query made only of single characters asked a
-second table of each document's distinct CJK characters (`chars_text`). Now
+second table of each document's distinct CJK characters. Now
 PostgreSQL's tsvector is made of them (`tsquery`), and SQLite's index is
 `apart`, which uses `segments` and `pieces` from here.
 """
@@ -45,11 +45,6 @@ def _tokens(folded: str) -> list[str]:
 def index_text(text: str) -> str:
     """The tokens of `text`, space-separated, for an FTS5 column with the ascii tokenizer."""
     return " ".join(_tokens(fold(text)))
-
-
-def chars_text(text: str) -> str:
-    """The distinct CJK characters of `text`, space-separated: what one-character queries look up."""
-    return " ".join(sorted({c for cjk, _ in _SEGMENT.findall(fold(text)) for c in cjk}))
 
 
 Phrase = tuple[list[str], bool]  # tokens in order; whether the last one is a prefix

@@ -8,8 +8,9 @@ with it (0.12–0.25 s).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsvault.base.lazy import lazy_names
 
 if TYPE_CHECKING:
     from .engine import analyze, is_current, make_durable, migrate, open_store, optimize
@@ -19,8 +20,4 @@ __all__ = ["analyze", "is_current", "make_durable", "metadata", "migrate", "open
 
 _HOME = {name: "engine" for name in __all__} | {"metadata": "schema"}
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+__getattr__ = lazy_names(__name__, _HOME)

@@ -7,6 +7,7 @@ repository modules.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, RowMapping, and_, or_, select, update
@@ -16,9 +17,14 @@ from .schema import article_images, articles, image_scans, images, insert_ignori
 PENDING, DONE, FAILED, REFUSED = "pending", "done", "failed", "refused"
 
 
+ASSETS = "assets"  # the folder of mirrored images, in the archive and in the site (its own copies)
+# What asset_path makes, and nothing else a tree or a site holds (an outlet's page, a feed).
+ASSET_PATH = re.compile(ASSETS + r"/[0-9a-f]{2}/[0-9a-f]{64}\.\w+")
+
+
 def asset_path(sha256: str, ext: str) -> str:
     """Where an image lives in the archive tree, "/"-separated: assets/<2 hex>/<sha256>.<ext>."""
-    return f"assets/{sha256[:2]}/{sha256}.{ext}"
+    return f"{ASSETS}/{sha256[:2]}/{sha256}.{ext}"
 
 
 def url_key(url: str) -> str:
@@ -122,3 +128,18 @@ def mirrored_paths(conn: Connection, urls: Iterable[str]) -> dict[str, str]:
         for key, sha, ext in rows:
             result[keyed[key]] = asset_path(sha, ext)
     return result
+
+
+def mirror_again(conn: Connection, sha256s: Collection[str]) -> None:
+    """Queue again the mirrored images with these hashes, whose every copy is lost.
+
+    Pending, attempts from zero: the next mirror downloads them as new, and
+    the image mark it moves makes the pages that show them render again.
+    """
+    keys = list(sha256s)
+    for start in range(0, len(keys), 400):  # stay under SQLite's variable limit
+        conn.execute(
+            update(images)
+            .where(images.c.sha256.in_(keys[start : start + 400]), images.c.status == DONE)
+            .values(status=PENDING, attempts=0)
+        )

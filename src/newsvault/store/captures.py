@@ -13,13 +13,23 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, and_, delete, func, select
 
-from .schema import after, articles, captures, sources, versions
+from .schema import articles, captures, pages_by_id, sources, statuses, versions
 
 
 def store(
-    conn: Connection, url: str, status: int | None, headers: Mapping[str, str], body: bytes, fetched_ms: int
+    conn: Connection,
+    url: str,
+    status: int | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    fetched_ms: int,
+    request_headers: Mapping[str, str] | None = None,
 ) -> int:
-    """The id of the capture holding these bytes, adding it when they are new."""
+    """The id of the capture holding these bytes, adding it when they are new.
+
+    A capture describes the first fetch of its bytes: its URL, time, response
+    and `request_headers` (what the request went with; None: not known).
+    """
     sha = hashlib.sha256(body).hexdigest()
     found: int | None = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar()
     if found is not None:
@@ -31,13 +41,19 @@ def store(
             url=url,
             status=status,
             size=len(body),
-            headers=json.dumps(dict(headers), ensure_ascii=False),
+            headers=headers_json(headers),
             body=zlib.compress(body, 6),
+            request_headers=headers_json(request_headers),
         )
     ).inserted_primary_key
     assert key is not None  # an INSERT of one row always reports its key
     added: int = key[0]
     return added
+
+
+def headers_json(headers: Mapping[str, str] | None) -> str | None:
+    """Headers as the store keeps them: a JSON object in their order, or NULL when not known."""
+    return None if headers is None else json.dumps(dict(headers), ensure_ascii=False)
 
 
 def drop_unused(conn: Connection, capture_id: int, fetched_ms: int) -> bool:
@@ -47,10 +63,14 @@ def drop_unused(conn: Connection, capture_id: int, fetched_ms: int) -> bool:
     version (nothing new, nothing edited: most polls of a feed whose build date
     changes hourly) its bytes prove nothing and would cost ~50 KB an hour per
     outlet. Only a capture stored at that very time goes: an older one with
-    the same bytes is kept, whatever refers to it.
+    the same bytes is kept, whatever refers to it, and so is one a status
+    refers to (a deletion notice whose bytes a feed served too).
     """
     used = select(versions.c.id).where(versions.c.capture_id == capture_id).exists()
-    gone = conn.execute(delete(captures).where(captures.c.id == capture_id, captures.c.fetched_ms == fetched_ms, ~used))
+    noticed = select(statuses.c.id).where(statuses.c.capture_id == capture_id).exists()
+    gone = conn.execute(
+        delete(captures).where(captures.c.id == capture_id, captures.c.fetched_ms == fetched_ms, ~used, ~noticed)
+    )
     return gone.rowcount > 0
 
 
@@ -98,8 +118,9 @@ def _outlet() -> ColumnElement[str | None]:
 
     Captures carry no outlet: a feed or page capture is known by the versions
     that came from it; a deletion notice by the article link it was fetched
-    from; the rest by a source's feed URL. None: none of these (the capture
-    of a feed no longer configured, say).
+    from, else by the first status that recorded it (a notice reached by a
+    redirect); the rest by a source's feed URL. None: none of these (the
+    capture of a feed no longer configured, say).
     """
     by_version = (
         select(articles.c.source)
@@ -109,8 +130,16 @@ def _outlet() -> ColumnElement[str | None]:
         .scalar_subquery()
     )
     by_link = select(articles.c.source).where(articles.c.link == captures.c.url).limit(1).scalar_subquery()
+    by_status = (
+        select(articles.c.source)
+        .join(statuses, statuses.c.article_id == articles.c.id)
+        .where(statuses.c.capture_id == captures.c.id)
+        .order_by(statuses.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     by_feed = select(sources.c.abbr).where(sources.c.feed_url == captures.c.url).limit(1).scalar_subquery()
-    return func.coalesce(by_version, by_link, by_feed)
+    return func.coalesce(by_version, by_link, by_status, by_feed)
 
 
 def for_export(
@@ -125,7 +154,7 @@ def for_export(
     """Captures past `after_id` fetched in [since, until), oldest id first, `batch` bodies in memory at a time.
 
     Each row: id, sha256, fetched_ms, url, status, headers (JSON), size,
-    body (zlib-compressed, as stored) and outlet. Read in pages by id rather
+    body (zlib-compressed, as stored), request_headers (JSON or NULL) and outlet. Read in pages by id rather
     than one result, so a year of captures streams through a few MB.
     """
     source = _outlet().label("outlet")
@@ -138,6 +167,7 @@ def for_export(
         captures.c.headers,
         captures.c.size,
         captures.c.body,
+        captures.c.request_headers,
         source,
     )
     if since_ms is not None:
@@ -146,14 +176,7 @@ def for_export(
         query = query.where(captures.c.fetched_ms < until_ms)
     if outlet is not None:
         query = query.where(_outlet() == outlet)
-    last = after_id
-    while True:
-        rows = conn.execute(query.where(after(captures.c.id, last)).order_by(captures.c.id).limit(batch)).mappings()
-        page = list(rows)
-        yield from page
-        if len(page) < batch:
-            return
-        last = page[-1]["id"]
+    yield from pages_by_id(conn, query, captures.c.id, after_id, batch)
 
 
 def newest_id(conn: Connection) -> int:
@@ -161,10 +184,10 @@ def newest_id(conn: Connection) -> int:
 
 
 def by_sha(conn: Connection, sha256: str) -> RowMapping | None:
-    """The capture of these bytes (id, url, fetched_ms, size), if the store has it."""
+    """The capture of these bytes (id, url, fetched_ms, size, status), if the store has it."""
     return (
         conn.execute(
-            select(captures.c.id, captures.c.url, captures.c.fetched_ms, captures.c.size).where(
+            select(captures.c.id, captures.c.url, captures.c.fetched_ms, captures.c.size, captures.c.status).where(
                 captures.c.sha256 == sha256
             )
         )

@@ -38,14 +38,6 @@ def set_marks(conn: Connection, version_id: int, status_id: int) -> None:
     set_meta(conn, _MARKS, json.dumps({"versions": version_id, "statuses": status_id}))
 
 
-def newest_ids(conn: Connection) -> tuple[int, int]:
-    """The largest version and status row ids (0 when there are none)."""
-    return (
-        conn.execute(select(func.coalesce(func.max(versions.c.id), 0))).scalar_one(),
-        conn.execute(select(func.coalesce(func.max(statuses.c.id), 0))).scalar_one(),
-    )
-
-
 def versions_since(conn: Connection, after: int) -> list[RowMapping]:
     """Versions added after row `after`, with their article and the version before (`old_title`, `old_body`)."""
     before = aliased(versions)

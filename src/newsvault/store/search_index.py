@@ -9,7 +9,7 @@ tie-breaker, so walking the keys downwards is walking the dates (`search_keys`).
 
 Tokenising is the search package's: what is stored here comes as `tokens`,
 a function from a document (key, source, title, text) to its tokenised
-columns {key, title, body, title_chars, body_chars}, called only where the database needs them.
+columns {key, title, body}, called only where the database needs them.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def free_keys(conn: Connection, dated: Sequence[tuple[int, int]]) -> list[int]:
     return keys
 
 
-def forget(conn: Connection, docs: Sequence[RowMapping], tokens: Tokens) -> None:
+def forget(conn: Connection, docs: Sequence[RowMapping]) -> None:
     """Drop these documents from the index."""
     if not docs:
         return

@@ -6,10 +6,13 @@ edits and deletions happen), rarely later, never after a year.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, and_, select, update
+from collections.abc import Iterator, Mapping
+
+from sqlalchemy import Connection, RowMapping, and_, or_, select, update
 
 from .articles import SHOWN
-from .schema import FILE, articles, checks, statuses
+from .captures import headers_json
+from .schema import FILE, articles, captures, checks, pages_by_id, statuses
 
 GONE = ("gone", "censored")  # the statuses that mean the source no longer shows the article
 MINUTE = 60_000
@@ -57,15 +60,39 @@ def due(conn: Connection, source: str, now_ms: int, limit: int) -> list[RowMappi
     )
 
 
-def record(conn: Connection, article_id: int, status: str, now_ms: int, detail: str | None = None) -> bool:
-    """Note the article's status; a row is added only when it differs from the last one. True if it did."""
+def record(
+    conn: Connection,
+    article_id: int,
+    status: str,
+    now_ms: int,
+    detail: str | None = None,
+    *,
+    served: tuple[int, str, int, Mapping[str, str], Mapping[str, str]] | None = None,
+) -> bool:
+    """Note the article's status; a row is added only when it differs from the last one. True if it did.
+
+    `served`: (capture id, final URL, HTTP status, response headers, request headers) of the page
+    the check fetched, a deletion notice: the capture may hold bytes first
+    served for another article or at another time, and only this row can say
+    that this article's URL served them now (a WARC revisit record).
+    """
     last = conn.execute(
         select(statuses.c.status).where(statuses.c.article_id == article_id).order_by(statuses.c.id.desc()).limit(1)
     ).scalar()
     # "changed" is an event, after which the article is live again: no row for that.
     if last == status or (last in (None, "changed") and status == "live"):
         return False
-    conn.execute(statuses.insert().values(article_id=article_id, seen_ms=now_ms, status=status, detail=detail))
+    values: dict[str, object] = {"article_id": article_id, "seen_ms": now_ms, "status": status, "detail": detail}
+    if served is not None:
+        capture_id, url, http_status, headers, request_headers = served
+        values |= {
+            "capture_id": capture_id,
+            "url": url,
+            "http_status": http_status,
+            "headers": headers_json(headers),
+            "request_headers": headers_json(request_headers),
+        }
+    conn.execute(statuses.insert().values(**values))
     return True
 
 
@@ -136,3 +163,68 @@ def deletions(conn: Connection, source: str | None = None) -> dict[int, tuple[st
     if source is not None:
         query = query.join(articles, articles.c.id == checks.c.article_id).where(articles.c.source == source)
     return {aid: (status, ms) for aid, status, ms in conn.execute(query)}
+
+
+def revisits(
+    conn: Connection,
+    *,
+    after_id: int = 0,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    outlet: str | None = None,
+    batch: int = 64,
+) -> Iterator[RowMapping]:
+    """Statuses past `after_id` seen in [since, until) that served a capture under another URL or at another time.
+
+    Each is a WARC revisit (publish.warc): the capture holds the bytes, under
+    the URL and time they were first fetched; the status is this article's
+    fetch of the same bytes. Each row: id (the status's), sha256 and size (the
+    capture's), fetched_ms (when the status was seen), url, status, headers and
+    request_headers (as served and asked), outlet (the article's), and refers_url, refers_ms and
+    refers_status (the capture's). Statuses of one fetch of one URL (articles
+    redirected to one notice in the same re-check) give one row, the first.
+    Rows written before migration 0015 have no capture and give none.
+    """
+    earlier = statuses.alias("earlier")
+    same_fetch = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.capture_id == statuses.c.capture_id,
+            earlier.c.url == statuses.c.url,
+            earlier.c.seen_ms == statuses.c.seen_ms,
+            earlier.c.id < statuses.c.id,
+        )
+        .exists()
+    )
+    query = (
+        select(
+            statuses.c.id,
+            captures.c.sha256,
+            captures.c.size,
+            statuses.c.seen_ms.label("fetched_ms"),
+            statuses.c.url,
+            statuses.c.http_status.label("status"),
+            statuses.c.headers,
+            statuses.c.request_headers,
+            articles.c.source.label("outlet"),
+            captures.c.url.label("refers_url"),
+            captures.c.fetched_ms.label("refers_ms"),
+            captures.c.status.label("refers_status"),
+        )
+        .join(captures, captures.c.id == statuses.c.capture_id)
+        .join(articles, articles.c.id == statuses.c.article_id)
+        .where(or_(statuses.c.url != captures.c.url, statuses.c.seen_ms != captures.c.fetched_ms), ~same_fetch)
+    )
+    if since_ms is not None:
+        query = query.where(statuses.c.seen_ms >= since_ms)
+    if until_ms is not None:
+        query = query.where(statuses.c.seen_ms < until_ms)
+    if outlet is not None:
+        query = query.where(articles.c.source == outlet)
+    yield from pages_by_id(conn, query, statuses.c.id, after_id, batch)
+
+
+def served_at(conn: Connection, capture_id: int, url: str) -> list[int]:
+    """When statuses recorded the capture's bytes served at `url` (what a published revisit must match)."""
+    query = select(statuses.c.seen_ms).where(statuses.c.capture_id == capture_id, statuses.c.url == url)
+    return list(conn.execute(query).scalars())

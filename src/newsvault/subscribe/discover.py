@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import ada_url
 
 from newsvault.base.problems import Kind, Problem
+from newsvault.base.text import quoted
 from newsvault.config import FetchSettings
 from newsvault.extract import ExtractError
 from newsvault.extract.auto import parse_page
-from newsvault.fetch import Fetcher, FetchError, Request, Response, quoted
+from newsvault.fetch import Fetcher, FetchError, Request, Response
 from newsvault.parse import Feed, FeedError, parse
 from newsvault.parse.sniff import is_html_root, root_element
 

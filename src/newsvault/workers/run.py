@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from procrastinate import App
-from procrastinate.exceptions import ConnectorException
+from procrastinate.exceptions import ConnectorException, UniqueViolation
+from procrastinate.jobs import Status
 from sqlalchemy import Engine
 
 from newsvault.config import Config
@@ -53,11 +54,22 @@ def _queues(options: WorkerOptions) -> list[str]:
 
 
 async def take_back_stalled(app: App, lease: float) -> int:
-    """Put the running jobs of workers silent for `lease` seconds back in the queue."""
+    """Put the running jobs of workers silent for `lease` seconds back in the queue.
+
+    A job queued again while it ran (each notify queues `witness`, each poll
+    `index`) has its twin waiting under the same queueing lock, so it cannot go
+    back; left "doing", it would hold its job lock and the twin could never
+    run. Every job does what is due when it starts, so the twin does its work:
+    the dead worker's job is dropped instead.
+    """
     taken = 0
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=lease):
         try:
-            await app.job_manager.retry_job(job)
+            try:
+                await app.job_manager.retry_job(job)
+            except UniqueViolation:
+                await app.job_manager.finish_job(job, Status.ABORTED, delete_job=True)
+                log.warning("job %s (%s) of a stopped worker: its twin in the queue does it", job.id, job.task_name)
         except ConnectorException as exc:  # another worker took it back first: the job is no longer "doing"
             log.debug("job %s: not taken back: %s", job.id, exc)
             continue

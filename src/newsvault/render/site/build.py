@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,11 @@ from urllib.parse import quote
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
 
-from newsvault.base.files import sweep_temporaries, write_atomic
+from newsvault.base.files import place_copy, sweep_temporaries, write_atomic
 from newsvault.clean import policy_for
 from newsvault.config import Config
 from newsvault.store import articles as store_articles
+from newsvault.store import assets as store_assets
 from newsvault.store import changes as store_changes
 from newsvault.store import outbox as store_outbox
 from newsvault.store import sources as store_sources
@@ -35,7 +36,7 @@ from newsvault.store import statuses as store_statuses
 from newsvault.store import versions as store_versions
 
 from .body import shown_body
-from .changefeeds import KINDS, Links, change_entries, change_feed_info
+from .changefeeds import KINDS, Links, change_feed_files, fallback_home
 from .diff import version_diffs
 from .feeds import FORMATS, FeedEntry, FeedInfo, feed_links
 from .lang import script_lang
@@ -48,10 +49,10 @@ from .paths import (
     INDEX,
     article_page,
     article_urn,
-    asset_href,
     change_feed,
     change_feeds,
     history_page,
+    href,
     month_of,
     month_page,
     outlet_page,
@@ -61,8 +62,9 @@ from .paths import (
 from .words import STATUS_LABEL, STATUS_NOTICE, witness_event
 
 WRITING_KEY = "site_writing"  # in `meta` while a render writes the site: still there, it was interrupted
-SITE_FORMAT = 2  # raise when pages change shape: the next render then rewrites them all
+SITE_FORMAT = 3  # raise when pages change shape: the next render then rewrites them all
 _MARKS_KEY = "site_marks"
+_UNPLACED_KEY = "site_unplaced"  # images linked that neither the site folder nor the archive had
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 PER_DAY = 14  # days in the health page's articles-per-day table
 FAILING = 3  # failed runs in a row that mark a source as failing
@@ -73,6 +75,7 @@ _MONTH_PAGE = re.compile(r"([^/]+)/(\d{4}-\d{2})\.html")  # month_page(): `<abbr
 class SiteStats:
     checked: int = 0  # pages looked at
     written: int = 0  # pages whose bytes changed
+    images: int = 0  # mirrored images copied (or linked) into the site's assets/
 
 
 class _Out:
@@ -83,19 +86,37 @@ class _Out:
     marks are saved makes a finished render durable.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.root, self.stats = root, SiteStats()
+    def __init__(self, root: Path, archive: Path) -> None:
+        self.root, self.archive, self.stats = root, archive, SiteStats()
+        self.placed: set[str] = set()  # images of this render already in the site, or looked for
+        self.unplaced: set[str] = set()  # of those, the ones the archive here lacks too
 
     def write(self, path: str, data: bytes) -> None:
         self.stats.checked += 1
         self.stats.written += write_atomic(self.root / path, data, durable=False)
+
+    def image(self, from_page: str, asset: str) -> str:
+        """The link from `from_page` to the site's copy of the mirrored image `asset`, made if the site lacks it.
+
+        Only the images of the pages a render writes are looked at, each once.
+        An image the archive here lacks too (a runner keeps no `assets/` from
+        one run to the next) is linked all the same: the published branch
+        holds it from the run that mirrored it (docs/SITE.md, "Mirrored
+        images"); `lost_images` finds out whether it does.
+        """
+        if asset not in self.placed:
+            self.placed.add(asset)
+            try:
+                self.stats.images += place_copy(self.archive / asset, self.root / asset, durable=False)
+            except FileNotFoundError:
+                self.unplaced.add(asset)
+        return href(from_page, asset)  # the copy sits at the archive's path, inside the site
 
 
 def _fingerprint(config: Config) -> str:
     """What, besides the store, shapes the pages: a change means a full render."""
     shaped = [
         SITE_FORMAT,
-        str(config.archive),
         config.site.base_url,
         config.site.feed_items,
         # Only when set: a vault without it keeps its fingerprint, and is not rendered whole again
@@ -122,7 +143,7 @@ def _article(
     abbr = row["source"]
     witnesses = _witnesses(witnessed)
     here = article_page(abbr, row["archive_id"], row["path"])
-    body = shown_body(look, config, abbr, row, lambda asset: asset_href(config, here, asset))
+    body = shown_body(look, config, abbr, row, lambda asset: out.image(here, asset))
     lang = script_lang(row["title"] + (row["body"] or ""))
     history = history_page(here) if versions else None
     month = month_of(row["listed_ms"])
@@ -161,7 +182,7 @@ def _article(
                         config,
                         abbr,
                         {**v, "link": row["link"], "raw": None},
-                        lambda asset: asset_href(config, history, asset),
+                        lambda asset: out.image(history, asset),
                     )
                 ),
             }
@@ -282,21 +303,13 @@ def feed_entries(conn: Connection, config: Config, names: dict[str, str], found:
     ]
 
 
-def _fallback_home(config: Config, abbr: str | None, entries: list[FeedEntry]) -> str:
-    """Without [site] base_url the site has no address: the newest article, else a feed we poll."""
-    if entries and entries[0].link:
-        return entries[0].link
-    feeds = [s.feed for s in config.sources.values() if abbr in (None, s.abbr)]
-    return feeds[0] if feeds else "http://127.0.0.1/"
-
-
 def _feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], abbr: str | None) -> None:
     key = abbr or "all"
     found = store_articles.newest_shown(conn, abbr, config.site.feed_items)
     entries = feed_entries(conn, config, names, found)
     base = _base(config)
     page_path = outlet_page(abbr) if abbr else INDEX
-    home = base + page_path if base else _fallback_home(config, abbr, entries)
+    home = base + page_path if base else fallback_home(config, abbr, entries)
     for ext, write_feed in FORMATS.items():
         info = FeedInfo(
             id=f"urn:newsvault:feed:{key}",
@@ -326,14 +339,13 @@ def _base(config: Config) -> str | None:
 
 def _change_feeds(out: _Out, conn: Connection, config: Config, names: dict[str, str], abbr: str | None) -> None:
     """The outlet's (or every outlet's) feeds of edits and of deletions, in every format."""
-    base, links = _base(config), _site_links(config)
-    for kind in KINDS:
-        entries = change_entries(conn, kind, abbr, names, links)
-        home = base + (EDITED if kind == "edited" else DELETED) if base else _fallback_home(config, abbr, entries)
-        for ext, write_feed in FORMATS.items():
-            path = change_feed(kind, abbr, ext)
-            info = change_feed_info(kind, abbr, names, home, base + quote(path) if base else None)
-            out.write(path, write_feed(info, entries))
+    base = _base(config)
+
+    def home(kind: str, entries: list[FeedEntry]) -> str:
+        return base + (EDITED if kind == "edited" else DELETED) if base else fallback_home(config, abbr, entries)
+
+    for path, data in change_feed_files(conn, abbr, names, _site_links(config), home, base):
+        out.write(path, data)
 
 
 def _changes(out: _Out, conn: Connection, names: dict[str, str]) -> None:
@@ -444,7 +456,7 @@ def _index(out: _Out, conn: Connection, names: dict[str, str], counts: dict[str,
 def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteStats:
     """Write the pages that changed since the last render (all of them with `full`)."""
     root = site_root(config)
-    out = _Out(root)
+    out = _Out(root, config.archive)
     fingerprint = _fingerprint(config)
     with engine.begin() as conn:
         # Still there: the last render was interrupted, and may have left temporary files.
@@ -511,14 +523,53 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         _health(out, conn, names, totals)
         _index(out, conn, names, totals, newest)
     out.write(CSS, stylesheet().encode("utf-8"))
-    if out.stats.written:
+    if out.stats.written or out.stats.images:
         os.sync()  # the pages are on disk before the marks say they are written
     with engine.begin() as conn:
         store_sources.set_meta(
             conn, _MARKS_KEY, json.dumps({"fingerprint": fingerprint, "marks": marks, "months": months}, sort_keys=True)
         )
         store_sources.drop_meta(conn, WRITING_KEY)
+        _keep_unplaced(conn, config, out.unplaced)
     return out.stats
+
+
+def _keep_unplaced(conn: Connection, config: Config, unplaced: set[str]) -> None:
+    """Images this render linked but could copy from nowhere: lost, unless a published branch holds them.
+
+    Without `[[publish.site]]` the site folder is all there is: they are
+    mirrored again now. A published site's folder may be a branch opened
+    without its files (a runner): the site publish asks the branch
+    (`lost_images`), so they are kept until it does.
+    """
+    if not unplaced:
+        return
+    if not config.publish.site:
+        store_assets.mirror_again(conn, [_sha256(asset) for asset in unplaced])
+        return
+    kept = set(json.loads(store_sources.get_meta(conn, _UNPLACED_KEY) or "[]"))
+    store_sources.set_meta(conn, _UNPLACED_KEY, json.dumps(sorted(kept | unplaced)))
+
+
+def lost_images(conn: Connection, held: Callable[[list[str]], set[str]]) -> None:
+    """Mirror again the images renders could not copy into the site that the published branch lacks.
+
+    `held` tells which of the site paths it is given the branch holds. The
+    pages keep their links; the next mirror brings the images back, and that
+    run renders the pages again, places the copies and publishes them
+    (docs/SITE.md, "Mirrored images").
+    """
+    unplaced = json.loads(store_sources.get_meta(conn, _UNPLACED_KEY) or "[]")
+    if not unplaced:
+        return
+    store_sources.drop_meta(conn, _UNPLACED_KEY)
+    present = held(unplaced)
+    store_assets.mirror_again(conn, [_sha256(asset) for asset in unplaced if asset not in present])
+
+
+def _sha256(asset: str) -> str:
+    """The hash an image's path is named by (store.assets.asset_path)."""
+    return asset.rpartition("/")[2].partition(".")[0]
 
 
 def _month_counts(

@@ -10,7 +10,7 @@ moment newsvault noticed the change, from the store.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -19,13 +19,14 @@ from sqlalchemy import Connection, RowMapping
 
 from newsvault.archive.ids import article_path
 from newsvault.base.textdiff import plain_text
+from newsvault.config import Config
 from newsvault.store import statuses as store_statuses
 from newsvault.store import versions as store_versions
 
 from .diff import diff_html, diff_text
-from .feeds import FeedEntry, FeedInfo
+from .feeds import FORMATS, FeedEntry, FeedInfo
 from .pages import safe_link
-from .paths import article_urn, when
+from .paths import article_urn, change_feed, when
 from .words import STATUS_LABEL
 
 CHANGE_ITEMS = 100  # changes per feed, the newest
@@ -135,3 +136,35 @@ def change_feed_info(kind: str, abbr: str | None, names: dict[str, str], home: s
         home=home,
         self_url=self_url,
     )
+
+
+def fallback_home(config: Config, abbr: str | None, entries: list[FeedEntry]) -> str:
+    """A feed's page when what it belongs to has no address: the newest entry's link, else a feed we poll."""
+    if entries and entries[0].link:
+        return entries[0].link
+    feeds = [s.feed for s in config.sources.values() if abbr in (None, s.abbr)]
+    return feeds[0] if feeds else "http://127.0.0.1/"
+
+
+# The address of a feed's web page, from the feed's kind and its entries.
+HomeOf = Callable[[str, list[FeedEntry]], str]
+
+
+def change_feed_files(
+    conn: Connection, abbr: str | None, names: dict[str, str], links: Links, home: HomeOf, base: str | None
+) -> Iterator[tuple[str, bytes]]:
+    """The outlet's (or every outlet's) feeds of edits and of deletions, every format: (path, bytes).
+
+    The site and the archive tree write the same files, each with its own
+    links, pages and address (`base`, where the files are served, for each
+    feed's self link; None when unknown).
+    """
+    for kind in KINDS:
+        entries = change_entries(conn, kind, abbr, names, links)
+        page = home(kind, entries)
+        for ext, write_feed in FORMATS.items():
+            path = change_feed(kind, abbr, ext)
+            yield (
+                path,
+                write_feed(change_feed_info(kind, abbr, names, page, base + quote(path) if base else None), entries),
+            )

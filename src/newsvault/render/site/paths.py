@@ -7,7 +7,6 @@ from a folder, a USB stick or any web server path without a base URL.
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -103,9 +102,3 @@ _UNQUOTED = re.compile(r"[A-Za-z0-9/._~#-]*")  # what quote(..., safe="/.-_~#") 
 def _quoted(link: str) -> str:
     """`link` percent-encoded; the common all-ASCII name as it is, without quote's work."""
     return link if _UNQUOTED.fullmatch(link) else quote(link, safe="/.-_~#")
-
-
-def asset_href(config: Config, from_page: str, asset: str) -> str:
-    """A link from a site page to a mirrored image in the archive's `assets/` (see store.assets.asset_path)."""
-    page_dir = site_root(config) / posixpath.dirname(from_page)
-    return quote(Path(posixpath.relpath(config.archive / asset, page_dir)).as_posix(), safe="/.-_~")
