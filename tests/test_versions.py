@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from newsvault.cli import cli
 from newsvault.fetch import Fetcher
 from newsvault.schedule import run_once
 from newsvault.schedule.recheck import recheck_source
@@ -156,3 +161,57 @@ def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):
     )
     config, engine = open_vault(vault)
     assert _recheck(config, engine, first_seen + 2 * DAY).checked == 0
+
+
+@pytest.mark.parametrize("layout", [{}, {"shard_by_month": True}], ids=["flat", "sharded"])
+def test_a_store_rebuilt_from_its_tree_numbers_new_versions_after_the_published_ones(tmp_path, server, layout):
+    """An Actions cache lost: `import` of the published tree, then an edit of an article edited before.
+
+    The rebuilt store has the article's current text but not its history: the
+    published earlier version must stay as it is (not be written over by the
+    text the store knows as its first), the new versions follow it, and
+    `verify` finds the rebuilt vault consistent (before and after the edit).
+    """
+    link = server.url("/a/1.html")
+    server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
+
+    def feed(body: str) -> str:
+        return server.set("/f.xml", rss(rss_item("标题", link, DATE, f"<p>{body}</p>")))
+
+    vault = write_vault(tmp_path / "vault", {"voa": {"feed": feed("第一版")}}, archive=layout)
+    config, engine = open_vault(vault)
+    run_once(config, engine)
+    feed("第二版")
+    run_once(config, engine)
+    engine.dispose()
+    (first,) = (p for p in (config.archive / "versions").rglob("*.md"))
+    assert first.name == "1.md" and "第一版" in first.read_text("utf-8")
+    published = first.read_bytes()
+
+    rebuilt = tmp_path / "rebuilt"
+    shutil.copytree(vault, rebuilt, ignore=shutil.ignore_patterns("vault.sqlite*", "search-index", "site"))
+    toml = rebuilt / "vault.toml"  # a store of its own: with --store=postgresql the first one is named there
+    toml.write_text(re.sub(r'(?m)^\[store\]\nurl = ".*"\n', "", toml.read_text("utf-8")), "utf-8")
+    for command in (["import", str(rebuilt / "archive")], ["render"], ["verify"]):
+        result = CliRunner().invoke(cli, ["--vault", str(rebuilt), *command], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    feed("第三版")
+    config, engine = open_vault(rebuilt)
+    try:
+        run_once(config, engine)
+        folder = config.archive / first.relative_to(vault / "archive").parent
+        assert (folder / "1.md").read_bytes() == published  # never written over
+        assert "第二版" in (folder / "2.md").read_text("utf-8") and not (folder / "3.md").exists()
+        article = next((config.archive / "articles").rglob("*.md"))
+        assert "第三版" in article.read_text("utf-8")
+        with engine.connect() as conn:
+            row = _article(engine, link)
+            assert [(v["n"], v["body"]) for v in versions.history(conn, row["id"])] == [
+                (2, "<p>第二版</p>"),
+                (3, "<p>第三版</p>"),
+            ]
+    finally:
+        engine.dispose()
+    result = CliRunner().invoke(cli, ["--vault", str(rebuilt), "verify"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output

@@ -46,6 +46,16 @@ def article_path(abbr: str, archive_id: int, path: str | None = None, shard: str
     return f"articles/{abbr}/{shard}/{archive_id}.md" if shard else f"articles/{abbr}/{archive_id}.md"
 
 
+def version_folder(abbr: str, archive_id: int, shard: str | None = None) -> str:
+    """``versions/<abbr>/<id>/``, holding an article's earlier versions; in its month folder when it has one."""
+    return f"versions/{abbr}/{shard}/{archive_id}/" if shard else f"versions/{abbr}/{archive_id}/"
+
+
+def version_path(abbr: str, archive_id: int, n: int, shard: str | None = None) -> str:
+    """The file of an article's version `n` (an earlier one: the article's own file holds the current)."""
+    return f"{version_folder(abbr, archive_id, shard)}{n}.md"
+
+
 def shard_of(ms: int, fallback_ms: int) -> str:
     """``yyyy/mm``: the month folder of a new article in a sharded tree.
 

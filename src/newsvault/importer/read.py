@@ -28,7 +28,7 @@ class Job:
 
     rel: str
     path: str
-    kind: str  # "readme" | "list" | "article" | "other"
+    kind: str  # "readme" | "list" | "article" | "other" | "version"
     abbr: str | None = None  # the outlet of an article or a list
 
 

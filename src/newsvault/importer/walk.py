@@ -19,6 +19,7 @@ README = "README.md"
 LISTS = "lists"
 _CHANGE_LISTS = {f"{EDITED}.md", f"{DELETED}.md"}  # newsvault's lists of edits and deletions, not an outlet's
 ARTICLES = "articles"
+VERSIONS = "versions"  # newsvault's earlier versions of edited articles (render/versions_tree.py)
 # Folders of the repository that are not part of the archive and can be huge.
 _NOT_ARCHIVE = {".git"}
 _SHARD_PART = (re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{2}"))  # articles/<abbr>/<yyyy>/<mm>/
@@ -30,8 +31,11 @@ class TreeFile:
 
     ``kind`` is "readme", "list" (``lists/<name>.md``), "article" (a file directly
     in ``articles/<folder>/`` or in its ``<yyyy>/<mm>/``), "other" (any other file under ``lists/`` or
-    ``articles/``: kept, never interpreted), "ignored" (outside the archive, e.g.
-    a LICENSE next to it) or "link" (a symbolic link, which is not followed).
+    ``articles/``: kept, never interpreted), "version" (a file under ``versions/``:
+    an earlier version newsvault published, kept as it is so that a store rebuilt
+    from the tree numbers later versions after it and never writes over it),
+    "ignored" (outside the archive, e.g. a LICENSE next to it) or "link" (a
+    symbolic link, which is not followed).
     """
 
     rel: str  # "/"-separated path relative to the root, as the file system spells it
@@ -54,6 +58,8 @@ def walk(root: str) -> Iterator[TreeFile]:
                 yield from _lists(entry.path)
             elif entry.name == ARTICLES and entry.is_dir():
                 yield from _articles(entry.path)
+            elif entry.name == VERSIONS and entry.is_dir(follow_symlinks=False):
+                yield from _others(entry, entry.name, "version")
             else:
                 yield TreeFile(entry.name, entry.path, "ignored")
 
@@ -97,13 +103,13 @@ def _outlet(path: str, rel: str, folder: str, depth: int = 0) -> Iterator[TreeFi
                 yield from _others(entry, f"{rel}/{entry.name}")
 
 
-def _others(entry: os.DirEntry[str], rel: str) -> Iterator[TreeFile]:
-    """A file kept as it is, or every file below a folder that has no place in the layout."""
+def _others(entry: os.DirEntry[str], rel: str, kind: str = "other") -> Iterator[TreeFile]:
+    """A file kept as it is, or every file below a folder: one with no place in the layout, or `versions/`."""
     if entry.is_symlink():
         yield TreeFile(rel, entry.path, "link")
     elif entry.is_dir():
         with os.scandir(entry.path) as entries:
             for child in entries:
-                yield from _others(child, f"{rel}/{child.name}")
+                yield from _others(child, f"{rel}/{child.name}", kind)
     else:
-        yield TreeFile(rel, entry.path, "other")
+        yield TreeFile(rel, entry.path, kind)

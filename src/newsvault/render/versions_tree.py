@@ -19,7 +19,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, RowMapping
 
 from newsvault.archive.article import format_article
-from newsvault.archive.ids import article_path
+from newsvault.archive.ids import article_path, version_path
 from newsvault.archive.lists import DELETED, EDITED, ListEntry, format_list
 from newsvault.base.files import write_atomic
 from newsvault.config import Config
@@ -34,11 +34,6 @@ from .site.paths import change_feed
 _DONE_KEY = "versions_rendered_upto"  # the largest version id already written
 _FEEDS_KEY = "tree_change_feeds"  # what the tree's feeds of changes were last made from
 FEEDS_FORMAT = 1  # raise when the tree's feeds change shape: the next render makes them again
-
-
-def version_path(abbr: str, archive_id: int, n: int, shard: str | None = None) -> str:
-    """``versions/<abbr>/<id>/<n>.md``; in the article's month folder when it has one (big trees)."""
-    return f"versions/{abbr}/{shard}/{archive_id}/{n}.md" if shard else f"versions/{abbr}/{archive_id}/{n}.md"
 
 
 class VersionFile(NamedTuple):
@@ -90,6 +85,9 @@ def _knows_changes(engine: Engine) -> bool:
         return bool(versions.edited(conn, 1) or statuses.deletion_events(conn, None, 1))
 
 
+CHANGE_LISTS = (f"lists/{EDITED}.md", f"lists/{DELETED}.md")
+
+
 def change_lists(engine: Engine) -> dict[str, bytes]:
     """The edited and deleted lists, path → bytes: both once the store saw any change, none before."""
     if not _knows_changes(engine):
@@ -97,9 +95,10 @@ def change_lists(engine: Engine) -> dict[str, bytes]:
     with engine.connect() as conn:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
+    edited_path, deleted_path = CHANGE_LISTS
     return {
-        f"lists/{EDITED}.md": _change_list(EDITED, edited, "at"),
-        f"lists/{DELETED}.md": _change_list(DELETED, deleted, "last_ms"),
+        edited_path: _change_list(EDITED, edited, "at"),
+        deleted_path: _change_list(DELETED, deleted, "last_ms"),
     }
 
 

@@ -7,13 +7,18 @@ an interrupted import resumable and a repeated one a no-op.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, exists, select, update
 
+from newsvault.archive.ids import version_folder
+
 from .bulk import insert_tuples
 from .schema import LIST_LINE, articles, kept_files
+
+_VERSION_NAME = re.compile(r"[1-9][0-9]{0,8}\.md")  # <n>.md, as render writes it
 
 
 def stored_files(conn: Connection, source: str, archive_ids: Iterable[int]) -> set[tuple[int, str | None]]:
@@ -69,6 +74,28 @@ def kept_index(conn: Connection) -> list[RowMapping]:
         conn.execute(
             select(kept_files.c.path, kept_files.c.kind, kept_files.c.source).order_by(kept_files.c.path)
         ).mappings()
+    )
+
+
+def published_versions(conn: Connection, article_id: int) -> int:
+    """How many earlier versions of the article an imported tree brought (the largest `n` of its files; 0 if none).
+
+    A store rebuilt from its published tree (an Actions cache lost) has the
+    articles' current text but not their history; the tree's `versions/` files
+    are kept as they are, and the article's versions from now on are numbered
+    after them, so that no published version's file is ever written over.
+    """
+    article = conn.execute(
+        select(articles.c.source, articles.c.archive_id, articles.c.shard).where(articles.c.id == article_id)
+    ).one()
+    folder = version_folder(article.source, article.archive_id, article.shard)
+    paths = conn.execute(
+        select(kept_files.c.path).where(
+            kept_files.c.kind == "version", kept_files.c.path.startswith(folder, autoescape=True)
+        )
+    ).scalars()
+    return max(
+        (int(name[:-3]) for name in (p[len(folder) :] for p in paths) if _VERSION_NAME.fullmatch(name)), default=0
     )
 
 

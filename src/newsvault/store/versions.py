@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.orm import aliased
 
+from .imports import published_versions
 from .schema import FILE, after, articles, versions
 
 
@@ -43,7 +44,7 @@ def add(
     current = latest(conn, article_id)
     if current is not None and current["sha256"] == sha:
         return None
-    n = 1 if current is None else current["n"] + 1
+    n = published_versions(conn, article_id) + 1 if current is None else current["n"] + 1
     conn.execute(
         versions.insert().values(
             article_id=article_id,
