@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -76,14 +77,18 @@ def _pipeline(feeds: list[bytes], entries_of, engine) -> None:  # type: ignore[n
 
 
 def _timed(fn, repeat: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    """Mean seconds over `repeat` runs, then peak traced memory of one more run.
+    """Median seconds of `repeat` runs, then peak traced memory of one more run.
 
+    The median, not the mean: one run slowed by the disk (a checkpoint's
+    fsync) would otherwise move the ratios more than the code does.
     tracemalloc slows every allocation, so it is never on while timing.
     """
-    start = time.perf_counter()
+    times = []
     for _ in range(repeat):
+        start = time.perf_counter()
         fn()
-    elapsed = (time.perf_counter() - start) / repeat
+        times.append(time.perf_counter() - start)
+    elapsed = statistics.median(times)
     tracemalloc.start()
     fn()
     peak = tracemalloc.get_traced_memory()[1]
@@ -94,7 +99,7 @@ def _timed(fn, repeat: int) -> tuple[float, int]:  # type: ignore[no-untyped-def
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, help="only the first N fixture feeds (default: all)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs each time is the mean of")
+    parser.add_argument("--repeat", type=int, default=5, help="runs each time is the median of")
     args = parser.parse_args()
     if not FIXTURES.is_dir():
         print(f"fixtures not found at {FIXTURES}", file=sys.stderr)
@@ -122,7 +127,7 @@ def main() -> int:
         parsed = {id(data): _ours(data) for data in feeds}
         parse_alone, _ = _timed(lambda: [_ours(d) for d in feeds], args.repeat)
         stored, _ = _timed(run(lambda data: parsed[id(data)], "stored"), args.repeat)
-    print(f"pipeline: {len(feeds)} fixture feeds, {size / 1e6:.1f} MB, mean of {args.repeat} runs")
+    print(f"pipeline: {len(feeds)} fixture feeds, {size / 1e6:.1f} MB, median of {args.repeat} runs")
     print(f"  raw lxml/json parse        {raw * 1000:8.1f} ms   peak {raw_peak / 1e6:6.1f} MB")
     print(f"  newsvault parse+norm+store {ours * 1000:8.1f} ms   peak {ours_peak / 1e6:6.1f} MB")
     print(f"  feedparser-based pipeline  {theirs * 1000:8.1f} ms   peak {theirs_peak / 1e6:6.1f} MB")
