@@ -10,11 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from newsvault.archive.lists import list_lines
 from newsvault.cli import cli
 from newsvault.fetch import Fetcher
 from newsvault.schedule import run_once
 from newsvault.schedule.recheck import recheck_source
 from newsvault.store import articles as store_articles
+from newsvault.store import imports as store_imports
 from newsvault.store import statuses, versions
 from newsvault.store.schema import captures
 from newsvault.store.statuses import DAY, HOUR, MINUTE, next_check
@@ -163,30 +165,52 @@ def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):
     assert _recheck(config, engine, first_seen + 2 * DAY).checked == 0
 
 
+def _titles(data: bytes) -> list[str]:
+    return [line[line.index("[") + 1 :].split("]")[0] for line in list_lines(data)]
+
+
 @pytest.mark.parametrize("layout", [{}, {"shard_by_month": True}], ids=["flat", "sharded"])
-def test_a_store_rebuilt_from_its_tree_numbers_new_versions_after_the_published_ones(tmp_path, server, layout):
-    """An Actions cache lost: `import` of the published tree, then an edit of an article edited before.
+def test_a_store_rebuilt_from_its_tree_goes_on_from_the_published_changes(tmp_path, server, layout):
+    """An Actions cache lost: `import` of the published tree, then new edits.
 
-    The rebuilt store has the article's current text but not its history: the
-    published earlier version must stay as it is (not be written over by the
-    text the store knows as its first), the new versions follow it, and
-    `verify` finds the rebuilt vault consistent (before and after the edit).
+    The rebuilt store has the articles' current text but not their history:
+    the published earlier version of 一 must stay as it is (not be written
+    over by the text the store knows as its first) and its new versions follow
+    it; the change lists keep what was noticed before (三's edit, 四's
+    deletion) below what the rebuilt store notices; `verify` finds the rebuilt
+    vault consistent before and after.
     """
-    link = server.url("/a/1.html")
-    server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
+    names = ("一", "二", "三", "四")
+    paths = {name: f"/a/{n}.html" for n, name in enumerate(names)}
+    links = {name: server.set(path, "<html><title>t</title><body>正文</body></html>") for name, path in paths.items()}
 
-    def feed(body: str) -> str:
-        return server.set("/f.xml", rss(rss_item("标题", link, DATE, f"<p>{body}</p>")))
+    def feed(**bodies: str) -> str:
+        items = [rss_item(name, links[name], DATE, f"<p>{name}{bodies.get(name, '第一版')}</p>") for name in names]
+        return server.set("/f.xml", rss(*items))
 
-    vault = write_vault(tmp_path / "vault", {"voa": {"feed": feed("第一版")}}, archive=layout)
+    vault = write_vault(tmp_path / "vault", {"voa": {"feed": feed()}}, archive=layout)
     config, engine = open_vault(vault)
     run_once(config, engine)
-    feed("第二版")
+    feed(一="第二版", 三="第二版")
     run_once(config, engine)
+    server.set(paths["四"], "gone", status=410)
+    _recheck(config, engine, _article(engine, links["四"])["first_seen_ms"] + 20 * MINUTE)
+    from newsvault.render.tree import render_tree
+
+    render_tree(engine, config)
     engine.dispose()
-    (first,) = (p for p in (config.archive / "versions").rglob("*.md"))
-    assert first.name == "1.md" and "第一版" in first.read_text("utf-8")
-    published = first.read_bytes()
+    lists = {name: config.archive / f"lists/{name}.md" for name in ("已修改", "已删除")}
+    published = {name: path.read_bytes() for name, path in lists.items()}
+    assert _titles(published["已删除"]) == ["四"]
+    first = next(p for p in (config.archive / "versions").rglob("1.md") if "一第一版" in p.read_text("utf-8"))
+    version_one = first.read_bytes()
+    # Its own tree imported again into the store that noticed the changes: its lists stay the store's own.
+    result = CliRunner().invoke(cli, ["--vault", str(vault), "import", str(config.archive)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        assert "changes" not in {row["kind"] for row in store_imports.kept_index(conn)}
+    engine.dispose()
 
     rebuilt = tmp_path / "rebuilt"
     shutil.copytree(vault, rebuilt, ignore=shutil.ignore_patterns("vault.sqlite*", "search-index", "site"))
@@ -195,23 +219,25 @@ def test_a_store_rebuilt_from_its_tree_numbers_new_versions_after_the_published_
     for command in (["import", str(rebuilt / "archive")], ["render"], ["verify"]):
         result = CliRunner().invoke(cli, ["--vault", str(rebuilt), *command], catch_exceptions=False)
         assert result.exit_code == 0, result.output
+    archive = rebuilt / "archive"
+    assert {name: (archive / f"lists/{name}.md").read_bytes() for name in lists} == published
 
-    feed("第三版")
+    feed(一="第三版", 二="第二版", 三="第二版")
     config, engine = open_vault(rebuilt)
     try:
         run_once(config, engine)
-        folder = config.archive / first.relative_to(vault / "archive").parent
-        assert (folder / "1.md").read_bytes() == published  # never written over
-        assert "第二版" in (folder / "2.md").read_text("utf-8") and not (folder / "3.md").exists()
-        article = next((config.archive / "articles").rglob("*.md"))
-        assert "第三版" in article.read_text("utf-8")
+        folder = archive / first.relative_to(vault / "archive").parent
+        assert (folder / "1.md").read_bytes() == version_one  # never written over
+        assert "一第二版" in (folder / "2.md").read_text("utf-8") and not (folder / "3.md").exists()
         with engine.connect() as conn:
-            row = _article(engine, link)
-            assert [(v["n"], v["body"]) for v in versions.history(conn, row["id"])] == [
-                (2, "<p>第二版</p>"),
-                (3, "<p>第三版</p>"),
-            ]
+            history = versions.history(conn, _article(engine, links["一"])["id"])
+        assert [(v["n"], v["body"]) for v in history] == [(2, "<p>一第二版</p>"), (3, "<p>一第三版</p>")]
     finally:
         engine.dispose()
+    edited = [
+        line[line.index("[") + 1 :].split("]")[0] for line in list_lines((archive / "lists/已修改.md").read_bytes())
+    ]
+    assert sorted(edited[:2]) == ["一", "二"] and edited[2:] == ["三"]  # the store's, then the earlier one's
+    assert (archive / "lists/已删除.md").read_bytes() == published["已删除"]  # noticed before the rebuild, still
     result = CliRunner().invoke(cli, ["--vault", str(rebuilt), "verify"], catch_exceptions=False)
     assert result.exit_code == 0, result.output

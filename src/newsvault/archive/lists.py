@@ -64,9 +64,23 @@ def format_list(
     `in_given_order`; a monthly list has no cap (`limit=None`).
     """
     chosen = entries if in_given_order else sorted(entries, key=lambda e: e.id)
-    newest = itertools.islice(chosen, limit)
-    lines = "\n".join(_entry_line(entry) for entry in newest)
-    return encode_utf8(f"{name}\n------\n\n{lines}\n")
+    return format_lines(name, (entry_line(entry) for entry in chosen), limit)
+
+
+def format_lines(name: str, lines: Iterable[str], limit: int | None = LIST_SIZE) -> bytes:
+    """A list's bytes from its entries' lines (as `entry_line` makes them, without a newline), the first `limit`."""
+    body = "\n".join(f"{line}\n" for line in itertools.islice(lines, limit))
+    return encode_utf8(f"{name}\n------\n\n{body}\n")
+
+
+def list_lines(data: bytes) -> list[str]:
+    """The entry lines of a list's bytes (as `format_lines` wrote them), in their order."""
+    return [line for line in data.decode("utf-8", "replace").split("\n")[3:] if line]
+
+
+def line_file(line: str) -> str:
+    """The article file an entry line links to (``articles/…``)."""
+    return line.rsplit("](/", 1)[-1].removesuffix(")")
 
 
 def list_title(title: str) -> str:
@@ -78,10 +92,10 @@ def list_title(title: str) -> str:
     return js_trim(title).split("](", 1)[0]
 
 
-def _entry_line(entry: ListEntry) -> str:
+def entry_line(entry: ListEntry) -> str:
     prefix = "" if entry.ms is None else f"{list_date(entry.ms)} "
     title = escape_title(entry.title) if entry.escaped else list_title(entry.title)
-    return f"{prefix}[{title}](/{entry.file or article_path(entry.abbr, entry.id)})\n"
+    return f"{prefix}[{title}](/{entry.file or article_path(entry.abbr, entry.id)})"
 
 
 UNDATED = "undated"  # the monthly list of imported files without a date line

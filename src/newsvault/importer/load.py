@@ -27,6 +27,7 @@ from newsvault.base.failpoints import failpoint
 from newsvault.config import Config, catalogue
 from newsvault.search import update_index
 from newsvault.store import analyze
+from newsvault.store import changes as store_changes
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 
@@ -197,6 +198,9 @@ def _flush(
 
 def _store_kept(conn: Connection, files: list[Kept], report: ImportReport) -> None:
     present = store_imports.stored_kept(conn, (k.rel for k in files))
+    if any(k.kind == "changes" for k in files) and store_changes.noticed_any(conn):
+        # A store that noticed changes makes these lists itself: kept, an article back since would be listed again.
+        present |= {k.rel for k in files if k.kind == "changes"}
     fresh = [k for k in files if k.rel not in present]
     store_imports.insert_kept(conn, [{"path": k.rel, "kind": k.kind, "source": k.abbr, "raw": k.raw} for k in fresh])
     report.kept_present += len(files) - len(fresh)

@@ -28,7 +28,7 @@ class Job:
 
     rel: str
     path: str
-    kind: str  # "readme" | "list" | "article" | "other" | "version"
+    kind: str  # "readme" | "list" | "article" | "other" | "version" | "changes"
     abbr: str | None = None  # the outlet of an article or a list
 
 

@@ -34,8 +34,10 @@ class TreeFile:
     ``articles/``: kept, never interpreted), "version" (a file under ``versions/``:
     an earlier version newsvault published, kept as it is so that a store rebuilt
     from the tree numbers later versions after it and never writes over it),
-    "ignored" (outside the archive, e.g. a LICENSE next to it) or "link" (a
-    symbolic link, which is not followed).
+    "changes" (``lists/已修改.md`` or ``lists/已删除.md``, kept as they are: an
+    import cannot read versions and statuses back from them, and the store's
+    own lists go on from them), "ignored" (outside the archive, e.g. a LICENSE
+    next to it) or "link" (a symbolic link, which is not followed).
     """
 
     rel: str  # "/"-separated path relative to the root, as the file system spells it
@@ -73,8 +75,8 @@ def _lists(path: str) -> Iterator[TreeFile]:
     with os.scandir(path) as entries:
         for entry in entries:
             rel = f"{LISTS}/{entry.name}"
-            if entry.name in _CHANGE_LISTS:  # made from versions and statuses, which an import cannot read back
-                yield TreeFile(rel, entry.path, "ignored")
+            if entry.name in _CHANGE_LISTS:  # newsvault's own lists of changes, kept to go on from
+                yield TreeFile(rel, entry.path, "changes")
             elif entry.is_file(follow_symlinks=False) and entry.name.endswith(".md") and len(entry.name) > 3:
                 yield TreeFile(rel, entry.path, "list", entry.name[:-3])
             else:

@@ -294,8 +294,8 @@ def render_tree(engine: Engine, config: Config, *, full: bool = False) -> Render
         failpoint("render.lists")  # between one outlet's articles (and monthly lists) and its newest-300 list
         _write(target, *list_file(engine, abbr, name), stats)
     for row in kept:
-        if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user"):
-            continue
+        if row["path"] in dropped or (row["kind"] == "readme" and readme_owner != "user") or row["kind"] == "changes":
+            continue  # the change lists: render_versions writes them, from the imported ones
         _render_kept(engine, row["path"], target, full, stats)
     checked, written = render_versions(engine, target, list(known), full)
     stats.checked += checked

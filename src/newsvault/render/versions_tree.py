@@ -10,6 +10,7 @@ reader of the repository alone can follow the edits and deletions.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +21,20 @@ from sqlalchemy import Engine, RowMapping
 
 from newsvault.archive.article import format_article
 from newsvault.archive.ids import article_path, version_path
-from newsvault.archive.lists import DELETED, EDITED, ListEntry, format_list
+from newsvault.archive.lists import (
+    DELETED,
+    EDITED,
+    ListEntry,
+    entry_line,
+    format_lines,
+    format_list,
+    line_file,
+    list_lines,
+)
 from newsvault.base.files import write_atomic
 from newsvault.config import Config
 from newsvault.store import changes as store_changes
+from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 from newsvault.store import statuses, versions
 
@@ -64,41 +75,54 @@ def _file(row: RowMapping) -> str:
     return article_path(row["source"], row["archive_id"], row["path"], row["shard"])
 
 
-def _change_list(name: str, rows: list[RowMapping], when: str) -> bytes:
-    """A list across outlets, in the store's order (newest change first), dated by the change."""
-    entries = (
+def _change_list(name: str, rows: list[RowMapping], when: str, published: bytes | None) -> bytes:
+    """A list across outlets, in the store's order (newest change first), dated by the change.
+
+    `published`: the list as an imported tree had it (a store rebuilt after a
+    lost cache, which cannot read the changes back). Every change this store
+    noticed came after them: its entries first, then the published entries of
+    articles it does not list, so a change noticed before the rebuild stays
+    listed until newer ones push it out, as it would have without the rebuild.
+    """
+    entries = [
         ListEntry(abbr=r["source"], id=r["archive_id"], title=r["title"], ms=r[when], file=_file(r), escaped=True)
         for r in rows
-    )
-    return format_list(name, entries, in_given_order=True)
+    ]
+    if published is None:
+        return format_list(name, entries, in_given_order=True)
+    listed = {entry.file for entry in entries}
+    earlier = (line for line in list_lines(published) if line_file(line) not in listed)
+    return format_lines(name, itertools.chain(map(entry_line, entries), earlier))
 
 
 def _knows_changes(engine: Engine) -> bool:
-    """Has the store seen an edit or a deletion, ever? Until it has, the tree's record of them is not its to write.
+    """Until the store noticed a change, the change lists and feeds are not its to write.
 
-    A tree whose articles never changed has no change lists and no feeds of
-    changes (the original had none); a store rebuilt from the tree (`import`
-    after a lost cache reads no versions or statuses back) leaves the ones
-    published as they are, rather than emptying them.
+    A tree whose articles never changed has none (the original had none); a
+    store rebuilt from the tree keeps the published lists as they are
+    (imported as kept files) and leaves the feeds as they are, rather than
+    emptying them.
     """
     with engine.connect() as conn:
-        return bool(versions.edited(conn, 1) or statuses.deletion_events(conn, None, 1))
+        return store_changes.noticed_any(conn)
 
 
 CHANGE_LISTS = (f"lists/{EDITED}.md", f"lists/{DELETED}.md")
 
 
 def change_lists(engine: Engine) -> dict[str, bytes]:
-    """The edited and deleted lists, path → bytes: both once the store saw any change, none before."""
+    """The edited and deleted lists, path → bytes: both once the store saw any change, before that those imported."""
+    with engine.connect() as conn:
+        published = {path: store_imports.kept_bytes(conn, path) for path in CHANGE_LISTS}
     if not _knows_changes(engine):
-        return {}
+        return {path: data for path, data in published.items() if data is not None}
     with engine.connect() as conn:
         edited = versions.edited(conn)
         deleted = statuses.deleted(conn)
     edited_path, deleted_path = CHANGE_LISTS
     return {
-        edited_path: _change_list(EDITED, edited, "at"),
-        deleted_path: _change_list(DELETED, deleted, "last_ms"),
+        edited_path: _change_list(EDITED, edited, "at", published[edited_path]),
+        deleted_path: _change_list(DELETED, deleted, "last_ms", published[deleted_path]),
     }
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, func, or_, select
 
 from .schema import after, article_images, articles, images, notifications, statuses, versions
-from .statuses import GONE
+from .statuses import GONE, deletion_events
+from .versions import edited
 
 
 def marks(conn: Connection) -> dict[str, int]:
@@ -84,3 +85,13 @@ def sources_with_changes(conn: Connection, before: dict[str, int]) -> set[str]:
         )
     )
     return set(conn.execute(query).scalars())
+
+
+def noticed_any(conn: Connection) -> bool:
+    """Has this store noticed an edit or a deletion, ever?
+
+    Until it has, the tree's record of changes is not its own to write: either
+    none happened (the original tree had none), or the store was rebuilt from
+    the tree (a lost cache: `import` cannot read versions and statuses back).
+    """
+    return bool(edited(conn, 1) or deletion_events(conn, None, 1))

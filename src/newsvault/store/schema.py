@@ -191,7 +191,7 @@ kept_files = Table(
     "kept_files",
     metadata,
     Column("path", Text, primary_key=True),  # relative to the archive root, "/"-separated
-    Column("kind", String(20), nullable=False),  # "readme" | "list" | "other" | "version" (an earlier version's file)
+    Column("kind", String(20), nullable=False),  # readme | list | other | version | changes (importer/walk.py)
     Column("source", String(200)),  # the outlet of a list
     Column("raw", LargeBinary, nullable=False),
 )
