@@ -86,8 +86,12 @@ def published_versions(conn: Connection, article_id: int) -> int:
     after them, so that no published version's file is ever written over.
     """
     article = conn.execute(
-        select(articles.c.source, articles.c.archive_id, articles.c.shard).where(articles.c.id == article_id)
+        select(articles.c.source, articles.c.archive_id, articles.c.shard, articles.c.imported).where(
+            articles.c.id == article_id
+        )
     ).one()
+    if not article.imported:  # an article this store found itself: no tree published a version of it before
+        return 0
     folder = version_folder(article.source, article.archive_id, article.shard)
     paths = conn.execute(
         select(kept_files.c.path).where(
