@@ -49,6 +49,16 @@ def _watch(page) -> list[str]:  # type: ignore[no-untyped-def]
     return problems
 
 
+def _follow(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Click a link and wait for the page it opens to load: its stylesheet and images, not a length of time.
+
+    Without it a check of computed styles could run before the stylesheet
+    applied (line-height "normal" on a loaded machine).
+    """
+    with page.expect_navigation(wait_until="load"):
+        page.click(f"text={text}")
+
+
 def test_click_through_from_file_url_without_console_errors(tmp_path, server):
     config, _engine = build(tmp_path, server)
     site = site_root(config)
@@ -68,25 +78,25 @@ def _click_through(browser, site: Path, scheme: str, size: tuple[int, int] = (39
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
     page.goto((site / "index.html").as_uri())
     assert page.title() == "新闻存档 · newsvault"
-    page.click("text=香港報導")
+    _follow(page, "香港報導")
     assert page.url.endswith("/hk/index.html")
-    page.click("text=2024-05")
+    _follow(page, "2024-05")
     assert page.url.endswith("/hk/2024-05.html")
-    page.click("text=自由亞洲電台報導：這是繁體")
+    _follow(page, "自由亞洲電台報導：這是繁體")
     assert page.locator("article").get_attribute("lang") == "zh-Hant"
     image = page.locator("article img")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 1  # the mirrored copy, from file://
     page.screenshot(path=str(ARTIFACTS / f"article-hk-{scheme}.png"), full_page=True)
     page.goto((site / "voa/index.html").as_uri())
-    page.click("text=2024-05")
-    page.click("text=习近平会见外宾（更新）")
+    _follow(page, "2024-05")
+    _follow(page, "习近平会见外宾（更新）")
     line_height = page.evaluate("getComputedStyle(document.querySelector('article .body p')).lineHeight")
     font_size = page.evaluate("getComputedStyle(document.querySelector('article .body p')).fontSize")
     assert float(line_height.removesuffix("px")) >= 1.7 * float(font_size.removesuffix("px"))
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert (background == "rgb(23, 24, 26)") == (scheme == "dark")
     page.screenshot(path=str(ARTIFACTS / f"article-voa-{scheme}.png"), full_page=True)
-    page.click("text=2 个版本")
+    _follow(page, "2 个版本")
     assert page.locator("del").count() >= 1 and page.locator("ins").count() >= 1
     page.screenshot(path=str(ARTIFACTS / f"versions-{scheme}.png"), full_page=True)
     for extra in ("deleted.html", "edited.html", "health.html"):
