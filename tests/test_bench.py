@@ -55,10 +55,12 @@ PRINTS = {
         r"ratio ours / raw lxml +[\d.]+x",
         r"ratio feedparser / ours +[\d.]+x",
         r"stages / raw lxml: parse alone [\d.]+x, items \+ store alone [\d.]+x",
+        r"floor / raw lxml: the same [\d,]+ rows written by sqlite3 alone [\d.]+x; with our parse [\d.]+x",
     ],
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
     "bench_search.py": [
+        r"floor, each part alone on [\d,]+ articles: preparing \d+ µs \+ Tantivy \d+ µs = \d+ µs an article",
         r"index size: .* [\d.]+ × the plain text",
         r"phrase: p50 [\d.]+ ms",
         r"CLI search: p50 \d+ ms, min \d+, max \d+ .* CPU p50 \d+ ms; python -c pass p50 \d+ ms, ratio [\d.]+x",

@@ -214,6 +214,9 @@ def test_a_store_rebuilt_from_its_tree_goes_on_from_the_published_changes(tmp_pa
 
     rebuilt = tmp_path / "rebuilt"
     shutil.copytree(vault, rebuilt, ignore=shutil.ignore_patterns("vault.sqlite*", "search-index", "site"))
+    # A file someone put beside the published versions: kept as it is, and not taken for a version number.
+    stray = rebuilt / "archive" / first.relative_to(vault / "archive").parent / "README.md"
+    stray.write_text("这里是一的各个版本。\n", "utf-8")
     toml = rebuilt / "vault.toml"  # a store of its own: with --store=postgresql the first one is named there
     toml.write_text(re.sub(r'(?m)^\[store\]\nurl = ".*"\n', "", toml.read_text("utf-8")), "utf-8")
     for command in (["import", str(rebuilt / "archive")], ["render"], ["verify"]):
@@ -229,6 +232,7 @@ def test_a_store_rebuilt_from_its_tree_goes_on_from_the_published_changes(tmp_pa
         folder = archive / first.relative_to(vault / "archive").parent
         assert (folder / "1.md").read_bytes() == version_one  # never written over
         assert "一第二版" in (folder / "2.md").read_text("utf-8") and not (folder / "3.md").exists()
+        assert stray.read_text("utf-8") == "这里是一的各个版本。\n"
         with engine.connect() as conn:
             history = versions.history(conn, _article(engine, links["一"])["id"])
         assert [(v["n"], v["body"]) for v in history] == [(2, "<p>一第二版</p>"), (3, "<p>一第三版</p>")]

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, or_, select, text, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, func, or_, select, text, update
 
 from newsvault.base.clock import CHINA, CHINA_OFFSET_MS, in_china
 
 from . import versions
+from .bulk import insert_tuples
 from .fast import STAMP_SQL
 from .schema import LIST_LINE, WAITING_PAGE, articles
 
@@ -49,14 +50,24 @@ def _keyed(conn: Connection, source: str, column: Any, keys: Sequence[str]) -> d
     found: dict[str, RowMapping] = {}
     wanted = list(set(keys))
     for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
-        rows = conn.execute(
-            select(articles)
-            .where(articles.c.source == source, column.in_(wanted[start : start + 400]))
-            .order_by(articles.c.id)
-        ).mappings()
+        rows = conn.execute(_BY_KEY[column.name], {"source": source, "keys": wanted[start : start + 400]}).mappings()
         for row in rows:
             found.setdefault(row[column.name], row)
     return found
+
+
+# Built once: making the statement and its IN clause again for every feed cost more than SQLite's answer.
+_BY_KEY = {
+    column.name: select(articles)
+    .where(articles.c.source == bindparam("source"), column.in_(bindparam("keys", expanding=True)))
+    .order_by(articles.c.id)
+    for column in (articles.c.guid, articles.c.link)
+}
+_IDS_OF_NEW = select(articles.c.archive_id, articles.c.id).where(
+    articles.c.source == bindparam("source"),
+    articles.c.path.is_(None),
+    articles.c.archive_id.in_(bindparam("archive_ids", expanding=True)),
+)
 
 
 def smallest_id(conn: Connection, source: str, below: int | None = None) -> int | None:
@@ -89,18 +100,13 @@ def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
     assert all(row.get("path") is None for row in rows), "insert_many is for articles at their standard path"
-    conn.execute(articles.insert(), list(rows))
+    columns = tuple(rows[0])
+    insert_tuples(conn, articles, columns, [tuple(row[c] for c in columns) for row in rows])
     ids: dict[tuple[str, int], int] = {}
     for source in {row["source"] for row in rows}:
         wanted = [row["archive_id"] for row in rows if row["source"] == source]
         for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
-            found = conn.execute(
-                select(articles.c.archive_id, articles.c.id).where(
-                    articles.c.source == source,
-                    articles.c.path.is_(None),
-                    articles.c.archive_id.in_(wanted[start : start + 400]),
-                )
-            )
+            found = conn.execute(_IDS_OF_NEW, {"source": source, "archive_ids": wanted[start : start + 400]})
             ids.update(((source, archive_id), article_id) for archive_id, article_id in found)
     return [ids[(row["source"], row["archive_id"])] for row in rows]
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from sqlalchemy import Connection, RowMapping, and_, or_, select, update
 
 from .articles import SHOWN
+from .bulk import insert_tuples
 from .captures import headers_json
 from .schema import FILE, articles, captures, checks, pages_by_id, statuses
 
@@ -38,14 +39,10 @@ def next_check(first_seen_ms: int, now_ms: int, ladder: tuple[tuple[int, int], .
 
 
 def schedule_new(conn: Connection, article_ids: list[int], now_ms: int) -> None:
-    if article_ids:
-        conn.execute(
-            checks.insert(),
-            [
-                {"article_id": i, "next_ms": next_check(now_ms, now_ms), "count": 0, "status": "live"}
-                for i in article_ids
-            ],
-        )
+    first = next_check(now_ms, now_ms)
+    insert_tuples(
+        conn, checks, ("article_id", "next_ms", "count", "status"), [(i, first, 0, "live") for i in article_ids]
+    )
 
 
 def due(conn: Connection, source: str, now_ms: int, limit: int) -> list[RowMapping]:

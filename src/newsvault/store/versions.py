@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.orm import aliased
 
+from .bulk import insert_tuples
 from .imports import published_versions
 from .schema import FILE, after, articles, versions
 
@@ -80,10 +81,18 @@ def first_full_text(
     )
 
 
+_FIRST = ("article_id", "seen_ms", "title", "date_ms", "body", "capture_id")
+
+
 def add_first(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Version 1 of many new articles at once (rows: article_id, seen_ms, title, date_ms, body, capture_id)."""
     if rows:
-        conn.execute(versions.insert(), [{**r, "n": 1, "sha256": content_sha(r["title"], r["body"])} for r in rows])
+        insert_tuples(
+            conn,
+            versions,
+            (*_FIRST, "n", "sha256"),
+            [(*(r[c] for c in _FIRST), 1, content_sha(r["title"], r["body"])) for r in rows],
+        )
 
 
 def history(conn: Connection, article_id: int) -> list[RowMapping]:
