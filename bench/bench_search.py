@@ -250,9 +250,10 @@ def main() -> None:
             f"article = {2 * args.articles / spent:.0f} articles/s on 2 free cores (target 5,000: ≤ 400 µs); "
             f"load average {os.getloadavg()[0]:.1f}"
         )
-        alone = floor(engine, min(args.articles, 5000), Path(tmp))
+        sample = min(args.articles, 5000)
+        alone = floor(engine, sample, Path(tmp))
         print(
-            f"  floor, each part alone on {min(args.articles, 5000):,} articles: preparing {alone[0]:.0f} µs + "
+            f"  floor, each part alone on {sample:,} articles: preparing {alone[0]:.0f} µs + "
             f"Tantivy {alone[1]:.0f} µs = {sum(alone):.0f} µs an article ({sum(alone) / 400:.2f}× the 400 µs)"
         )
         print(

@@ -38,6 +38,20 @@ _PAGE_COLUMNS = (
 )
 
 
+# Built once: making the statement and its IN clause again for every feed cost more than SQLite's answer.
+_BY_KEY = {
+    column.name: select(articles)
+    .where(articles.c.source == bindparam("source"), column.in_(bindparam("keys", expanding=True)))
+    .order_by(articles.c.id)
+    for column in (articles.c.guid, articles.c.link)
+}
+_IDS_OF_NEW = select(articles.c.archive_id, articles.c.id).where(
+    articles.c.source == bindparam("source"),
+    articles.c.path.is_(None),
+    articles.c.archive_id.in_(bindparam("archive_ids", expanding=True)),
+)
+
+
 def _keyed(conn: Connection, source: str, column: Any, keys: Sequence[str]) -> dict[str, RowMapping]:
     """Stored articles of `source` whose `column` (guid or link) is one of `keys`, by that key.
 
@@ -54,20 +68,6 @@ def _keyed(conn: Connection, source: str, column: Any, keys: Sequence[str]) -> d
         for row in rows:
             found.setdefault(row[column.name], row)
     return found
-
-
-# Built once: making the statement and its IN clause again for every feed cost more than SQLite's answer.
-_BY_KEY = {
-    column.name: select(articles)
-    .where(articles.c.source == bindparam("source"), column.in_(bindparam("keys", expanding=True)))
-    .order_by(articles.c.id)
-    for column in (articles.c.guid, articles.c.link)
-}
-_IDS_OF_NEW = select(articles.c.archive_id, articles.c.id).where(
-    articles.c.source == bindparam("source"),
-    articles.c.path.is_(None),
-    articles.c.archive_id.in_(bindparam("archive_ids", expanding=True)),
-)
 
 
 def smallest_id(conn: Connection, source: str, below: int | None = None) -> int | None:

@@ -85,7 +85,7 @@ _FIRST = ("article_id", "seen_ms", "title", "date_ms", "body", "capture_id")
 
 
 def add_first(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Version 1 of many new articles at once (rows: article_id, seen_ms, title, date_ms, body, capture_id)."""
+    """Version 1 of many new articles at once (rows: the _FIRST columns)."""
     if rows:
         insert_tuples(
             conn,
