@@ -235,6 +235,10 @@ def main() -> None:
         update_index(engine)
         build = time.perf_counter() - t
         spent = _cpu() - cpu
+        # Before the floor's own writer; the children so far are the build's workers (the largest one).
+        build_peak, worker_peak = (
+            resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
         with engine.connect() as conn:
             text_bytes = sum(
                 len(r[0].encode()) + len(r[1].encode())
@@ -250,6 +254,7 @@ def main() -> None:
             f"article = {2 * args.articles / spent:.0f} articles/s on 2 free cores (target 5,000: ≤ 400 µs); "
             f"load average {os.getloadavg()[0]:.1f}"
         )
+        print(f"index build peak memory: this process {build_peak:.0f} MB, a worker up to {worker_peak:.0f} MB")
         sample = min(args.articles, 5000)
         alone = floor(engine, sample, Path(tmp))
         print(

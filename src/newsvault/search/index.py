@@ -29,7 +29,10 @@ from newsvault.store.versions import content_sha
 from . import apart as apart_index
 from .tokens import index_text
 
-BATCH = 20_000  # articles per transaction and per Tantivy commit on SQLite: 5,000 cost a fifth more CPU at 100,000
+# Articles per transaction and per Tantivy commit on SQLite. The calling process holds two batches (this one and
+# the one read ahead) and Tantivy one: at 200,000, 20,000 a batch peaked at 1.1-1.2 GB, 10,000 at 0.64-0.71 GB
+# for the same CPU within the machine's noise; 5,000 cost more CPU and mapped more segments (docs/SEARCH.md).
+BATCH = 10_000
 PARALLEL = 5000  # articles to index from which worker processes prepare them
 _CHUNK = 250  # articles per message to a worker
 
