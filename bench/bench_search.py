@@ -37,7 +37,7 @@ from sqlalchemy import text
 
 from newsvault.search import search, update_index
 from newsvault.search.apart import Apart, folder
-from newsvault.search.index import prepare
+from newsvault.search.index import PARALLEL, prepare
 from newsvault.store import open_store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus/duty-machine-news/snapshot-2020-07-20/articles"
@@ -254,7 +254,8 @@ def main() -> None:
             f"article = {2 * args.articles / spent:.0f} articles/s on 2 free cores (target 5,000: ≤ 400 µs); "
             f"load average {os.getloadavg()[0]:.1f}"
         )
-        print(f"index build peak memory: this process {build_peak:.0f} MB, a worker up to {worker_peak:.0f} MB")
+        workers = f"a worker up to {worker_peak:.0f} MB" if worker_peak else f"no workers (under {PARALLEL:,} articles)"
+        print(f"index build peak memory: this process {build_peak:.0f} MB, {workers}")
         sample = min(args.articles, 5000)
         alone = floor(engine, sample, Path(tmp))
         print(

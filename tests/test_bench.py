@@ -60,7 +60,7 @@ PRINTS = {
     "bench_publish.py": [r"first publish: .* ratio [\d.]+", r"update of \d+ files: .* ratio [\d.]+"],
     "bench_recheck.py": [r"[\d.]+ bytes per unchanged re-check", r"char diff of a \d+ KB article"],
     "bench_search.py": [
-        r"index build peak memory: this process \d+ MB, a worker up to \d+ MB",
+        r"index build peak memory: this process \d+ MB, (a worker up to \d+ MB|no workers)",
         r"floor, each part alone on [\d,]+ articles: preparing \d+ µs \+ Tantivy \d+ µs = \d+ µs an article",
         r"index size: .* [\d.]+ × the plain text",
         r"phrase: p50 [\d.]+ ms",
