@@ -61,12 +61,12 @@ def corpus_text() -> tuple[list[str], list[str], int]:
     return sentences, titles, int(statistics.fmean(lengths))
 
 
-def fill(engine, n: int, seed: int = 7) -> int:  # type: ignore[no-untyped-def]
-    """Insert n articles; the total plain text in characters."""
+def fill(engine, n: int, seed: int = 7) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Insert n articles; their titles' and plain text's total characters and UTF-8 bytes."""
     rng = random.Random(seed)
     sentences, titles, mean = corpus_text()
     start = 1_450_000_000_000
-    total = 0
+    total = total_bytes = 0
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -90,6 +90,8 @@ def fill(engine, n: int, seed: int = 7) -> int:  # type: ignore[no-untyped-def]
                 paragraphs.append("<p>" + "".join(para) + "</p>")
             title = rng.choice(titles)
             total += size + len(title)
+            # As plain_text makes it: each paragraph without <p></p>, a line break between them.
+            total_bytes += sum(len(p.encode()) - 6 for p in paragraphs) - 1 + len(title.encode())
             date = start + i * 800_000 + rng.randrange(600_000)  # about five years for 200,000
             rows.append(
                 {
@@ -122,13 +124,13 @@ def fill(engine, n: int, seed: int = 7) -> int:  # type: ignore[no-untyped-def]
                 ),
                 rows,
             )
-    return total
+    return total, total_bytes
 
 
 def queries(engine, count: int, seed: int = 11) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     rng = random.Random(seed)
     with engine.connect() as conn:
-        texts = [r[0] for r in conn.execute(text("SELECT text FROM search_docs ORDER BY random() LIMIT 2000"))]
+        texts = [r[0] for r in conn.execute(text("SELECT body FROM articles ORDER BY random() LIMIT 2000"))]
     runs = [r for t in texts for r in _HAN.findall(t)]
     out: dict[str, list[str]] = {"1 char": [], "2 chars": [], "4 chars": [], "phrase": []}
     for kind, length in (("1 char", 1), ("2 chars", 2), ("4 chars", 4), ("phrase", 8)):
@@ -141,7 +143,7 @@ def queries(engine, count: int, seed: int = 11) -> dict[str, list[str]]:  # type
 
 
 def db_bytes(engine) -> int:  # type: ignore[no-untyped-def]
-    """The search tables' bytes in the store (search_docs: the kept text, keys, stamps)."""
+    """The search tables' bytes in the store (search_docs: keys, stamps, titles, text lengths)."""
     with engine.connect() as conn:
         return sum(
             r[0] or 0
@@ -229,7 +231,7 @@ def main() -> None:
         (Path(tmp) / "vault.toml").write_text("", "utf-8")  # a vault of the defaults, for `newsvault search`
         engine = open_store(f"sqlite:///{tmp}/vault.sqlite")
         t = time.perf_counter()
-        chars = fill(engine, args.articles)
+        chars, text_bytes = fill(engine, args.articles)
         print(f"articles: {args.articles}, generated in {time.perf_counter() - t:.0f} s")
         cpu, t = _cpu(), time.perf_counter()
         update_index(engine)
@@ -239,11 +241,6 @@ def main() -> None:
         build_peak, worker_peak = (
             resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
         )
-        with engine.connect() as conn:
-            text_bytes = sum(
-                len(r[0].encode()) + len(r[1].encode())
-                for r in conn.execute(text("SELECT title, text FROM search_docs"))
-            )
         tables, apart = db_bytes(engine), folder_bytes(engine)
         print(
             f"index build: {build:.1f} s ({args.articles / build:.0f} articles/s, {chars / build / 1e6:.2f} M chars/s)"
@@ -265,7 +262,8 @@ def main() -> None:
         print(
             f"index size: {apart / 1e6:.0f} MB = {apart / text_bytes:.2f} × the plain text ({text_bytes / 1e6:.0f} MB) "
             f"in search-index/; search_docs in the store {tables / 1e6:.0f} MB "
-            f"(the kept plain text for snippets, ≈1×); both {(apart + tables) / text_bytes:.2f}×"
+            f"({tables / text_bytes:.2f}×: keys, stamps, titles; no text since migration 0017); "
+            f"both {(apart + tables) / text_bytes:.2f}×"
         )
         batches = queries(engine, args.queries)
         for kind, batch in batches.items():

@@ -50,7 +50,7 @@ from typing import Any
 
 from bench_search import corpus_text
 
-from newsvault.extract.text import plain_text
+from newsvault.base.plaintext import plain_text
 from newsvault.search.fold import fold
 from newsvault.search.tokens import _CJK, fts5_expression, phrases, pieces
 

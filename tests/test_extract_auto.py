@@ -11,9 +11,9 @@ import re
 import pytest
 from lxml import etree
 
+from newsvault.base.plaintext import fragment, plain_text
 from newsvault.extract import auto_body, extract_page, promote_lazy_images, text_length
 from newsvault.extract.auto import parse_page
-from newsvault.extract.text import fragment, plain_text
 from newsvault.parse.encoding import decode
 from tests.extract_gold import GOLD, gold_pages, gold_text, overlap, page
 from tests.reference import reference

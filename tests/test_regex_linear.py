@@ -33,12 +33,12 @@ from dataclasses import dataclass
 import pytest
 
 from newsvault.archive import article, ids, legacy
-from newsvault.base import srcset, textdiff
+from newsvault.base import plaintext, srcset, textdiff
 from newsvault.base import text as render_text
 from newsvault.clean import sniff as image_sniff
 from newsvault.clean import urls
 from newsvault.clean.sanitize import _DATA_IMAGE
-from newsvault.extract import lazy, text
+from newsvault.extract import lazy
 from newsvault.importer import read as importer_read
 from newsvault.parse import dates, encoding, sniff, xmlfeed
 from newsvault.publish import actions, git, remotes
@@ -122,7 +122,7 @@ CASES = [
     Case("encoding._CHARSET_PARAM", lambda d: encoding._CHARSET_PARAM.search(d), _s("charset=")),
     Case("encoding._DOUBLE_BYTE_RUNS", lambda d: list(encoding._DOUBLE_BYTE_RUNS.finditer(d)), _b(b"\x81\x20")),
     # extract: page text and image attributes
-    Case("text._SPACES", lambda d: text._SPACES.sub(" ", d), _s(" \u3000")),
+    Case("plaintext._SPACES", lambda d: plaintext._SPACES.sub(" ", d), _s(" \u3000")),
     Case("lazy placeholder names", lambda d: lazy.is_placeholder(d), _s("blank")),
     Case("lazy placeholder suffixes", lambda d: lazy.is_placeholder(d), _s("blank.gi")),
     # clean: images and URLs

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
+from newsvault.base.plaintext import plain_text
 from newsvault.cli import cli
-from newsvault.extract.text import plain_text
 from newsvault.importer import import_tree
 from newsvault.schedule import run_once
 from newsvault.search import fold, search, update_index
@@ -364,6 +364,52 @@ def test_a_store_indexed_before_0008_is_indexed_again_after_the_upgrade(tmp_path
     assert _hits(engine, "经发") == set()
 
 
+def test_a_store_indexed_before_0017_keeps_its_index_without_the_kept_text(tmp_path):
+    """Migration 0017 drops search_docs.text: its lengths stay, nothing is indexed again, snippets come from bodies."""
+    from newsvault.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'vault.sqlite'}"
+    engine = open_store(url)
+    sentence = "经济发展很快，台湾选举在即。"
+    for i in range(1, 201):
+        _insert(
+            engine, "voa", i, f"回忆录{i}", f"<p>{sentence * 60}</p><p>朱<b>镕基</b>说{i}</p>", 1_600_000_000_000 + i
+        )
+    assert update_index(engine) == 200
+    with engine.begin() as conn:  # the table as 0006 made it and 0016 left it: the plain text kept in `text`
+        conn.execute(text("ALTER TABLE search_docs ADD COLUMN text TEXT NOT NULL DEFAULT ''"))
+        for article_id, body in conn.execute(select(articles.c.id, articles.c.body)).all():
+            conn.execute(
+                text("UPDATE search_docs SET text = :t WHERE article_id = :a"), {"t": plain_text(body), "a": article_id}
+            )
+        conn.execute(text("ALTER TABLE search_docs DROP COLUMN plain_length"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0016'"))
+    sqlite = engine.dialect.name == "sqlite"
+    pages = _pages(engine) if sqlite else None
+    engine.dispose()
+
+    engine = open_store(url)
+    with engine.connect() as conn:
+        lengths = dict(conn.execute(text("SELECT article_id, plain_length FROM search_docs")).all())
+        bodies = dict(conn.execute(select(articles.c.id, articles.c.body)).all())
+        assert lengths == {a: len(plain_text(body)) for a, body in bodies.items()}
+        with pytest.raises(Exception, match="text"):
+            conn.execute(text("SELECT text FROM search_docs"))
+    if pages is not None:  # VACUUM gave the text's pages back: not carried in every Actions cache
+        now = _pages(engine)
+        assert now[0] < pages[0] * 0.7 and now[1] == 0, (pages, now)
+    assert update_index(engine) == 0  # the documents are as they were: nothing to index again
+    with engine.connect() as conn:
+        hit = {h.id: h for h in search(conn, "镕基说7", limit=None)}[7]
+    assert hit.snippet.endswith("朱镕基说7") and hit.snippet[hit.snippet_marks[0][0] :] == "镕基说7"
+
+
+def _pages(engine) -> tuple[int, int]:
+    """SQLite's (pages in the file, free ones)."""
+    with engine.connect() as conn:
+        return tuple(conn.exec_driver_sql(f"PRAGMA {p}").scalar_one() for p in ("page_count", "freelist_count"))
+
+
 @pytest.mark.parametrize(
     "head",
     [
@@ -506,7 +552,7 @@ def test_cli_search_imports_no_sqlalchemy_unless_the_index_must_catch_up(tmp_pat
     """The search command's own process: SQLAlchemy and the other heavy packages only when there is indexing to do.
 
     Their import alone was more than the 200 ms of issue 15 at 200,000 articles.
-    Into a pipe the hits are printed without rich (30–40 ms to import).
+    Into a pipe the hits are printed without rich (30–40 ms to import); lxml only to make snippets.
     A store changed since the index was updated is indexed first, as always.
     """
     import subprocess
@@ -539,14 +585,15 @@ def test_cli_search_imports_no_sqlalchemy_unless_the_index_must_catch_up(tmp_pat
         )
         return done.stdout.splitlines()
 
-    assert searched("镕基") == ["voa/1  2020-09-13  朱镕基回忆录", "    经济发展很快", "exit 0 []"]
+    # lxml makes the snippets from the hits' bodies (the store keeps no plain text): only when there are hits.
+    assert searched("镕基") == ["voa/1  2020-09-13  朱镕基回忆录", "    经济发展很快", "exit 0 ['lxml']"]
     assert searched("不存在") == ["exit 1 []"]
     # Added after the index was updated: the command indexes it (through SQLAlchemy), then finds it.
     _insert(engine, "voa", 2, "水稻育种", "<p>杂交水稻</p>", 1_600_000_001_000)
     found = searched("水稻")
     assert found[:2] == ["voa/2  2020-09-13  水稻育种", "    杂交水稻"] and found[2].startswith("exit 0 [")
     assert "'sqlalchemy'" in found[2]  # the way through open_store and update_index
-    assert searched("水稻")[-1] == "exit 0 []"  # and the next search reads the index as it is
+    assert searched("水稻")[-1] == "exit 0 ['lxml']"  # and the next search reads the index as it is
     # Changed in place (the store stamps updated_ms), not added: found as it is now, not as it was.
     with engine.begin() as conn:
         conn.execute(articles.update().where(articles.c.archive_id == 2).values(body="<p>小麦</p>", updated_ms=1))

@@ -1,12 +1,13 @@
 """Full text: which items to keep and where each article's body comes from."""
 
+from newsvault.base.plaintext import plain_text, text_length
+
 from .auto import Extracted, auto_body
 from .categories import keep_by_categories
 from .lazy import promote_lazy_images
 from .page import ExtractError, select_body
 from .rule import extract_for, extract_page
 from .serialize import inner_html
-from .text import plain_text, text_length
 
 __all__ = [
     "ExtractError",

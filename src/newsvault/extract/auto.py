@@ -17,12 +17,12 @@ from readability import Document
 from readability.htmls import shorten_title
 from readability.readability import Unparseable
 
+from newsvault.base.plaintext import fragment, plain_text
 from newsvault.parse.encoding import decode
 
 from .lazy import is_placeholder, promote_lazy_images
 from .page import ExtractError
 from .serialize import inner_html
-from .text import fragment, plain_text
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
 

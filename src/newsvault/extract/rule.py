@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from newsvault.base.plaintext import fragment
 from newsvault.config import Source
 
 from .auto import Extracted, auto_body, extracted, parse_page
 from .lazy import promote_lazy_images
 from .page import select_body
-from .text import fragment
 
 
 def extract_page(

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, RowMapping
 
+from newsvault.base.plaintext import plain_text
 from newsvault.store import articles as store_articles
 from newsvault.store import search_index
 from newsvault.store.search_keys import sort_date
@@ -36,6 +37,8 @@ BATCH = 10_000
 PARALLEL = 5000  # articles to index from which worker processes prepare them
 _CHUNK = 250  # articles per message to a worker
 
+Prepared = tuple[str, int, str, str]  # what `prepare` makes of an article
+
 
 def _date(article: RowMapping) -> int:
     return sort_date(article["date_ms"])
@@ -49,23 +52,24 @@ def _fts_values(doc: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     }
 
 
-def prepare(items: Sequence[tuple[str, str | None, bool]]) -> list[tuple[str, str, str, str]]:
-    """(title, body, spaced?) → (content_sha, plain text, spaced title, spaced text): the CPU-bound part, in workers."""
-    # Here, not at the top: the extract package brings readability and feedparser (85 ms), which
-    # `newsvault search` does not need when nothing is to be indexed.
-    from newsvault.extract.text import plain_text
+def prepare(items: Sequence[tuple[str, str | None, bool]]) -> list[Prepared]:
+    """(title, body, spaced?) → (content_sha, plain text's length, title, text): the CPU-bound part, in workers.
 
+    Spaced by `marked` for Tantivy; plain for PostgreSQL, whose `to_tsvector` takes it (`_fts_values`).
+    """
     out = []
     for title, body, spaced in items:
         plain = plain_text(body or "")
         sha = content_sha(title, body)  # here too: the calling process has Tantivy's documents to make
         out.append(
-            (sha, plain, apart_index.marked(title), apart_index.marked(plain)) if spaced else (sha, plain, "", "")
+            (sha, len(plain), apart_index.marked(title), apart_index.marked(plain))
+            if spaced
+            else (sha, len(plain), title, plain)
         )
     return out
 
 
-def _prepared(rows: Sequence[RowMapping], spaced: bool, pool: Pool | None) -> Iterator[tuple[str, str, str, str]]:
+def _prepared(rows: Sequence[RowMapping], spaced: bool, pool: Pool | None) -> Iterator[Prepared]:
     """`prepare` of each row, in order; from the workers as they finish, so Tantivy indexes meanwhile.
 
     Not a generator: the rows are handed to the workers now, not when the first result is asked for
@@ -78,8 +82,8 @@ def _prepared(rows: Sequence[RowMapping], spaced: bool, pool: Pool | None) -> It
     return (done for chunk in chunks for done in chunk)
 
 
-def _doc(key: int, row: RowMapping, sha: str, plain: str) -> dict[str, Any]:
-    """The search_docs row of an article (`sha`: `content_sha` of its title and body)."""
+def _doc(key: int, row: RowMapping, sha: str, length: int, text: str) -> dict[str, Any]:
+    """The search_docs row of an article (`sha`: `content_sha` of its title and body), and its `text` as prepared."""
     return {
         "key": key,
         "article_id": row["id"],
@@ -89,7 +93,8 @@ def _doc(key: int, row: RowMapping, sha: str, plain: str) -> dict[str, Any]:
         "has_body": row["body"] is not None,
         "sha256": sha,
         "title": row["title"],
-        "text": plain,
+        "plain_length": length,
+        "text": text,
     }
 
 
@@ -108,7 +113,7 @@ def _workers() -> Iterator[Pool | None]:
         pool.join()
 
 
-Handed = tuple[list[RowMapping], Iterator[tuple[str, str, str, str]]]  # rows given to `prepare`, its results in order
+Handed = tuple[list[RowMapping], Iterator[Prepared]]  # rows given to `prepare`, its results in order
 
 
 def update_index(
@@ -190,10 +195,10 @@ def update_index(
                             ahead = (following, ahead_rows, (listed, _prepared(listed, spaced, pool)))
                     key_of = dict(zip((r["id"] for r in fresh), keys, strict=True))
                     docs = []
-                    for row, (sha, plain, title, body) in zip(*handed, strict=True):
+                    for row, (sha, length, title, body) in zip(*handed, strict=True):
                         if row["id"] in kept:  # read ahead before it was known to be unchanged
                             continue
-                        docs.append(_doc(key_of[row["id"]], row, sha, plain))
+                        docs.append(_doc(key_of[row["id"]], row, sha, length, body))
                         if writer is not None:
                             side.add(writer, docs[-1], title, body)  # type: ignore[union-attr]
                     if writer is not None and (gone or fresh):

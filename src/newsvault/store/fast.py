@@ -102,20 +102,20 @@ def source_names(db: sqlite3.Connection) -> set[str]:
 
 
 def hits_sql(keys: Sequence[int]) -> str:
-    """The rows of these search documents with their articles' archive id, link and date, for either database.
+    """The rows of these search documents with their articles' archive id, link, date and body, for either database.
 
     The keys are written in as integers: they come from the index as such, and
     a list of them may be longer than SQLite lets parameters be (32,766).
     """
     listed = ",".join(str(int(k)) for k in keys)
     return (
-        "SELECT d.key, d.article_id, d.source, d.title, d.text, a.archive_id, a.link, a.date_ms "
+        "SELECT d.key, d.article_id, d.source, d.title, a.archive_id, a.link, a.date_ms, a.body "
         f"FROM search_docs d JOIN articles a ON a.id = d.article_id WHERE d.key IN ({listed})"
     )
 
 
 def hits(db: sqlite3.Connection, keys: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Key → the document with its article's archive id, link and date (None when it has none)."""
+    """Key → the document with its article's archive id, link, date (None when it has none) and body."""
     if not keys:
         return {}
     return {r["key"]: r for r in db.execute(hits_sql(keys))}

@@ -367,7 +367,7 @@ search_docs = Table(
     Column("has_body", Boolean, nullable=False),
     Column("sha256", String(64), nullable=False),  # of title and body as indexed
     Column("title", Text, nullable=False),
-    Column("text", Text, nullable=False),  # plain text of the body, for snippets
+    Column("plain_length", Integer, nullable=False),  # characters of the body's plain text, for `health`
 )
 
 FTS = "search_fts"  # SQLite's FTS5 tables of migrations 0006 and 0008 (dropped by 0011) were named search_fts…

@@ -26,7 +26,7 @@ from .schema import after, articles, meta, search_docs
 from .search_keys import KEY_SLOTS, UNDATED_MS, UPTO_KEY, upto_text, upto_value
 
 # The columns a document fills (the tsvector ones are made on PostgreSQL from `tokens`).
-_DOC_COLUMNS = ("key", "article_id", "source", "date_ms", "stamp", "has_body", "sha256", "title", "text")
+_DOC_COLUMNS = ("key", "article_id", "source", "date_ms", "stamp", "has_body", "sha256", "title", "plain_length")
 _doc_row = itemgetter(*_DOC_COLUMNS)
 
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
@@ -172,7 +172,7 @@ def matching_keys(
 
 
 def hits(conn: Connection, keys: Sequence[int]) -> dict[int, RowMapping]:
-    """Key → the document with its article's archive id, link and date (None when it has none, as everywhere)."""
+    """Key → the document with its article's archive id, link, date (None when it has none, as everywhere) and body."""
     if not keys:
         return {}
     return {r["key"]: r for r in conn.execute(text(hits_sql(keys))).mappings()}
@@ -182,7 +182,7 @@ def text_lengths(conn: Connection, source: str, since_ms: int, until_ms: int) ->
     """Indexed text length of each of the source's articles with a body first seen in [since_ms, until_ms)."""
     return list(
         conn.execute(
-            select(func.length(search_docs.c.text))
+            select(search_docs.c.plain_length)
             .join(articles, articles.c.id == search_docs.c.article_id)
             .where(
                 and_(
