@@ -6,6 +6,7 @@ import json
 
 from click.testing import CliRunner
 
+from newsvault.base.plaintext import plain_text
 from newsvault.base.textdiff import char_diff
 from newsvault.cli import cli
 from tests.vaults import rss, rss_item, write_vault
@@ -16,6 +17,12 @@ DATE = "Wed, 01 May 2024 12:00:00 GMT"
 def test_char_diff_marks_changes_between_chinese_characters():
     assert char_diff("朱镕基访问美国", "朱镕基访问日本") == "朱镕基访问[-美国-]{+日本+}"
     assert char_diff("a" * 100, "a" * 100 + "b").startswith("a" * 20 + "…")
+
+
+def test_diffs_compare_the_text_a_reader_sees():
+    """Diffs read the plain text the index and snippets use: a paragraph a line, markup's spacing no change."""
+    old, new = plain_text("<p>第一段。</p><p>第二段</p>"), plain_text("<p>第一段。</p>\n  <p>第二段改</p>")
+    assert char_diff(old, new) == "第一段。\n第二段{+改+}"
 
 
 def _vault_with_edit(tmp_path, server):  # type: ignore[no-untyped-def]

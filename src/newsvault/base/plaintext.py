@@ -31,8 +31,8 @@ def fragment(html: str) -> etree._Element:
 _PARSER = etree.HTMLParser()
 
 
-def plain_text(body: str | etree._Element) -> str:
-    """Text with one line per block element, spaces collapsed, no empty lines."""
+def plain_text(body: str | etree._Element | None) -> str:
+    """Text with one line per block element, spaces collapsed, no empty lines (none without a body)."""
     out: list[str] = []
 
     def walk(el: etree._Element) -> None:
@@ -50,7 +50,7 @@ def plain_text(body: str | etree._Element) -> str:
         if tag in BLOCK:
             out.append("\n")
 
-    if isinstance(body, str):
+    if body is None or isinstance(body, str):
         # As `fragment` has it: the leading text (when not only white space), then each element.
         out.append("\n")  # the block that `fragment` wraps around them
         for part in lxml.html.fragments_fromstring(body or "", parser=_PARSER):

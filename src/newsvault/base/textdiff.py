@@ -11,20 +11,7 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
-import lxml.html
-
 CONTEXT = 20  # characters of unchanged text kept on each side of a change
-
-
-def plain_text(html: str | None) -> str:
-    if not html or not html.strip():
-        return ""
-    try:
-        text: str = lxml.html.fromstring(html).text_content()  # Any where lxml has no stubs
-        return text
-    except (ValueError, lxml.etree.ParserError):
-        return html
-
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 

@@ -7,7 +7,8 @@ import itertools
 import click
 
 from newsvault.base.clock import CHINA_LABEL, china_minute
-from newsvault.base.textdiff import char_diff, plain_text
+from newsvault.base.plaintext import plain_text
+from newsvault.base.textdiff import char_diff
 from newsvault.store import articles, outbox, statuses, versions
 
 from .context import Context

@@ -12,7 +12,8 @@ from sqlalchemy import RowMapping
 
 from newsvault.archive.ids import article_path
 from newsvault.base.clock import CHINA_LABEL, china_minute
-from newsvault.base.textdiff import char_diff, plain_text
+from newsvault.base.plaintext import plain_text
+from newsvault.base.textdiff import char_diff
 from newsvault.config import Config
 from newsvault.render.site.paths import article_page
 from newsvault.render.site.words import status_word

@@ -59,7 +59,7 @@ def prepare(items: Sequence[tuple[str, str | None, bool]]) -> list[Prepared]:
     """
     out = []
     for title, body, spaced in items:
-        plain = plain_text(body or "")
+        plain = plain_text(body)
         sha = content_sha(title, body)  # here too: the calling process has Tantivy's documents to make
         out.append(
             (sha, len(plain), apart_index.marked(title), apart_index.marked(plain))

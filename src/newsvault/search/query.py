@@ -193,7 +193,7 @@ def search(
         row = rows.get(key)
         if row is None:  # in the folder, not (yet) in the store: a batch whose store transaction was lost
             continue
-        text_part, marks = snippet(plain_text(row["body"] or ""), wanted)  # the store keeps no plain text
+        text_part, marks = snippet(plain_text(row["body"]), wanted)  # the store keeps no plain text
         hits.append(
             Hit(
                 abbr=row["source"],

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection, RowMapping
 
 from newsvault.archive.ids import article_path
-from newsvault.base.textdiff import plain_text
+from newsvault.base.plaintext import plain_text
 from newsvault.config import Config
 from newsvault.store import statuses as store_statuses
 from newsvault.store import versions as store_versions

@@ -9,7 +9,8 @@ from typing import TypedDict
 from markupsafe import Markup
 from sqlalchemy import RowMapping
 
-from newsvault.base.textdiff import char_diff, marks, plain_text
+from newsvault.base.plaintext import plain_text
+from newsvault.base.textdiff import char_diff, marks
 
 Part = tuple[str, bool | None]  # a stretch of text: removed (True), added (False) or unchanged (None)
 
