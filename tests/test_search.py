@@ -22,7 +22,7 @@ from newsvault.base.plaintext import plain_text
 from newsvault.cli import cli
 from newsvault.importer import import_tree
 from newsvault.schedule import run_once
-from newsvault.search import fold, search, update_index
+from newsvault.search import count_hits, fold, search, update_index
 from newsvault.search.query import snippet
 from newsvault.store import sources as store_sources
 from newsvault.store.schema import articles
@@ -113,6 +113,25 @@ def test_cjk_queries_match_a_substring_scan_on_the_final_2025_articles(final_cor
         hits = _hits(engine, query)
         assert _containing(texts, query) <= hits, f"missed articles holding {query!r}"
         assert hits <= _containing(texts, query, folded=True), f"articles without {query!r} found"
+
+
+def test_count_hits_is_how_many_search_finds(final_corpus):
+    """`count_hits` counts in the index without reading keys: as many as `search` finds over all its pages."""
+    _, engine, texts, rows = final_corpus
+    titles = [title[:2] for title, _ in texts.values()]  # title hits too, which the count takes as body hits
+    pairs = zip(_sample_queries(texts, 1, 5, 13), _sample_queries(texts, 2, 5, 14), strict=True)
+    queries = (
+        _sample_queries(texts, 1, 8, 11) + _sample_queries(texts, 3, 8, 12) + titles + [" ".join(p) for p in pairs]
+    )
+    dates = sorted(r["date_ms"] for r in rows.values() if r["date_ms"] is not None)
+    options = [{}, {"source": next(iter(rows.values()))["source"]}, {"since_ms": dates[len(dates) // 2]}]
+    counted = []
+    with engine.connect() as conn:
+        for query in [*queries, "不存在的词语"]:
+            for option in options:
+                counted.append(count_hits(conn, query, **option))
+                assert counted[-1] == len(search(conn, query, limit=None, **option)), (query, option)
+    assert max(counted) > 5 and 0 in counted
 
 
 def test_rare_words_and_sub_words(corpus):

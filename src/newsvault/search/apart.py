@@ -190,25 +190,40 @@ class Apart:
         limit: int | None,
     ) -> list[int]:
         """Keys of the documents holding every phrase, newest first."""
-        with self.lock:
-            self.index.reload()
-            searcher = self.index.searcher()
+        searcher = self._searcher()
         total = searcher.num_docs
         if total == 0 or limit == 0:
             return []
-        fields = ["title"] if title_only else ["title", "body"]
-        must = [_either(fields, tokens, prefix) for tokens, prefix in found]
-        if source is not None:
-            must.append(tantivy.Query.term_query(SCHEMA, "source", source))
-        if since_key is not None:
-            must.append(
-                tantivy.Query.range_query(SCHEMA, "key", tantivy.FieldType.Integer, since_key, None, True, True)
-            )
-        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+        query = _query(found, ["title"] if title_only else ["title", "body"], source, since_key)
         result = searcher.search(
             query, limit=total if limit is None else limit, count=False, order_by_field="key", order=tantivy.Order.Desc
         )
         return [int(key) for key, _ in result.hits]
+
+    def count(self, found: Sequence[tuple[list[str], bool]], *, source: str | None, since_key: int | None) -> int:
+        """How many documents hold every phrase in their title or text: counted by Tantivy, no key read."""
+        searcher = self._searcher()
+        if searcher.num_docs == 0:
+            return 0
+        result = searcher.search(_query(found, ["title", "body"], source, since_key), limit=1, count=True)
+        return int(result.count)  # type: ignore[attr-defined]  # in tantivy 0.27, though not in its stub
+
+    def _searcher(self) -> tantivy.Searcher:
+        with self.lock:
+            self.index.reload()
+            return self.index.searcher()
+
+
+def _query(
+    found: Sequence[tuple[list[str], bool]], fields: list[str], source: str | None, since_key: int | None
+) -> tantivy.Query:
+    """Every phrase in one of `fields`, of `source`, from `since_key` on."""
+    must = [_either(fields, tokens, prefix) for tokens, prefix in found]
+    if source is not None:
+        must.append(tantivy.Query.term_query(SCHEMA, "source", source))
+    if since_key is not None:
+        must.append(tantivy.Query.range_query(SCHEMA, "key", tantivy.FieldType.Integer, since_key, None, True, True))
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
 
 
 def _field_query(field: str, tokens: list[str], prefix: bool) -> tantivy.Query:

@@ -64,8 +64,11 @@ def _in_folder(
     found = [apart.phrase(p) for p in pieces(query)]
     if not found:
         return []
-    since_key = None if since_ms is None else key_of(since_ms)
-    return side.keys(found, title_only=title_only, source=source, since_key=since_key, limit=limit)
+    return side.keys(found, title_only=title_only, source=source, since_key=_since_key(since_ms), limit=limit)
+
+
+def _since_key(since_ms: int | None) -> int | None:
+    return None if since_ms is None else key_of(since_ms)
 
 
 def _in_database(
@@ -79,13 +82,21 @@ def _in_database(
     )
 
 
+def _side(conn: Connection | sqlite3.Connection) -> apart.Apart | None:
+    """SQLite's index folder beside this connection's store; None on PostgreSQL, whose index is in the database."""
+    if isinstance(conn, sqlite3.Connection):
+        return apart.for_file(fast.path_of(conn))
+    return apart.for_engine(conn.engine)
+
+
 def _reader(conn: Connection | sqlite3.Connection) -> tuple[Finder, Rows]:
     """How to find keys and read their rows on this connection: SQLAlchemy's, or sqlite3's from `fast.reading`."""
+    side = _side(conn)
     if isinstance(conn, sqlite3.Connection):
-        return partial(_in_folder, apart.for_file(fast.path_of(conn))), partial(fast.hits, conn)
+        assert side is not None
+        return partial(_in_folder, side), partial(fast.hits, conn)
     from newsvault.store import search_index
 
-    side = apart.for_engine(conn.engine)
     find: Finder = partial(_in_database, conn) if side is None else partial(_in_folder, side)
     return find, partial(search_index.hits, conn)
 
@@ -213,14 +224,23 @@ def search(
 def count_hits(
     conn: Connection | sqlite3.Connection, query: str, *, source: str | None = None, since_ms: int | None = None
 ) -> int:
-    """How many articles `search` finds for `query`, over all its pages (for "N 篇" above the first)."""
+    """How many articles `search` finds for `query`, over all its pages (for "N 篇" above the first).
+
+    Those with every piece in the title are among those with every piece in the
+    title or the text, so the latter are counted, by the index, without reading
+    their keys: a query that every article matches was 70 ms at 20,000 when both
+    sets of keys were read, for every page of the reader's results.
+    """
     if not phrases(query):
         return 0
-    find, _ = _reader(conn)
-    return len(
-        set(find(query, title_only=True, source=source, since_ms=since_ms, limit=None))
-        | set(find(query, title_only=False, source=source, since_ms=since_ms, limit=None))
-    )
+    side = _side(conn)
+    if side is None:
+        from newsvault.store import search_index
+
+        assert not isinstance(conn, sqlite3.Connection)
+        return search_index.count_matching(conn, tsquery(phrases(query)), source=source, since_ms=since_ms)
+    found = [apart.phrase(p) for p in pieces(query)]
+    return side.count(found, source=source, since_key=_since_key(since_ms)) if found else 0
 
 
 def highlighted(text_value: str, marks: Marks) -> list[tuple[str, bool]]:

@@ -155,6 +155,23 @@ def matching_keys(
     limit: int | None,
 ) -> list[int]:
     """Keys of the documents matching the tsquery text `expression`, newest first (PostgreSQL)."""
+    where, params = _matching(expression, title_only, source, since_ms)
+    sql = f"SELECT d.key FROM search_docs d WHERE {where} ORDER BY d.key DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [r[0] for r in conn.execute(text(sql), params)]
+
+
+def count_matching(conn: Connection, expression: str, *, source: str | None, since_ms: int | None) -> int:
+    """How many documents match `expression` in their title or text (PostgreSQL)."""
+    where, params = _matching(expression, False, source, since_ms)
+    return int(conn.execute(text(f"SELECT count(*) FROM search_docs d WHERE {where}"), params).scalar_one())
+
+
+def _matching(
+    expression: str, title_only: bool, source: str | None, since_ms: int | None
+) -> tuple[str, dict[str, object]]:
+    """The WHERE clause, and its parameters, of the documents matching the tsquery text `expression`."""
     where: list[str] = []
     params: dict[str, object] = {}
     if since_ms is not None:
@@ -165,10 +182,7 @@ def matching_keys(
         params["source"] = source
     params["tsq"] = expression
     where.append(f"d.{'title_tsv' if title_only else 'tsv'} @@ to_tsquery('simple', :tsq)")
-    sql = f"SELECT d.key FROM search_docs d WHERE {' AND '.join(where)} ORDER BY d.key DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in conn.execute(text(sql), params)]
+    return " AND ".join(where), params
 
 
 def hits(conn: Connection, keys: Sequence[int]) -> dict[int, RowMapping]:
