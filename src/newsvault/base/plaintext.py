@@ -7,6 +7,7 @@ importing the extract package brings readability and feedparser (85 ms) along.
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.html
 from lxml import etree
@@ -26,9 +27,22 @@ def fragment(html: str) -> etree._Element:
     return wrapper
 
 
-# lxml.html's own parser, without its element classes: each element the walk visits is then made
-# without a Python class lookup (the same tree; parse and walk a fifth faster).
-_PARSER = etree.HTMLParser()
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """lxml.html's own parser, without its element classes, one per thread.
+
+    Without the classes, each element the walk visits is made without a Python
+    class lookup (the same tree; parse and walk a fifth faster). Per thread:
+    lxml lets one thread at a time use a parser, and the reader makes its search
+    snippets in a pool of threads (under 8 clients, p50 of a search 183-237 ms
+    with one shared parser, 138-181 with one each; bench_web.py, docs/SEARCH.md).
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.HTMLParser()
+    return parser
 
 
 def plain_text(body: str | etree._Element | None) -> str:
@@ -53,7 +67,7 @@ def plain_text(body: str | etree._Element | None) -> str:
     if body is None or isinstance(body, str):
         # As `fragment` has it: the leading text (when not only white space), then each element.
         out.append("\n")  # the block that `fragment` wraps around them
-        for part in lxml.html.fragments_fromstring(body or "", parser=_PARSER):
+        for part in lxml.html.fragments_fromstring(body or "", parser=_parser()):
             if isinstance(part, str):
                 out.append(part)
             else:
