@@ -450,6 +450,24 @@ def test_snippets_start_after_the_feeds_date_line(head):
     assert not marks or in_the_date[marks[0][0] : marks[0][1]] == "2025"  # a hit in the date line is shown
 
 
+def test_bodies_lxml_would_refuse_stop_neither_the_index_nor_search(tmp_path):
+    """A body that begins like a whole document without a <body>, or holds two, is text like any other.
+
+    lxml.html's fragment parser failed on both (AssertionError): one such body, imported
+    from an old tree or kept from a hostile feed, stopped every index build.
+    """
+    from newsvault.store import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'vault.sqlite'}")
+    _insert(engine, "voa", 1, "文档", "<html><head><title>头条</title></head></html>", 1_600_000_000_000)
+    _insert(engine, "voa", 2, "两个", "<body>甲</body><body>乙方</body>", 1_600_000_001_000)
+    _insert(engine, "voa", 3, "正常", "<p>经济</p>", 1_600_000_002_000)
+    assert update_index(engine) == 3
+    assert _hits(engine, "经济") == {3} and _hits(engine, "乙方") == {2} and _hits(engine, "头条") == {1}
+    with engine.connect() as conn:
+        assert search(conn, "乙方")[0].snippet == "甲乙方"
+
+
 @pytest.mark.sqlite_only("SQLite's index is a Tantivy folder beside the store; PostgreSQL's is in the database")
 def test_the_index_folder_beside_the_store_is_derived(tmp_path):
     """search-index/ can be deleted at any time; a batch replayed after a kill leaves one document per article."""

@@ -65,15 +65,12 @@ def plain_text(body: str | etree._Element | None) -> str:
             out.append("\n")
 
     if body is None or isinstance(body, str):
-        # As `fragment` has it: the leading text (when not only white space), then each element.
-        out.append("\n")  # the block that `fragment` wraps around them
-        for part in lxml.html.fragments_fromstring(body or "", parser=_parser()):
-            if isinstance(part, str):
-                out.append(part)
-            else:
-                walk(part)
-                if part.tail:
-                    out.append(part.tail)
+        # Wrapped as lxml.html.fragments_fromstring wraps a fragment, but always: it takes a body that begins
+        # like a whole document (<html>, <!doctype>) for one, and fails (AssertionError) when it has no <body>.
+        root = etree.fromstring(f"<html><body>{body or ''}</body></html>", _parser())
+        inner = root.find("body")
+        out.append("\n")  # the block that `fragment` wraps around a fragment
+        walk(inner if inner is not None else root)
         out.append("\n")
     else:
         walk(body)
