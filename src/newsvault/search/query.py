@@ -228,8 +228,8 @@ def count_hits(
 
     Those with every piece in the title are among those with every piece in the
     title or the text, so the latter are counted, by the index, without reading
-    their keys: a query that every article matches was 70 ms at 20,000 when both
-    sets of keys were read, for every page of the reader's results.
+    their keys: for a query that every article matches, reading both sets of keys
+    took 29 ms at 20,000 (the count 7 ms), on every page of the reader's results.
     """
     if not phrases(query):
         return 0
