@@ -116,7 +116,7 @@ def test_cjk_queries_match_a_substring_scan_on_the_final_2025_articles(final_cor
 
 
 def test_count_hits_is_how_many_search_finds(final_corpus):
-    """`count_hits` counts in the index without reading keys: as many as `search` finds over all its pages."""
+    """`count_hits` is as many as `search` finds over all its pages, up to its cap: one more past it."""
     _, engine, texts, rows = final_corpus
     titles = [title[:2] for title, _ in texts.values()]  # title hits too, which the count takes as body hits
     pairs = zip(_sample_queries(texts, 1, 5, 13), _sample_queries(texts, 2, 5, 14), strict=True)
@@ -129,8 +129,10 @@ def test_count_hits_is_how_many_search_finds(final_corpus):
     with engine.connect() as conn:
         for query in [*queries, "不存在的词语"]:
             for option in options:
-                counted.append(count_hits(conn, query, **option))
-                assert counted[-1] == len(search(conn, query, limit=None, **option)), (query, option)
+                every = len(search(conn, query, limit=None, **option))
+                counted.append(count_hits(conn, query, upto=10**6, **option))
+                assert counted[-1] == every, (query, option)
+                assert count_hits(conn, query, upto=3, **option) == min(every, 4), (query, option)
     assert max(counted) > 5 and 0 in counted
 
 
@@ -468,6 +470,69 @@ def test_bodies_lxml_would_refuse_stop_neither_the_index_nor_search(tmp_path):
         assert search(conn, "乙方")[0].snippet == "甲乙方"
 
 
+def _generated(engine, count: int) -> None:
+    """`count` articles over three outlets, in no date order, a tenth undated: which titles and texts hold 经济
+    (发展) or 社会 depends on the article, so every query below has hits in both, one or neither."""
+    rng = random.Random(5)
+    rows = []
+    for i in range(count):
+        title = f"第{i}篇 " + ("经济发展" if i % 3 == 0 else "社会新闻")
+        body = "<p>" + ("报道经济" if i % 2 == 0 else "报道民生") + ("和社会" if i % 5 == 0 else "") + "。</p>"
+        date_ms = None if i % 10 == 7 else 1_600_000_000_000 + rng.randrange(10**9)
+        source = ("voa", "rfa", "bbc")[i % 3 if i % 4 else 0]
+        rows.append(
+            {
+                "source": source,
+                "archive_id": i + 1,
+                "link": f"https://x.example/{i}",
+                "title": title,
+                "body": body,
+                "date_ms": date_ms,
+                "first_seen_ms": 1_600_000_000_000,
+                "last_seen_ms": 1_600_000_000_000,
+            }
+        )
+    with engine.begin() as conn:
+        for source in ("voa", "rfa", "bbc"):
+            store_sources.ensure(conn, source, source, None)
+        conn.execute(articles.insert(), rows)
+
+
+def test_pages_found_among_the_newest_are_the_pages_of_the_whole_index(tmp_path, monkeypatch):
+    """A page is looked for among the newest documents first (SQLite's index, `apart._rank`): wherever it
+    is found, it is the same page as ordering every hit gives, for every query, outlet, date and offset."""
+    from newsvault.search import apart
+    from newsvault.store import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'vault.sqlite'}")
+    _generated(engine, 900)
+    assert update_index(engine) == 900
+    with engine.connect() as conn:
+        every = {
+            (query, tuple(option.items())): [h.article_id for h in search(conn, query, limit=None, **option)]
+            for query in ("经济", "经济发展", "社会", "报道 社会", "第1", "民生 经济", "不存在")
+            for option in ({}, {"source": "rfa"}, {"since_ms": 1_600_500_000_000})
+        }
+    assert len(every[("经济", ())]) == 600 and len(every[("民生 经济", ())]) > 100 and not every[("不存在", ())]
+    windows, real = [], apart._rank
+
+    def window(*args, **kwargs):
+        windows.append(real(*args, **kwargs))
+        return windows[-1]
+
+    if engine.dialect.name == "sqlite":
+        monkeypatch.setattr(apart, "FEW", 0)  # every query is common here: windows are tried for all of them
+        monkeypatch.setattr(apart, "ROOMY", 1)  # and some of them hold too few hits, so the whole index is searched
+        monkeypatch.setattr(apart, "_rank", window)
+    with engine.connect() as conn:
+        for (query, option), whole in every.items():
+            for limit, offset in ((1, 0), (5, 0), (21, 0), (10, 20), (7, 300), (30, 610)):
+                page = [h.article_id for h in search(conn, query, limit=limit, offset=offset, **dict(option))]
+                assert page == whole[offset : offset + limit], (query, option, limit, offset)
+    if engine.dialect.name == "sqlite":
+        assert any(w is not None for w in windows) and None in windows
+
+
 @pytest.mark.sqlite_only("SQLite's index is a Tantivy folder beside the store; PostgreSQL's is in the database")
 def test_the_index_folder_beside_the_store_is_derived(tmp_path):
     """search-index/ can be deleted at any time; a batch replayed after a kill leaves one document per article."""
@@ -580,7 +645,7 @@ def test_search_through_sqlite3_answers_as_through_sqlalchemy(corpus):
         for query in queries:
             for option in options:
                 assert search(db, query, **option) == search(conn, query, **option), (query, option)
-            assert count_hits(db, query) == count_hits(conn, query)
+            assert count_hits(db, query, upto=10**6) == count_hits(conn, query, upto=10**6)
         assert len(search(db, "新冠", limit=None)) == len(_containing(texts, "新冠"))  # not empty answers compared
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -256,6 +257,26 @@ def test_reader_speaks_chinese_and_says_what_happened_first(reader):
     assert "找到 2 篇" in found  # the XSS article says 经济 too
     health = client.get("/health").text
     assert "2 个来源，都正常。" in health and "<text" in health
+
+
+def test_search_counts_its_hits_up_to_a_cap_and_says_more_past_it(reader, monkeypatch):
+    """Above the first page of hits the reader says how many there are: exactly up to COUNTED, "超过" past it."""
+    from newsvault.web import app
+
+    client = TestClient(reader)
+    monkeypatch.setattr(app, "PAGE", 1)
+    said = {}
+    for counted in (2, 3):
+        monkeypatch.setattr(app, "COUNTED", counted)
+        for page in (0, 2):
+            found = client.get("/search", params={"q": "的", "page": page}).text
+            said[counted, page] = re.search(r'<p class="meta count">([^<]*)</p>', found).group(1)
+    assert said == {  # three articles hold 的
+        (2, 0): "找到超过 2 篇，第 1–1 篇",
+        (2, 2): "找到超过 2 篇，第 3–3 篇",
+        (3, 0): "找到 3 篇，第 1–1 篇",
+        (3, 2): "找到 3 篇，第 3–3 篇",
+    }
 
 
 def test_reader_on_a_phone_reads_whole_words_and_says_what_happened(served):

@@ -190,11 +190,14 @@ def search(
     find, rows_of = _reader(conn)
     want = None if limit is None else offset + limit
     in_title = find(query, title_only=True, source=source, since_ms=since_ms, limit=want)
-    title_set = set(in_title)
-    more = None if want is None else want + len(in_title)
-    anywhere = find(query, title_only=False, source=source, since_ms=since_ms, limit=more)
-    rest = [k for k in anywhere if k not in title_set]
-    keys = (in_title + rest)[offset : None if want is None else want]
+    if want is not None and len(in_title) == want:  # the page is all title hits: no other hit comes before them
+        keys = in_title[offset:]
+    else:
+        title_set = set(in_title)
+        more = None if want is None else want + len(in_title)
+        anywhere = find(query, title_only=False, source=source, since_ms=since_ms, limit=more)
+        rest = [k for k in anywhere if k not in title_set]
+        keys = (in_title + rest)[offset : None if want is None else want]
     rows = rows_of(keys)
     if rows:  # here, not at the top: lxml (~10 ms) only when there are snippets to make
         from newsvault.base.plaintext import plain_text
@@ -222,25 +225,29 @@ def search(
 
 
 def count_hits(
-    conn: Connection | sqlite3.Connection, query: str, *, source: str | None = None, since_ms: int | None = None
+    conn: Connection | sqlite3.Connection,
+    query: str,
+    *,
+    source: str | None = None,
+    since_ms: int | None = None,
+    upto: int,
 ) -> int:
-    """How many articles `search` finds for `query`, over all its pages (for "N 篇" above the first).
+    """How many articles `search` finds for `query` over all its pages, counted up to `upto`: a count above
+    `upto` means more than `upto` (the reader's "N 篇" above its first page).
 
-    Those with every piece in the title are among those with every piece in the
-    title or the text, so the latter are counted, by the index, without reading
-    their keys: for a query that every article matches, reading both sets of keys
-    took 29 ms at 20,000 (the count 7 ms), on every page of the reader's results.
+    Every hit is a hit in the title or the text, so the newest `upto` + 1 of
+    those are found, as a page is: among the newest articles first (title hits
+    alone, when there are enough of them, are cheaper to find). Counting
+    every hit of a query that all 200,000 articles match took 35 ms of the
+    index's CPU, more than the rest of the search (docs/SEARCH.md).
     """
     if not phrases(query):
         return 0
-    side = _side(conn)
-    if side is None:
-        from newsvault.store import search_index
-
-        assert not isinstance(conn, sqlite3.Connection)
-        return search_index.count_matching(conn, tsquery(phrases(query)), source=source, since_ms=since_ms)
-    found = [apart.phrase(p) for p in pieces(query)]
-    return side.count(found, source=source, since_key=_since_key(since_ms)) if found else 0
+    find, _ = _reader(conn)
+    in_title = find(query, title_only=True, source=source, since_ms=since_ms, limit=upto + 1)
+    if len(in_title) > upto:  # titles are short: finding them is the cheaper way past `upto`, when it gets there
+        return len(in_title)
+    return len(find(query, title_only=False, source=source, since_ms=since_ms, limit=upto + 1))
 
 
 def highlighted(text_value: str, marks: Marks) -> list[tuple[str, bool]]:

@@ -162,12 +162,6 @@ def matching_keys(
     return [r[0] for r in conn.execute(text(sql), params)]
 
 
-def count_matching(conn: Connection, expression: str, *, source: str | None, since_ms: int | None) -> int:
-    """How many documents match `expression` in their title or text (PostgreSQL)."""
-    where, params = _matching(expression, False, source, since_ms)
-    return int(conn.execute(text(f"SELECT count(*) FROM search_docs d WHERE {where}"), params).scalar_one())
-
-
 def _matching(
     expression: str, title_only: bool, source: str | None, since_ms: int | None
 ) -> tuple[str, dict[str, object]]:

@@ -40,6 +40,9 @@ from newsvault.search import count_hits, highlighted, search
 from newsvault.store import articles, changes, outbox, sources, statuses, versions
 
 PAGE = 30
+# A search's hits counted up to this many ("找到超过 1000 篇" past it): counting every hit of a query that all
+# 200,000 articles match cost more than finding its page (docs/SEARCH.md).
+COUNTED = 1000
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
 MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
@@ -178,7 +181,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             if q:
                 found = search(conn, q, source=source, since_ms=since_ms, limit=PAGE + 1, offset=n * PAGE)
                 hits, more = found[:PAGE], len(found) > PAGE
-                total = count_hits(conn, q, source=source, since_ms=since_ms) if more or n else len(hits)
+                total = count_hits(conn, q, source=source, since_ms=since_ms, upto=COUNTED) if more or n else len(hits)
         return page(
             "search.html",
             title=f"{q} · 搜索" if q else "搜索",
@@ -187,6 +190,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             since=since,
             hits=hits,
             total=total,
+            counted=COUNTED,
             first=n * PAGE + 1,
             page=n,
             more=more,
