@@ -34,6 +34,7 @@ NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
 # Every failpoint in src/, each with the arrival to kill at (a middle one where a run reaches it more than once).
 POINTS = [
     "poll.stored:2",  # one feed's transaction committed, the others not yet
+    "page.extracted:2",  # a page's body extracted, not stored (tests/test_hostile_parse.py raises there too)
     "page.stored:3",  # some page bodies stored, others pending
     "render.article_written:40",  # an article file written, its mark in the store not
     "render.lists:3",  # some outlets' lists written, the others not

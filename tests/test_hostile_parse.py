@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from newsvault.archive import parse_article
 from newsvault.config import ConfigError, load
@@ -32,6 +33,7 @@ from newsvault.schedule import budget, run_once
 from newsvault.schedule.budget import WorkerDied, within_budget
 from newsvault.schedule.reading import page_html, read_feed
 from newsvault.store import articles as store_articles
+from newsvault.store.schema import articles
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
@@ -136,6 +138,81 @@ def test_a_page_extraction_over_its_budget_is_reported_and_retried(tmp_path, ser
         pending = store_articles.pending_pages(conn, "pg", 10, 10)
     assert [(row["page_state"], row["page_attempts"]) for row in pending] == [("failed", 1)]
     assert newsvault(vault, "verify").returncode == 0
+
+
+def test_pages_holding_characters_xml_forbids_are_archived_without_them(tmp_path, server):
+    """A control character in an article page's text (old CMSs leave them) is dropped, not the page.
+
+    lxml holds no character XML 1.0 forbids: html5lib's tree (a rule's selector)
+    and readability's new elements (automatic extraction) raised ValueError on
+    one, and the article kept its teaser; by a selector the error escaped the
+    page's handling, so the source's pages stopped there, every run.
+    """
+    page = "<html><head><title>标题</title></head><body><div id=a>\x08开头\x1c<p>{}</p></div></body></html>"
+    text = "控制字符之后的正文，足够长，才算是文章的正文部分。" * 4
+    first = server.set("/1.html", page.format(text).encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    other = "第二篇的正文也足够长，才算是文章的正文部分。" * 4
+    second = server.set("/2.html", page.format(other).encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    feed = rss(rss_item("有控制字符", first, DATE), rss_item("第二篇", second, "Wed, 01 May 2024 11:00:00 GMT"))
+    sources = {
+        "pg": {"name": "页", "feed": server.set("/pg.xml", feed), "body": "page", "selector": "#a"},
+        "au": {"name": "自", "feed": server.set("/au.xml", feed), "body": "auto"},
+    }
+    vault = write_vault(tmp_path, sources, timeout=30)
+    run = newsvault(vault, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        bodies = {
+            (r.source, r.title): r.body
+            for r in conn.execute(select(articles.c.source, articles.c.title, articles.c.body))
+        }
+    assert bodies[("pg", "有控制字符")] == f"开头<p>{text}</p>"
+    assert bodies[("pg", "第二篇")] == f"开头<p>{other}</p>"
+    assert text in bodies[("au", "有控制字符")] and "\x08" not in bodies[("au", "有控制字符")]
+    assert other in bodies[("au", "第二篇")]
+    assert newsvault(vault, "verify").returncode == 0
+
+
+def test_an_error_no_stage_expects_fails_its_page_not_the_sources_other_pages(tmp_path, server):
+    """A bug that one page shows (raised at `page.extracted`, the first page's) is that page's failure,
+    reported, recorded and tried again next run; the source's other pages are archived in the same run."""
+    page = "<html><body><div id=a><p>{}</p></div></body></html>"
+    links = [
+        server.set(f"/{n}.html", page.format(f"第{n}篇").encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+        for n in (1, 2, 3)
+    ]
+    dates = ["Wed, 01 May 2024 12:00:00 GMT", "Wed, 01 May 2024 11:00:00 GMT", "Wed, 01 May 2024 10:00:00 GMT"]
+    feed = rss(*(rss_item(f"第{n}篇", link, date) for n, link, date in zip((1, 2, 3), links, dates, strict=True)))
+    vault = write_vault(
+        tmp_path, {"pg": {"name": "页", "feed": server.set("/pg.xml", feed), "body": "page", "selector": "#a"}}
+    )
+    run = subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), "run"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={**os.environ, "NEWSVAULT_FAILPOINT": "page.extracted:1:raise"},
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    failed = [line for line in run.stdout.splitlines() if "internal error: FailpointError: page.extracted" in line]
+    assert len(failed) == 1 and failed[0].startswith("pg: page http://127.0.0.1:"), run.stdout
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(articles.c.page_state, articles.c.page_attempts, articles.c.page_error, articles.c.body)
+        ).all()
+    assert sorted(r.page_state for r in rows) == ["done", "done", "failed"]
+    assert [(r.page_attempts, r.page_error, r.body) for r in rows if r.page_state == "failed"] == [
+        (1, "page.extracted", None)
+    ]
+    again = newsvault(vault, "run")
+    assert again.returncode == 0, again.stdout + again.stderr
+    with engine.connect() as conn:
+        bodies = {r.title: r.body for r in conn.execute(select(articles.c.title, articles.c.body))}
+    assert bodies == {f"第{n}篇": f"<p>第{n}篇</p>" for n in (1, 2, 3)}
+    assert titles(tmp_path / "archive", "pg") == ["第1篇", "第2篇", "第3篇"]
 
 
 def atom_flood(count: int) -> bytes:

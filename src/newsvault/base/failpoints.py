@@ -12,7 +12,9 @@ point costs one environment lookup.
 it holds, until the test sends SIGCONT: a test waits for the stop
 (``os.waitpid(pid, os.WUNTRACED)``), runs another process against the same
 store, then lets the first go on. Two processes interleaved at a chosen
-moment, without a sleep (tests/test_telegram.py, one poster at a time). The points are listed in
+moment, without a sleep (tests/test_telegram.py, one poster at a time).
+``name:N:raise`` raises FailpointError there, once: what a stage does with an
+error it has no type for (tests/test_hostile_parse.py, one page's). The points are listed in
 docs/ARCHITECTURE.md; this module imports nothing of newsvault, so every stage
 may call it.
 """
@@ -26,6 +28,10 @@ ENV = "NEWSVAULT_FAILPOINT"
 _reached: dict[str, int] = {}
 
 
+class FailpointError(Exception):
+    """What ``name:N:raise`` raises at the Nth arrival: an error no stage expects, as a bug would raise there."""
+
+
 def failpoint(name: str) -> None:
     """Kill (or stop) this process here if ``NEWSVAULT_FAILPOINT`` names this point and this is its Nth arrival."""
     wanted = os.environ.get(ENV)
@@ -36,7 +42,12 @@ def failpoint(name: str) -> None:
         return
     nth, _, action = rest.partition(":")
     _reached[name] = _reached.get(name, 0) + 1
-    if _reached[name] == int(nth or 1) and action == "stop":
-        os.kill(os.getpid(), signal.SIGSTOP)  # once: the process goes on when SIGCONT comes
-    elif _reached[name] >= int(nth or 1) and action != "stop":
+    at = _reached[name] == int(nth or 1)
+    if action == "stop":
+        if at:
+            os.kill(os.getpid(), signal.SIGSTOP)  # once: the process goes on when SIGCONT comes
+    elif action == "raise":
+        if at:
+            raise FailpointError(name)
+    elif _reached[name] >= int(nth or 1):
         os.kill(os.getpid(), signal.SIGKILL)

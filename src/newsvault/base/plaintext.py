@@ -12,6 +12,8 @@ import threading
 import lxml.html
 from lxml import etree
 
+from newsvault.base.text import xml_chars
+
 BLOCK = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li "
     "main nav ol p pre section table td th tr ul".split()
@@ -21,9 +23,20 @@ _LINE_END = " \t\u3000"  # spaces dropped before a line break (white space of ev
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
-def fragment(html: str) -> etree._Element:
-    """An element holding the parsed fragment (empty when there is nothing to parse)."""
-    wrapper = lxml.html.fragment_fromstring(html or "", create_parent="div")
+def fragment(html: str) -> lxml.html.HtmlElement:
+    """A <div> holding the parsed fragment, whatever the string: an extracted body, for what is done to it.
+
+    Parsed in a body of its own, as `plain_text` parses, rather than by lxml.html's
+    fragment parser: that one takes a string that begins like a whole document for
+    one and fails (AssertionError) when it has no <body>, or two, and fails
+    (ValueError) on text that begins with a character XML forbids, which lxml
+    keeps from the page but will not put in a tree it builds: one such page's
+    body was refused, every run.
+    """
+    body = lxml.html.document_fromstring(f"<html><body>{xml_chars(html)}</body></html>").find("body")
+    wrapper = lxml.html.Element("div")
+    wrapper.text = body.text
+    wrapper.extend(body)
     return wrapper
 
 

@@ -16,6 +16,9 @@ JS_WHITESPACE = (
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters XML 1.0 forbids: feeds' titles and bodies and article pages occasionally carry them, and lxml
+# refuses them in any tree it builds or changes (ValueError), where a parser merely keeps them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def js_trim(s: str) -> str:
@@ -31,6 +34,11 @@ def to_usv(s: str) -> str:
     would otherwise fail.
     """
     return _LONE_SURROGATE.sub("\ufffd", s)
+
+
+def xml_chars(s: str) -> str:
+    """`s` without the characters XML 1.0 forbids: what an lxml tree can hold, and an XML feed."""
+    return _NOT_XML.sub("", s)
 
 
 def encode_utf8(s: str) -> bytes:

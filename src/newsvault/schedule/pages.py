@@ -22,7 +22,7 @@ from newsvault.store import captures, versions
 from .budget import BudgetError, within_budget
 from .fallback import active_feed
 from .reading import page_html
-from .results import PagesResult
+from .results import PagesResult, unexpected
 
 PAGE_ATTEMPTS = 10  # a page that failed this often is left alone (and stays reported)
 
@@ -66,9 +66,13 @@ async def _fetch_pages(engine: Engine, source: Source, fetcher: Fetcher, config:
                 dict(response.headers),
                 response.url,
             )
-        except (FetchError, ExtractError, BudgetError) as exc:
-            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-            result.problems.append(Problem(Kind.PAGE, reason, f"page {quoted(row['link'])}"))
+            failpoint("page.extracted")
+        except Exception as exc:  # a bug one page shows fails that page, not its source's others
+            if isinstance(exc, (FetchError, ExtractError, BudgetError)):
+                problem = Problem(Kind.PAGE, exc.reason if isinstance(exc, FetchError) else str(exc))
+            else:
+                problem = unexpected(exc)
+            result.problems.append(problem.concerning(f"page {quoted(row['link'])}"))
             with engine.begin() as conn:
                 store_articles.set_fields(
                     conn, row["id"], page_state="failed", page_attempts=row["page_attempts"] + 1, page_error=str(exc)

@@ -7,7 +7,6 @@ articles did not change is the same bytes and is not rewritten.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -15,11 +14,10 @@ from email.utils import format_datetime
 from lxml import etree
 
 from newsvault.base.clock import in_china
+from newsvault.base.text import xml_chars
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Characters XML 1.0 forbids; bodies and titles from feeds occasionally carry them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,6 @@ class FeedInfo:
     self_url: str | None  # where the feed itself is served (with [site] base_url)
 
 
-def _text(value: str) -> str:
-    return _NOT_XML.sub("", value)
-
-
 def _rfc3339(ms: int) -> str:
     return in_china(ms).isoformat(timespec="seconds")
 
@@ -59,7 +53,7 @@ def _updated(entries: list[FeedEntry]) -> int:
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     element = etree.SubElement(parent, tag, attrs)
     if text is not None:
-        element.text = _text(text)
+        element.text = xml_chars(text)
     return element
 
 
@@ -123,7 +117,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
 def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": _text(info.title),
+        "title": xml_chars(info.title),
         "home_page_url": info.home,
     }
     if info.self_url:
@@ -137,16 +131,16 @@ def _json_item(e: FeedEntry) -> dict[str, object]:
     item: dict[str, object] = {
         "id": e.id,
         "url": e.link,
-        "title": _text(e.title),
-        "content_html": _text(e.content_html),
+        "title": xml_chars(e.title),
+        "content_html": xml_chars(e.content_html),
         "date_published": _rfc3339(e.published_ms),
         "date_modified": _rfc3339(e.updated_ms),
-        "authors": [{"name": _text(e.author)}],
+        "authors": [{"name": xml_chars(e.author)}],
     }
     if e.related:
         item["external_url"] = e.related
     if e.summary is not None:
-        item["summary"] = _text(e.summary)
+        item["summary"] = xml_chars(e.summary)
     if e.tags:
         item["tags"] = list(e.tags)
     return item
