@@ -216,8 +216,11 @@ def test_every_command_prints_stored_titles_escaped(hostile_vault: tuple[Path, R
         headers={"Content-Type": "text/html; charset=utf-8"},
     )
     rule = both("test-rule", "--page", page)
-    assert all(b"title:  \\x1b]0;PWNED" in out and b"\\x1b[2J\\x07\\u202e" in out for out in rule)
-    assert json_lines("test-rule", "--page", page, "--json")[0]["title"] == FORGED.replace("\n", " ")
+    # A page loses what XML forbids (ESC, BEL) as it is parsed (docs/EXTRACTION.md); the rest forges no line:
+    # the title's newline is a space, the bidi control shown escaped.
+    unforged = "]0;PWNED[2J good: new 99, ok"
+    assert all(f"title:  {unforged}".encode() in out and b"[2J\\u202e" in out and b"\x1b" not in out for out in rule)
+    assert json_lines("test-rule", "--page", page, "--json")[0]["title"] == unforged
     assert_verified(vault)
 
 

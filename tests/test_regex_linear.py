@@ -156,7 +156,7 @@ CASES = [
     Case("textdiff._SENTENCE_END", lambda d: textdiff._SENTENCE_END.split(d), _s("。abc")),
     Case("textdiff.marks removed openers", lambda d: list(textdiff.marks(d)), _s("[-", "{+x+}")),
     Case("textdiff.marks both openers", lambda d: list(textdiff.marks(d)), _s("{+[-", "-]")),
-    Case("feeds._NOT_XML", lambda d: feeds._NOT_XML.sub("", d), _s("\x00a")),
+    Case("render_text._NOT_XML", lambda d: render_text._NOT_XML.sub("", d), _s("\x00a")),
 ]
 
 
