@@ -118,6 +118,33 @@ def test_text_the_html_parser_puts_outside_body_is_kept() -> None:
     assert display_html("   ", None, KEEP) == ""
 
 
+_NOT_XML = [chr(c) for c in (*range(9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "<p>文字{c}</p>",
+        "<img data-src='//img.example/a{c}.jpg' src='blank.gif'>",  # the lazy address is set as `src`
+        "<img data-srcset='a{c}.jpg 1x, b.jpg 2x'>",
+        "<p><noscript>x</noscript>{c}尾</p>",  # a removed element's tail is moved
+        "<noscript><img src='a.jpg'></noscript>{c}<img src='a.jpg'>",
+        "<a href='http://x.example/{c}'>链{c}接</a><img src='p.jpg' alt='{c}'>",
+    ],
+)
+def test_characters_xml_forbids_written_or_referred_to_are_dropped_not_fatal(template: str) -> None:
+    """lxml refuses to set a value holding one (a lazy image's address as `src`, a moved text): a stored body
+    with one stopped the site's render and the reader's page. Raw, or as &#8; / &#x1B; / &#xFFFE;."""
+    for c in _NOT_XML:
+        for written in (c, f"&#{ord(c)};", f"&#x{ord(c):X};", f"&#{ord(c)}"):
+            body = template.replace("{c}", written)
+            for mode in ("keep", "proxy", "mirror"):
+                shown = display_html(body, "https://news.example/a/1.html", ImagePolicy(mode), {})
+                assert not any(ch in shown for ch in _NOT_XML), (body, mode, shown)
+            assert all(url.startswith("http") for url in image_urls(body, "https://news.example/a/1.html"))
+    assert display_html("<p>一&#8;二&#80;&#x80;</p>", None, ImagePolicy("keep")) == "<p>一二P€</p>"
+
+
 def test_image_urls_are_absolute_http_once_each_in_order() -> None:
     body = (
         '<IMG SRC="/b.png"><img src="data:image/png;base64,AA"><img src="/a.png">'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import os
 import signal
 import subprocess
@@ -213,6 +214,33 @@ def test_an_error_no_stage_expects_fails_its_page_not_the_sources_other_pages(tm
         bodies = {r.title: r.body for r in conn.execute(select(articles.c.title, articles.c.body))}
     assert bodies == {f"第{n}篇": f"<p>第{n}篇</p>" for n in (1, 2, 3)}
     assert titles(tmp_path / "archive", "pg") == ["第1篇", "第2篇", "第3篇"]
+
+
+def test_a_body_holding_characters_xml_forbids_is_archived_shown_and_read(tmp_path, server):
+    """A JSON Feed can carry any character, and an HTML body can refer to one (&#1;). Made a lazy image's `src`
+    for display, one stopped the site's render, every run, and the reader's page of the article."""
+    from starlette.testclient import TestClient
+
+    from newsvault.web import create_app
+
+    body = "<p>正文\u0008结束</p><img data-src='//img.example/a&#1;.jpg' src='blank.gif'>"
+    item = {"id": "1", "url": "https://x.example/1", "title": "控制字符", "content_html": body}
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [item]}).encode()
+    url = server.set("/f.json", feed, headers={"Content-Type": "application/feed+json"})
+    vault = write_vault(tmp_path, {"js": {"name": "杰", "feed": url}})
+    run = newsvault(vault, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        (stored,) = conn.execute(select(articles.c.archive_id, articles.c.body)).all()
+    assert stored.body == body  # archived as served
+    (page,) = (tmp_path / "site" / "js").rglob(f"{stored.archive_id}.html")
+    shown = page.read_text("utf-8")
+    assert "正文结束" in shown and "img.example/a.jpg" in shown
+    config, engine = open_vault(vault)
+    read = TestClient(create_app(config, engine)).get(f"/a/js/{stored.archive_id}")
+    assert read.status_code == 200 and "正文结束" in read.text
+    assert newsvault(vault, "verify").returncode == 0
 
 
 def atom_flood(count: int) -> bytes:

@@ -42,7 +42,6 @@ from newsvault.extract import lazy
 from newsvault.importer import read as importer_read
 from newsvault.parse import dates, encoding, sniff, xmlfeed
 from newsvault.publish import actions, git, remotes
-from newsvault.render.site import feeds
 from newsvault.search import tokens
 
 N = 1_000_000
@@ -157,6 +156,9 @@ CASES = [
     Case("textdiff.marks removed openers", lambda d: list(textdiff.marks(d)), _s("[-", "{+x+}")),
     Case("textdiff.marks both openers", lambda d: list(textdiff.marks(d)), _s("{+[-", "-]")),
     Case("render_text._NOT_XML", lambda d: render_text._NOT_XML.sub("", d), _s("\x00a")),
+    Case("render_text._NOT_XML_REF zeros", lambda d: render_text._NOT_XML_REF.sub("", d), "&#" + _s("0")),
+    Case("render_text._NOT_XML_REF hex zeros", lambda d: render_text._NOT_XML_REF.sub("", d), "&#x" + _s("0")),
+    Case("render_text._NOT_XML_REF refs", lambda d: render_text._NOT_XML_REF.sub("", d), _s("&#x0001f;&#8")),
 ]
 
 

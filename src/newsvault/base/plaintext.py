@@ -12,7 +12,7 @@ import threading
 import lxml.html
 from lxml import etree
 
-from newsvault.base.text import xml_chars
+from newsvault.base.text import xml_markup
 
 BLOCK = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li "
@@ -33,7 +33,7 @@ def fragment(html: str) -> lxml.html.HtmlElement:
     keeps from the page but will not put in a tree it builds: one such page's
     body was refused, every run.
     """
-    body = lxml.html.document_fromstring(f"<html><body>{xml_chars(html)}</body></html>").find("body")
+    body = lxml.html.document_fromstring(f"<html><body>{xml_markup(html)}</body></html>").find("body")
     wrapper = lxml.html.Element("div")
     wrapper.text = body.text
     wrapper.extend(body)

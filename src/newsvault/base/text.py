@@ -41,6 +41,19 @@ def xml_chars(s: str) -> str:
     return _NOT_XML.sub("", s)
 
 
+# A numeric reference to one of them (&#8; &#x1B; &#xFFFE;): an HTML parser puts the character itself in its tree.
+_NOT_XML_REF = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45])(?![0-9])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])"
+    r"(?![0-9a-fA-F]));?"
+)
+
+
+def xml_markup(html: str) -> str:
+    """HTML without the characters XML 1.0 forbids, written or referred to: parsed, every value of its tree is one
+    lxml can set again (a lazy image's address made its `src`, a text moved), where it refused one (ValueError)."""
+    return _NOT_XML_REF.sub("", _NOT_XML.sub("", html))
+
+
 def encode_utf8(s: str) -> bytes:
     """UTF-8 as Node's ``fs.writeFileSync`` writes a string."""
     return to_usv(s).encode("utf-8")

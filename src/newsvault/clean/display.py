@@ -14,6 +14,7 @@ from html import escape
 from lxml import etree
 
 from newsvault.base.srcset import format_srcset, parse_srcset
+from newsvault.base.text import xml_markup
 from newsvault.clean.images import ImagePolicy, apply_policy
 from newsvault.clean.lazy import repair
 from newsvault.clean.sanitize import sanitize
@@ -32,7 +33,7 @@ def _parse(html: str) -> etree._Element:
     Bytes with the encoding fixed, because lxml refuses a str that carries an
     XML encoding declaration, and bodies from feeds sometimes do.
     """
-    data = b"<html><body>" + html.encode("utf-8", "replace")
+    data = b"<html><body>" + xml_markup(html).encode("utf-8", "replace")
     body = etree.fromstring(data, parser=_PARSER).find("body")
     assert body is not None  # libxml2 always creates it after an explicit <body>
     return body

@@ -18,7 +18,7 @@ from readability.htmls import shorten_title
 from readability.readability import Unparseable
 
 from newsvault.base.plaintext import fragment, plain_text
-from newsvault.base.text import xml_chars
+from newsvault.base.text import xml_markup
 from newsvault.parse.encoding import decode
 
 from .lazy import is_placeholder, promote_lazy_images
@@ -60,7 +60,7 @@ def parse_page(page: str | bytes, headers: Mapping[str, str] | None = None) -> l
     """The page as an lxml HTML tree, decoded by newsvault's rules rather than lxml's guess."""
     text = decode(page, headers)[0] if isinstance(page, bytes) else page
     try:  # without what XML forbids: readability builds new elements of the page's text, and lxml refuses it there
-        return lxml.html.document_fromstring(xml_chars(text).encode("utf-8", "replace"), parser=_PARSER)
+        return lxml.html.document_fromstring(xml_markup(text).encode("utf-8", "replace"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:  # an empty or unparseable document
         raise ExtractError(f"not an HTML page ({exc})") from None
 

@@ -10,7 +10,7 @@ from html5lib.constants import DataLossWarning
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsvault.base.text import xml_chars
+from newsvault.base.text import xml_markup
 from newsvault.parse.encoding import decode
 
 from .serialize import inner_html
@@ -34,7 +34,7 @@ def select_body(page: str | bytes, selector: str, headers: Mapping[str, str] | N
     except Exception as exc:  # cssselect raises several kinds of parse errors
         raise ExtractError(f"bad CSS selector {selector!r}: {exc}") from None
     text = decode(page, headers)[0] if isinstance(page, bytes) else page
-    text = xml_chars(text)  # lxml holds no character XML forbids: html5lib failed on a page with one (ValueError)
+    text = xml_markup(text)  # lxml holds no character XML forbids: html5lib failed on a page with one (ValueError)
     with warnings.catch_warnings():  # names lxml cannot hold are renamed: html5lib's notice is no user's business
         warnings.simplefilter("ignore", DataLossWarning)
         root = html5lib.parse(text, treebuilder="lxml", namespaceHTMLElements=False)

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from newsvault.base.clock import CHINA_LABEL, china_minute, now_ms
+from newsvault.base.plaintext import fragment
 from newsvault.config import Config
 from newsvault.store import articles as store_articles
 from newsvault.store import sources as store_sources
@@ -102,7 +103,7 @@ def html_bundle(engine: Engine, config: Config, since_ms: int, abbrs: tuple[str,
 
 def _xhtml_body(html: str) -> str:
     """Sanitised HTML as well-formed XHTML; remote images become links to them."""
-    holder = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    holder = fragment(html or "<p></p>")
     for img in list(holder.iter("img")):
         src = img.get("src", "")
         if src.startswith("http"):
