@@ -243,6 +243,29 @@ def test_a_body_holding_characters_xml_forbids_is_archived_shown_and_read(tmp_pa
     assert newsvault(vault, "verify").returncode == 0
 
 
+def test_an_error_no_stage_expects_in_the_render_is_one_line_and_the_run_goes_on(tmp_path, server):
+    """A bug the render meets (raised at `render.lists`) is the run's `render:` line, exit 1, no traceback; the
+    search index is still updated, and the next run writes the tree whole."""
+    vault = write_vault(tmp_path, {"good": {"name": "好", "feed": server.set("/good.xml", good_feed())}})
+    run = subprocess.run(
+        [NEWSVAULT, "--vault", str(vault), "run"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={**os.environ, "NEWSVAULT_FAILPOINT": "render.lists:1:raise"},
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode == 1 and "Traceback" not in out, out
+    assert "ERROR: render: FailpointError: render.lists" in out, out
+    found = newsvault(vault, "search", "好消息")
+    assert found.returncode == 0 and "好消息" in found.stdout
+    again = newsvault(vault, "run")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert titles(tmp_path / "archive", "good") == ["又一条", "好消息"]
+    assert newsvault(vault, "verify").returncode == 0
+
+
 def atom_flood(count: int) -> bytes:
     """`count` Atom entries, newest first, a second apart: entry n is the n-th oldest."""
     start = datetime(2024, 1, 1)

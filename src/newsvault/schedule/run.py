@@ -67,7 +67,7 @@ def run_once(
     if render:
         try:
             report.render = render_tree(engine, config)
-        except (OSError, SQLAlchemyError) as exc:  # a full disk: the articles are stored, the next run writes them
+        except Exception as exc:  # a full disk, or a bug: the articles are stored, the next run writes them
             report.errors.append(StepError("render", exc, config.archive))
         mirrored = [abbr for abbr in mirror_sources(config) if not only or abbr in only]
         # After a failed render the tree's disk is likely full too: a mirror run would
@@ -103,7 +103,7 @@ def _site_images(config: Config, engine: Engine, report: RunReport) -> None:
         return
     try:
         render_site(engine, config)
-    except (OSError, SQLAlchemyError) as exc:  # the images are kept in the archive; the next render links them
+    except Exception as exc:  # a full disk, or a bug: the images are kept in the archive; the next render links them
         report.errors.append(StepError("site images", exc, site_root(config)))
 
 
