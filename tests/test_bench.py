@@ -81,7 +81,11 @@ PRINTS = {
         r"WARC export / raw write of the same payload bytes: [\d.]+x the time",
         r"evidence per day: revisit dedup = [\d.]+× every fetch; newsvault = [\d.]+× every fetch",
     ],
-    "bench_web.py": [r"home +p50 +[\d.]+ ms +p95 +[\d.]+ ms", r"search +p50 +[\d.]+ ms +p95 +[\d.]+ ms"],
+    "bench_web.py": [
+        r"home +p50 +[\d.]+ ms +p95 +[\d.]+ ms",
+        r"search +p50 +[\d.]+ ms +p95 +[\d.]+ ms",
+        r"new search +p50 +[\d.]+ ms +p95 +[\d.]+ ms",
+    ],
     "bench_workers.py": [r"\(x[\d.]+ of one worker\)", r"PostgreSQL/SQLite time x[\d.]+"],
 }
 SCRIPTS = sorted(path.name for path in BENCH.glob("bench_*.py"))
