@@ -266,6 +266,57 @@ def test_an_error_no_stage_expects_in_the_render_is_one_line_and_the_run_goes_on
     assert newsvault(vault, "verify").returncode == 0
 
 
+def test_a_feed_carrying_nul_is_archived_without_it_on_either_store(tmp_path, server):
+    """A JSON Feed can carry U+0000 anywhere. On PostgreSQL, whose text cannot hold it, the feed's transaction
+    failed every run, and so did the fetch log's record of why (it quoted the item); in a file it makes git
+    take the article for binary. Items lose it, and what else quotes a feed is written without it."""
+    items = [
+        {
+            "id": "a\u0000",
+            "url": "https://x.example/1",
+            "title": "空\u0000字符",
+            "content_html": "<p>正文\u0000</p>",
+            "date_published": "2024-05-01T12:00:00Z",
+        },
+        {
+            "id": "b",
+            "url": "https://x.example/2",
+            "title": "日期\u0000坏",
+            "content_html": "<p>二</p>",
+            "date_published": "2024\u0000",
+        },
+    ]
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items}).encode()
+    vault = write_vault(tmp_path, {"js": {"name": "杰", "feed": server.set("/f.json", feed)}})
+    run = newsvault(vault, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "unreadable date '2024\\x00'" in run.stdout  # said as it was, at the edge
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        stored = conn.execute(select(articles.c.guid, articles.c.title, articles.c.body).order_by(articles.c.guid))
+        assert [tuple(r) for r in stored] == [("a", "空字符", "<p>正文</p>"), ("b", "日期坏", "<p>二</p>")]
+    files = sorted((tmp_path / "archive" / "articles" / "js").rglob("*.md"))
+    assert len(files) == 2 and not any(b"\x00" in f.read_bytes() for f in files)
+    (health,) = [json.loads(line) for line in newsvault(vault, "status", "--json").stdout.splitlines()]
+    assert [(h["abbr"], h["last_error"], h["failures"]) for h in health["sources"]] == [("js", None, 0)]
+    assert newsvault(vault, "verify").returncode == 0
+
+
+def test_postgresql_stores_any_text_without_nul(pg_url):
+    """What else quotes a feed (an error, a problem) reaches the store as it came; on PostgreSQL, whose text cannot
+    hold U+0000, it is written without it instead of failing the write (psycopg's DataError)."""
+    from newsvault.store import open_store
+    from newsvault.store import sources as store_sources
+
+    engine = open_store(pg_url)
+    with engine.begin() as conn:
+        store_sources.ensure(conn, "nul\x00", "名\x00字", "https://x.example/\x00")
+    with engine.connect() as conn:
+        assert [(r["abbr"], r["name"], r["feed_url"]) for r in store_sources.all_sources(conn)] == [
+            ("nul", "名字", "https://x.example/")
+        ]
+
+
 def atom_flood(count: int) -> bytes:
     """`count` Atom entries, newest first, a second apart: entry n is the n-th oldest."""
     start = datetime(2024, 1, 1)

@@ -54,6 +54,13 @@ def xml_markup(html: str) -> str:
     return _NOT_XML_REF.sub("", _NOT_XML.sub("", html))
 
 
+def without_nul(s: str) -> str:
+    """`s` without U+0000, which a JSON Feed can carry: PostgreSQL's text cannot hold it (the feed's whole
+    transaction failed there, every run), and git takes a file holding one for binary (no diff, no page on GitHub).
+    Nothing a reader sees is lost."""
+    return s.replace("\x00", "")
+
+
 def encode_utf8(s: str) -> bytes:
     """UTF-8 as Node's ``fs.writeFileSync`` writes a string."""
     return to_usv(s).encode("utf-8")

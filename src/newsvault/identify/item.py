@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from newsvault.base import js_trim, whatwg_href
 from newsvault.base.problems import Kind, Problem
+from newsvault.base.text import without_nul
 from newsvault.config import Source
 from newsvault.parse import Entry, normalise_date
 
@@ -38,7 +39,7 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value
+        return without_nul(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return None

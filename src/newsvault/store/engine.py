@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from newsvault.base.text import without_nul
 
 from .fast import newest_revision
 
@@ -33,6 +35,28 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _no_nul(
+    _conn: object, _cursor: object, statement: str, parameters: Any, _context: object, _executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold U+0000 (psycopg raises DataError): written without it, wherever it comes from.
+
+    Items lose it before they are stored on every store (`identify`); this is for
+    the rest, an error's text or a problem that quotes a feed, say, whose one
+    NUL made the fetch log's insert fail.
+    """
+    return statement, _without_nul(parameters)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return without_nul(value) if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_nul(v) for v in value)
+    return value
 
 
 _ANALYSIS_LIMIT = 1000  # rows sampled per index by PRAGMA optimize: a cost that does not grow with the store
@@ -195,6 +219,8 @@ def open_store(url: str, *, upgrade: bool = True) -> Engine:
     engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "before_cursor_execute", _no_nul, retval=True)
     try:
         if upgrade:
             migrate(engine)
