@@ -326,6 +326,10 @@ def _messy_tree(root: Path) -> dict[str, str]:
             "no date line",
         ),
         "articles/unknown/1048574.md": (_final_file(1_600_000_000_000, "新媒体", "https://u.example/1"), None),
+        "articles/voa/1007.md": (  # git takes it for binary; PostgreSQL's text cannot hold U+0000
+            format_article(1_600_000_000_000, "空\x00字符", "https://a.example/8", "<p>正文\x00</p>"),
+            "U+0000 inside the text",
+        ),
         "articles/.gitkeep": (b"", "not part of the archive layout"),
         "lists/.gitkeep": (b"", "not part of the archive layout"),
         "lists/unknown.md": (b"unknown\n------\n\n", None),
@@ -351,7 +355,8 @@ def test_messy_files_are_imported_warned_and_rendered_back(tmp_path):
     assert report.files == len(files_of(tree))  # nothing dropped
     assert_round_trip(vault, tree, exact=False)  # the tree has no README: one is generated
     listed = {a["path"]: a for a in json_articles(vault)}
-    assert len(listed) == 10
+    assert len(listed) == 11
+    assert listed["articles/voa/1007.md"]["title"] == "空字符"  # the file's bytes are kept whole
     assert listed["articles/中国数字时代/400000_旧格式.md"]["date_ms"] is None
     assert listed["articles/voa/1003.md"]["title"] == "标题 [方括号] 里"
     assert listed["articles/unknown/1048574.md"]["abbr"] == "unknown"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from newsvault.archive import article_path, parse_article, parse_legacy_file_name
 from newsvault.base import whatwg_href
-from newsvault.base.text import to_usv
+from newsvault.base.text import to_usv, without_nul
 
 _FINAL_NAME = re.compile(r"([0-9]+)\.md\Z")
 _MAX_ID = 2**63 - 1  # BIGINT; a longer run of digits is not an id the archive ever wrote
@@ -122,13 +122,14 @@ def read_article(abbr: str, rel: str, name: str, data: bytes) -> ArticleRecord |
         raw=None,
         warnings=_name_warnings(name),
     )
-    if not parsed.canonical:
-        # Text columns cannot hold the surrogate escapes of invalid UTF-8; the bytes
-        # are kept for such files, so nothing is lost by storing U+FFFD in the fields.
+    if not parsed.canonical or b"\x00" in data:
+        # Text columns cannot hold the surrogate escapes of invalid UTF-8, nor U+0000 on
+        # PostgreSQL; the bytes are kept for such files, so nothing is lost by storing
+        # U+FFFD in the fields, or nothing for U+0000.
         # (A canonical file is valid UTF-8 and its link canonical: nothing to do.)
         record.link = _match_link(parsed.url)
-        record.title = to_usv(parsed.title)
-        record.body = to_usv(parsed.body)
+        record.title = without_nul(to_usv(parsed.title))
+        record.body = without_nul(to_usv(parsed.body))
         record.raw = data
         record.warnings[:0] = _content_warnings(data, parsed.ms)
     elif b"\r" in data:
@@ -156,7 +157,9 @@ def _content_warnings(data: bytes, ms: int | None) -> list[str]:
         data.decode("utf-8")
     except UnicodeDecodeError:
         found.append("invalid UTF-8")
-    if ms is None:
+    if b"\x00" in data:
+        found.append("U+0000 inside the text (kept byte for byte; the store's fields without it)")
+    elif ms is None:
         found.append("no date line")
     else:
         found.append("differs from the final format (kept byte for byte)")
