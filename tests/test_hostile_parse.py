@@ -15,7 +15,9 @@ import asyncio
 import gzip
 import json
 import os
+import random
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -315,6 +317,29 @@ def test_postgresql_stores_any_text_without_nul(pg_url):
         assert [(r["abbr"], r["name"], r["feed_url"]) for r in store_sources.all_sources(conn)] == [
             ("nul", "名字", "https://x.example/")
         ]
+
+
+def test_links_and_guids_of_any_length_are_archived_once(tmp_path, server):
+    """PostgreSQL's btree index entries hold at most 2,704 bytes: one item with a longer link or guid failed its
+    feed's whole transaction there, every run. Each is archived, and found again the next run (no duplicate)."""
+    rng = random.Random(5)  # random, so that PostgreSQL cannot compress them under the limit
+    long = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(6000))
+    items = [
+        {"id": "g" + long, "url": "https://x.example/1", "title": "长guid", "content_html": "<p>一</p>"},
+        {"id": "b", "url": "https://x.example/" + long, "title": "长链接", "content_html": "<p>二</p>"},
+        {"url": "https://x.example/?" + long[::-1], "title": "长链接无guid", "content_html": "<p>三</p>"},
+        {"id": "c", "url": "https://x.example/3", "title": "正常", "content_html": "<p>四</p>"},
+    ]
+    for item in items:
+        item["date_published"] = "2024-05-01T12:00:00Z"
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items}).encode()
+    vault = write_vault(tmp_path, {"ln": {"name": "长", "feed": server.set("/f.json", feed)}})
+    first = newsvault(vault, "run")
+    assert first.returncode == 0 and "ln: new 4, updated 0, unchanged 0: ok" in first.stdout, first.stdout
+    again = newsvault(vault, "run")
+    assert again.returncode == 0 and "ln: new 0, updated 0, unchanged 4: ok" in again.stdout, again.stdout
+    assert titles(tmp_path / "archive", "ln") == ["正常", "长guid", "长链接", "长链接无guid"]
+    assert newsvault(vault, "verify").returncode == 0
 
 
 def atom_flood(count: int) -> bytes:
