@@ -88,6 +88,13 @@ def test_not_a_feed_xml() -> None:
         (b'{"status": "ok", "data": []}', "not a JSON Feed"),
         (b"[1, 2, 3]", "not a JSON Feed"),
         (b'{"version": "https://jsonfeed.org/version/1.1", items: []}', "invalid JSON at line 1"),
+        (  # valid JSON, nested deeper than Python's json reads: RecursionError, which no stage expected
+            b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"x": '
+            + b"[" * 100_000
+            + b"]" * 100_000
+            + b"}]}",
+            "JSON nested too deeply to read",
+        ),
     ],
 )
 def test_json_errors(data: bytes, message: str) -> None:

@@ -30,6 +30,8 @@ def read(data: bytes | str, encoding: str) -> Feed:
         raise FeedError(
             f"not a feed: invalid JSON at line {error.lineno}, column {error.colno} ({error.msg})"
         ) from None
+    except RecursionError:  # arrays or objects nested deeper than Python's json reads (a few thousand levels)
+        raise FeedError("not a feed: JSON nested too deeply to read") from None
     if not isinstance(document, dict) or not str(document.get("version", "")).startswith(_VERSION_PREFIX):
         raise FeedError("not a feed: a JSON document that is not a JSON Feed (no jsonfeed.org version)")
     items = document.get("items")
