@@ -404,6 +404,10 @@ def test_a_store_indexed_before_0017_keeps_its_index_without_the_kept_text(tmp_p
                 text("UPDATE search_docs SET text = :t WHERE article_id = :a"), {"t": plain_text(body), "a": article_id}
             )
         conn.execute(text("ALTER TABLE search_docs DROP COLUMN plain_length"))
+        for index in ("ix_articles_guid", "ix_articles_link"):  # and the indexes of links and guids before 0018
+            conn.execute(text(f"DROP INDEX {index}"))
+        conn.execute(text("CREATE INDEX ix_articles_source_link ON articles (source, link)"))
+        conn.execute(text("CREATE INDEX ix_articles_source_guid ON articles (source, guid) WHERE guid IS NOT NULL"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0016'"))
     sqlite = engine.dialect.name == "sqlite"
     pages = _pages(engine) if sqlite else None
