@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsvault.parse import parse
+from newsvault.parse.encoding import decode
 from tests.parse_helpers import feed_bytes, rss
 
 # file, version, entries, feed title, first entry title
@@ -144,3 +145,19 @@ def test_boms_and_wide_encodings(codec: str, declared: str, expected: str) -> No
     title = "自由亚洲电台"
     feed = parse(_doc(title, declared).encode(codec))
     assert (feed.entries[0].title, feed.encoding) == (title, expected)
+
+
+# Names no document can be read with: unknown to Python, codecs of bytes to bytes, codecs that refuse "replace"
+# or any non-ASCII byte, a NUL. Each failed the feed (or the page) with an error no stage expected.
+UNREADABLE_CHARSETS = ["x-user-defined", "no-such-charset", "base64", "rot13", "zlib", "idna", "punycode", "undefined"]
+
+
+@pytest.mark.parametrize("declared", UNREADABLE_CHARSETS)
+def test_a_charset_python_cannot_read_a_document_with_is_ignored(declared: str) -> None:
+    title = "新闻自由"
+    by_declaration = parse(_doc(title, declared).encode("gb18030"))
+    by_header = parse(_doc(title, None).encode("gb18030"), {"Content-Type": f"text/xml; charset={declared}"})
+    for feed in (by_declaration, by_header):
+        assert (feed.entries[0].title, feed.encoding) == (title, "gb18030")
+    page = f'<html><head><meta charset="{declared}"></head><body><p>{title}</p></body></html>'.encode("gb18030")
+    assert decode(page)[:2] == (page.decode("gb18030"), "gb18030")

@@ -222,10 +222,14 @@ def _codec_name(declared: str) -> str | None:
     if name in _SUPERSETS:
         return _SUPERSETS[name]
     try:
-        b"".decode(name)  # also rejects bytes-to-bytes codecs such as base64
-    except LookupError:
+        codec = codecs.lookup(name)
+        # Not b"": bytes.decode skips the codec for empty bytes, so every unknown name (x-gbk,
+        # x-user-defined) passed, then failed the feed. A non-ASCII byte with "replace" also
+        # refuses bytes-to-bytes codecs (base64, rot13) and those no document is in (idna, punycode).
+        b"<\xe4>".decode(codec.name, "replace")
+    except (LookupError, ValueError, UnicodeError):  # ValueError: a NUL in the name
         return None
-    return codecs.lookup(name).name
+    return codec.name
 
 
 def _declare_utf8(text: str) -> str:
