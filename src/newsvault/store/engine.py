@@ -46,12 +46,24 @@ def _no_nul(
     the rest, an error's text or a problem that quotes a feed, say, whose one
     NUL made the fetch log's insert fail.
     """
-    return statement, _without_nul(parameters)
+    return statement, (_without_nul(parameters) if _has_nul(parameters) else parameters)
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a string in these parameters holds U+0000: asked first, so that the rows of a bulk insert are
+    not copied when none does (nearly always)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(map(_has_nul, value.values()))
+    if isinstance(value, (list, tuple)):
+        return any(map(_has_nul, value))
+    return False
 
 
 def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
-        return without_nul(value) if "\x00" in value else value
+        return without_nul(value)
     if isinstance(value, dict):
         return {k: _without_nul(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
