@@ -73,16 +73,24 @@ def read(data: bytes, encoding: str, root: str | None) -> Feed:
     elif fast is not None and len(fast.entries) >= MAX_ENTRIES:
         parser, chosen, problem = "feedparser-rs", fast, f"more than {MAX_ENTRIES} items; the first {MAX_ENTRIES} read"
     else:
-        slow = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+        try:
+            slow = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+        except Exception as error:  # its own bugs on broken input: a KeyError in its media:thumbnail handler, say
+            if fast is None:
+                raise FeedError(f"XML is not well-formed and no item could be recovered ({fast_problem})") from None
+            slow, slow_problem = None, f"feedparser failed: {type(error).__name__}: {error}"
         # On a tie feedparser-rs wins: it keeps the CRs of the bytes (the archive
         # keeps lone CRs) where feedparser applies XML's line-end normalisation.
-        if fast is not None and len(fast.entries[:limit]) >= len(slow.entries[:limit]):
+        if slow is None or (fast is not None and len(fast.entries[:limit]) >= len(slow.entries[:limit])):
             parser, chosen = "feedparser-rs", fast
         else:
             parser, chosen = "feedparser", slow
         # feedparser tries a strict XML parser first, so it judges well-formedness:
         # a feedparser-rs complaint about, say, a date format is not a broken document.
-        problem = _describe(slow.get("bozo_exception")) if slow.get("bozo") else None
+        if slow is None:
+            problem = fast_problem or slow_problem
+        else:
+            problem = _describe(slow.get("bozo_exception")) if slow.get("bozo") else None
 
     entries = [_entry(raw, parser) for raw in chosen.entries[:limit]]
     version = chosen.get("version") or ""
