@@ -178,3 +178,12 @@ def test_plain_text_of_html_is_that_of_its_fragment():
     assert plain_text("<!doctype html><html><head></head></html>") == ""
     assert plain_text("<html><head><title>x</title></head></html>") == "x"
     assert plain_text("<html><body><p>一</p></body></html><body>二</body>") == "一\n二"
+
+
+def test_attribute_names_xml_refuses_are_serialised_as_the_page_has_them() -> None:
+    """Broken markup leaves attribute names such as `target<math`, which the HTML parser keeps; asking lxml for
+    their local name (`etree.QName`) raised ValueError, and the page was lost (found by mutating the fixtures)."""
+    text = "这是一篇足够长的新闻正文，用来让自动提取找到它。" * 6
+    page = f'<html><body><div id=a><p target<math="x" class="c">{text}</p><p>{text}</p></div></body></html>'
+    found = extract_page(page.encode(), {"content-type": "text/html; charset=utf-8"}, "https://news.example/a/1")
+    assert f'<p target<math="x" class="c">{text}</p>' in found.html

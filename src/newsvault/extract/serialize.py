@@ -23,8 +23,14 @@ def _escape_attr(s: str) -> str:
     return s.replace("&", "&amp;").replace("\u00a0", "&nbsp;").replace('"', "&quot;")
 
 
+def _local(name: str) -> str:
+    """A tag's or attribute's name without its namespace. Not `etree.QName`, which also validates the name, and an
+    HTML parser keeps names XML refuses (an attribute `target<math` from broken markup raised ValueError)."""
+    return name.rpartition("}")[2]
+
+
 def _tag(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    return _local(el.tag) if isinstance(el.tag, str) else ""
 
 
 def _outer(el: etree._Element, out: list[str], raw_parent: bool) -> None:
@@ -36,7 +42,7 @@ def _outer(el: etree._Element, out: list[str], raw_parent: bool) -> None:
         name = _tag(el)
         out.append("<" + name)
         for key, value in el.attrib.items():
-            out.append(f' {etree.QName(key).localname}="{_escape_attr(value)}"')
+            out.append(f' {_local(key)}="{_escape_attr(value)}"')
         out.append(">")
         if name not in VOID:
             _inner(el, out, name in RAW_TEXT)
