@@ -328,9 +328,18 @@ def test_import_without_check_fetches_nothing(tmp_path, server):
 def test_a_file_that_is_not_opml_is_refused_whole(tmp_path):
     vault = write_vault(tmp_path, {})
     before = toml(vault)
-    (tmp_path / "x.opml").write_text("<rss/>")
-    result = nv(vault, "import-opml", str(tmp_path / "x.opml"))
-    assert result.exit_code == 1 and "not an OPML file" in result.output and toml(vault) == before
+    for name, data in (
+        ("x.opml", b"<rss/>"),
+        # broken, recovered with a root named with an unbound prefix: etree.QName refused it (a traceback)
+        ("y.opml", b"<?xml version=\"1.0\"?><nv:enabled='false'?><opml><body></body></opml>"),
+    ):
+        (tmp_path / name).write_bytes(data)
+        result = nv(vault, "import-opml", str(tmp_path / name))
+        assert result.exit_code == 1 and "not an OPML file" in result.output and toml(vault) == before, result.output
+    # an <opml> in a namespace holding a control character (QName refused it: ValueError), recovered with no feed
+    (tmp_path / "z.opml").write_bytes(b'<?xml version="1.0"?><opml xmlns="http<outline text=\'&#x1b;\'/>"><body>')
+    result = nv(vault, "import-opml", str(tmp_path / "z.opml"))
+    assert result.exit_code == 0 and result.output.endswith(": 0 feed(s): added 0, refused 0\n"), result.output
 
 
 def test_derived_abbrs_and_duplicate_urls():

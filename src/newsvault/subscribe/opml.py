@@ -102,7 +102,9 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise OpmlError(f"not XML ({exc.msg})") from None
-    if root is None or etree.QName(root).localname.lower() != "opml":
+    # The tag's local name by hand: a recovered document's root can be named anything (`nv:enabled`, with an
+    # unbound prefix), which etree.QName refuses with a ValueError.
+    if root is None or not isinstance(root.tag, str) or root.tag.rpartition("}")[2].lower() != "opml":
         raise OpmlError("not an OPML file (no <opml> element)")
     out: list[OpmlFeed] = []
     for body in root.iterchildren("body"):
