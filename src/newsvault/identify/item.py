@@ -65,11 +65,17 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
     title = js_trim(title)
 
     date_ms = normalise_date(entry.date_raw, source.timezone)
-    date_missing = date_ms is None
-    if date_ms is None:
+    if date_ms is not None and date_ms < 0:
+        # No news item is from before 1970, and the archive's header (<!--ms-->) cannot hold one: CMSs write
+        # 0001-01-01 for "no date". Stored, one such date made every render fail.
+        problems.append(Problem(Kind.NO_DATE, f"date before 1970 {entry.date_raw!r}"))
+        date_ms = None
+    elif date_ms is None:
         problems.append(
             Problem(Kind.NO_DATE, "no date" if not entry.date_raw else f"unreadable date {entry.date_raw!r}")
         )
+    date_missing = date_ms is None
+    if date_ms is None:
         date_ms = now_ms
 
     body: str | None
