@@ -111,8 +111,8 @@ def test_diff_sees_the_store(tmp_path: Path) -> None:
 
 
 def _dates_repaired(url: str) -> None:
-    """A store at 0018 holding an article and a version dated 1900 (the render failed on them) comes out of 0019
-    with both dated when the article was first seen, marked without a date, and the article to render again."""
+    """A store at 0018 holding articles and versions dated 1900 and 9999-12-31 (the render failed on them) comes
+    out of 0019 with them dated when the article was first seen, marked without a date, to render again."""
     from sqlalchemy import select, text
 
     from newsvault.store import sources, versions
@@ -120,38 +120,42 @@ def _dates_repaired(url: str) -> None:
     from newsvault.store.schema import versions as versions_table
 
     engine = open_store(url)
-    seen, old = 1_700_000_000_000, -2_208_988_800_000
+    seen = 1_700_000_000_000
     with engine.begin() as conn:
         sources.ensure(conn, "od", "老", None)
-        article_id = conn.execute(
-            articles.insert().values(
-                source="od",
-                archive_id=1,
-                link="https://x.example/1",
-                title="老",
-                date_ms=old,
-                body="<p>一</p>",
-                first_seen_ms=seen,
-                last_seen_ms=seen,
-                rendered_sha="0" * 64,
-            )
-        ).inserted_primary_key[0]
-        versions.add(conn, article_id, seen, "老", old, "<p>一</p>")
+        for archive_id, date_ms in ((1, -2_208_988_800_000), (2, 253_402_300_799_000), (3, seen - 1)):
+            article_id = conn.execute(
+                articles.insert().values(
+                    source="od",
+                    archive_id=archive_id,
+                    link=f"https://x.example/{archive_id}",
+                    title="老",
+                    date_ms=date_ms,
+                    body="<p>一</p>",
+                    first_seen_ms=seen,
+                    last_seen_ms=seen,
+                    rendered_sha="0" * 64,
+                )
+            ).inserted_primary_key[0]
+            versions.add(conn, article_id, seen, "老", date_ms, "<p>一</p>")
         conn.execute(text("UPDATE alembic_version SET version_num = '0018'"))
     engine.dispose()
     engine = open_store(url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(articles.c.date_ms, articles.c.date_missing, articles.c.rendered_sha)).one()
-            assert tuple(row) == (seen, True, None)
-            assert conn.execute(select(versions_table.c.date_ms)).scalars().all() == [seen]
+            rows = conn.execute(
+                select(articles.c.date_ms, articles.c.date_missing, articles.c.rendered_sha).order_by(articles.c.id)
+            ).all()
+            assert [tuple(r) for r in rows] == [(seen, True, None), (seen, True, None), (seen - 1, False, "0" * 64)]
+            dates = conn.execute(select(versions_table.c.date_ms).order_by(versions_table.c.id)).scalars().all()
+            assert dates == [seen, seen, seen - 1]
     finally:
         engine.dispose()
 
 
-def test_dates_before_1970_are_repaired_sqlite(tmp_path: Path) -> None:
+def test_dates_out_of_range_are_repaired_sqlite(tmp_path: Path) -> None:
     _dates_repaired(f"sqlite:///{tmp_path / 'store.db'}")
 
 
-def test_dates_before_1970_are_repaired_postgresql(pg_url: str) -> None:
+def test_dates_out_of_range_are_repaired_postgresql(pg_url: str) -> None:
     _dates_repaired(pg_url)

@@ -16,6 +16,10 @@ from newsvault.base.text import without_nul
 from newsvault.config import Source
 from newsvault.parse import Entry, normalise_date
 
+# Dates the archive can hold: from 1970 (its header is <!--ms-->) to the end of 9999-12-29 UTC, which every
+# time zone's clock still shows within the year 9999 (Python's last).
+LATEST_MS = 253_402_128_000_000  # 9999-12-30T00:00:00Z
+
 
 class ItemError(Exception):
     """This item cannot be archived (no usable link to identify it by)."""
@@ -65,10 +69,11 @@ def item_from_entry(entry: Entry, source: Source, now_ms: int) -> Item:
     title = js_trim(title)
 
     date_ms = normalise_date(entry.date_raw, source.timezone)
-    if date_ms is not None and date_ms < 0:
+    if date_ms is not None and not 0 <= date_ms < LATEST_MS:
         # No news item is from before 1970, and the archive's header (<!--ms-->) cannot hold one: CMSs write
-        # 0001-01-01 for "no date". Stored, one such date made every render fail.
-        problems.append(Problem(Kind.NO_DATE, f"date before 1970 {entry.date_raw!r}"))
+        # 0001-01-01 for "no date". Nor from the year 9999, which China time overflows. Stored, one such date
+        # made every render fail.
+        problems.append(Problem(Kind.NO_DATE, f"date out of range {entry.date_raw!r}"))
         date_ms = None
     elif date_ms is None:
         problems.append(
