@@ -48,6 +48,10 @@ def test_history_json_and_diff(tmp_path, server):
     assert "title: 标题{+（更正）+}" in diff.output
     missing = runner.invoke(cli, ["--vault", str(tmp_path), "history", "voa/1"])
     assert missing.exit_code != 0 and "no article voa/1" in missing.output
+    for huge in ("voa/" + "9" * 30, "voa/" + "9" * 5000):  # OverflowError from SQLite, ValueError from int()
+        refused = runner.invoke(cli, ["--vault", str(tmp_path), "history", huge])
+        assert refused.exit_code == 2 and "expected ABBR/ID" in refused.output and refused.exception is not None
+        assert isinstance(refused.exception, SystemExit), refused.exception
 
 
 def test_verify_passes_then_names_each_problem(tmp_path, server):

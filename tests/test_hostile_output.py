@@ -261,7 +261,12 @@ def test_reader_answers_400_for_numbers_it_cannot_hold(tmp_path: Path, server: L
     app, _ = _reader(tmp_path, server)
     client = TestClient(app, raise_server_exceptions=False)
     huge = "9" * 30
+    endless = "9" * 5000  # past the 4,300 digits Python's int() reads: a ValueError, which was a 500
     for path in (
+        f"/search?q=a&page={endless}",
+        f"/new?page={endless}",
+        f"/a/good/{endless}",
+        f"/a/good/{endless}/versions",
         f"/search?q=a&page={huge}",
         f"/search?q=好消息&page={huge}",
         f"/new?page={huge}",
@@ -280,6 +285,7 @@ def test_reader_answers_400_for_numbers_it_cannot_hold(tmp_path: Path, server: L
         assert response.status_code == 400, (path, response.status_code, response.text[-300:])
         assert "无效" in response.text and "Content-Security-Policy" in response.headers
     assert client.get(f"/a/good/{2**63 - 1}").status_code == 404
+    assert client.get("/a/good/abc").status_code == client.get("/a/good/１２").status_code == 404  # not a number
     assert client.get("/new?page=1000000").status_code == 200
     assert client.get("/search?q=好消息&page=0&since=2024-01-01").status_code == 200
     assert "/a/good/1048574" in client.get("/search?q=好消息&since=").text

@@ -37,7 +37,23 @@ def test_ids_never_go_negative():
         ("?p=", None),
         ("?p=\u0661\u0662", None),  # JS \d is ASCII only
         ("a?p=0", 0xFFFFF),
+        ("?p=" + "9" * 18, 0xFFFFF ^ int("9" * 18)),
+        ("?p=" + "9" * 19, None),  # past what the store holds (with room for fallback ids): the feed failed there
+        ("?p=" + "9" * 5000, None),  # past what Python's int() reads
     ],
 )
 def test_cdt_id(guid, expected):
     assert cdt_id(guid) == expected
+
+
+def test_archive_ids_are_what_the_store_can_hold():
+    from newsvault.archive import MAX_ID, archive_id_of
+
+    assert [archive_id_of(t) for t in ("0", "1048574", str(MAX_ID), str(MAX_ID + 1), "9" * 5000)] == [
+        0,
+        1048574,
+        MAX_ID,
+        None,
+        None,
+    ]
+    assert [archive_id_of(t) for t in ("", "-1", "1e3", "１２", " 1", "0x10")] == [None] * 6

@@ -7,7 +7,7 @@ trees with them, `schedule` numbers new articles with them.
 """
 
 from newsvault.archive.article import ArticleFile, format_article, parse_article
-from newsvault.archive.ids import FIRST_ID, article_path, cdt_id, next_ids, shard_of
+from newsvault.archive.ids import FIRST_ID, MAX_ID, archive_id_of, article_path, cdt_id, next_ids, shard_of
 from newsvault.archive.legacy import (
     LEGACY_LIST_SIZE,
     LegacyListFile,
@@ -22,9 +22,11 @@ __all__ = [
     "FIRST_ID",
     "LEGACY_LIST_SIZE",
     "LIST_SIZE",
+    "MAX_ID",
     "ArticleFile",
     "LegacyListFile",
     "ListEntry",
+    "archive_id_of",
     "article_path",
     "cdt_id",
     "format_article",

@@ -12,7 +12,21 @@ import re
 from newsvault.base.clock import china_month
 
 FIRST_ID = 0xFFFFF - 1  # 1048574, the first article of every outlet
+MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store (BIGINT): no archive id is larger
 _WORDPRESS_POST = re.compile(r"\?p=([0-9]+)")
+_POST_DIGITS = 18  # past any WordPress post id; an id of that many leaves room for the fallback ids above it
+
+
+def archive_id_of(text: str) -> int | None:
+    """`text` (ASCII digits) as an archive id, None when it is not one the store can hold.
+
+    Its length is asked first: Python refuses int() of more than 4,300 digits (ValueError), and a number past
+    MAX_ID made SQLite raise OverflowError; a reader's path or a command's argument can be any length.
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def next_ids(existing_min: int | None, count: int) -> list[int]:
@@ -36,7 +50,9 @@ def cdt_id(guid_or_link: str) -> int | None:
     overwriting each other (spec, defect 6); the caller must pick another id.
     """
     match = _WORDPRESS_POST.search(guid_or_link)
-    return None if match is None else 0xFFFFF ^ int(match.group(1))
+    if match is None or len(match.group(1)) > _POST_DIGITS:  # a longer one failed its feed in the store, every run
+        return None
+    return 0xFFFFF ^ int(match.group(1))
 
 
 def article_path(abbr: str, archive_id: int, path: str | None = None, shard: str | None = None) -> str:

@@ -6,6 +6,7 @@ import itertools
 
 import click
 
+from newsvault.archive import archive_id_of
 from newsvault.base.clock import CHINA_LABEL, china_minute
 from newsvault.base.plaintext import plain_text
 from newsvault.base.textdiff import char_diff
@@ -27,12 +28,13 @@ def _when(ms: int) -> str:
 def command(obj: Context, article: str, show_diff: bool, as_json: bool) -> None:
     """Versions and status changes of one article, e.g. `history voa/1048573`."""
     abbr, _, number = article.partition("/")
-    if not number.removesuffix(".md").isdigit():
+    archive_id = archive_id_of(number.removesuffix(".md"))
+    if archive_id is None:
         raise click.BadParameter("expected ABBR/ID, e.g. voa/1048573", param_hint="ABBR/ID")
     config = obj.config()
     engine = obj.engine(config)
     with engine.connect() as conn:
-        row = articles.by_archive_id(conn, abbr, int(number.removesuffix(".md")))
+        row = articles.by_archive_id(conn, abbr, archive_id)
         if row is None:
             raise click.ClickException(f"no article {abbr}/{number} in the store")
         kept = versions.history(conn, row["id"])

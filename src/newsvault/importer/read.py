@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newsvault.archive import article_path, parse_article, parse_legacy_file_name
+from newsvault.archive import MAX_ID, article_path, parse_article, parse_legacy_file_name
 from newsvault.base import whatwg_href
 from newsvault.base.text import to_usv, without_nul
 
 _FINAL_NAME = re.compile(r"([0-9]+)\.md\Z")
-_MAX_ID = 2**63 - 1  # BIGINT; a longer run of digits is not an id the archive ever wrote
 # Characters Windows or macOS file systems refuse or mangle; git on Linux keeps them.
 _UNPORTABLE = set('\n\r|:?*"<>\\')
 
@@ -95,7 +94,7 @@ def file_id(name: str) -> tuple[int, bool] | None:
         archive_id, legacy = parsed[0], True
     else:
         return None
-    return (archive_id, legacy) if archive_id <= _MAX_ID else None
+    return (archive_id, legacy) if archive_id <= MAX_ID else None
 
 
 def read_article(abbr: str, rel: str, name: str, data: bytes) -> ArticleRecord | None:

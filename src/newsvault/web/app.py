@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from newsvault.archive import archive_id_of
 from newsvault.base.clock import china_day_start, china_minute
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
@@ -45,7 +46,6 @@ PAGE = 30
 COUNTED = 1000
 HOME_LATEST = 20  # the newest articles across outlets, under the outlet list
 MAX_PAGE = 1_000_000  # 30 million articles: far past any archive, far below the database's integers
-MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
 MADE_FEEDS = 64  # feeds of changes kept made between two changes
 CSP = (
     "default-src 'none'; img-src * data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -92,7 +92,7 @@ def _page(request: Request) -> int:
     value = request.query_params.get("page", "")
     if not value:
         return 0
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_PAGE:
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_PAGE)) or int(value) > MAX_PAGE:
         raise HTTPException(400, f"页码无效：应为 0 到 {MAX_PAGE} 之间的整数 (invalid page number)")
     return int(value)
 
@@ -108,9 +108,13 @@ def _since_ms(value: str) -> int | None:
 
 
 def _archive_id(request: Request) -> int:
-    """The id in an article path; one past what the store can hold is a 400, not an OverflowError."""
-    number: int = request.path_params["id"]
-    if number > MAX_ID:
+    """The id in an article path: 404 when it is not a number; one past what the store can hold is a 400, not an
+    OverflowError (nor, past 4,300 digits, a ValueError of Starlette's int convertor: both were 500s)."""
+    text: str = request.path_params["id"]
+    if not (text.isascii() and text.isdigit()):
+        raise HTTPException(404)
+    number = archive_id_of(text)
+    if number is None:
         raise HTTPException(400, "文章编号无效 (invalid article id)")
     return number
 
@@ -322,8 +326,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         Route("/", home),
         Route("/search", find),
         Route("/new", newest),
-        Route("/a/{abbr}/{id:int}", show),
-        Route("/a/{abbr}/{id:int}/versions", history),
+        Route("/a/{abbr}/{id}", show),
+        Route("/a/{abbr}/{id}/versions", history),
         Route("/edited", changed("edited")),
         Route("/deleted", changed("deleted")),
         Route("/health", health),
