@@ -2,8 +2,8 @@
 
 A store of N generated articles over nine outlets, served by `newsvault serve`
 in its own process; 8 clients request the home page, the newest list, an
-article, its versions and a search, and the stylesheet (a static file the
-same server sends) as the floor. Two searches: one query that every article
+article, its versions, the sources' health and a search, and the stylesheet
+(a static file the same server sends) as the floor. Two searches: one query that every article
 matches, asked again and again (its count is kept, as when a reader pages
 through its results), and the same kind of query never asked before ("new
 search": nothing kept answers it). Printed per route: p50 and p95 in ms, and
@@ -138,6 +138,7 @@ def main() -> None:
                 "outlet": [f"/new?source={abbrs[0]}"],
                 "article": [f"/a/{abbrs[0]}/1048574"],
                 "versions": [f"/a/{abbrs[0]}/1048574/versions"],
+                "health": ["/health"],
                 "search": ["/search?q=经济发展"],
                 "new search": [f"/search?q={q}" for q in _every_article_holds(CLIENTS * args.rounds)],
             }

@@ -18,6 +18,7 @@ from sqlalchemy import Column, Index, MetaData, Table, Text
 
 from newsvault.store.engine import _alembic_config, open_store
 from newsvault.store.schema import FTS, metadata, search_metadata
+from tests.support.migrations import downgrade
 
 # The revision ids stores have recorded, in chain order; renumbering any would strand those stores.
 RECORDED = [
@@ -40,6 +41,7 @@ RECORDED = [
     "0017",
     "0018",
     "0019",
+    "0020",
 ]
 
 
@@ -113,7 +115,7 @@ def test_diff_sees_the_store(tmp_path: Path) -> None:
 def _dates_repaired(url: str) -> None:
     """A store at 0018 holding articles and versions dated 1900 and 9999-12-31 (the render failed on them) comes
     out of 0019 with them dated when the article was first seen, marked without a date, to render again."""
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
     from newsvault.store import sources, versions
     from newsvault.store.schema import articles
@@ -138,7 +140,7 @@ def _dates_repaired(url: str) -> None:
                 )
             ).inserted_primary_key[0]
             versions.add(conn, article_id, seen, "老", date_ms, "<p>一</p>")
-        conn.execute(text("UPDATE alembic_version SET version_num = '0018'"))
+    downgrade(engine, "0018")
     engine.dispose()
     engine = open_store(url)
     try:

@@ -115,9 +115,11 @@ def test_home_counts_follow_new_articles_and_health_is_always_current(tmp_path):
     with engine.begin() as conn:
         _article(conn, "voa", 1048573, "第二篇", "<p>二</p>", NOW)
     assert "voa · 2 篇" in client.get("/").text
+    assert "<dt>连续失败</dt><dd>0</dd>" in client.get("/health").text
     with engine.begin() as conn:
         conn.execute(text("UPDATE sources SET failures = 3 WHERE abbr = 'voa'"))
     assert "连续失败 3 次" in client.get("/").text  # no article changed: the counts are kept, the health is not
+    assert "<dt>连续失败</dt><dd>3</dd>" in client.get("/health").text  # the health page's report is made again
 
 
 def test_search_page_filters_and_highlights(reader):
@@ -315,3 +317,41 @@ def test_every_version_is_readable_whole_in_the_reader(reader):
     page = TestClient(reader).get("/a/voa/1048574/versions").text
     assert "各版本全文" in page
     assert "前总理朱镕基的回忆录今天出版。" in page and "前总理朱镕基的回忆录昨天出版。" in page
+
+
+def test_pages_are_rendered_in_turn() -> None:
+    """A page asked while another renders waits for it, then runs alone (the reader's p95 under 8 clients)."""
+    import anyio
+    from starlette.responses import Response
+
+    from newsvault.web.app import in_turn
+
+    began, release, entered = threading.Event(), threading.Event(), []
+
+    def first(request):
+        entered.append("first")
+        began.set()
+        release.wait()
+        return Response("first")
+
+    def second(request):
+        entered.append("second")
+        return Response("second")
+
+    async def main() -> None:
+        limiter = anyio.CapacityLimiter(1)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(in_turn(limiter, first), None)
+            await anyio.to_thread.run_sync(began.wait)
+            tasks.start_soon(in_turn(limiter, second), None)
+            try:
+                for _ in range(10_000):  # checkpoints, not time: until the second page is queued
+                    if limiter.statistics().tasks_waiting:
+                        break
+                    await anyio.lowlevel.checkpoint()
+                assert limiter.statistics().tasks_waiting == 1 and entered == ["first"]
+            finally:
+                release.set()
+        assert entered == ["first", "second"]
+
+    anyio.run(main)

@@ -31,6 +31,7 @@ BEFORE = 28 * DAY
 MIN_SAMPLE = 5  # articles in each window before lengths are compared
 FUTURE_SLACK = HOUR  # a date this far after the article was first seen is wrong (time zones, typos)
 CHART_DAYS = 30
+WEEKS = 12  # weeks of average text length
 INTERVAL_SAMPLE = 50  # latest articles whose gaps give the usual interval
 
 
@@ -86,21 +87,22 @@ def _per_day(conn: Connection, abbr: str, end_ms: int) -> list[tuple[str, int]]:
     return [(clock.china_day(start + i * DAY), int(counts.get(first + i, 0))) for i in range(CHART_DAYS)]
 
 
-def _lengths(conn: Connection, abbr: str, since_ms: int, until_ms: int) -> list[int]:
-    return search_index.text_lengths(conn, abbr, since_ms, until_ms)
+def _lengths(seen: list[tuple[int, int]], since_ms: int, until_ms: int) -> list[int]:
+    """The text lengths of the articles among `seen` first seen in [since_ms, until_ms)."""
+    return [length for at, length in seen if since_ms <= at < until_ms]
 
 
-def _length_by_week(conn: Connection, abbr: str, now_ms: int, weeks: int = 12) -> list[tuple[str, int]]:
+def _length_by_week(seen: list[tuple[int, int]], now_ms: int) -> list[tuple[str, int]]:
     out = []
-    for i in range(weeks, 0, -1):
+    for i in range(WEEKS, 0, -1):
         start = now_ms - i * 7 * DAY
-        lengths = _lengths(conn, abbr, start, start + 7 * DAY)
+        lengths = _lengths(seen, start, start + 7 * DAY)
         if lengths:
             out.append((clock.china_day(start), int(statistics.fmean(lengths))))
     return out
 
 
-def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
+def _flags(h: SourceHealth, conn: Connection, seen: list[tuple[int, int]], now_ms: int) -> list[str]:
     flags = []
     if h.failures >= FAILING_RUNS:
         flags.append(f"failing: {h.failures} runs in a row; last error: {h.last_error}")
@@ -114,8 +116,8 @@ def _flags(h: SourceHealth, conn: Connection, now_ms: int) -> list[str]:
             flags.append(
                 f"silent: no article for {_ago(now_ms - h.newest_ms)} (usually one every {_ago(h.usual_interval_ms)})"
             )
-    recent = _lengths(conn, h.abbr, now_ms - RECENT, now_ms + DAY)
-    before = _lengths(conn, h.abbr, now_ms - RECENT - BEFORE, now_ms - RECENT)
+    recent = _lengths(seen, now_ms - RECENT, now_ms + DAY)
+    before = _lengths(seen, now_ms - RECENT - BEFORE, now_ms - RECENT)
     if len(recent) >= MIN_SAMPLE and len(before) >= MIN_SAMPLE:
         was, now = statistics.fmean(before), statistics.fmean(recent)
         if now < SHRINK * was:
@@ -160,7 +162,9 @@ def source_health(conn: Connection, now_ms: int | None = None) -> list[SourceHea
         )
         if dates:
             h.per_day = _per_day(conn, abbr, min(now_ms, dates[0]))
-        h.length_by_week = _length_by_week(conn, abbr, now_ms)
-        h.flags = _flags(h, conn, now_ms)
+        # The text lengths of every window at once: one query, not one a window (126 for nine outlets).
+        seen = search_index.text_lengths(conn, abbr, now_ms - max(WEEKS * 7 * DAY, RECENT + BEFORE), now_ms + DAY)
+        h.length_by_week = _length_by_week(seen, now_ms)
+        h.flags = _flags(h, conn, seen, now_ms)
         report.append(h)
     return report

@@ -39,6 +39,12 @@ def record(
     )
 
 
+def newest(conn: Connection) -> int | None:
+    """The id of the latest poll logged: changes whenever any source is polled."""
+    found: int | None = conn.execute(select(func.max(fetch_log.c.id))).scalar()
+    return found
+
+
 def last_started(conn: Connection, source: str) -> int | None:
     """When the source's last poll that reached its end (its log written) began."""
     started: int | None = conn.execute(

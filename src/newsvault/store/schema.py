@@ -126,6 +126,7 @@ Index("ix_articles_updated", articles.c.updated_ms)
 Index("ix_articles_date", articles.c.date_ms)  # the newest across outlets: the reader's and the site's home page
 Index("ix_articles_source_date", articles.c.source, articles.c.date_ms)
 Index("ix_articles_source_listed", articles.c.source, func.coalesce(articles.c.date_ms, articles.c.first_seen_ms))
+Index("ix_articles_source_seen", articles.c.source, articles.c.first_seen_ms)  # the health report's windows (0020)
 # Articles whose body must still come from their page (pending_pages): written out, not bound, and as
 # text (a Boolean column expression is compared with 1 on SQLite), so that SQLite sees a query's
 # condition is the index's; otherwise it walked every article of the outlet (0.14 s at 200,000).
@@ -245,7 +246,7 @@ versions = Table(
     Column("capture_id", Integer, ForeignKey("captures.id")),  # the bytes it was read from
     UniqueConstraint("article_id", "n", name="uq_versions_article_n"),
 )
-Index("ix_versions_article", versions.c.article_id)
+# No index of article_id alone (dropped in 0020): uq_versions_article_n begins with it.
 Index("ix_versions_capture", versions.c.capture_id)  # captures.drop_unused after every feed (0010)
 # The edited articles (a version 2 or later) by a range of `n`, without grouping every version (0010).
 Index("ix_versions_edited", versions.c.n, versions.c.article_id)

@@ -186,11 +186,14 @@ def hits(conn: Connection, keys: Sequence[int]) -> dict[int, RowMapping]:
     return {r["key"]: r for r in conn.execute(text(hits_sql(keys))).mappings()}
 
 
-def text_lengths(conn: Connection, source: str, since_ms: int, until_ms: int) -> list[int]:
-    """Indexed text length of each of the source's articles with a body first seen in [since_ms, until_ms)."""
-    return list(
-        conn.execute(
-            select(search_docs.c.plain_length)
+def text_lengths(conn: Connection, source: str, since_ms: int, until_ms: int) -> list[tuple[int, int]]:
+    """(first seen, indexed text length) of each of the source's articles with a body first seen in
+    [since_ms, until_ms)."""
+    return [
+        (seen, length)
+        for seen, length in conn.execute(
+            select(articles.c.first_seen_ms, search_docs.c.plain_length)
+            .select_from(search_docs)
             .join(articles, articles.c.id == search_docs.c.article_id)
             .where(
                 and_(
@@ -200,5 +203,5 @@ def text_lengths(conn: Connection, source: str, since_ms: int, until_ms: int) ->
                     search_docs.c.has_body,
                 )
             )
-        ).scalars()
-    )
+        )
+    ]

@@ -10,10 +10,11 @@ JavaScript; the only external requests a page can make are article images.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import escape
 from urllib.parse import quote
 
+from anyio import CapacityLimiter, to_thread
 from jinja2 import ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
@@ -25,10 +26,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from newsvault.archive import archive_id_of
-from newsvault.base.clock import china_day_start, china_minute
+from newsvault.base.clock import china_day_start, china_minute, now_ms
 from newsvault.clean import display_html, policy_for
 from newsvault.config import Config
-from newsvault.health import source_health
+from newsvault.health import SourceHealth, source_health
 from newsvault.render.site.changefeeds import KINDS, Links, change_entries, change_feed_info
 from newsvault.render.site.diff import version_diffs
 from newsvault.render.site.feeds import FORMATS, MEDIA_TYPES, feed_links
@@ -38,7 +39,7 @@ from newsvault.render.site.paths import CHANGE_FEEDS, change_feeds
 from newsvault.render.site.paths import change_feed as site_change_feed
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word, witness_event
 from newsvault.search import count_hits, highlighted, search
-from newsvault.store import articles, changes, outbox, sources, statuses, versions
+from newsvault.store import articles, changes, fetchlog, outbox, sources, statuses, versions
 
 PAGE = 30
 # A search's hits counted up to this many ("找到超过 1000 篇" past it): counting every hit of a query that all
@@ -119,10 +120,30 @@ def _archive_id(request: Request) -> int:
     return number
 
 
+Handler = Callable[[Request], Response]
+
+
+def in_turn(limiter: CapacityLimiter, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """`handler` in a worker thread once `limiter` lets it: the reader's pages are rendered one at a time.
+
+    A page is Python work under one GIL, so rendering 8 at once only shared the
+    interpreter between them: a search (6 ms alone) took 60 ms among 7 other
+    pages, and the p95 of searches was 104 ms at 200,000 articles. Taken in
+    turn, each waits for the pages asked before it and then runs alone: every
+    page's p95 fell to 30-37 ms (bench/bench_web.py). Static files do not wait
+    behind pages: they keep Starlette's own threads.
+    """
+
+    async def endpoint(request: Request) -> Response:
+        return await to_thread.run_sync(handler, request, limiter=limiter)
+
+    return endpoint
+
+
 def create_app(config: Config, engine: Engine) -> Starlette:
-    """The reader. Its handlers are plain functions, which Starlette runs in its thread pool:
-    their database work never holds up the event loop (8 clients of async handlers doing
-    synchronous queries got 5 requests/s between them)."""
+    """The reader. Its handlers are plain functions run in a worker thread (`in_turn`): their database
+    work never holds up the event loop (8 clients of async handlers doing synchronous queries got 5
+    requests/s between them)."""
     # The site's templates under the reader's: one design, the reader adding what needs a server.
     loader = ChoiceLoader(
         [PackageLoader("newsvault.web", "templates"), PackageLoader("newsvault.render.site", "templates")]
@@ -269,7 +290,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         whole = [Markup(display_html(v["body"] or "", row["link"], policy)) for v in kept]  # each one readable
         return page("versions.html", title=f"版本 · {row['title']}", a=row, versions=kept, steps=steps, whole=whole)
 
-    def changed(kind: str) -> Callable[[Request], Response]:
+    def changed(kind: str) -> Handler:
         """The page of the edited or the deleted articles, newest change first (the archive's lists' rule)."""
         heading = "已修改" if kind == "edited" else "已删除"
 
@@ -312,27 +333,46 @@ def create_app(config: Config, engine: Engine) -> Starlette:
                     made[key] = data
         return Response(data, media_type=f"{MEDIA_TYPES[ext]}; charset=utf-8")
 
+    reported: tuple[object, list[SourceHealth]] | None = None
+
     def health(request: Request) -> Response:
+        """The sources' health, made again only when an article, a poll or a source changed, or a minute passed.
+
+        Made afresh it is ~60 queries (20 ms at 200,000 articles, the cost of ten other pages): asked by
+        several readers between two runs, it was the page that made every other one wait.
+        """
+        nonlocal reported
         with engine.connect() as conn:
-            report = source_health(conn)
-        return page("health.html", title="来源状况", report=report)
+            now = now_ms()
+            key = (
+                articles.stamp(conn),
+                fetchlog.newest(conn),
+                [tuple(r.values()) for r in sources.all_sources(conn)],
+                now // 60_000,
+            )
+            if reported is None or reported[0] != key:
+                reported = (key, source_health(conn, now))
+        return page("health.html", title="来源状况", report=reported[1])
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         message = NOT_FOUND if status == 404 else getattr(exc, "detail", NOT_FOUND)  # Starlette's words are English
         return page("error.html", status_code=status, title=message, message=message)
 
-    routes = [
-        Route("/", home),
-        Route("/search", find),
-        Route("/new", newest),
-        Route("/a/{abbr}/{id}", show),
-        Route("/a/{abbr}/{id}/versions", history),
-        Route("/edited", changed("edited")),
-        Route("/deleted", changed("deleted")),
-        Route("/health", health),
-        Route("/changes/{feed}", change_feed),
-        Route("/changes/{abbr}/{feed}", change_feed),
+    limiter = CapacityLimiter(1)
+    pages: list[tuple[str, Handler]] = [
+        ("/", home),
+        ("/search", find),
+        ("/new", newest),
+        ("/a/{abbr}/{id}", show),
+        ("/a/{abbr}/{id}/versions", history),
+        ("/edited", changed("edited")),
+        ("/deleted", changed("deleted")),
+        ("/health", health),
+        ("/changes/{feed}", change_feed),
+        ("/changes/{abbr}/{feed}", change_feed),
+    ]
+    routes = [Route(path, in_turn(limiter, handler)) for path, handler in pages] + [
         Mount(
             "/static",
             StaticFiles(packages=[("newsvault.web", "static"), ("newsvault.render.site", "static")]),
