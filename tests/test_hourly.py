@@ -161,8 +161,7 @@ def test_the_store_has_statistics_and_the_run_reads_by_index(tmp_path: Path) -> 
             "WHERE articles.source = 'voa'",
             "deleted": "SELECT article_id FROM checks WHERE status IN ('gone', 'censored')",
             "edited": "SELECT article_id FROM versions WHERE n > 1",
-            "guid": "SELECT id FROM articles WHERE source = 'voa' AND guid IN ('a', 'b')",
-            "link": "SELECT id FROM articles WHERE source = 'voa' AND link IN ('a', 'b')",
+            # guids and links: test_matching_a_feed_reads_by_its_keys_… checks the statements `match` sends
             "changed since": "SELECT id FROM articles WHERE (id > 5 AND id < 9000000000) OR updated_ms > 5",
         }
         for name, query in plans.items():
@@ -222,4 +221,30 @@ def test_the_health_report_reads_its_windows_by_when_articles_were_first_seen(tm
         for statement, parameters in windows:
             plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
             assert "ix_articles_source_seen (source=? AND first_seen_ms>?" in plan, (statement, plan)
+    engine.dispose()
+
+
+def test_matching_a_feed_reads_by_its_keys_in_a_store_without_statistics(tmp_path: Path) -> None:
+    """The statements `match` sends, in a new store (no statistics until its first run ends): asked for the outlet
+    too, SQLite took the outlet's index and read every article of it, bodies and all, for each feed."""
+    from sqlalchemy import event
+
+    from newsvault.store import articles as store_articles
+
+    _, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": "http://127.0.0.1:9/x"}}))
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL: its planner's own choice
+    sent: list[tuple[str, object]] = []
+    listener = lambda *a: sent.append((a[2], a[3]))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    with engine.connect() as conn:
+        assert store_articles.match(conn, "voa", [("g1", "https://x.example/1"), (None, "https://x.example/2")]) == [
+            None,
+            None,
+        ]
+        event.remove(engine, "before_cursor_execute", listener)
+        assert len(sent) == 2
+        for (statement, parameters), index in zip(sent, ("ix_articles_guid", "ix_articles_link"), strict=True):
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+            assert index in plan, (statement, plan)
     engine.dispose()

@@ -39,10 +39,10 @@ _PAGE_COLUMNS = (
 
 
 # Built once: making the statement and its IN clause again for every feed cost more than SQLite's answer.
+# By the key alone, the outlet checked on the rows found: asked for both, SQLite without statistics (a new
+# store, until its first run's end) took the outlet's index and read every article of it for each feed.
 _BY_KEY = {
-    column.name: select(articles)
-    .where(articles.c.source == bindparam("source"), column.in_(bindparam("keys", expanding=True)))
-    .order_by(articles.c.id)
+    column.name: select(articles).where(column.in_(bindparam("keys", expanding=True))).order_by(articles.c.id)
     for column in (articles.c.guid, articles.c.link)
 }
 _IDS_OF_NEW = select(articles.c.archive_id, articles.c.id).where(
@@ -64,9 +64,9 @@ def _keyed(conn: Connection, source: str, column: Any, keys: Sequence[str]) -> d
     found: dict[str, RowMapping] = {}
     wanted = list(set(keys))
     for start in range(0, len(wanted), 400):  # stay under SQLite's variable limit
-        rows = conn.execute(_BY_KEY[column.name], {"source": source, "keys": wanted[start : start + 400]}).mappings()
-        for row in rows:
-            found.setdefault(row[column.name], row)
+        for row in conn.execute(_BY_KEY[column.name], {"keys": wanted[start : start + 400]}).mappings():
+            if row["source"] == source:
+                found.setdefault(row[column.name], row)
     return found
 
 
