@@ -476,6 +476,21 @@ def test_bodies_lxml_would_refuse_stop_neither_the_index_nor_search(tmp_path):
         assert search(conn, "乙方")[0].snippet == "甲乙方"
 
 
+def test_a_latin_word_of_any_length_is_looked_up_as_a_prefix(tmp_path):
+    """Tantivy compiles a prefix's regex into at most 1,000 states: a word of ~980 letters (490 of two bytes)
+    was a ValueError, the reader's 500 and `search`'s traceback. A pasted token, a hash or a base64 blob is one."""
+    _, engine = open_vault(write_vault(tmp_path, {}))
+    word = "QmFzZTY0" * 100 + "ж" * 300  # 1,400 bytes: PostgreSQL indexes no word over 2,047
+    _insert(engine, "voa", 1, "长词", f"<p>前文 {word}xyz 后文</p>", 1_600_000_000_000)
+    _insert(engine, "voa", 2, "短词", "<p>前文 QmFzZTY0 后文</p>", 1_600_000_001_000)
+    assert update_index(engine) == 2
+    assert _hits(engine, word) == {1}  # the start of the word "…xyz"
+    assert _hits(engine, word + "xyz") == {1}
+    assert _hits(engine, word + "xyq") == set()
+    assert _hits(engine, "a" * 5000) == set()
+    assert _hits(engine, "QmFzZTY0") == {1, 2}
+
+
 def _generated(engine, count: int) -> None:
     """`count` articles over three outlets, in no date order, a tenth undated: which titles and texts hold 经济
     (发展) or 社会 depends on the article, so every query below has hits in both, one or neither."""

@@ -53,6 +53,7 @@ HEAP = 512_000_000  # bytes for the writer, split between its threads
 THREADS = 2
 # A search for the newest few of many hits looks among the newest documents first: ordering every hit of a query
 # that all 200,000 articles match took 10 ms (titles) to 32 ms (anywhere), the newest 84 of them 0.2 ms (SEARCH.md).
+REGEX_PREFIX_MAX = 256  # bytes of a word looked up as a prefix by regex; longer, as a phrase prefix
 ROOMY = 4  # the newest documents looked among first: where this many times the hits asked for are expected
 FEW = (
     5000  # documents holding a query's rarest token below which every hit is ordered at once (the window is no cheaper)
@@ -295,6 +296,11 @@ def _query(
 
 def _field_query(field: str, tokens: list[str], prefix: bool) -> tantivy.Query:
     if len(tokens) == 1:
+        if prefix and len(tokens[0].encode()) > REGEX_PREFIX_MAX:
+            # Tantivy compiles a prefix's regex into at most 1,000 states (~980 bytes of it): a longer word
+            # was a ValueError, a 500 of the reader. A phrase prefix has no such limit but reads only the
+            # first 50 words it begins, which a prefix this long never comes near.
+            return tantivy.Query.phrase_prefix_query(SCHEMA, field, list(tokens))
         if prefix:
             return tantivy.Query.regex_query(SCHEMA, field, re.escape(tokens[0]) + ".*")
         return tantivy.Query.term_query(SCHEMA, field, tokens[0])
