@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from .context import Context
@@ -21,4 +23,9 @@ def command(obj: Context, host: str, port: int) -> None:
     config = obj.config()
     engine = obj.engine(config)
     update_index(engine, note=lambda why: click.echo(f"serve: {why}", err=True))
-    uvicorn.run(create_app(config, engine), host=host, port=port, log_level="info")
+    app = create_app(config, engine)
+    # What the server made to start (the index's catch-up, templates, the schema) stays: out of the
+    # collector's way, a full collection in the middle of a page walks only what pages made.
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="info")
