@@ -17,7 +17,7 @@ from newsvault.search import update_index
 from newsvault.store import statuses, versions
 from newsvault.store.schema import articles
 from newsvault.web import create_app
-from tests.vaults import open_vault
+from tests.vaults import open_vault, write_vault
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -355,3 +355,43 @@ def test_pages_are_rendered_in_turn() -> None:
         assert entered == ["first", "second"]
 
     anyio.run(main)
+
+
+def test_the_serve_command_answers_pages_and_stops_on_interrupt(tmp_path):
+    """`newsvault serve` itself, as a user starts it: the index caught up, the app, the frozen start, uvicorn."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    vault = write_vault(tmp_path, {})  # on PostgreSQL too: the server reads vault.toml
+    _, engine = open_vault(vault)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', '美国之音')"))
+        _article(conn, "voa", 1048574, "经济发展放缓", "<p>今年经济发展放缓。</p>", NOW)
+    engine.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    newsvault = Path(sys.executable).parent / "newsvault"
+    server = subprocess.Popen(
+        [str(newsvault), "--vault", str(vault), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        while True:  # until it listens: it builds the index first; a server that exits fails the test
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(f"{base}/search?q=%E7%BB%8F%E6%B5%8E") as response:  # 经济
+            assert response.status == 200 and "<mark>经济</mark>发展放缓" in response.read().decode()
+        with urllib.request.urlopen(f"{base}/a/voa/1048574") as response:
+            assert "今年经济发展放缓。" in response.read().decode()
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(30) == 0
