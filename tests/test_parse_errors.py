@@ -162,3 +162,34 @@ def test_a_feedparser_bug_on_broken_input_is_the_feeds_problem_not_an_internal_e
     feed = parse(rss(item).replace("</channel>", _FEEDPARSER_KEYERROR.decode() + "</channel>").encode())
     assert [(e.title, e.link) for e in feed.entries] == [("a", "https://x.example/1")]
     assert feed.parser == "feedparser-rs" and feed.problem
+
+
+_OWN_DATE = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+    b"<lastBuildDate>yesterday</lastBuildDate>"
+    b"<item><title>a</title><link>http://x.example/1</link><description>one</description></item>"
+    b"<item><title>b</title><link>http://x.example/2</link><description>two &amp; more</description></item>"
+    b"</channel></rss>"
+)
+
+
+def test_a_feed_whose_own_date_is_unreadable_is_read_by_the_fast_parser_without_a_problem() -> None:
+    """feedparser-rs calls it broken; it is well-formed, so its reading stands (feedparser read it all again)."""
+    assert feedparser_rs.parse(_OWN_DATE).bozo  # what the parser says, which the judge must weigh
+    feed = parse(_OWN_DATE)
+    assert (feed.parser, feed.problem) == ("feedparser-rs", None)
+    assert [(e.title, e.link, e.summary) for e in feed.entries] == [
+        ("a", "http://x.example/1", "one"),
+        ("b", "http://x.example/2", "two & more"),
+    ]
+
+
+def test_a_broken_feed_whose_own_date_is_unreadable_is_still_recovered() -> None:
+    """A bare `&`: feedparser-rs complains only of the date, and stops there with one item of two. Not
+    well-formed, the document is read by feedparser, which recovers both."""
+    broken = _OWN_DATE.replace(b"two &amp;", b"two &")
+    fast = feedparser_rs.parse(broken)
+    assert str(fast.get("bozo_exception")) == "Invalid lastBuildDate format" and len(fast.entries) == 1
+    feed = parse(broken)
+    assert feed.parser == "feedparser" and feed.problem
+    assert [(e.title, e.summary) for e in feed.entries] == [("a", "one"), ("b", "two & more")]

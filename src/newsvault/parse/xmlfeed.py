@@ -17,6 +17,7 @@ from typing import Any
 
 import feedparser
 import feedparser_rs
+from lxml import etree
 
 from . import sniff
 from .model import Entry, Feed, FeedError
@@ -49,6 +50,11 @@ _EMPTY_TEXT_ELEMENT = re.compile(
 # run stores at most [fetch] items_per_run new items of a feed anyway.
 MAX_ENTRIES = 100_000
 _LIMITS = feedparser_rs.ParserLimits(max_entries=MAX_ENTRIES)
+# feedparser-rs calls a feed broken when it cannot read the feed's own date (its items' dates it passes on
+# as written). Whether the document is sound was then judged by reading it all again with feedparser, every
+# run: 3.5 ms for an 11 kB feed, ~0.3 s a MB. libxml2 judges well-formedness in a tenth of that.
+_OWN_DATE_COMPLAINT = re.compile(r"Invalid \w+ format")
+_STRICT = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def read(data: bytes, encoding: str, root: str | None) -> Feed:
@@ -66,6 +72,8 @@ def read(data: bytes, encoding: str, root: str | None) -> Feed:
         fast, fast_problem = None, "unescaped HTML inside an RSS text element"
     else:
         fast, fast_problem = _run_fast(_for_feedparser_rs(data, is_rss))
+        if fast_problem and _OWN_DATE_COMPLAINT.fullmatch(fast_problem) and _well_formed(data):
+            fast_problem = None
     if fast is not None and _blanked_links(fast):
         fast, fast_problem = None, "feedparser-rs emptied links to private addresses"
     if fast is not None and not fast_problem and (fast.entries or not _ITEM_START.search(data)):
@@ -111,6 +119,14 @@ def read(data: bytes, encoding: str, root: str | None) -> Feed:
         parser=parser,
         problem=problem,
     )
+
+
+def _well_formed(data: bytes) -> bool:
+    try:
+        etree.fromstring(data, _STRICT)
+    except etree.XMLSyntaxError:
+        return False
+    return True
 
 
 def _run_fast(data: bytes) -> tuple[Any | None, str | None]:
