@@ -11,7 +11,7 @@ time zone. Anything else gives ``None``: a wrong date is worse than none.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,6 +78,10 @@ _FORMS = [
 _EPOCH = re.compile(r"(?P<s>\d{9,10})|(?P<ms>\d{12,13})")
 _COMMENT = re.compile(r"\([^()]*\)")  # "+0800 (China Standard Time)"; stopping at "(" keeps "((((" linear
 _EPOCH_START = datetime(1970, 1, 1)
+_EPOCH_DAY = _EPOCH_START.toordinal()
+# Python's first and last datetimes, as milliseconds from 1970 (local clocks: a zone's offset is read there).
+_FIRST_MS = (datetime.min - _EPOCH_START) // timedelta(milliseconds=1)
+_LAST_MS = (datetime.max - _EPOCH_START) // timedelta(milliseconds=1)
 
 
 def normalise_date(raw: str | None, default_tz: str = "Asia/Shanghai") -> int | None:
@@ -99,7 +103,12 @@ def normalise_date(raw: str | None, default_tz: str = "Asia/Shanghai") -> int | 
 
 
 def _to_millis(parts: dict[str, Any], default_tz: str) -> int | None:
-    """``parts``: a date pattern's groupdict; its y and d groups always match, the others may be None."""
+    """``parts``: a date pattern's groupdict; its y and d groups always match, the others may be None.
+
+    Counted in integers, not by datetime arithmetic, which raised for a date near Python's range (a zone-less
+    0001-01-01, as CMSs write for "no date", is before year 1 in UTC): the error failed the item's whole feed,
+    every run. Such a date comes back as a number the archive refuses (identify), never as an error.
+    """
     year = int(parts["y"])
     if len(parts["y"]) == 2:
         year += 2000 if year < 50 else 1900
@@ -107,22 +116,25 @@ def _to_millis(parts: dict[str, Any], default_tz: str) -> int | None:
     day, hour, minute = int(parts["d"]), int(parts["H"] or 0), int(parts["M"] or 0)
     second = int(parts["S"] or 0)
     millis = int((parts["F"] or "0")[:3].ljust(3, "0"))
-    if not month or not 1 <= month <= 12 or not 1 <= day <= 31:
+    if not year or not month or not 1 <= month <= 12 or not 1 <= day <= 31:
         return None
     if hour > 24 or minute > 59 or second > 59:
         return None
-    # Built by adding, not by datetime(), so 31 Apr rolls to 1 May as in JavaScript.
-    local = datetime(year, month, 1) + timedelta(
-        days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis
-    )
+    # Days from the month's first, not date(year, month, day), so 31 Apr rolls to 1 May as in JavaScript.
+    days = date(year, month, 1).toordinal() - _EPOCH_DAY + day - 1
+    local_ms = (((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis
     if parts["zone"] is None:
-        offset = local.replace(tzinfo=ZoneInfo(default_tz)).utcoffset() or timedelta(0)
-    else:
-        minutes_east = _zone_minutes(parts["zone"])
-        if minutes_east is None:
-            return None
-        offset = timedelta(minutes=minutes_east)
-    return (local - offset - _EPOCH_START) // timedelta(milliseconds=1)
+        return local_ms - _offset_ms(local_ms, default_tz)
+    minutes_east = _zone_minutes(parts["zone"])
+    if minutes_east is None:
+        return None
+    return local_ms - minutes_east * 60_000
+
+
+def _offset_ms(local_ms: int, zone: str) -> int:
+    """The zone's offset from UTC at this local time; past the ends of Python's datetimes, at the end's."""
+    local = _EPOCH_START + timedelta(milliseconds=min(max(local_ms, _FIRST_MS), _LAST_MS))
+    return (local.replace(tzinfo=ZoneInfo(zone)).utcoffset() or timedelta(0)) // timedelta(milliseconds=1)
 
 
 def _zone_minutes(zone: str) -> int | None:
