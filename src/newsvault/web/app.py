@@ -130,8 +130,9 @@ def in_turn(limiter: CapacityLimiter, handler: Handler) -> Callable[[Request], A
     interpreter between them: a search (6 ms alone) took 60 ms among 7 other
     pages, and the p95 of searches was 104 ms at 200,000 articles. Taken in
     turn, each waits for the pages asked before it and then runs alone: every
-    page's p95 fell to 30-37 ms (bench/bench_web.py). Static files do not wait
-    behind pages: they keep Starlette's own threads.
+    page's p95 fell under 50 ms (bench/bench_web.py; docs/SCALE.md has the
+    runs). Static files do not wait behind pages: they keep Starlette's own
+    threads. One slow page holds up those asked after it (docs/SEARCH.md).
     """
 
     async def endpoint(request: Request) -> Response:
