@@ -17,6 +17,7 @@ from newsvault.schedule import run_once
 from newsvault.schedule.recheck import recheck_source
 from newsvault.store import articles as store_articles
 from newsvault.store import imports as store_imports
+from newsvault.store import sources as store_sources
 from newsvault.store import statuses, versions
 from newsvault.store.schema import captures
 from newsvault.store.statuses import DAY, HOUR, MINUTE, next_check
@@ -145,6 +146,43 @@ def test_published_tree_keeps_earlier_versions_and_lists_edits_and_deletions(tmp
     render_tree(engine, config)
     deleted = (archive / "lists/已删除.md").read_text("utf-8")
     assert "[新标题](/articles/voa/1048574.md)" in deleted
+
+
+def test_every_earlier_version_reaches_the_tree_whichever_article_is_edited_first(tmp_path, server):
+    """The hourly render writes only what changed: an article edited after a newer one still gets its files.
+
+    Found by fuzzing: the render marked the newest earlier version it had written,
+    then wrote only versions past that mark, so version 1 of an older article,
+    edited after a newer one, never reached the published tree.
+    """
+    old, new = "https://a.example/old", "https://a.example/new"
+    later = "Thu, 02 May 2024 12:00:00 GMT"
+
+    def feed(old_title: str, new_title: str) -> bytes:
+        return rss(rss_item(new_title, new, later, f"<p>{new_title}</p>"), rss_item(old_title, old, DATE, "<p>旧</p>"))
+
+    url = server.set("/f.xml", feed("旧闻", "新闻"))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": url}}))
+    run_once(config, engine)
+    ids = {link: _article(engine, link)["archive_id"] for link in (old, new)}
+    for old_title, new_title in (("旧闻", "新闻二"), ("旧闻二", "新闻二"), ("旧闻二", "新闻三"), ("旧闻三", "新闻三")):
+        server.set("/f.xml", feed(old_title, new_title))
+        run_once(config, engine)  # the newer article edited, then the older one, then again each in turn
+    archive = config.archive
+    assert sorted(str(p.relative_to(archive)) for p in (archive / "versions").rglob("*.md")) == sorted(
+        f"versions/voa/{ids[link]}/{n}.md" for link in (old, new) for n in (1, 2)
+    )
+    result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "verify"])
+    assert result.exit_code == 0, result.output
+
+    # A tree kept under the old mark lacks such files: the first render under the new one writes them.
+    missing = archive / f"versions/voa/{ids[old]}/1.md"
+    missing.unlink()
+    with engine.begin() as conn:
+        store_sources.drop_meta(conn, "versions_written_upto")
+        store_sources.set_meta(conn, "versions_rendered_upto", "999")
+    run_once(config, engine)
+    assert missing.is_file()
 
 
 def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):

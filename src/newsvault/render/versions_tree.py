@@ -42,7 +42,11 @@ from .site.changefeeds import KINDS, Links, change_feed_files, fallback_home
 from .site.feeds import FORMATS, FeedEntry
 from .site.paths import change_feed
 
-_DONE_KEY = "versions_rendered_upto"  # the largest version id already written
+# The newest version id when the tree's versions were last written: articles with a version past it
+# have an earlier version to write. Renamed from "versions_rendered_upto", the largest id of a version
+# file written, under which versions pushed out after it were never written: a tree kept under that
+# mark is written whole once, which adds the files it lacks.
+_DONE_KEY = "versions_written_upto"
 _FEEDS_KEY = "tree_change_feeds"  # what the tree's feeds of changes were last made from
 FEEDS_FORMAT = 1  # raise when the tree's feeds change shape: the next render makes them again
 
@@ -50,13 +54,12 @@ FEEDS_FORMAT = 1  # raise when the tree's feeds change shape: the next render ma
 class VersionFile(NamedTuple):
     path: str
     data: bytes
-    id: int  # the version's row id
     title: str  # what the file's header must read back to (`verify`)
     link: str
 
 
 def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Iterator[VersionFile]:
-    """Every earlier version of the outlet's articles, as its file."""
+    """Every earlier version of the outlet's articles, as its file (of those with a version past `after_id`)."""
     with engine.connect() as conn:
         rows = versions.earlier(conn, abbr, after_id)
     for v in rows:
@@ -65,7 +68,6 @@ def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Ite
         yield VersionFile(
             version_path(abbr, v["archive_id"], v["n"], v["shard"]),
             format_article(v["date_ms"], v["title"], v["link"], v["body"], escaped=True),
-            v["id"],
             v["title"],
             v["link"],
         )
@@ -130,18 +132,17 @@ def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) 
     """Write what changed (everything with `full`); (files checked, files written)."""
     with engine.connect() as conn:
         done = store_sources.get_meta(conn, _DONE_KEY)
+        top = store_changes.change_stamp(conn)[0]  # before reading: a version added meanwhile is past it
     after = None if full or done is None else int(done)
     checked = written = 0
-    top = after or 0
     for abbr in abbrs:
         for file in version_files(engine, abbr, after):
             checked += 1
             written += write_atomic(target / file.path, file.data)
-            top = max(top, file.id)
     for path, data in change_lists(engine).items():
         checked += 1
         written += write_atomic(target / path, data)
-    if top != (after or 0):
+    if top != after:
         with engine.begin() as conn:
             store_sources.set_meta(conn, _DONE_KEY, str(top))
     return checked, written

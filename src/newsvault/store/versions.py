@@ -174,7 +174,9 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
     """Every version of the source's articles that is not the current one (for versions/<abbr>/<id>/<n>.md).
 
     Only the articles with a second version are grouped (with `only_dirty_since`, only
-    those with a version added since): the others have no earlier version.
+    those with a version added since): the others have no earlier version. Each
+    such article comes with all its earlier versions, however old: the one a new
+    version pushed out of `articles/` was made before the mark.
     """
     which = _EDITED if only_dirty_since is None else _EDITED.where(after(versions.c.id, only_dirty_since))
     last = (
@@ -189,8 +191,6 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
         .join(last, last.c.article_id == versions.c.article_id)
         .where(articles.c.source == source, versions.c.n < last.c.top)
     )
-    if only_dirty_since is not None:
-        query = query.where(after(versions.c.id, only_dirty_since))
     return list(conn.execute(query.order_by(articles.c.archive_id, versions.c.n)).mappings())
 
 
