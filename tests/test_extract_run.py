@@ -7,7 +7,9 @@ link that the guard refuses before any connection is attempted.
 from __future__ import annotations
 
 from newsvault.archive import parse_article
+from newsvault.render.site.paths import site_root
 from newsvault.schedule import run_once
+from newsvault.search import search, update_index
 from tests.support.server import Route
 from tests.vaults import open_vault, rss, rss_item
 
@@ -203,5 +205,11 @@ def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path,
     assert server.count("/p/1.html") == hits  # from the capture, not the network
     with engine.connect() as conn:
         assert versions.edited(conn) == []  # same bytes, better rule: corrected in place, not an edit
+    # Every view reads the corrected text: the site's page and the search index, not only the tree.
+    page = next(p for p in site_root(config).joinpath("cdt").glob("*.html") if "正文" in p.read_text("utf-8"))
+    assert "分享" not in page.read_text("utf-8")
+    update_index(engine)
+    with engine.connect() as conn:
+        assert [h.title for h in search(conn, "正文")] == ["一"] and search(conn, "分享") == []
     refused = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "voa"])
     assert refused.exit_code != 0

@@ -50,7 +50,9 @@ def reextract(engine: Engine, source: Source, now_ms: int) -> ReextractReport:
             current = versions.latest(conn, article_id)
             if current is not None and current["capture_id"] == capture_id:
                 versions.correct(conn, current["id"], current["title"], body)
-                store_articles.set_fields(conn, article_id, body=body, rendered_sha=None)
+                # A new body moves `updated_ms`, as a page's does: the site, the search index and the
+                # image mirror look at the article again (before, they kept the old text).
+                store_articles.set_fields(conn, article_id, body=body, rendered_sha=None, updated_ms=now_ms)
             else:
                 store_articles.update_content(conn, row, now_ms, capture_id, body=body)
             report.changed += 1
