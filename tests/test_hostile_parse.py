@@ -177,6 +177,30 @@ def test_pages_holding_characters_xml_forbids_are_archived_without_them(tmp_path
     assert newsvault(vault, "verify").returncode == 0
 
 
+def test_a_page_nesting_thousands_of_elements_deep_is_archived(tmp_path, server):
+    """Found by fuzzing: the body's HTML was written out by recursion, and ~500 nested elements exhausted
+    Python's limit; the page failed with an internal error every run and the article never had its text."""
+    text = "层层嵌套之中的正文，足够长，才算是文章的正文部分。" * 4
+    page = f"<html><head><title>标题</title></head><body><div id=a>{'<div>' * 3000}<p>{text}</p></div></body></html>"
+    link = server.set("/deep.html", page.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    feed = rss(rss_item("深层", link, DATE))
+    sources = {
+        "pg": {"name": "页", "feed": server.set("/pg.xml", feed), "body": "page", "selector": "#a"},
+        "au": {"name": "自", "feed": server.set("/au.xml", feed), "body": "auto"},
+    }
+    vault = write_vault(tmp_path, sources, timeout=30)
+    run = newsvault(vault, "run")
+    assert "pg: new 1, updated 0, unchanged 0: ok" in run.stdout and "internal error" not in run.stdout, run.stdout
+    # Automatic extraction reads what libxml2 reads, 256 levels (readability parses the page itself):
+    # deeper text is not found there, which is said, and the feed's teaser stays.
+    assert f"au: page {link}: no main content found" in run.stdout
+    _, engine = open_vault(vault)
+    with engine.connect() as conn:
+        bodies = dict(conn.execute(select(articles.c.source, articles.c.body)).all())
+    assert text in bodies["pg"]
+    assert newsvault(vault, "verify").returncode == 0
+
+
 def test_an_error_no_stage_expects_fails_its_page_not_the_sources_other_pages(tmp_path, server):
     """A bug that one page shows (raised at `page.extracted`, the first page's) is that page's failure,
     reported, recorded and tried again next run; the source's other pages are archived in the same run."""

@@ -33,7 +33,8 @@ def _tag(el: etree._Element) -> str:
     return _local(el.tag) if isinstance(el.tag, str) else ""
 
 
-def _outer(el: etree._Element, out: list[str], raw_parent: bool) -> None:
+def _open(el: etree._Element, out: list[str]) -> bool:
+    """Write a node's start (a whole comment, instruction or void element); whether its children follow."""
     if isinstance(el, etree._Comment):
         out.append(f"<!--{el.text or ''}-->")
     elif isinstance(el, etree._ProcessingInstruction):
@@ -45,21 +46,36 @@ def _outer(el: etree._Element, out: list[str], raw_parent: bool) -> None:
             out.append(f' {_local(key)}="{_escape_attr(value)}"')
         out.append(">")
         if name not in VOID:
-            _inner(el, out, name in RAW_TEXT)
-            out.append(f"</{name}>")
-    if el.tail:
-        out.append(el.tail if raw_parent else _escape_text(el.tail))
+            _text(el.text, out, name in RAW_TEXT)
+            return True
+    return False
 
 
-def _inner(el: etree._Element, out: list[str], raw: bool) -> None:
-    if el.text:
-        out.append(el.text if raw else _escape_text(el.text))
-    for child in el:
-        _outer(child, out, raw)
+def _text(text: str | None, out: list[str], raw: bool) -> None:
+    if text:
+        out.append(text if raw else _escape_text(text))
 
 
 def inner_html(el: etree._Element) -> str:
-    """The element's innerHTML."""
+    """The element's innerHTML.
+
+    Walked with a stack of its own, not by recursion: a page nesting ~500
+    elements deep exhausted Python's recursion limit, and the article's page
+    failed every run with an internal error.
+    """
     out: list[str] = []
-    _inner(el, out, _tag(el) in RAW_TEXT)
+    _text(el.text, out, _tag(el) in RAW_TEXT)
+    open_elements = [(el, iter(el), _tag(el) in RAW_TEXT)]  # each with its children still to write
+    while open_elements:
+        parent, children, raw = open_elements[-1]
+        child = next(children, None)
+        if child is None:
+            open_elements.pop()
+            if open_elements:  # a descendant of `el`: closed, then its tail, in its own parent's context
+                out.append(f"</{_tag(parent)}>")
+                _text(parent.tail, out, open_elements[-1][2])
+        elif _open(child, out):
+            open_elements.append((child, iter(child), _tag(child) in RAW_TEXT))
+        else:
+            _text(child.tail, out, raw)
     return "".join(out)
