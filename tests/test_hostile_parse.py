@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from newsvault.archive import parse_article
+from newsvault.base.plaintext import plain_text
 from newsvault.config import ConfigError, load
 from newsvault.extract import select_body
 from newsvault.parse import parse
@@ -199,6 +200,34 @@ def test_a_page_nesting_thousands_of_elements_deep_is_archived(tmp_path, server)
         bodies = dict(conn.execute(select(articles.c.source, articles.c.body)).all())
     assert text in bodies["pg"]
     assert newsvault(vault, "verify").returncode == 0
+
+
+def test_text_after_a_part_nested_hundreds_deep_is_shown_searched_and_extracted(tmp_path, server):
+    """libxml2 stops at 255 levels and drops the rest of the document: a body of unclosed <font> tags lost
+    everything after them in the site and the search index, and automatic extraction lost it from the archive."""
+    lines = [f"第{n}段正文，足够长，才算是文章的正文部分，不能丢失。" * 3 for n in ("一", "二", "三")]
+    deep = f"<p>{lines[0]}</p>{'<font size=3>' * 400}<p>{lines[1]}</p>{'</font>' * 400}<p>{lines[2]}尾声</p>"
+    page = f"<html><head><title>深层页面的标题</title></head><body><div>{deep}</div></body></html>"
+    link = server.set("/deep.html", page.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    feed = rss(rss_item("深层", link, DATE, content=deep))
+    sources = {
+        "fd": {"name": "饲", "feed": server.set("/fd.xml", feed), "body": "content:encoded"},
+        "au": {"name": "自", "feed": server.set("/au.xml", rss(rss_item("深层", link, DATE))), "body": "auto"},
+    }
+    vault = write_vault(tmp_path, sources, timeout=30)
+    run = newsvault(vault, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    config, engine = open_vault(vault)
+    with engine.connect() as conn:
+        bodies = dict(conn.execute(select(articles.c.source, articles.c.body)).all())
+    assert all(line in bodies["au"] for line in lines)
+    for abbr in ("fd", "au"):
+        shown = (config.vault / "site" / abbr / "1048574.html").read_text("utf-8")
+        assert all(line in shown for line in lines), abbr
+    found = newsvault(vault, "search", "尾声")
+    assert found.returncode == 0 and found.stdout.count("深层") == 2, found.stdout
+    # Read that deep, a body is walked without recursion (Python stops at 1,000 frames).
+    assert plain_text("<div>" * 2000 + "最深处" + "</div>" * 2000 + "之后") == "最深处\n之后"
 
 
 def test_an_error_no_stage_expects_fails_its_page_not_the_sources_other_pages(tmp_path, server):

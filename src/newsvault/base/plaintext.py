@@ -33,7 +33,8 @@ def fragment(html: str) -> lxml.html.HtmlElement:
     keeps from the page but will not put in a tree it builds: one such page's
     body was refused, every run.
     """
-    body = lxml.html.document_fromstring(f"<html><body>{xml_markup(html)}</body></html>").find("body")
+    document = f"<html><body>{xml_markup(html)}</body></html>"
+    body = lxml.html.document_fromstring(document, parser=_parser(lxml.html.HTMLParser)).find("body")
     wrapper = lxml.html.Element("div")
     wrapper.text = body.text
     wrapper.extend(body)
@@ -43,18 +44,23 @@ def fragment(html: str) -> lxml.html.HtmlElement:
 _PARSERS = threading.local()
 
 
-def _parser() -> etree.HTMLParser:
-    """lxml.html's own parser, without its element classes, one per thread.
+def _parser(kind: type[etree.HTMLParser] = etree.HTMLParser) -> etree.HTMLParser:
+    """An HTML parser of this kind, one per thread, reading bodies nested up to 2,046 elements deep.
 
-    Without the classes, each element the walk visits is made without a Python
-    class lookup (the same tree; parse and walk a fifth faster). Per thread:
-    lxml lets one thread at a time use a parser, and the reader makes its search
-    snippets in a pool of threads (under 8 clients, p50 of a search 183-237 ms
-    with one shared parser, 138-181 with one each; bench_web.py, docs/SEARCH.md).
+    By default etree's, without lxml.html's element classes: each element the
+    walk visits is made without a Python class lookup (the same tree; parse and
+    walk a fifth faster). Per thread: lxml lets one thread at a time use a
+    parser, and the reader makes its search snippets in a pool of threads
+    (under 8 clients, p50 of a search 183-237 ms with one shared parser,
+    138-181 with one each; bench_web.py, docs/SEARCH.md). `huge_tree`: by
+    default libxml2 stops at 255 levels, and everything after the deep part
+    was lost with it, in the site and the search index (a body of unclosed
+    <font> or <div> tags nests that deep); past its huge limit it still stops.
     """
-    parser = getattr(_PARSERS, "parser", None)
+    parsers: dict[type, etree.HTMLParser] = _PARSERS.__dict__.setdefault("parsers", {})
+    parser = parsers.get(kind)
     if parser is None:
-        parser = _PARSERS.parser = etree.HTMLParser()
+        parser = parsers[kind] = kind(huge_tree=True)
     return parser
 
 
@@ -62,20 +68,24 @@ def plain_text(body: str | etree._Element | None) -> str:
     """Text with one line per block element, spaces collapsed, no empty lines (none without a body)."""
     out: list[str] = []
 
-    def walk(el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP:
-            return
-        if tag in BLOCK:
-            out.append("\n")
-        if el.text and tag:
-            out.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                out.append(child.tail)
-        if tag in BLOCK:
-            out.append("\n")
+    def walk(top: etree._Element) -> None:
+        """Depth first with lxml's own walk, not by recursion: a tree 2,046 deep is past Python's limit."""
+        walker = etree.iterwalk(top, events=("start", "end", "comment", "pi"))  # the last two: only their tail
+        for event, el in walker:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag in _SKIP:
+                    walker.skip_subtree()  # its "end" still comes, with its tail
+                else:
+                    if tag in BLOCK:
+                        out.append("\n")
+                    if el.text and tag:
+                        out.append(el.text)
+                continue
+            if tag in BLOCK:
+                out.append("\n")
+            if el is not top and el.tail:
+                out.append(el.tail)
 
     if body is None or isinstance(body, str):
         # Wrapped as lxml.html.fragments_fromstring wraps a fragment, but always: it takes a body that begins

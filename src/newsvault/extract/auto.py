@@ -25,7 +25,12 @@ from .lazy import is_placeholder, promote_lazy_images
 from .page import ExtractError
 from .serialize import inner_html
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# `huge_tree`: libxml2 stops at 255 levels by default and drops everything after the deep part (a page of
+# unclosed <font> or <div> tags nests that deep); its huge limit is 2,046.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
+# Readability parses the page again itself, with the default limit: the tree it gets goes no deeper than this.
+_READABLE_DEPTH = 200
+_FLAT = frozenset(("p", "br", "img"))  # kept below it: tags that cannot nest
 
 # Where pages state their publication time, in the order they are trusted.
 _DATE_META = (
@@ -63,6 +68,29 @@ def parse_page(page: str | bytes, headers: Mapping[str, str] | None = None) -> l
         return lxml.html.document_fromstring(xml_markup(text).encode("utf-8", "replace"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:  # an empty or unparseable document
         raise ExtractError(f"not an HTML page ({exc})") from None
+
+
+def _flatten_deep(root: etree._Element) -> None:
+    """Below `_READABLE_DEPTH` levels, only the tags that cannot nest are kept; every text stays, in order.
+
+    Readability would otherwise read the page up to its deep part only, and the
+    article's text after that part was lost.
+    """
+    deep = []
+    depth = 0
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        if depth == _READABLE_DEPTH:
+            deep.append(element)
+            walker.skip_subtree()
+    for element in deep:
+        names = {d.tag for d in element.iterdescendants() if isinstance(d.tag, str)} - _FLAT
+        if names:
+            etree.strip_tags(element, *names)
 
 
 def _meta(root: etree._Element, names: tuple[str, ...]) -> str | None:
@@ -128,6 +156,7 @@ def auto_body(page: str | bytes, headers: Mapping[str, str] | None = None, url: 
     """
     root = parse_page(page, headers)
     promote_lazy_images(root)
+    _flatten_deep(root)
     try:
         summary = Document(lxml.html.tostring(root, encoding="unicode"), url=url).summary(html_partial=True)
     except Unparseable as exc:
