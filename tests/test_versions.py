@@ -185,6 +185,28 @@ def test_every_earlier_version_reaches_the_tree_whichever_article_is_edited_firs
     assert missing.is_file()
 
 
+def test_a_deleted_articles_page_says_when_it_was_last_found_gone(tmp_path, server):
+    """A re-check that finds an article still gone records no status: the site's page kept the first check's
+    time until something else changed the article (found by comparing run-by-run renders with whole ones)."""
+    from newsvault.base.clock import china_minute
+    from newsvault.render.site.paths import site_root
+    from newsvault.render.tree import render_tree
+
+    link = server.set("/a/1.html", "<html><body>正文</body></html>")
+    feed = server.set("/f.xml", rss(rss_item("标题", link, DATE, "<p>正文</p>")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": feed}}))
+    run_once(config, engine)
+    server.set("/a/1.html", "gone", status=410)
+    page = site_root(config) / "voa/1048574.html"
+    first_seen = _article(engine, link)["first_seen_ms"]
+    for now in (first_seen + 20 * MINUTE, first_seen + 3 * DAY):
+        assert _recheck(config, engine, now) is not None
+        render_tree(engine, config)
+        with engine.connect() as conn:
+            assert statuses.deletions(conn) == {_article(engine, link)["id"]: ("gone", now)}
+        assert f"<time>{china_minute(now)}</time>" in page.read_text("utf-8")
+
+
 def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):
     link = server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
     feed = server.set("/f.xml", rss(rss_item("一", link, DATE, "<p>1</p>")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from .schema import after, article_images, articles, images, notifications, statuses, versions
+from .schema import after, article_images, articles, checks, images, notifications, statuses, versions
 from .statuses import GONE, deletion_events
 from .versions import edited
 
@@ -17,7 +17,9 @@ def marks(conn: Connection) -> dict[str, int]:
     """High-water marks of articles, their updates, versions, captures, statuses, mirrored images and witnesses.
 
     `witness` is when the newest third-party capture was learnt (store.outbox.captured): a job submitted in
-    one run is often captured in a later one, and the article's pages must then show it.
+    one run is often captured in a later one, and the article's pages must then show it. `checked` is the
+    newest re-check of an article found deleted: its page says when it was last checked, and a re-check
+    that finds it still gone records no status.
     """
     return {
         "article": conn.execute(select(func.max(articles.c.id))).scalar() or 0,
@@ -30,6 +32,7 @@ def marks(conn: Connection) -> dict[str, int]:
             select(func.max(notifications.c.attempted_ms)).where(notifications.c.snapshot_url.is_not(None))
         ).scalar()
         or 0,
+        "checked": conn.execute(select(func.max(checks.c.last_ms)).where(checks.c.status.in_(GONE))).scalar() or 0,
     }
 
 
@@ -58,6 +61,10 @@ def changed_since(conn: Connection, before: dict[str, int]) -> set[int]:
             # marks saved before witnesses had none: every witnessed article's pages once
             select(notifications.c.article_id).where(
                 and_(notifications.c.snapshot_url.is_not(None), notifications.c.attempted_ms > before.get("witness", 0))
+            ),
+            # and before re-checks had one: every deleted article's pages once
+            select(checks.c.article_id).where(
+                and_(checks.c.status.in_(GONE), checks.c.last_ms > before.get("checked", 0))
             ),
         )
     )
