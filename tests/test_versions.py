@@ -187,7 +187,8 @@ def test_every_earlier_version_reaches_the_tree_whichever_article_is_edited_firs
 
 def test_a_deleted_articles_page_says_when_it_was_last_found_gone(tmp_path, server):
     """A re-check that finds an article still gone records no status: the site's page kept the first check's
-    time until something else changed the article (found by comparing run-by-run renders with whole ones)."""
+    time until something else changed the article, and so did the list of deleted articles (found by comparing
+    run-by-run renders with whole ones)."""
     from newsvault.base.clock import china_minute
     from newsvault.render.site.paths import site_root
     from newsvault.render.tree import render_tree
@@ -205,6 +206,7 @@ def test_a_deleted_articles_page_says_when_it_was_last_found_gone(tmp_path, serv
         with engine.connect() as conn:
             assert statuses.deletions(conn) == {_article(engine, link)["id"]: ("gone", now)}
         assert f"<time>{china_minute(now)}</time>" in page.read_text("utf-8")
+        assert f"<time>{china_minute(now)}</time>" in (site_root(config) / "deleted.html").read_text("utf-8")
 
 
 def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):

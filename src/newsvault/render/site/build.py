@@ -507,8 +507,10 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
         moved = full or marks["version"] != saved["marks"]["version"] or marks["status"] != saved["marks"]["status"]
+        # The deleted list dates each article by its last check, which records no status when it finds it still gone.
+        rechecked = not full and marks["checked"] != saved["marks"].get("checked", 0)
         all_changes = root / change_feed("edited", None, "atom")
-        if moved or not (root / EDITED).exists() or not all_changes.exists():  # their pages link the feeds
+        if moved or rechecked or not (root / EDITED).exists() or not all_changes.exists():  # their pages link the feeds
             _changes(out, conn, names)
         # The feeds of changes of the outlets with a new edit or deletion; an edit or a deletion
         # anywhere moves the marks, so the others' are left alone without a query.
