@@ -209,6 +209,35 @@ def test_a_deleted_articles_page_says_when_it_was_last_found_gone(tmp_path, serv
         assert f"<time>{china_minute(now)}</time>" in (site_root(config) / "deleted.html").read_text("utf-8")
 
 
+def test_an_article_found_deleted_then_changed_in_the_feed_is_live_in_every_view(tmp_path, server):
+    """The status log counts an article live again after a change in the feed, but its check still said
+    deleted: the site showed the notice until a later re-check, which then moved no mark, so it stayed
+    (found by comparing run-by-run renders with whole ones)."""
+    from newsvault.render.site.paths import site_root
+    from newsvault.render.tree import render_tree
+
+    link = server.set("/a/1.html", "<html><body>正文</body></html>")
+    feed = server.set("/f.xml", rss(rss_item("标题", link, DATE, "<p>正文</p>")))
+    config, engine = open_vault(write_vault(tmp_path, {"voa": {"feed": feed}}))
+    run_once(config, engine)
+    server.set("/a/1.html", "gone", status=410)
+    first_seen = _article(engine, link)["first_seen_ms"]
+    _recheck(config, engine, first_seen + 20 * MINUTE)
+    render_tree(engine, config)
+    page, listed = site_root(config) / "voa/1048574.html", site_root(config) / "deleted.html"
+    assert "原网站已删除此文" in page.read_text("utf-8") and "标题" in listed.read_text("utf-8")
+    server.set("/f.xml", rss(rss_item("标题", link, DATE, "<p>改过的正文</p>")))
+    server.set("/a/1.html", "<html><body>改过的正文</body></html>")
+    run_once(config, engine)
+    with engine.connect() as conn:
+        assert statuses.deletions(conn) == {}
+    assert "原网站已删除此文" not in page.read_text("utf-8") and "标题" not in listed.read_text("utf-8")
+    assert "标题" not in (config.archive / "lists/已删除.md").read_text("utf-8")
+    _recheck(config, engine, first_seen + 3 * DAY)  # found live: nothing to show differently
+    render_tree(engine, config)
+    assert "原网站已删除此文" not in page.read_text("utf-8")
+
+
 def test_per_source_deletion_patterns_and_recheck_switch(tmp_path, server):
     link = server.set("/a/1.html", "<html><title>t</title><body>正文</body></html>")
     feed = server.set("/f.xml", rss(rss_item("一", link, DATE, "<p>1</p>")))

@@ -90,6 +90,10 @@ def record(
             "request_headers": headers_json(request_headers),
         }
     conn.execute(statuses.insert().values(**values))
+    if status == "changed":  # live again, as the log counts it: so is its check (its page, the deleted lists)
+        conn.execute(
+            update(checks).where(checks.c.article_id == article_id, checks.c.status.in_(GONE)).values(status="live")
+        )
     return True
 
 
