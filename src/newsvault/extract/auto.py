@@ -25,8 +25,7 @@ from .lazy import is_placeholder, promote_lazy_images
 from .page import ExtractError
 from .serialize import inner_html
 
-# `huge_tree`: libxml2 stops at 255 levels by default and drops everything after the deep part (a page of
-# unclosed <font> or <div> tags nests that deep); its huge limit is 2,046.
+# `huge_tree` as bodies are read everywhere (why: base.plaintext._parser).
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
 # Readability parses the page again itself, with the default limit: the tree it gets goes no deeper than this.
 _READABLE_DEPTH = 200
