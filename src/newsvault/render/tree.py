@@ -66,7 +66,7 @@ def escaped(row: RowMapping) -> bool:
 
 def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats: RenderStats) -> set[str]:
     """Write the outlet's changed articles (all with `full`); the months of their lists, before and after."""
-    done: list[tuple[int, str]] = []
+    done: list[tuple[int, int | None, str]] = []
     months: set[str] = set()
     with engine.connect() as conn:
         for row in store_articles.for_render(conn, abbr, only_dirty=not full):
@@ -83,7 +83,7 @@ def _render_articles(engine: Engine, abbr: str, target: Path, full: bool, stats:
                 failpoint("render.article_written")  # the file is new, its mark in the store is not
             sha = hashlib.sha256(data).hexdigest()
             if row["rendered_sha"] != sha:
-                done.append((row["id"], sha))
+                done.append((row["id"], row["updated_ms"], sha))
                 if len(done) >= _SHA_BATCH:
                     _mark_rendered(engine, done)
                     done = []
@@ -107,7 +107,7 @@ def _listed_month(path: Path) -> str:
         return UNDATED
 
 
-def _mark_rendered(engine: Engine, done: list[tuple[int, str]]) -> None:
+def _mark_rendered(engine: Engine, done: list[tuple[int, int | None, str]]) -> None:
     if done:
         with engine.begin() as conn:
             store_imports.set_rendered(conn, done)

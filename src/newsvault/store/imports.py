@@ -171,10 +171,20 @@ def listing(conn: Connection, source: str | None = None) -> Iterator[RowMapping]
     yield from result.mappings()
 
 
-def set_rendered(conn: Connection, shas: Sequence[tuple[int, str]]) -> None:
-    """Record many (article id, sha256 of its file) at once: one statement, not one per file."""
+def set_rendered(conn: Connection, shas: Sequence[tuple[int, int | None, str]]) -> None:
+    """Record many (article id, its `updated_ms` as read, sha256 of its file) at once: one statement.
+
+    An article updated since the render read it (a worker committing while
+    the tree is written) keeps `rendered_sha` NULL, so the next render writes
+    it again; marked, it would keep the file of the text before the update.
+    """
     if shas:
         conn.execute(
-            update(articles).where(articles.c.id == bindparam("article_id")).values(rendered_sha=bindparam("sha")),
-            [{"article_id": article_id, "sha": sha} for article_id, sha in shas],
+            update(articles)
+            .where(
+                articles.c.id == bindparam("article_id"),
+                articles.c.updated_ms.is_not_distinct_from(bindparam("read_updated_ms")),
+            )
+            .values(rendered_sha=bindparam("sha")),
+            [{"article_id": article_id, "read_updated_ms": updated, "sha": sha} for article_id, updated, sha in shas],
         )
