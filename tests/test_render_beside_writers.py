@@ -13,9 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import ENV as FAILPOINT
+from newsvault.render.site.paths import change_feed, site_root
 from newsvault.render.tree import render_tree
 from newsvault.schedule import run_once
+from newsvault.schedule.ingest import store_items
+from newsvault.schedule.reading import read_feed
+from newsvault.store import articles as store_articles
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
 NEWSVAULT = str(Path(sys.executable).with_name("newsvault"))
@@ -60,3 +65,50 @@ def test_an_article_edited_while_the_tree_is_written_reaches_the_tree_next_rende
     render_tree(engine, config)
     (path,) = (config.archive / "articles").rglob("*.md")
     assert "第二版正文" in path.read_text("utf-8")
+
+
+def test_rows_a_worker_commits_under_ids_already_rendered_reach_the_site_the_tree_and_the_feeds(
+    tmp_path, pg_url, server
+):
+    """On PostgreSQL an id is taken when its row is inserted: a worker's transaction still open holds ids
+    below those another worker has committed. The render's marks were the largest ids, so what the first
+    worker committed afterwards stayed behind them: no page for its new article, no earlier version in the
+    tree, its edit in no list or feed of changes; and the page of its edited article, stamped before the
+    newest update the render saw, kept the old text."""
+    a1, a2, b1, b2 = "https://a.example/1", "https://a.example/2", "https://b.example/1", "https://b.example/2"
+    feeds = {
+        "a": server.set("/a.xml", rss(rss_item("甲一", a1, DATE, "<p>甲一的正文</p>"))),
+        "b": server.set("/b.xml", rss(rss_item("乙一", b1, DATE, "<p>乙一的正文</p>"))),
+    }
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    lines = ["[store]", f'url = "{pg_url}"', "[fetch]", "retries = 0", "allow_private = true"]
+    for abbr, feed in feeds.items():
+        lines += [f"[sources.{abbr}]", f'name = "{abbr}"', f'feed = "{feed}"']
+    (vault / "vault.toml").write_text("\n".join(lines) + "\n", "utf-8")
+    config, engine = open_vault(vault)
+    run_once(config, engine)
+    source = config.sources["a"]
+    edited = rss(
+        rss_item("甲一（更新）", a1, DATE, "<p>甲一改过的正文</p>"), rss_item("甲二", a2, DATE, "<p>甲二的正文</p>")
+    )
+    now = now_ms()
+    with engine.connect() as held:
+        with held.begin():  # the first worker: a's edit and new article, inserted, not committed
+            store_items(held, source, read_feed(edited, {}, source, now).items, now)
+            server.set(
+                "/b.xml", rss(rss_item("乙一", b1, DATE, "<p>乙一改过</p>"), rss_item("乙二", b2, DATE, "<p>乙二</p>"))
+            )
+            # The second worker commits an edit stamped after the first's, and the tree's machine renders.
+            run_once(config, engine, only=("b",))
+    render_tree(engine, config)
+
+    with engine.connect() as conn:
+        first, second = (store_articles.match(conn, "a", [(None, link)])[0] for link in (a1, a2))
+    site = site_root(config)
+    assert "甲二的正文" in (site / f"a/{second['archive_id']}.html").read_text("utf-8")
+    assert "甲一改过的正文" in (site / f"a/{first['archive_id']}.html").read_text("utf-8")
+    assert "甲一（更新）" in (site / "edited.html").read_text("utf-8")
+    assert "甲一（更新）" in (site / change_feed("edited", "a", "atom")).read_text("utf-8")
+    assert "甲一的正文" in (config.archive / f"versions/a/{first['archive_id']}/1.md").read_text("utf-8")
+    assert "甲一（更新）" in (config.archive / change_feed("edited", None, "atom")).read_text("utf-8")

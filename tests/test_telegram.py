@@ -413,3 +413,39 @@ def test_one_poster_at_a_time_across_processes(tmp_path: Path, server: LocalServ
     assert f"{CHANNEL}: 3 posted, 0 waiting" in out
     assert _titles(bot) == ["一", "二", "三"]  # each once: none taken as a killed run's, none sent by both
     assert _outbox_counts(vault) == {"posted": 3}
+
+
+def test_an_article_a_worker_commits_under_an_id_already_scanned_is_announced(tmp_path: Path, pg_url: str) -> None:
+    """On PostgreSQL a worker's transaction still open holds version ids below those another worker has
+    committed: the scan's mark was the largest id, so its new article was never announced."""
+    from newsvault.base.clock import now_ms
+    from newsvault.notify import queue_events
+    from newsvault.schedule.ingest import store_items
+    from newsvault.schedule.reading import read_feed
+    from newsvault.store import sources as store_sources
+
+    lines = ["[store]", f'url = "{pg_url}"', "[notify.telegram]", "enabled = true", 'channel = "@newsvault_test"']
+    lines += ['events = ["new"]', "[sources.a]", 'name = "A"', 'feed = "http://127.0.0.1:9/a.xml"']
+    lines += ["[sources.b]", 'name = "B"', 'feed = "http://127.0.0.1:9/b.xml"']
+    (tmp_path / "vault.toml").write_text("\n".join(lines) + "\n", "utf-8")
+    config, engine = open_vault(tmp_path)
+
+    def items(abbr: str, title: str) -> list:  # type: ignore[type-arg]
+        feed = rss(rss_item(title, f"https://{abbr}.example/1", DATE, f"<p>{title}的正文</p>"))
+        return read_feed(feed, {}, config.sources[abbr], now_ms()).items
+
+    with engine.begin() as conn:
+        for abbr, source in config.sources.items():
+            store_sources.ensure(conn, abbr, source.name, source.feed)
+    assert queue_events(engine, config) == 0  # the first scan only sets the marks
+    with engine.connect() as held:
+        with held.begin():  # the first worker's new article, inserted, not committed
+            store_items(held, config.sources["a"], items("a", "甲"), now_ms())
+            with engine.begin() as conn:  # the second worker's, committed
+                store_items(conn, config.sources["b"], items("b", "乙"), now_ms())
+            assert queue_events(engine, config) == 1
+    assert queue_events(engine, config) == 1
+    with engine.connect() as conn:
+        queued = conn.execute(select(metadata.tables["notifications"].c.text)).scalars().all()
+    assert sorted(text.split("\n")[0] for text in queued) == ["【新文章】A", "【新文章】B"]
+    assert queue_events(engine, config) == 0

@@ -12,6 +12,7 @@ from newsvault.base.failpoints import failpoint
 from newsvault.config import Config
 from newsvault.config.model import TelegramSettings
 from newsvault.store import changes, outbox
+from newsvault.store.marks import behind
 
 from . import messages
 
@@ -67,9 +68,9 @@ def queue_events(engine: Engine, config: Config) -> int:
         events: list[tuple[str, RowMapping]] = []
         for row in outbox.versions_since(conn, found[0]):
             event = "new" if row["n"] == 1 else "edited"
-            if row["ref"] <= newest[0] and not (event == "new" and row["imported"]):  # imported: not new at source
+            if behind(newest[0], row["ref"]) and not (event == "new" and row["imported"]):  # imported: not new
                 events.append((event, row))
-        events += [("deleted", row) for row in outbox.deletions_since(conn, found[1]) if row["ref"] <= newest[1]]
+        events += [("deleted", row) for row in outbox.deletions_since(conn, found[1]) if behind(newest[1], row["ref"])]
         rows = []
         for channel, wanted, outlets, is_message in consumers:
             for event, row in events:

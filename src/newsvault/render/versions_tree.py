@@ -37,13 +37,14 @@ from newsvault.store import changes as store_changes
 from newsvault.store import imports as store_imports
 from newsvault.store import sources as store_sources
 from newsvault.store import statuses, versions
+from newsvault.store.marks import IdMark, mark_from
 
 from .site.changefeeds import KINDS, Links, change_feed_files, fallback_home
 from .site.feeds import FORMATS, FeedEntry
 from .site.paths import change_feed
 
-# The newest version id when the tree's versions were last written: articles with a version past it
-# have an earlier version to write. Renamed from "versions_rendered_upto", the largest id of a version
+# The versions' id mark (store.marks) when the tree's versions were last written: articles with a
+# version past it have an earlier version to write. Renamed from "versions_rendered_upto", the largest id of a version
 # file written, under which versions pushed out after it were never written: a tree kept under that
 # mark is written whole once, which adds the files it lacks.
 _DONE_KEY = "versions_written_upto"
@@ -58,10 +59,10 @@ class VersionFile(NamedTuple):
     link: str
 
 
-def version_files(engine: Engine, abbr: str, after_id: int | None = None) -> Iterator[VersionFile]:
-    """Every earlier version of the outlet's articles, as its file (of those with a version past `after_id`)."""
+def version_files(engine: Engine, abbr: str, since: IdMark | None = None) -> Iterator[VersionFile]:
+    """Every earlier version of the outlet's articles, as its file (of those with a version past `since`)."""
     with engine.connect() as conn:
-        rows = versions.earlier(conn, abbr, after_id)
+        rows = versions.earlier(conn, abbr, since)
     for v in rows:
         if v["body"] is None or v["date_ms"] is None:
             continue
@@ -133,18 +134,18 @@ def render_versions(engine: Engine, target: Path, abbrs: list[str], full: bool) 
     with engine.connect() as conn:
         done = store_sources.get_meta(conn, _DONE_KEY)
         top = store_changes.change_stamp(conn)[0]  # before reading: a version added meanwhile is past it
-    after = None if full or done is None else int(done)
+    since = None if full or done is None else mark_from(json.loads(done))
     checked = written = 0
     for abbr in abbrs:
-        for file in version_files(engine, abbr, after):
+        for file in version_files(engine, abbr, since):
             checked += 1
             written += write_atomic(target / file.path, file.data)
     for path, data in change_lists(engine).items():
         checked += 1
         written += write_atomic(target / path, data)
-    if top != after:
+    if top != since:
         with engine.begin() as conn:
-            store_sources.set_meta(conn, _DONE_KEY, str(top))
+            store_sources.set_meta(conn, _DONE_KEY, json.dumps(list(top)))
     return checked, written
 
 

@@ -179,10 +179,6 @@ def for_export(
     yield from pages_by_id(conn, query, captures.c.id, after_id, batch)
 
 
-def newest_id(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(captures.c.id), 0))).scalar_one())
-
-
 def by_sha(conn: Connection, sha256: str) -> RowMapping | None:
     """The capture of these bytes (id, url, fetched_ms, size, status), if the store has it."""
     return (

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RowMapping, Select, and_, func, select, text, update
 from sqlalchemy.orm import aliased
 
+from .marks import IdMark, mark_from, past
 from .schema import FILE, articles, insert_ignoring_duplicates, notifications, statuses, versions
 from .sources import get_meta, set_meta
 
@@ -25,21 +26,21 @@ DELETED = ("gone", "censored")
 _LOCK_FILE = "-notify.lock"  # beside an SQLite store: `vault.sqlite-notify.lock`
 
 
-def marks(conn: Connection) -> tuple[int, int] | None:
-    """The newest version and status row already looked at; None before the first scan."""
+def marks(conn: Connection) -> tuple[IdMark, IdMark] | None:
+    """The versions' and statuses' id marks of the last scan (store.marks); None before the first scan."""
     found = get_meta(conn, _MARKS)
     if found is None:
         return None
     value = json.loads(found)
-    return int(value["versions"]), int(value["statuses"])
+    return mark_from(value["versions"]), mark_from(value["statuses"])
 
 
-def set_marks(conn: Connection, version_id: int, status_id: int) -> None:
-    set_meta(conn, _MARKS, json.dumps({"versions": version_id, "statuses": status_id}))
+def set_marks(conn: Connection, versions_mark: IdMark, statuses_mark: IdMark) -> None:
+    set_meta(conn, _MARKS, json.dumps({"versions": list(versions_mark), "statuses": list(statuses_mark)}))
 
 
-def versions_since(conn: Connection, after: int) -> list[RowMapping]:
-    """Versions added after row `after`, with their article and the version before (`old_title`, `old_body`)."""
+def versions_since(conn: Connection, mark: IdMark) -> list[RowMapping]:
+    """Versions committed since `mark`, with their article and the version before (`old_title`, `old_body`)."""
     before = aliased(versions)
     query = (
         select(
@@ -57,14 +58,14 @@ def versions_since(conn: Connection, after: int) -> list[RowMapping]:
         )
         .join(articles, articles.c.id == versions.c.article_id)
         .outerjoin(before, and_(before.c.article_id == versions.c.article_id, before.c.n == versions.c.n - 1))
-        .where(versions.c.id > after)
+        .where(past(versions.c.id, mark))
         .order_by(versions.c.id)
     )
     return list(conn.execute(query).mappings())
 
 
-def deletions_since(conn: Connection, after: int) -> list[RowMapping]:
-    """Status rows after row `after` saying an article is gone or censored, with the article."""
+def deletions_since(conn: Connection, mark: IdMark) -> list[RowMapping]:
+    """Status rows committed since `mark` saying an article is gone or censored, with the article."""
     query = (
         select(
             statuses.c.id.label("ref"),
@@ -76,7 +77,7 @@ def deletions_since(conn: Connection, after: int) -> list[RowMapping]:
             *FILE,
         )
         .join(articles, articles.c.id == statuses.c.article_id)
-        .where(and_(statuses.c.id > after, statuses.c.status.in_(DELETED)))
+        .where(and_(past(statuses.c.id, mark), statuses.c.status.in_(DELETED)))
         .order_by(statuses.c.id)
     )
     return list(conn.execute(query).mappings())

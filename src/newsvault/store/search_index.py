@@ -22,6 +22,7 @@ from sqlalchemy import Connection, RowMapping, and_, delete, func, or_, select, 
 
 from .bulk import insert_tuples
 from .fast import hits_sql
+from .marks import ID_SLACK, TIME_SLACK_MS
 from .schema import after, articles, meta, search_docs
 from .search_keys import KEY_SLOTS, UNDATED_MS, UPTO_KEY, upto_text, upto_value
 
@@ -32,10 +33,8 @@ _doc_row = itemgetter(*_DOC_COLUMNS)
 Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
 # Only articles past the mark (`indexed_upto`) can be stale, so a run that changed nothing reads none;
-# past it by a margin: ids a concurrent writer (workers on PostgreSQL) had taken but not yet
-# committed when the mark was read, and updates stamped by a clock slightly behind.
-ID_SLACK = 1000
-TIME_SLACK_MS = 10 * 60_000
+# past it by a margin (store.marks): the index compares each of those articles with its document, so
+# the last ID_SLACK ids are looked at again rather than the mark keeping its holes.
 
 
 def indexed_upto(conn: Connection) -> tuple[int, int] | None:

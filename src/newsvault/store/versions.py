@@ -11,7 +11,8 @@ from sqlalchemy.orm import aliased
 
 from .bulk import insert_tuples
 from .imports import published_versions
-from .schema import FILE, after, articles, versions
+from .marks import IdMark, past
+from .schema import FILE, articles, versions
 
 
 def content_sha(title: str, body: str | None) -> str:
@@ -170,7 +171,7 @@ def counts(conn: Connection, source: str) -> dict[int, int]:
     )
 
 
-def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) -> list[RowMapping]:
+def earlier(conn: Connection, source: str, only_dirty_since: IdMark | None = None) -> list[RowMapping]:
     """Every version of the source's articles that is not the current one (for versions/<abbr>/<id>/<n>.md).
 
     Only the articles with a second version are grouped (with `only_dirty_since`, only
@@ -178,7 +179,7 @@ def earlier(conn: Connection, source: str, only_dirty_since: int | None = None) 
     such article comes with all its earlier versions, however old: the one a new
     version pushed out of `articles/` was made before the mark.
     """
-    which = _EDITED if only_dirty_since is None else _EDITED.where(after(versions.c.id, only_dirty_since))
+    which = _EDITED if only_dirty_since is None else _EDITED.where(past(versions.c.id, only_dirty_since))
     last = (
         select(versions.c.article_id, func.max(versions.c.n).label("top"))
         .where(versions.c.article_id.in_(which))

@@ -40,6 +40,7 @@ from newsvault.render.site.paths import change_feed as site_change_feed
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word, witness_event
 from newsvault.search import count_hits, highlighted, search
 from newsvault.store import articles, changes, fetchlog, outbox, sources, statuses, versions
+from newsvault.store.marks import IdMark
 
 PAGE = 30
 # A search's hits counted up to this many ("找到超过 1000 篇" past it): counting every hit of a query that all
@@ -305,7 +306,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     # Feeds of changes as bytes, by (kind, outlet, format, the reader's address), while no edit or deletion is new.
     made: dict[tuple[str, str | None, str, str], bytes] = {}
-    made_at: tuple[int, int] | None = None
+    made_at: tuple[IdMark, IdMark] | None = None
 
     def change_feed(request: Request) -> Response:
         """The site's feeds of changes, made live, linking to the reader's own pages."""

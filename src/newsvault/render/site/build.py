@@ -24,6 +24,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine, RowMapping
 
+from newsvault.base.clock import now_ms
 from newsvault.base.files import place_copy, sweep_temporaries, write_atomic
 from newsvault.clean import policy_for
 from newsvault.config import Config
@@ -462,7 +463,7 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
         # Still there: the last render was interrupted, and may have left temporary files.
         interrupted = store_sources.get_meta(conn, WRITING_KEY) is not None
         store_sources.set_meta(conn, WRITING_KEY, "1")
-        marks = store_changes.marks(conn)
+        marks = store_changes.marks(conn, now_ms())
         saved = json.loads(store_sources.get_meta(conn, _MARKS_KEY) or "null")
         stored = store_sources.all_sources(conn)
         full = full or saved is None or saved.get("fingerprint") != fingerprint
@@ -506,9 +507,9 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             _feeds(out, look, config, names, None)
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
-        moved = full or marks["version"] != saved["marks"]["version"] or marks["status"] != saved["marks"]["status"]
+        moved = full or store_changes.ids_moved(saved["marks"], marks, "version", "status")
         # The deleted list dates each article by its last check, which records no status when it finds it still gone.
-        rechecked = not full and marks["checked"] != saved["marks"].get("checked", 0)
+        rechecked = not full and store_changes.rechecked_since(conn, saved["marks"])
         all_changes = root / change_feed("edited", None, "atom")
         if moved or rechecked or not (root / EDITED).exists() or not all_changes.exists():  # their pages link the feeds
             _changes(out, conn, names)

@@ -1,0 +1,66 @@
+"""High-water marks that rows committed late cannot slip under.
+
+What a render, the search index or the outbox did last is kept as a mark:
+the largest id, the latest time. Rows "past the mark" are the new ones. Two
+things put a new row behind a mark read before it was committed:
+
+- On PostgreSQL an id comes from a sequence when the row is inserted, not when
+  it is committed: a worker's transaction still open holds ids below ones
+  already committed. An id mark therefore keeps its holes, the ids below its
+  top that no committed row had when it was read, and the next reader looks at
+  them again (ids rolled back stay holes until they fall `ID_SLACK` behind).
+- A time is read from the clock when a row is made, seconds before its
+  transaction commits, and workers on several machines, or a clock stepped
+  back, stamp a row behind a mark taken from another's rows. A time mark
+  therefore stays `TIME_SLACK_MS` behind the clock of the one who takes it
+  (`time_mark`): rows stamped within it are read again once, by the next
+  reader, who finds what it wrote from them the same (a page with the same
+  bytes is left alone). A row stamped ahead of the clock no longer pins the
+  mark in the future, where every row stamped after it by a right clock
+  would be behind it.
+
+SQLite has one writer at a time and takes ids at commit's order, so its id
+marks have no holes (but its clock can step back).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, func, or_, select
+
+from .schema import after
+
+ID_SLACK = 1000
+TIME_SLACK_MS = 10 * 60_000
+
+IdMark = tuple[int, list[int]]  # (largest id, the ids below it not committed when it was read)
+
+
+def id_mark(conn: Connection, column: ColumnElement[int]) -> IdMark:
+    """The mark of an id column now: its largest id and the holes below it, within ID_SLACK."""
+    top = conn.execute(select(func.max(column))).scalar() or 0
+    low = max(top - ID_SLACK, 0)
+    present = set(conn.execute(select(column).where(after(column, low), column <= top)).scalars())
+    return top, [i for i in range(low + 1, top + 1) if i not in present]
+
+
+def time_mark(newest: int | None, now: int) -> int:
+    """The mark of a time column whose newest stamp is `newest`, taken at `now`."""
+    return min(newest or 0, now - TIME_SLACK_MS)
+
+
+def past(column: ColumnElement[int], mark: IdMark) -> ColumnElement[bool]:
+    """The rows committed since `mark` was read: past its top, or in one of its holes."""
+    top, holes = mark
+    return or_(after(column, top), column.in_(holes)) if holes else after(column, top)
+
+
+def behind(mark: IdMark, row_id: int) -> bool:
+    """Whether a row had been committed when `mark` was read (not past it: what `past` leaves out)."""
+    return row_id <= mark[0] and row_id not in mark[1]
+
+
+def mark_from(value: Any) -> IdMark:
+    """A mark from its JSON form (`[top, holes]`), or the bare largest id that marks were before they kept holes."""
+    return (value, []) if isinstance(value, int) else (int(value[0]), [int(i) for i in value[1]])
