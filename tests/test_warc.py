@@ -449,3 +449,23 @@ def test_evidence_that_cannot_be_written_fails_the_publish_and_keeps_the_mark(tm
     (vault / "blocker").unlink()
     said = _cli("--vault", str(vault), "publish")  # nothing was lost: the mark did not move
     assert "evidence: 3 new capture(s) in 2 WARC file(s)" in said
+
+
+def test_a_capture_a_worker_commits_under_an_id_already_written_is_in_the_next_evidence(tmp_path, pg_url):
+    """On PostgreSQL a worker's transaction still open holds capture ids below those another worker has
+    committed: the mark was the newest id written, so the first worker's capture never reached the evidence."""
+    from newsvault.store import open_store
+
+    engine = open_store(pg_url)
+    folder = tmp_path / "evidence"
+    with engine.connect() as held:
+        with held.begin():  # the first worker's fetch, stored, not committed
+            captures.store(held, "http://a.example/1", 200, {}, "甲的页面".encode(), 1_000)
+            with engine.begin() as conn:  # the second worker's, committed
+                captures.store(conn, "http://b.example/1", 200, {}, "乙的页面".encode(), 2_000)
+            assert write_evidence(engine, folder).counts.captures == 1
+    assert write_evidence(engine, folder).counts.captures == 1
+    assert write_evidence(engine, folder).counts.captures == 0
+    written = {url for path in (folder / "warc").rglob("*.warc.gz") for url in _responses(path)}
+    assert written == {"http://a.example/1", "http://b.example/1"}
+    assert list(verify_evidence(engine, folder)) == []

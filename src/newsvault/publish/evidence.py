@@ -40,6 +40,7 @@ from newsvault.config.model import PublishSettings
 from newsvault.render.verify import Kind, Problem
 from newsvault.store import captures, statuses
 from newsvault.store import sources as store_sources
+from newsvault.store.marks import mark_from
 
 from . import PublishReport
 from .commit import CommitInfo, commit_index, ensure_repo, finish_interrupted, identity, staged_changes
@@ -47,8 +48,8 @@ from .git import GitError, git
 from .remotes import sync_all
 from .warc import WarcCounts, WarcFile, payload_digest, refers_to, row_key, warc_date
 
-MARK = "evidence_mark"  # meta: the newest capture id already written to the evidence folder
-REVISIT_MARK = "evidence_revisit_mark"  # meta: the newest status id whose revisit record is written
+MARK = "evidence_mark"  # meta: the captures' id mark (store.marks) when the evidence folder was last written
+REVISIT_MARK = "evidence_revisit_mark"  # meta: the statuses' id mark when their revisit records were last written
 FOLDER = "warc"
 UNATTRIBUTED = "_other"  # captures no outlet can be found for
 
@@ -111,23 +112,24 @@ def write_evidence(
     published in the same publish or an earlier one. Rows come in id order,
     which is the order they were stored in: a day's file is finished when a
     later day's row comes, so a first export of a big store keeps a few files
-    open, not one per day it ever saw. The marks assume ids become visible in
-    order, as they do for one writer (SQLite, a `run`); with workers on
-    PostgreSQL still polling while this runs, a row whose transaction commits
-    after a later id was read is left out (docs/EVIDENCE.md).
+    open, not one per day it ever saw. The marks keep their holes (store.marks):
+    with workers on PostgreSQL still polling while this runs, a row whose
+    transaction commits after a later id was read goes into the next publish's
+    files.
     """
     sweep_temporaries(folder / FOLDER)  # never into .git
     report = EvidenceReport()
     moved: dict[str, str] = {}
     with engine.connect() as conn:
-        mark = int(store_sources.get_meta(conn, MARK) or 0)
-        last = _write_rows(folder, captures.for_export(conn, after_id=mark), report, progress)
-        if last is not None:
-            moved[MARK] = str(last)
-        mark = int(store_sources.get_meta(conn, REVISIT_MARK) or 0)
-        last = _write_rows(folder, statuses.revisits(conn, after_id=mark), report, progress)
-        if last is not None:
-            moved[REVISIT_MARK] = str(last)
+        for key, mark_now, rows in (
+            (MARK, captures.mark, captures.for_export),
+            (REVISIT_MARK, statuses.mark, statuses.revisits),
+        ):
+            since = mark_from(json.loads(store_sources.get_meta(conn, key) or "0"))
+            upto = mark_now(conn)  # before reading: a row committed meanwhile is past it, or in its holes
+            _write_rows(folder, rows(conn, since=since, upto=upto), report, progress)
+            if upto != since:
+                moved[key] = json.dumps(list(upto))
     if moved:
         with engine.begin() as conn:
             for name, value in moved.items():
@@ -138,10 +140,9 @@ def write_evidence(
 
 def _write_rows(
     folder: Path, rows: Iterable[RowMapping], report: EvidenceReport, progress: Callable[[WarcCounts], None] | None
-) -> int | None:
-    """`rows` into files per outlet and day, all renamed into place; the last row's id, None if none came."""
+) -> None:
+    """`rows` into files per outlet and day, all renamed into place."""
     open_days: dict[str, _Day] = {}
-    last = None
     try:
         for row in rows:
             outlet = row["outlet"] or UNATTRIBUTED
@@ -153,7 +154,6 @@ def _write_rows(
                     _finish(open_days.pop(outlet), report)
                 open_days[outlet] = _Day(folder, row)
             open_days[outlet].add(row)
-            last = int(row["id"])
             if progress is not None:
                 progress(_running(report.counts, open_days.values()))
     except BaseException:
@@ -162,7 +162,6 @@ def _write_rows(
         raise
     for unfinished in open_days.values():
         _finish(unfinished, report)
-    return last
 
 
 def _running(done: WarcCounts, open_days: Iterable[_Day]) -> WarcCounts:

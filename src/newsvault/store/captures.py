@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, and_, delete, func, select
 
+from .marks import IdMark, between, id_mark
 from .schema import articles, captures, pages_by_id, sources, statuses, versions
 
 
@@ -145,13 +146,15 @@ def _outlet() -> ColumnElement[str | None]:
 def for_export(
     conn: Connection,
     *,
-    after_id: int = 0,
+    since: IdMark = (0, []),
+    upto: IdMark | None = None,
     since_ms: int | None = None,
     until_ms: int | None = None,
     outlet: str | None = None,
     batch: int = 64,
 ) -> Iterator[RowMapping]:
-    """Captures past `after_id` fetched in [since, until), oldest id first, `batch` bodies in memory at a time.
+    """Captures committed between the marks `since` and `upto` (store.marks.between) fetched in [since_ms, until_ms),
+    oldest id first, `batch` bodies in memory at a time.
 
     Each row: id, sha256, fetched_ms, url, status, headers (JSON), size,
     body (zlib-compressed, as stored), request_headers (JSON or NULL) and outlet. Read in pages by id rather
@@ -176,7 +179,13 @@ def for_export(
         query = query.where(captures.c.fetched_ms < until_ms)
     if outlet is not None:
         query = query.where(_outlet() == outlet)
-    yield from pages_by_id(conn, query, captures.c.id, after_id, batch)
+    wanted, start = between(captures.c.id, since, upto)
+    yield from pages_by_id(conn, query.where(wanted), captures.c.id, start, batch)
+
+
+def mark(conn: Connection) -> IdMark:
+    """The captures' id mark now (store.marks): what an export up to it holds, and where the next starts."""
+    return id_mark(conn, captures.c.id)
 
 
 def by_sha(conn: Connection, sha256: str) -> RowMapping | None:

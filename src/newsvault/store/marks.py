@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from .schema import after
 
@@ -54,6 +54,17 @@ def past(column: ColumnElement[int], mark: IdMark) -> ColumnElement[bool]:
     """The rows committed since `mark` was read: past its top, or in one of its holes."""
     top, holes = mark
     return or_(after(column, top), column.in_(holes)) if holes else after(column, top)
+
+
+def between(column: ColumnElement[int], since: IdMark, upto: IdMark | None) -> tuple[ColumnElement[bool], int]:
+    """The rows committed after `since` was read and before `upto` was (all past `since` without `upto`),
+    and the id to page them from (`schema.pages_by_id`)."""
+    wanted = [past(column, since)]
+    if upto is not None:
+        wanted.append(column <= upto[0])
+        if upto[1]:
+            wanted.append(column.not_in(upto[1]))
+    return and_(*wanted), min(since[1], default=since[0] + 1) - 1
 
 
 def behind(mark: IdMark, row_id: int) -> bool:

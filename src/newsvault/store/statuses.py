@@ -13,6 +13,7 @@ from sqlalchemy import Connection, RowMapping, and_, or_, select, update
 from .articles import SHOWN
 from .bulk import insert_tuples
 from .captures import headers_json
+from .marks import IdMark, between, id_mark
 from .schema import FILE, articles, captures, checks, pages_by_id, statuses
 
 GONE = ("gone", "censored")  # the statuses that mean the source no longer shows the article
@@ -169,13 +170,15 @@ def deletions(conn: Connection, source: str | None = None) -> dict[int, tuple[st
 def revisits(
     conn: Connection,
     *,
-    after_id: int = 0,
+    since: IdMark = (0, []),
+    upto: IdMark | None = None,
     since_ms: int | None = None,
     until_ms: int | None = None,
     outlet: str | None = None,
     batch: int = 64,
 ) -> Iterator[RowMapping]:
-    """Statuses past `after_id` seen in [since, until) that served a capture under another URL or at another time.
+    """Statuses committed between the marks `since` and `upto` seen in [since_ms, until_ms) that served a capture
+    under another URL or at another time.
 
     Each is a WARC revisit (publish.warc): the capture holds the bytes, under
     the URL and time they were first fetched; the status is this article's
@@ -222,7 +225,13 @@ def revisits(
         query = query.where(statuses.c.seen_ms < until_ms)
     if outlet is not None:
         query = query.where(articles.c.source == outlet)
-    yield from pages_by_id(conn, query, statuses.c.id, after_id, batch)
+    wanted, start = between(statuses.c.id, since, upto)
+    yield from pages_by_id(conn, query.where(wanted), statuses.c.id, start, batch)
+
+
+def mark(conn: Connection) -> IdMark:
+    """The statuses' id mark now (store.marks): what an export up to it holds, and where the next starts."""
+    return id_mark(conn, statuses.c.id)
 
 
 def served_at(conn: Connection, capture_id: int, url: str) -> list[int]:
