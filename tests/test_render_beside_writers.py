@@ -1,8 +1,9 @@
-"""Renders beside writers: a render stopped at a chosen point while another process commits.
+"""Renders and the reader beside writers: reads interleaved at chosen points with another's commits.
 
 With workers polling the sources, the tree's machine runs `render` on a
-schedule (docs/WORKERS.md): what a worker commits while a render reads must
-reach the tree and the site by the next render, however the two interleave.
+schedule and readers use `serve`: what a worker commits while they read must
+reach the tree, the site and the reader's pages by the next render or
+request, however the two interleave (store/marks.py).
 """
 
 from __future__ import annotations
@@ -112,3 +113,34 @@ def test_rows_a_worker_commits_under_ids_already_rendered_reach_the_site_the_tre
     assert "甲一（更新）" in (site / change_feed("edited", "a", "atom")).read_text("utf-8")
     assert "甲一的正文" in (config.archive / f"versions/a/{first['archive_id']}/1.md").read_text("utf-8")
     assert "甲一（更新）" in (config.archive / change_feed("edited", None, "atom")).read_text("utf-8")
+
+
+def test_the_readers_outlet_counts_count_an_article_a_worker_commits_under_the_newest_id(tmp_path, pg_url):
+    """The reader keeps its per-outlet counts (a GROUP BY over every article) under a stamp of the newest
+    id: an article committed under it afterwards was not counted until another article came."""
+    from starlette.testclient import TestClient
+
+    from newsvault.store import sources as store_sources
+    from newsvault.web import create_app
+
+    lines = ["[store]", f'url = "{pg_url}"', "[sources.a]", 'name = "甲台"', 'feed = "http://127.0.0.1:9/a.xml"']
+    lines += ["[sources.b]", 'name = "乙台"', 'feed = "http://127.0.0.1:9/b.xml"']
+    (tmp_path / "vault.toml").write_text("\n".join(lines) + "\n", "utf-8")
+    config, engine = open_vault(tmp_path)
+    with engine.begin() as conn:
+        for abbr, source in config.sources.items():
+            store_sources.ensure(conn, abbr, source.name, source.feed)
+
+    def store(conn, abbr: str) -> None:  # type: ignore[no-untyped-def]
+        feed = rss(rss_item(f"{abbr}的文章", f"https://{abbr}.example/1", DATE, "<p>正文</p>"))
+        store_items(conn, config.sources[abbr], read_feed(feed, {}, config.sources[abbr], now_ms()).items, now_ms())
+
+    client = TestClient(create_app(config, engine))
+    assert "a · 0 篇" in client.get("/").text
+    with engine.connect() as held:
+        with held.begin():  # the first worker's article, inserted, not committed
+            store(held, "a")
+            with engine.begin() as conn:  # the second worker's, committed
+                store(conn, "b")
+            assert "a · 0 篇" in client.get("/").text and "b · 1 篇" in client.get("/").text
+    assert "a · 1 篇" in client.get("/").text

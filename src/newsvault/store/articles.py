@@ -13,6 +13,7 @@ from newsvault.base.clock import CHINA, CHINA_OFFSET_MS, in_china
 from . import versions
 from .bulk import insert_tuples
 from .fast import STAMP_SQL
+from .marks import IdMark, id_mark
 from .schema import LIST_LINE, WAITING_PAGE, articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
@@ -448,6 +449,11 @@ def stamp(conn: Connection) -> tuple[int, int]:
     """(newest article id, latest update): changes whenever an article is added or its content or date changes."""
     row = conn.execute(text(STAMP_SQL)).one()
     return row.newest, row.updated
+
+
+def mark(conn: Connection) -> IdMark:
+    """The articles' id mark (store.marks): moves too when a worker commits an article under the newest id."""
+    return id_mark(conn, articles.c.id)
 
 
 def per_source(conn: Connection) -> dict[str, tuple[int, int | None]]:
