@@ -121,12 +121,14 @@ def write_evidence(
     report = EvidenceReport()
     moved: dict[str, str] = {}
     with engine.connect() as conn:
-        for key, mark_now, rows in (
-            (MARK, captures.mark, captures.for_export),
-            (REVISIT_MARK, statuses.mark, statuses.revisits),
+        # Both taken before reading (a row committed meanwhile is past them, or in their holes), the
+        # statuses' first: a revisit written now has its capture, committed with it or before, written too.
+        revisited = statuses.mark(conn)
+        for key, upto, rows in (
+            (MARK, captures.mark(conn), captures.for_export),
+            (REVISIT_MARK, revisited, statuses.revisits),
         ):
             since = mark_from(json.loads(store_sources.get_meta(conn, key) or "0"))
-            upto = mark_now(conn)  # before reading: a row committed meanwhile is past it, or in its holes
             _write_rows(folder, rows(conn, since=since, upto=upto), report, progress)
             if upto != since:
                 moved[key] = json.dumps(list(upto))
