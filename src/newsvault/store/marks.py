@@ -15,12 +15,12 @@ things put a new row behind a mark read before it was committed:
   therefore stays `TIME_SLACK_MS` behind the clock of the one who takes it
   (`time_mark`): rows stamped within it are read again once, by the next
   reader, who finds what it wrote from them the same (a page with the same
-  bytes is left alone). A row stamped ahead of the clock no longer pins the
-  mark in the future, where every row stamped after it by a right clock
-  would be behind it.
+  bytes is left alone). A row stamped ahead of the clock cannot pin the mark
+  in the future, where every row stamped after it by a right clock would be
+  behind it.
 
-SQLite has one writer at a time and takes ids at commit's order, so its id
-marks have no holes (but its clock can step back).
+SQLite has one writer at a time and takes ids in commit order, so its id
+marks have holes only where rows were deleted (but its clock can step back).
 """
 
 from __future__ import annotations
