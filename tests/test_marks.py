@@ -61,10 +61,3 @@ def test_a_time_mark_stays_behind_the_clock_and_a_stamp_ahead_of_it_does_not_pin
     assert time_mark(now - 3_600_000, now) == now - 3_600_000
     assert time_mark(now - 60_000, now) == now - TIME_SLACK_MS
     assert time_mark(now + 86_400_000, now) == now - TIME_SLACK_MS
-
-
-def test_the_search_indexs_mark_reads_from_its_time_mark_and_one_saved_before_from_its_update():
-    from newsvault.store.search_keys import upto_text, upto_value
-
-    assert upto_value(upto_text((5, 1_000, 400))) == (5, 1_000, 400)
-    assert upto_value("5 1000") == (5, 1_000, 1_000)

@@ -21,11 +21,9 @@ from typing import Any
 
 from sqlalchemy import Engine, RowMapping
 
-from newsvault.base.clock import now_ms
 from newsvault.base.plaintext import plain_text
 from newsvault.store import articles as store_articles
 from newsvault.store import search_index
-from newsvault.store.marks import time_mark
 from newsvault.store.search_keys import sort_date
 from newsvault.store.versions import content_sha
 
@@ -142,8 +140,7 @@ def update_index(
         side.why = None
     with engine.connect() as conn:
         upto = search_index.indexed_upto(conn)
-        newest, updated = store_articles.stamp(conn)
-        now = (newest, updated, time_mark(updated, now_ms()))  # the mark once this update is complete
+        now = store_articles.stamp(conn)  # the mark once this update is complete
     spaced = side is not None
     writer = None
     done = 0

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .search_keys import UPTO_KEY, upto_value
+from .search_keys import UPTO_KEY, upto_text
 
 _PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 _BUSY_MS = 30_000  # as the engine's busy_timeout: a run writing beside the search
@@ -86,7 +86,7 @@ STAMP_SQL = (
 def index_current(db: sqlite3.Connection) -> bool:
     """Whether the index held every article when the store last changed: two reads, of three index ends.
 
-    The mark's first two fields (search_index.indexed_upto) equal the articles' newest id and
+    The mark (search_index.indexed_upto) equals the articles' newest id and
     latest update only when nothing was added or changed since an update
     held them all. What `update_index` looks at beyond that (ids a concurrent
     writer had taken when the mark was read, a clock stepped back) waits for
@@ -94,7 +94,7 @@ def index_current(db: sqlite3.Connection) -> bool:
     """
     mark = db.execute("SELECT value FROM meta WHERE key = ?", (UPTO_KEY,)).fetchone()
     now = db.execute(STAMP_SQL).fetchone()
-    return mark is not None and upto_value(mark["value"])[:2] == (now["newest"], now["updated"])
+    return mark is not None and mark["value"] == upto_text((now["newest"], now["updated"]))
 
 
 def source_names(db: sqlite3.Connection) -> set[str]:

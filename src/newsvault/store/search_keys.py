@@ -13,11 +13,9 @@ KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill 
 # comes last and no `since` takes it, and its key still fits 64 bits.
 UNDATED_MS = -900_000_000_000_000
 
-# The articles of the store when the index last held all of them: (largest id, latest updated_ms, and
-# the update time the next update reads from: store.marks.time_mark), in `meta` under this key as
-# "<id> <updated_ms> <since_ms>". Marks written before the third field read from their update time.
+# The articles of the store when the index last held all of them: (largest id, latest updated_ms),
+# in `meta` under this key as "<id> <updated_ms>".
 UPTO_KEY = "search_indexed_upto"
-Upto = tuple[int, int, int]
 
 
 def sort_date(date_ms: int | None) -> int:
@@ -30,11 +28,11 @@ def key_of(ms: int) -> int:
     return ms * KEY_SLOTS
 
 
-def upto_text(upto: Upto) -> str:
+def upto_text(upto: tuple[int, int]) -> str:
     """The mark as `meta` keeps it."""
-    return " ".join(map(str, upto))
+    return f"{upto[0]} {upto[1]}"
 
 
-def upto_value(value: str) -> Upto:
-    newest, updated, *since = map(int, value.split())
-    return newest, updated, since[0] if since else updated
+def upto_value(value: str) -> tuple[int, int]:
+    newest, updated = value.split()
+    return int(newest), int(updated)
