@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from .marks import IdMark, id_mark, past, time_mark
 from .schema import after, article_images, articles, checks, images, notifications, statuses, versions
@@ -26,24 +26,19 @@ def marks(conn: Connection, now: int) -> dict[str, Any]:
     `now` less the slack a late commit may need (store.marks).
     """
     article, version, status = (id_mark(conn, c) for c in (articles.c.id, versions.c.id, statuses.c.id))
+
+    def newest(column: ColumnElement[int], *where: ColumnElement[bool]) -> int:
+        return time_mark(conn.execute(select(func.max(column)).where(*where)).scalar(), now)
+
     return {
         "article": article[0],
-        "updated": time_mark(conn.execute(select(func.max(articles.c.updated_ms))).scalar(), now),
+        "updated": newest(articles.c.updated_ms),
         "version": version[0],
         "capture": conn.execute(select(func.max(versions.c.capture_id))).scalar() or 0,
         "status": status[0],
-        "image": time_mark(
-            conn.execute(select(func.max(images.c.tried_ms)).where(images.c.status == "done")).scalar(), now
-        ),
-        "witness": time_mark(
-            conn.execute(
-                select(func.max(notifications.c.attempted_ms)).where(notifications.c.snapshot_url.is_not(None))
-            ).scalar(),
-            now,
-        ),
-        "checked": time_mark(
-            conn.execute(select(func.max(checks.c.last_ms)).where(checks.c.status.in_(GONE))).scalar(), now
-        ),
+        "image": newest(images.c.tried_ms, images.c.status == "done"),
+        "witness": newest(notifications.c.attempted_ms, notifications.c.snapshot_url.is_not(None)),
+        "checked": newest(checks.c.last_ms, checks.c.status.in_(GONE)),
         "holes": {"article": article[1], "version": version[1], "status": status[1]},
     }
 
