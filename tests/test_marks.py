@@ -61,3 +61,13 @@ def test_a_time_mark_stays_behind_the_clock_and_a_stamp_ahead_of_it_does_not_pin
     assert time_mark(now - 3_600_000, now) == now - 3_600_000
     assert time_mark(now - 60_000, now) == now - TIME_SLACK_MS
     assert time_mark(now + 86_400_000, now) == now - TIME_SLACK_MS
+
+
+def test_the_search_indexs_mark_keeps_the_clock_only_when_the_latest_update_is_ahead_of_it():
+    """Without a stamp ahead the mark is the store's alone, so a copy indexed again later keeps it equal."""
+    from newsvault.store.search_keys import upto_of, upto_text, upto_value
+
+    assert upto_of((5, 1_000), 1_000) == (5, 1_000)
+    assert upto_of((5, 1_000), 400) == (5, 1_000, 400)
+    assert upto_text(upto_of((5, 1_000), 400)) == "5 1000 400"
+    assert upto_value("5 1000 400") == (5, 1_000, 400) and upto_value("5 1000") == (5, 1_000)

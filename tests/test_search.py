@@ -723,3 +723,29 @@ def test_cli_search_imports_no_sqlalchemy_unless_the_index_must_catch_up(tmp_pat
     found = searched("小麦")
     assert found[1] == "    小麦" and found[2].startswith("exit 0 [") and "'sqlalchemy'" in found[2]
     assert searched("杂交") == ["exit 1 []"]
+
+
+def test_an_update_stamped_ahead_of_the_clock_does_not_hide_later_updates_from_the_index(tmp_path):
+    """The index's mark was the newest `updated_ms`: one stamped a day ahead (a worker's wrong clock) pinned
+    it there, and every update stamped by a right clock afterwards was behind it, never indexed."""
+    from newsvault.base.clock import now_ms
+    from newsvault.store import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'vault.sqlite'}")
+    _insert(engine, "voa", 1, "标题一", "<p>水稻</p>", 1_714_564_800_000)
+    _insert(engine, "voa", 2, "标题二", "<p>玉米</p>", 1_714_564_800_000)
+    with engine.begin() as conn:  # far above the first: the ids the index looks back at leave it out
+        conn.execute(articles.update().where(articles.c.archive_id == 2).values(id=5_000))
+    update_index(engine)
+
+    def edit(archive_id: int, body: str, stamp: int) -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                articles.update().where(articles.c.archive_id == archive_id).values(body=body, updated_ms=stamp)
+            )
+
+    edit(2, "<p>小麦</p>", now_ms() + 86_400_000)  # by a clock a day ahead
+    update_index(engine)
+    edit(1, "<p>高粱</p>", now_ms())  # by a right one
+    update_index(engine)
+    assert _hits(engine, "小麦") and _hits(engine, "高粱") and not _hits(engine, "水稻")

@@ -21,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import Engine, RowMapping
 
+from newsvault.base.clock import now_ms
 from newsvault.base.plaintext import plain_text
 from newsvault.store import articles as store_articles
 from newsvault.store import search_index
-from newsvault.store.search_keys import sort_date
+from newsvault.store.search_keys import sort_date, upto_of
 from newsvault.store.versions import content_sha
 
 from . import apart as apart_index
@@ -140,7 +141,7 @@ def update_index(
         side.why = None
     with engine.connect() as conn:
         upto = search_index.indexed_upto(conn)
-        now = store_articles.stamp(conn)  # the mark once this update is complete
+        now = upto_of(store_articles.stamp(conn), now_ms())  # the mark once this update is complete
     spaced = side is not None
     writer = None
     done = 0

@@ -90,7 +90,9 @@ def index_current(db: sqlite3.Connection) -> bool:
     latest update only when nothing was added or changed since an update
     held them all. What `update_index` looks at beyond that (ids a concurrent
     writer had taken when the mark was read, a clock stepped back) waits for
-    the next update, as it would have for a search a moment earlier.
+    the next update, as it would have for a search a moment earlier. A mark
+    taken when the latest update was ahead of the clock has a third field and
+    is never current: that update hides the ones after it from the stamp.
     """
     mark = db.execute("SELECT value FROM meta WHERE key = ?", (UPTO_KEY,)).fetchone()
     now = db.execute(STAMP_SQL).fetchone()

@@ -24,7 +24,7 @@ from .bulk import insert_tuples
 from .fast import hits_sql
 from .marks import ID_SLACK, TIME_SLACK_MS
 from .schema import after, articles, meta, search_docs
-from .search_keys import KEY_SLOTS, UNDATED_MS, UPTO_KEY, upto_text, upto_value
+from .search_keys import KEY_SLOTS, UNDATED_MS, UPTO_KEY, Upto, upto_text, upto_value
 
 # The columns a document fills (the tsvector ones are made on PostgreSQL from `tokens`).
 _DOC_COLUMNS = ("key", "article_id", "source", "date_ms", "stamp", "has_body", "sha256", "title", "plain_length")
@@ -34,22 +34,23 @@ Tokens = Callable[[Mapping[str, Any] | RowMapping], Mapping[str, Any]]
 
 # Only articles past the mark (`indexed_upto`) can be stale, so a run that changed nothing reads none;
 # past it by a margin (store.marks): the index compares each of those articles with its document, so
-# the last ID_SLACK ids are looked at again rather than the mark keeping its holes.
+# the last ID_SLACK ids are looked at again rather than the mark keeping its holes, and the updates of
+# TIME_SLACK_MS before its latest one, or before the clock that took it where that update was ahead.
 
 
-def indexed_upto(conn: Connection) -> tuple[int, int] | None:
-    """The store's (largest article id, latest update) when the index last held every article, if known."""
+def indexed_upto(conn: Connection) -> Upto | None:
+    """The store's (largest article id, latest update[, clock]) when the index last held every article, if known."""
     found = conn.execute(select(meta.c.value).where(meta.c.key == UPTO_KEY)).scalar()
     return None if found is None else upto_value(found)
 
 
-def set_indexed_upto(conn: Connection, upto: tuple[int, int]) -> None:
+def set_indexed_upto(conn: Connection, upto: Upto) -> None:
     """The index holds every article as of `upto` (taken, with `articles.stamp`, before indexing began)."""
     conn.execute(delete(meta).where(meta.c.key == UPTO_KEY))
     conn.execute(meta.insert().values(key=UPTO_KEY, value=upto_text(upto)))
 
 
-def stale(conn: Connection, limit: int, upto: tuple[int, int] | None = None, past: int | None = None) -> list[int]:
+def stale(conn: Connection, limit: int, upto: Upto | None = None, past: int | None = None) -> list[int]:
     """Ids of articles the index does not hold as they are now (content stamp, date or body presence).
 
     With `upto` (`indexed_upto`), only the articles added or updated since are
@@ -63,7 +64,7 @@ def stale(conn: Connection, limit: int, upto: tuple[int, int] | None = None, pas
         since = (
             select(articles.c.id)
             .where(after(articles.c.id, upto[0] - ID_SLACK))
-            .union(select(articles.c.id).where(articles.c.updated_ms > upto[1] - TIME_SLACK_MS))
+            .union(select(articles.c.id).where(articles.c.updated_ms > min(upto[1:]) - TIME_SLACK_MS))
             .subquery()
         )
         candidates = since.join(articles, articles.c.id == since.c.id)  # type: ignore[assignment]

@@ -14,8 +14,12 @@ KEY_SLOTS = 10_000  # articles that can share one millisecond before keys spill 
 UNDATED_MS = -900_000_000_000_000
 
 # The articles of the store when the index last held all of them: (largest id, latest updated_ms),
-# in `meta` under this key as "<id> <updated_ms>".
+# in `meta` under this key as "<id> <updated_ms>". When that update was stamped ahead of the clock
+# that took the mark (a worker's wrong clock), a third field keeps that clock's time, "<taken_ms>":
+# the next update reads updates from the earlier of the two, or the stamp ahead would pin it there.
+# Without one the mark is the store's alone, so a copy of the store indexed again keeps it equal.
 UPTO_KEY = "search_indexed_upto"
+Upto = tuple[int, ...]  # (newest id, latest update[, the clock's time when the update was ahead of it])
 
 
 def sort_date(date_ms: int | None) -> int:
@@ -28,11 +32,15 @@ def key_of(ms: int) -> int:
     return ms * KEY_SLOTS
 
 
-def upto_text(upto: tuple[int, int]) -> str:
+def upto_of(stamp: tuple[int, int], now: int) -> Upto:
+    """The mark of the articles' stamp (newest id, latest update) taken at `now`."""
+    return stamp if stamp[1] <= now else (*stamp, now)
+
+
+def upto_text(upto: Upto) -> str:
     """The mark as `meta` keeps it."""
-    return f"{upto[0]} {upto[1]}"
+    return " ".join(map(str, upto))
 
 
-def upto_value(value: str) -> tuple[int, int]:
-    newest, updated = value.split()
-    return int(newest), int(updated)
+def upto_value(value: str) -> Upto:
+    return tuple(map(int, value.split()))
