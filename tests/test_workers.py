@@ -467,3 +467,40 @@ def test_a_worker_killed_while_submitting_a_witness_submits_nothing_twice(tmp_pa
     with engine.connect() as conn:
         assert outbox.counts(conn, "wayback") == {"posted": 2 * count - 1, "uncertain": 1}
         assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
+
+
+def test_two_workers_storing_the_same_bytes_at_once_share_one_capture(pg_url):
+    """One page in two outlets' feeds, fetched by two workers at once: the second's INSERT waits on the
+    first's unique hash, and once the first commits it takes that capture, where it failed its feed."""
+    import threading
+
+    from newsvault.store import captures as store_captures
+
+    engine = open_store(pg_url)
+    stored: dict[str, int | BaseException] = {}
+
+    def second() -> None:
+        try:
+            with engine.begin() as conn:
+                stored["second"] = store_captures.store(conn, "http://127.0.0.1/b", 200, {}, b"<p>same</p>", 2)
+        except BaseException as exc:  # reported by the assertion below
+            stored["second"] = exc
+
+    with engine.connect() as first:
+        with first.begin():
+            stored["first"] = store_captures.store(first, "http://127.0.0.1/a", 200, {}, b"<p>same</p>", 1)
+            waiter = threading.Thread(target=second)
+            waiter.start()
+            with engine.connect() as watch:  # the chosen point: the second waits on the first's row
+                while not watch.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"
+                    )
+                ).scalar():
+                    assert waiter.is_alive(), stored
+                    time.sleep(0.01)
+        waiter.join()
+    assert stored["second"] == stored["first"]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(captures)).scalar() == 1

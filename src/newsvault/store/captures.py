@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from sqlalchemy import ColumnElement, Connection, RowMapping, and_, delete, func, select
 
 from .marks import IdMark, between, id_mark
-from .schema import articles, captures, pages_by_id, sources, statuses, versions
+from .schema import articles, captures, ignoring_duplicates, pages_by_id, sources, statuses, versions
 
 
 def store(
@@ -35,8 +35,11 @@ def store(
     found: int | None = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar()
     if found is not None:
         return found
-    key = conn.execute(
-        captures.insert().values(
+    # Another worker may be storing the same bytes (one page in two outlets' feeds): its row is waited
+    # for and taken, where a plain INSERT failed this feed's whole transaction on the unique hash.
+    added: int | None = conn.execute(
+        ignoring_duplicates(conn, captures)
+        .values(
             sha256=sha,
             fetched_ms=fetched_ms,
             url=url,
@@ -46,9 +49,10 @@ def store(
             body=zlib.compress(body, 6),
             request_headers=headers_json(request_headers),
         )
-    ).inserted_primary_key
-    assert key is not None  # an INSERT of one row always reports its key
-    added: int = key[0]
+        .returning(captures.c.id)
+    ).scalar()
+    if added is None:
+        added = conn.execute(select(captures.c.id).where(captures.c.sha256 == sha)).scalar_one()
     return added
 
 

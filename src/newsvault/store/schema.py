@@ -376,9 +376,15 @@ search_docs = Table(
 FTS = "search_fts"  # SQLite's FTS5 tables of migrations 0006 and 0008 (dropped by 0011) were named search_fts…
 
 
+def ignoring_duplicates(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` that skips a row whose unique key exists (waiting, on PostgreSQL, for the
+    transaction that is inserting the same key to end), rather than failing the transaction."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
 def insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert, skipping rows whose unique key exists: two processes may queue the same thing at once."""
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))
+    if rows:
+        conn.execute(ignoring_duplicates(conn, table), list(rows))
