@@ -9,10 +9,12 @@ and what they make equals what a full render makes from the store alone.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from newsvault.base.failpoints import ENV
@@ -247,4 +249,62 @@ def test_matching_a_feed_reads_by_its_keys_in_a_store_without_statistics(tmp_pat
         for (statement, parameters), index in zip(sent, ("ix_articles_guid", "ix_articles_link"), strict=True):
             plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
             assert index in plan, (statement, plan)
+    engine.dispose()
+
+
+def _files(*roots: Path) -> dict[str, bytes]:
+    """Every file under `roots` and its bytes; the site's health page aside (it tells the time of the render)."""
+    return {
+        p.as_posix(): p.read_bytes()
+        for root in roots
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "health.html"
+    }
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rounds_of_random_changes_rendered_incrementally_equal_a_full_render(
+    tmp_path: Path, server: LocalServer, seed: int
+) -> None:
+    """Seeded rounds of new items, edits, new titles, new dates (months apart) and items leaving their feeds,
+    each round a `run` that renders only what changed; then a full render from the store alone must find
+    every file of the tree and the site right, and none to add or remove."""
+    rng = random.Random(seed)
+    days = ["28 Nov 2025", "30 Nov 2025", "02 Dec 2025", "06 Jan 2026", "09 Feb 2026"]
+    outlets = ("voa", "rfa", "bbc")
+    shown: dict[str, dict[int, str]] = {abbr: {} for abbr in outlets}  # what each feed lists now
+    kept: dict[str, dict[int, str]] = {abbr: {} for abbr in outlets}  # every item a feed ever listed, as last
+    urls = {abbr: server.set(f"/{abbr}.xml", rss()) for abbr in outlets}
+    config, engine = open_vault(write_vault(tmp_path, {a: {"feed": urls[a]} for a in outlets}, archive=LAYOUT))
+    number = 0
+
+    def item(n: int, day: str, title: str, body: str | None) -> str:  # with a guid: RFA's rule identifies by it
+        link = f"https://example.org/a/{n}"
+        return rss_item(title, link, f"Sat, {day} 12:00:00 GMT", body or f"<p>正文{n}</p>", guid=link)
+
+    for _ in range(8):
+        for abbr in outlets:
+            for n in rng.sample(sorted(kept[abbr]), k=min(len(kept[abbr]), rng.randint(0, 3))):
+                change = rng.choice(("body", "title", "date", "leave", "back"))
+                title = f"第{n}条" + ("（改）" * rng.randint(0, 2) if change == "title" else "")
+                body = f"<p>正文{n}</p>" + ("<p>补充</p>" if change == "body" else "")
+                kept[abbr][n] = item(n, rng.choice(days), title, body) if change != "back" else kept[abbr][n]
+                if change == "leave":
+                    shown[abbr].pop(n, None)
+                else:
+                    shown[abbr][n] = kept[abbr][n]
+            for _ in range(rng.randint(0, 3)):
+                number += 1
+                shown[abbr][number] = kept[abbr][number] = item(number, rng.choice(days), f"第{number}条", None)
+            server.set(f"/{abbr}.xml", rss(*(shown[abbr][n] for n in sorted(shown[abbr]))))
+        report = run_once(config, engine)
+        assert not report.failed, [(s.abbr, s.error, s.problems) for s in report.sources]
+    from newsvault.render.site import render_site
+
+    rendered = _files(config.archive, site_root(config))
+    render_tree(engine, config, full=True)
+    render_site(engine, config, full=True)
+    whole = _files(config.archive, site_root(config))
+    assert [path for path in sorted(rendered.keys() | whole.keys()) if rendered.get(path) != whole.get(path)] == []
+    assert list(verify(engine, config)) == []
     engine.dispose()
