@@ -8,6 +8,7 @@ and what they make equals what a full render makes from the store alone.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import subprocess
@@ -17,13 +18,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from newsvault.base.clock import now_ms
 from newsvault.base.failpoints import ENV
+from newsvault.fetch import Fetcher
 from newsvault.render.site.paths import site_root
 from newsvault.render.tree import render_tree
 from newsvault.render.verify import verify
 from newsvault.schedule import run_once
+from newsvault.schedule.recheck import recheck_source
 from newsvault.search import search
 from newsvault.store import sources as store_sources
+from newsvault.store.statuses import DAY, HOUR
 from tests.support.server import LocalServer
 from tests.vaults import open_vault, rss, rss_item, write_vault
 
@@ -262,15 +267,29 @@ def _files(*roots: Path) -> dict[str, bytes]:
     }
 
 
+def _recheck(config, engine, abbr: str, now: int) -> None:  # type: ignore[no-untyped-def]
+    async def go() -> None:
+        async with Fetcher(allow_private=True) as fetcher:
+            await recheck_source(engine, config.sources[abbr], fetcher, config, now, 50)
+
+    asyncio.run(go())
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_rounds_of_random_changes_rendered_incrementally_equal_a_full_render(
     tmp_path: Path, server: LocalServer, seed: int
 ) -> None:
-    """Seeded rounds of new items, edits, new titles, new dates (months apart) and items leaving their feeds,
-    each round a `run` that renders only what changed; then a full render from the store alone must find
-    every file of the tree and the site right, and none to add or remove."""
+    """Seeded rounds of new items, edits, new titles, new dates (months apart), items leaving their feeds and
+    coming back, pages found gone, censored or live again by re-checks at later times, each round a `run`
+    that renders only what changed; then a full render from the store alone must find every file of the
+    tree and the site right, and none to add or remove."""
     rng = random.Random(seed)
     days = ["28 Nov 2025", "30 Nov 2025", "02 Dec 2025", "06 Jan 2026", "09 Feb 2026"]
+    pages = {
+        "live": ("<html><title>页</title><body>正文</body></html>", 200),
+        "gone": ("no", 410),
+        "censored": ("<html><title>提示</title><body>此内容因违规无法查看</body></html>", 200),
+    }
     outlets = ("voa", "rfa", "bbc")
     shown: dict[str, dict[int, str]] = {abbr: {} for abbr in outlets}  # what each feed lists now
     kept: dict[str, dict[int, str]] = {abbr: {} for abbr in outlets}  # every item a feed ever listed, as last
@@ -279,13 +298,16 @@ def test_rounds_of_random_changes_rendered_incrementally_equal_a_full_render(
     number = 0
 
     def item(n: int, day: str, title: str, body: str | None) -> str:  # with a guid: RFA's rule identifies by it
-        link = f"https://example.org/a/{n}"
+        link = server.url(f"/a/{n}")
         return rss_item(title, link, f"Sat, {day} 12:00:00 GMT", body or f"<p>正文{n}</p>", guid=link)
 
-    for _ in range(8):
+    for round_ in range(8):
         for abbr in outlets:
             for n in rng.sample(sorted(kept[abbr]), k=min(len(kept[abbr]), rng.randint(0, 3))):
-                change = rng.choice(("body", "title", "date", "leave", "back"))
+                change = rng.choice(("body", "title", "date", "leave", "back", "page"))
+                if change == "page":
+                    server.set(f"/a/{n}", *pages[rng.choice(sorted(pages))])
+                    continue
                 title = f"第{n}条" + ("（改）" * rng.randint(0, 2) if change == "title" else "")
                 body = f"<p>正文{n}</p>" + ("<p>补充</p>" if change == "body" else "")
                 kept[abbr][n] = item(n, rng.choice(days), title, body) if change != "back" else kept[abbr][n]
@@ -295,10 +317,17 @@ def test_rounds_of_random_changes_rendered_incrementally_equal_a_full_render(
                     shown[abbr][n] = kept[abbr][n]
             for _ in range(rng.randint(0, 3)):
                 number += 1
+                server.set(f"/a/{number}", *pages["live"])
                 shown[abbr][number] = kept[abbr][number] = item(number, rng.choice(days), f"第{number}条", None)
             server.set(f"/{abbr}.xml", rss(*(shown[abbr][n] for n in sorted(shown[abbr]))))
+        if round_ == 4:  # whatever the seed: one page gone and one censored
+            for n, page in zip(sorted(kept["voa"]), ("gone", "censored"), strict=False):
+                server.set(f"/a/{n}", *pages[page])
         report = run_once(config, engine)
         assert not report.failed, [(s.abbr, s.error, s.problems) for s in report.sources]
+        for abbr in outlets:  # what the next round's run renders
+            _recheck(config, engine, abbr, now_ms() + (round_ + 1) * rng.choice((HOUR, DAY, 8 * DAY)))
+    assert not run_once(config, engine).failed
     from newsvault.render.site import render_site
 
     rendered = _files(config.archive, site_root(config))
@@ -307,4 +336,8 @@ def test_rounds_of_random_changes_rendered_incrementally_equal_a_full_render(
     whole = _files(config.archive, site_root(config))
     assert [path for path in sorted(rendered.keys() | whole.keys()) if rendered.get(path) != whole.get(path)] == []
     assert list(verify(engine, config)) == []
+    with engine.connect() as conn:  # the seeds reach what they are for: deletions and edits
+        noticed = set(conn.execute(text("SELECT status FROM statuses")).scalars())
+        edited = conn.execute(text("SELECT count(*) FROM versions WHERE n > 1")).scalar()
+    assert {"gone", "censored"} <= noticed and edited, (noticed, edited)
     engine.dispose()
