@@ -259,3 +259,54 @@ def pg_url_or_sqlite(request):  # type: ignore[no-untyped-def]
     if request.config.getoption("--store", default="sqlite") == "postgresql":
         return lambda _tmp: request.getfixturevalue("pg_url")
     return lambda tmp: f"sqlite:///{tmp / 'store.db'}"
+
+
+def _digests(folder: Path) -> tuple[set[str], set[str]]:
+    """The payload digests of the folder's response records and of its revisit records."""
+    found: dict[str, set[str]] = {"response": set(), "revisit": set()}
+    for path in folder.rglob("*.warc.gz"):
+        for kind, headers, _, _ in _records(path):
+            if kind in found:
+                found[kind].add(headers["WARC-Payload-Digest"])
+    return found["response"], found["revisit"]
+
+
+def test_a_revisit_committed_while_evidence_takes_its_marks_is_never_written_before_its_capture(
+    tmp_path, server, monkeypatch
+):
+    """Evidence reads two marks, the statuses' and the captures'. A re-check that commits a notice's capture
+    and a revisit of it (another URL served the same bytes) between the two reads must leave the revisit
+    for the next publish rather than write it ahead of its capture: whichever mark is read first, the
+    commit comes right after it."""
+    from newsvault.publish.evidence import write_evidence
+    from newsvault.store import captures as store_captures
+
+    _, _, engine, links, first_seen = _vault(tmp_path, server)
+    folder = tmp_path / "evidence"
+    with engine.connect() as conn:
+        ids = {n: conn.execute(select(articles.c.id).where(articles.c.link == links[n])).scalar_one() for n in "ab"}
+    notice_url, seen = server.url("/notice.html"), first_seen + 20 * MINUTE
+    committed: list[int] = []
+
+    def then_a_recheck_commits(read):  # type: ignore[no-untyped-def]
+        def mark(conn):  # type: ignore[no-untyped-def]
+            taken = read(conn)
+            if not committed:
+                with engine.begin() as other:  # A redirected to the notice; B's own URL serves it too
+                    notice = store_captures.store(other, notice_url, 200, {}, NOTICE.encode(), seen)
+                    statuses.record(other, ids["a"], "censored", seen, served=(notice, notice_url, 200, {}, {}))
+                    statuses.record(other, ids["b"], "censored", seen, served=(notice, links["b"], 200, {}, {}))
+                committed.append(notice)
+            return taken
+
+        return mark
+
+    monkeypatch.setattr(statuses, "mark", then_a_recheck_commits(statuses.mark))
+    monkeypatch.setattr(store_captures, "mark", then_a_recheck_commits(store_captures.mark))
+    written = []
+    for _ in range(2):
+        write_evidence(engine, folder)
+        responses, revisits = _digests(folder)
+        assert revisits <= responses  # every revisit's payload is in a response record already written
+        written.append(len(revisits))
+    assert committed and written == [0, 1]  # the revisit came with the next publish
