@@ -469,6 +469,19 @@ def test_a_worker_killed_while_submitting_a_witness_submits_nothing_twice(tmp_pa
         assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")).scalar() == 0
 
 
+def _waiting_on_a_lock(engine) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a connection to this test's database waits on a lock now."""
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+        )
+
+
 def test_two_workers_storing_the_same_bytes_at_once_share_one_capture(pg_url):
     """One page in two outlets' feeds, fetched by two workers at once: the second's INSERT waits on the
     first's unique hash, and once the first commits it takes that capture, where it failed its feed."""
@@ -491,15 +504,12 @@ def test_two_workers_storing_the_same_bytes_at_once_share_one_capture(pg_url):
             stored["first"] = store_captures.store(first, "http://127.0.0.1/a", 200, {}, b"<p>same</p>", 1)
             waiter = threading.Thread(target=second)
             waiter.start()
-            with engine.connect() as watch:  # the chosen point: the second waits on the first's row
-                while not watch.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND wait_event_type = 'Lock'"
-                    )
-                ).scalar():
-                    assert waiter.is_alive(), stored
-                    time.sleep(0.01)
+            # The chosen point: the second waits on the first's row. Each look in a transaction of its own:
+            # PostgreSQL keeps one snapshot of pg_stat_activity for a whole transaction.
+            deadline = time.monotonic() + 120  # only to fail clearly: the wait comes as soon as the thread runs
+            while not _waiting_on_a_lock(engine):
+                assert waiter.is_alive() and time.monotonic() < deadline, stored
+                time.sleep(0.01)
         waiter.join()
     assert stored["second"] == stored["first"]
     with engine.connect() as conn:
