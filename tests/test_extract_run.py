@@ -213,3 +213,57 @@ def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path,
         assert [h.title for h in search(conn, "正文")] == ["一"] and search(conn, "分享") == []
     refused = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "voa"])
     assert refused.exit_code != 0
+
+
+def test_a_deleted_articles_text_corrected_by_reextract_reaches_the_feeds_of_changes(tmp_path, server):
+    """A correction in place moves no id, yet the feeds of deletions show the article's last text."""
+    import asyncio
+
+    from click.testing import CliRunner
+    from sqlalchemy import select
+    from starlette.testclient import TestClient
+
+    from newsvault.cli import cli
+    from newsvault.fetch import Fetcher
+    from newsvault.render.site.paths import change_feed
+    from newsvault.schedule.recheck import recheck_source
+    from newsvault.store import statuses
+    from newsvault.store.schema import articles
+    from newsvault.store.statuses import HOUR
+    from newsvault.web import create_app
+
+    page = "<html><body><div class='post-content'><p>正文</p><div class='share'>分享按钮</div></div></body></html>"
+    link = server.set("/p/1.html", page)
+    feed = server.set(
+        "/f.xml", rss(rss_item("一", link, DATE, "x", guid="https://c.example/?p=5", categories=("【图】",)))
+    )
+    config, engine = vault_toml(tmp_path, f'[sources.cdt]\nfeed = "{feed}"\n')
+    run_once(config, engine)
+    server.set("/p/1.html", "gone", status=410)
+    with engine.connect() as conn:
+        first_seen = conn.execute(select(articles.c.first_seen_ms)).scalar_one()
+
+    async def recheck() -> None:
+        async with Fetcher(allow_private=True) as fetcher:
+            await recheck_source(engine, config.sources["cdt"], fetcher, config, first_seen + HOUR, 50)
+
+    asyncio.run(recheck())
+    with engine.connect() as conn:
+        assert [r["status"] for r in statuses.deleted(conn)] == ["gone"]
+    run_once(config, engine)  # the feeds of deletions are made, with the text as first extracted
+    feeds = [
+        root / change_feed("deleted", abbr, "atom")
+        for root in (config.archive, site_root(config))
+        for abbr in (None, "cdt")
+    ]
+    assert all("分享按钮" in f.read_text("utf-8") for f in feeds)
+    reader = TestClient(create_app(config, engine))  # the reader keeps the feeds it made until a change
+    assert "分享按钮" in reader.get("/changes/deleted.atom").text
+    (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text() + 'selector = "div.post-content p"\n')
+    result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "cdt"])
+    assert "1 body(ies) changed" in result.output, result.output
+    run_once(config, engine)  # an hourly run that finds nothing new
+    for f in feeds:
+        text = f.read_text("utf-8")
+        assert "正文" in text and "分享按钮" not in text, f
+    assert "分享按钮" not in reader.get("/changes/deleted.atom").text

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from .marks import IdMark, id_mark, past, time_mark
 from .schema import after, article_images, articles, checks, images, notifications, statuses, versions
 from .statuses import GONE, deletion_events
-from .versions import edited
+from .versions import corrected, edited
 
 
 def marks(conn: Connection, now: int) -> dict[str, Any]:
@@ -39,6 +39,7 @@ def marks(conn: Connection, now: int) -> dict[str, Any]:
         "image": newest(images.c.tried_ms, images.c.status == "done"),
         "witness": newest(notifications.c.attempted_ms, notifications.c.snapshot_url.is_not(None)),
         "checked": newest(checks.c.last_ms, checks.c.status.in_(GONE)),
+        "corrected": corrected(conn),
         "holes": {"article": article[1], "version": version[1], "status": status[1]},
     }
 
@@ -101,10 +102,15 @@ def changed_since(conn: Connection, before: dict[str, Any]) -> set[int]:
     return set(conn.execute(query).scalars())
 
 
-def change_stamp(conn: Connection) -> tuple[IdMark, IdMark]:
-    """(versions' id mark, statuses' id mark): moves with every edit and every deletion noticed, however late
-    its transaction commits (store.marks)."""
-    return id_mark(conn, versions.c.id), id_mark(conn, statuses.c.id)
+def corrected_since(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether a version was corrected in place between two `marks` (those saved before the key read as none)."""
+    return before.get("corrected") != now.get("corrected")
+
+
+def change_stamp(conn: Connection) -> tuple[IdMark, IdMark, str | None]:
+    """(versions' id mark, statuses' id mark, correction token): moves with every edit and every deletion noticed,
+    however late its transaction commits (store.marks), and with every body corrected in place."""
+    return id_mark(conn, versions.c.id), id_mark(conn, statuses.c.id), corrected(conn)
 
 
 def sources_with_changes(conn: Connection, before: dict[str, Any]) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,11 @@ from .bulk import insert_tuples
 from .imports import published_versions
 from .marks import IdMark, past
 from .schema import FILE, articles, versions
+from .sources import get_meta, set_meta
+
+# In `meta`, a new token with every correction in place: a corrected body moves no id, yet the feeds of
+# changes show it (an edit's diff, a deletion's last text), so they are made again when the token moves.
+CORRECTED_KEY = "versions_corrected"
 
 
 def content_sha(title: str, body: str | None) -> str:
@@ -196,5 +202,15 @@ def earlier(conn: Connection, source: str, only_dirty_since: IdMark | None = Non
 
 
 def correct(conn: Connection, version_id: int, title: str, body: str) -> None:
-    """Replace a version's body in place: the same bytes read again with a better rule are not a new version."""
+    """Replace a version's body in place: the same bytes read again with a better rule are not a new version.
+
+    A token, not a count: two corrections committed at once on PostgreSQL each leave one that differs from
+    whatever a render read before either.
+    """
     conn.execute(update(versions).where(versions.c.id == version_id).values(body=body, sha256=content_sha(title, body)))
+    set_meta(conn, CORRECTED_KEY, uuid.uuid4().hex)
+
+
+def corrected(conn: Connection) -> str | None:
+    """The token of the last correction in place (None: never corrected)."""
+    return get_meta(conn, CORRECTED_KEY)

@@ -307,7 +307,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     # Feeds of changes as bytes, by (kind, outlet, format, the reader's address), while no edit or deletion is new.
     made: dict[tuple[str, str | None, str, str], bytes] = {}
-    made_at: tuple[IdMark, IdMark] | None = None
+    made_at: tuple[IdMark, IdMark, str | None] | None = None
 
     def change_feed(request: Request) -> Response:
         """The site's feeds of changes, made live, linking to the reader's own pages."""

@@ -507,16 +507,22 @@ def render_site(engine: Engine, config: Config, *, full: bool = False) -> SiteSt
             _feeds(out, look, config, names, None)
         totals = {abbr: sum(c.values()) for abbr, c in months.items()}
         newest = {abbr: max(c) for abbr, c in months.items() if c}
-        moved = full or store_changes.ids_moved(saved["marks"], marks, "version", "status")
+        corrected = not full and store_changes.corrected_since(saved["marks"], marks)
+        moved = full or corrected or store_changes.ids_moved(saved["marks"], marks, "version", "status")
         # The deleted list dates each article by its last check, which records no status when it finds it still gone.
         rechecked = not full and store_changes.rechecked_since(conn, saved["marks"])
         all_changes = root / change_feed("edited", None, "atom")
         if moved or rechecked or not (root / EDITED).exists() or not all_changes.exists():  # their pages link the feeds
             _changes(out, conn, names)
         # The feeds of changes of the outlets with a new edit or deletion; an edit or a deletion
-        # anywhere moves the marks, so the others' are left alone without a query.
+        # anywhere moves the marks, so the others' are left alone without a query. A body corrected
+        # in place (reextract, rare) names no outlet: every outlet's feeds are made again.
         with_changes = (
-            set(names) if full else store_changes.sources_with_changes(conn, saved["marks"]) if moved else set()
+            set(names)
+            if full or corrected
+            else store_changes.sources_with_changes(conn, saved["marks"])
+            if moved
+            else set()
         )
         for abbr in names:
             if abbr in with_changes or not (root / change_feed("edited", abbr, "atom")).exists():
