@@ -216,6 +216,11 @@ def _meta_charset(data: bytes) -> str | None:
     return _codec_name(match.group(1).decode("ascii")) if match else None
 
 
+# Codecs of Python's string literals, not of documents: they read every byte past ASCII as Latin-1 and a
+# text's backslash escapes as characters, so a feed declaring one was read wrong without an error.
+_PYTHON_ESCAPES = frozenset({"unicode-escape", "raw-unicode-escape"})
+
+
 def _codec_name(declared: str) -> str | None:
     """The codec to read a declared charset with; None for names Python does not know."""
     name = declared.strip().lower()
@@ -229,7 +234,7 @@ def _codec_name(declared: str) -> str | None:
         b"<\xe4>".decode(codec.name, "replace")
     except (LookupError, ValueError, UnicodeError):  # ValueError: a NUL in the name
         return None
-    return codec.name
+    return None if codec.name in _PYTHON_ESCAPES else codec.name
 
 
 def _declare_utf8(text: str) -> str:
