@@ -104,6 +104,7 @@ _SKIPS_EXPRESSION_INDEXES = (
 )
 
 
+@pytest.mark.sqlite_only("reads sqlite_master; PostgreSQL has test_schema_matches_metadata_postgresql")
 @_SKIPS_EXPRESSION_INDEXES[0]
 @_SKIPS_EXPRESSION_INDEXES[1]
 def test_schema_matches_metadata_sqlite(tmp_path: Path) -> None:
