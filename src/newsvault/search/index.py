@@ -162,6 +162,7 @@ def update_index(
                         if not stale:
                             if upto != now:
                                 search_index.set_indexed_upto(conn, now)
+                            search_index.analyze_if_grown(conn, done)
                             return done
                         if pool is None and len(stale) >= parallel:
                             pool = stack.enter_context(_workers())
@@ -220,7 +221,4 @@ def rebuild_index(engine: Engine) -> int:
     side = apart_index.for_engine(engine)
     if side is not None:  # after the store: killed between, the next update replaces every document
         side.clear()
-    done = update_index(engine)
-    with engine.begin() as conn:
-        search_index.optimize(conn)
-    return done
+    return update_index(engine)

@@ -140,9 +140,27 @@ def clear(conn: Connection) -> None:
     conn.execute(delete(meta).where(meta.c.key == UPTO_KEY))
 
 
-def optimize(conn: Connection) -> None:
-    """After a rebuild: statistics for the planner on PostgreSQL; nothing on SQLite (Tantivy merges)."""
-    del conn
+# PostgreSQL's own rule for analysing a table again (autovacuum's default threshold and scale factor).
+_ANALYZE_BASE, _ANALYZE_SHARE = 50, 0.1
+
+
+def analyze_if_grown(conn: Connection, added: int) -> None:
+    """On PostgreSQL, statistics for the planner once `added` documents are many beside those last counted.
+
+    The searches walk the key index down and stop at the page, but only while the planner knows how
+    many documents a phrase matches. A server with autovacuum off (as on this project's machines), or
+    one that had not yet got to the table, planned a search over 200,000 documents from the statistics
+    of the empty table migrations left: every hit's row read and sorted, 0.3–0.4 s a query instead of
+    0.1 ms. `reltuples` is what the last ANALYZE counted (below zero: never). Nothing on SQLite, where
+    Tantivy searches.
+    """
+    if conn.dialect.name != "postgresql" or not added:
+        return
+    counted = conn.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"), {"table": search_docs.name}
+    ).scalar()
+    if added > _ANALYZE_BASE + _ANALYZE_SHARE * max(counted or 0, 0):
+        conn.execute(text(f"ANALYZE {search_docs.name}"))
 
 
 def matching_keys(
