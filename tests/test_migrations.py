@@ -44,6 +44,7 @@ RECORDED = [
     "0018",
     "0019",
     "0020",
+    "0021",
 ]
 
 
@@ -71,13 +72,34 @@ def _include(obj: object, name: str | None, type_: str, reflected: bool, compare
     return True
 
 
+# Indexes only one dialect has (`ddl_if`, which autogenerate ignores and `to_metadata` does not copy): name → dialect.
+_ONE_DIALECTS = {
+    index.name: index._ddl_if.dialect  # SQLAlchemy's record of ddl_if(): None, or the condition with its dialect
+    for table in metadata.tables.values()
+    for index in table.indexes
+    if index._ddl_if is not None and index._ddl_if.dialect is not None
+}
+
+
+def _made_on(index: Index, dialect: str) -> bool:
+    """Whether migrations make `index` on `dialect`."""
+    return _ONE_DIALECTS.get(index.name, dialect) == dialect
+
+
 def _diff(url: str, target: MetaData | None = None) -> list[object]:
     """What autogenerate would change to make a store migrated the way newsvault migrates match `target`."""
     engine = open_store(url)
+    dialect = engine.dialect.name
+
+    def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        if isinstance(obj, Index) and not reflected and not _made_on(obj, dialect):
+            return False
+        return _include(obj, name, type_, reflected, compare_to)
+
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "compare_server_default": True, "include_object": _include}
+                conn, opts={"compare_type": True, "compare_server_default": True, "include_object": include}
             )
             return compare_metadata(context, target if target is not None else metadata)
     finally:
@@ -118,7 +140,7 @@ def test_schema_matches_metadata_sqlite(tmp_path: Path) -> None:
         index
         for table in metadata.tables.values()
         for index in table.indexes
-        if any(not isinstance(e, Column) for e in index.expressions)
+        if any(not isinstance(e, Column) for e in index.expressions) and _made_on(index, "sqlite")
     ]
     assert declared, "no index on an expression is declared: the filters above are not needed"
     for index in declared:

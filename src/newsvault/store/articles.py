@@ -14,7 +14,7 @@ from . import versions
 from .bulk import insert_tuples
 from .fast import STAMP_SQL
 from .marks import IdMark, id_mark
-from .schema import LIST_LINE, WAITING_PAGE, articles
+from .schema import LIST_LINE, NEWEST, WAITING_PAGE, articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
 DAY = 86_400_000
@@ -261,11 +261,7 @@ def latest_titles(
         query = query.where(articles.c.source == source)
     if shown_only:
         query = query.where(SHOWN)
-    return list(
-        conn.execute(
-            query.order_by(articles.c.date_ms.desc().nulls_last(), articles.c.id.desc()).limit(limit).offset(offset)
-        ).mappings()
-    )
+    return list(conn.execute(query.order_by(*NEWEST).limit(limit).offset(offset)).mappings())
 
 
 def sources_of(conn: Connection, ids: set[int]) -> dict[str, set[int]]:

@@ -127,6 +127,11 @@ Index("ix_articles_date", articles.c.date_ms)  # the newest across outlets: the 
 Index("ix_articles_source_date", articles.c.source, articles.c.date_ms)
 Index("ix_articles_source_listed", articles.c.source, func.coalesce(articles.c.date_ms, articles.c.first_seen_ms))
 Index("ix_articles_source_seen", articles.c.source, articles.c.first_seen_ms)  # the health report's windows (0020)
+# The newest first as listed, undated last (0021): PostgreSQL only, whose index of date_ms read backwards puts
+# NULL first and leaves ties unordered; SQLite's gives this order (NULL sorts first, the rowid breaks ties).
+NEWEST = (articles.c.date_ms.desc().nulls_last(), articles.c.id.desc())
+Index("ix_articles_newest", *NEWEST).ddl_if(dialect="postgresql")
+Index("ix_articles_source_newest", articles.c.source, *NEWEST).ddl_if(dialect="postgresql")
 # Articles whose body must still come from their page (pending_pages): written out, not bound, and as
 # text (a Boolean column expression is compared with 1 on SQLite), so that SQLite sees a query's
 # condition is the index's; otherwise it walked every article of the outlet (0.14 s at 200,000).
