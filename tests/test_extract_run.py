@@ -182,23 +182,38 @@ def test_a_silent_feed_without_fallbacks_is_noted(tmp_path, server):
     ]
 
 
-def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path, server):
-    from click.testing import CliRunner
-
-    from newsvault.cli import cli
-    from newsvault.store import versions
-
-    page = "<html><body><div class='post-content'><p>正文</p><div class='share'>分享</div></div></body></html>"
+def _cdt_page_vault(tmp_path, server, share: str):  # type: ignore[no-untyped-def]
+    """A CDT source whose one article's page holds a share button the rule keeps; run once. (config, engine)."""
+    page = f"<html><body><div class='post-content'><p>正文</p><div class='share'>{share}</div></div></body></html>"
     link = server.set("/p/1.html", page)
     feed = server.set(
         "/f.xml", rss(rss_item("一", link, DATE, "x", guid="https://c.example/?p=5", categories=("【图】",)))
     )
     config, engine = vault_toml(tmp_path, f'[sources.cdt]\nfeed = "{feed}"\n')
     run_once(config, engine)
+    return config, engine
+
+
+def _reextract_with_a_selector(tmp_path):  # type: ignore[no-untyped-def]
+    """The rule narrowed to the paragraphs, then `newsvault reextract --source cdt`: its result."""
+    from click.testing import CliRunner
+
+    from newsvault.cli import cli
+
+    (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text() + 'selector = "div.post-content p"\n')
+    return CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "cdt"])
+
+
+def test_reextract_applies_a_new_rule_to_stored_pages_without_fetching(tmp_path, server):
+    from click.testing import CliRunner
+
+    from newsvault.cli import cli
+    from newsvault.store import versions
+
+    config, engine = _cdt_page_vault(tmp_path, server, "分享")
     assert bodies(config, "cdt")["一"] == '<p>正文</p><div class="share">分享</div>'
     hits = server.count("/p/1.html")
-    (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text() + 'selector = "div.post-content p"\n')
-    result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "cdt"])
+    result = _reextract_with_a_selector(tmp_path)
     assert result.exit_code == 0, result.output
     assert "1 page(s) extracted again, 1 body(ies) changed" in result.output
     assert bodies(config, "cdt")["一"] == "正文"
@@ -219,11 +234,9 @@ def test_a_deleted_articles_text_corrected_by_reextract_reaches_the_feeds_of_cha
     """A correction in place moves no id, yet the feeds of deletions show the article's last text."""
     import asyncio
 
-    from click.testing import CliRunner
     from sqlalchemy import select
     from starlette.testclient import TestClient
 
-    from newsvault.cli import cli
     from newsvault.fetch import Fetcher
     from newsvault.render.site.paths import change_feed
     from newsvault.schedule.recheck import recheck_source
@@ -232,13 +245,7 @@ def test_a_deleted_articles_text_corrected_by_reextract_reaches_the_feeds_of_cha
     from newsvault.store.statuses import HOUR
     from newsvault.web import create_app
 
-    page = "<html><body><div class='post-content'><p>正文</p><div class='share'>分享按钮</div></div></body></html>"
-    link = server.set("/p/1.html", page)
-    feed = server.set(
-        "/f.xml", rss(rss_item("一", link, DATE, "x", guid="https://c.example/?p=5", categories=("【图】",)))
-    )
-    config, engine = vault_toml(tmp_path, f'[sources.cdt]\nfeed = "{feed}"\n')
-    run_once(config, engine)
+    config, engine = _cdt_page_vault(tmp_path, server, "分享按钮")
     server.set("/p/1.html", "gone", status=410)
     with engine.connect() as conn:
         first_seen = conn.execute(select(articles.c.first_seen_ms)).scalar_one()
@@ -259,8 +266,7 @@ def test_a_deleted_articles_text_corrected_by_reextract_reaches_the_feeds_of_cha
     assert all("分享按钮" in f.read_text("utf-8") for f in feeds)
     reader = TestClient(create_app(config, engine))  # the reader keeps the feeds it made until a change
     assert "分享按钮" in reader.get("/changes/deleted.atom").text
-    (tmp_path / "vault.toml").write_text((tmp_path / "vault.toml").read_text() + 'selector = "div.post-content p"\n')
-    result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "reextract", "--source", "cdt"])
+    result = _reextract_with_a_selector(tmp_path)
     assert "1 body(ies) changed" in result.output, result.output
     run_once(config, engine)  # an hourly run that finds nothing new
     for f in feeds:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -281,57 +280,39 @@ def test_reindex_rebuilds_the_same_index(tmp_path):
         assert [h.id for h in search(conn, "维吾尔")] == [5, 4, 3, 2, 1]  # newest first
 
 
-def test_postgresql_index_answers_the_same(tmp_path):
+def test_postgresql_index_answers_the_same(pg_url):
     """The same tokens in a tsvector('simple') with a GIN index (skipped without a server on 127.0.0.1:5432)."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
     from newsvault.store import open_store
 
-    name = f"nv_search_{int(time.time() * 1000)}"
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        engine = open_store(f"postgresql://postgres@127.0.0.1:5432/{name}")
+    engine = open_store(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', 'voa')"))
+    for i, (title, body) in enumerate(
+        [("朱镕基回忆录", "<p>经济发展很快</p>"), ("臺灣選舉", "<p>經濟，發展</p>"), ("G20峰会", "<p>abc</p>")]
+    ):
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', 'voa')"))
-        for i, (title, body) in enumerate(
-            [("朱镕基回忆录", "<p>经济发展很快</p>"), ("臺灣選舉", "<p>經濟，發展</p>"), ("G20峰会", "<p>abc</p>")]
-        ):
-            with engine.begin() as conn:
-                conn.execute(
-                    articles.insert().values(
-                        source="voa",
-                        archive_id=i,
-                        link=f"https://x.example/{i}",
-                        title=title,
-                        body=body,
-                        date_ms=1000 + i,
-                        first_seen_ms=1000 + i,
-                        last_seen_ms=1000 + i,
-                    )
+            conn.execute(
+                articles.insert().values(
+                    source="voa",
+                    archive_id=i,
+                    link=f"https://x.example/{i}",
+                    title=title,
+                    body=body,
+                    date_ms=1000 + i,
+                    first_seen_ms=1000 + i,
+                    last_seen_ms=1000 + i,
                 )
-        assert update_index(engine) == 3
-        with engine.connect() as conn:
-            found = {
-                q: [h.id for h in search(conn, q)] for q in ("镕基", "经济发展", "台湾", "基", "g20", "经济，发展")
-            }
-        engine.dispose()
-        assert found == {"镕基": [0], "经济发展": [0], "台湾": [1], "基": [0], "g20": [2], "经济，发展": [1, 0]}
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+            )
+    assert update_index(engine) == 3
+    with engine.connect() as conn:
+        found = {q: [h.id for h in search(conn, q)] for q in ("镕基", "经济发展", "台湾", "基", "g20", "经济，发展")}
+    engine.dispose()
+    assert found == {"镕基": [0], "经济发展": [0], "台湾": [1], "基": [0], "g20": [2], "经济，发展": [1, 0]}
 
 
-def test_postgresql_plans_searches_from_statistics_of_what_was_indexed(tmp_path):
+def test_postgresql_plans_searches_from_statistics_of_what_was_indexed(pg_url):
     """After a large update the index's table is analysed: its statistics were the empty table's, and a phrase
     every article holds was planned as a bitmap of all hits then a sort (0.3 s at 200,000, not 0.1 ms)."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
     from newsvault.search.tokens import phrases, tsquery
     from newsvault.store import open_store
     from newsvault.store.imports import IMPORT_COLUMNS, insert_articles
@@ -358,31 +339,25 @@ def test_postgresql_plans_searches_from_statistics_of_what_was_indexed(tmp_path)
         with engine.connect() as conn:
             return conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'search_docs'")).scalar_one()
 
-    name = f"nv_search_stats_{int(time.time() * 1000)}"
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        engine = open_store(f"postgresql://postgres@127.0.0.1:5432/{name}")
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', 'voa')"))
-        add(engine, 0, 2_000)
-        assert counted(engine) <= 0  # as migrations left it: analysed empty, or never
-        assert update_index(engine) == 2_000
-        assert counted(engine) == 2_000
-        with engine.connect() as conn:
-            plan = conn.execute(
-                text(
-                    "EXPLAIN SELECT d.key FROM search_docs d WHERE d.title_tsv @@ to_tsquery('simple', :q)"
-                    " ORDER BY d.key DESC LIMIT 31"
-                ),
-                {"q": tsquery(phrases("经济发展"))},
-            ).scalars()
-            assert "Index Scan Backward" in "\n".join(plan)  # down the keys, stopping at the page
-        add(engine, 2_000, 30)  # few beside those counted: no new statistics (PostgreSQL's own rule)
-        assert update_index(engine) == 30 and counted(engine) == 2_000
-        engine.dispose()
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+    engine = open_store(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (abbr, name) VALUES ('voa', 'voa')"))
+    add(engine, 0, 2_000)
+    assert counted(engine) <= 0  # as migrations left it: analysed empty, or never
+    assert update_index(engine) == 2_000
+    assert counted(engine) == 2_000
+    with engine.connect() as conn:
+        plan = conn.execute(
+            text(
+                "EXPLAIN SELECT d.key FROM search_docs d WHERE d.title_tsv @@ to_tsquery('simple', :q)"
+                " ORDER BY d.key DESC LIMIT 31"
+            ),
+            {"q": tsquery(phrases("经济发展"))},
+        ).scalars()
+        assert "Index Scan Backward" in "\n".join(plan)  # down the keys, stopping at the page
+    add(engine, 2_000, 30)  # few beside those counted: no new statistics (PostgreSQL's own rule)
+    assert update_index(engine) == 30 and counted(engine) == 2_000
+    engine.dispose()
 
 
 def test_fold_is_the_table_for_every_code_point():
