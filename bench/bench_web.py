@@ -36,7 +36,7 @@ from newsvault.store import sources as store_sources
 from newsvault.store.imports import IMPORT_COLUMNS, insert_articles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_workers import Databases
+from bench_workers import SERVER, Databases
 
 BODY = "<p>这是一篇用于测试阅读器速度的新闻报道，报道经济发展和人权状况。</p>" * 20
 CLIENTS = 8
@@ -118,7 +118,7 @@ def main() -> None:
         "--postgresql",
         metavar="SERVER",
         nargs="?",
-        const=os.environ.get("NEWSVAULT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"),
+        const=SERVER,
         help="the store on a new database of this PostgreSQL server (dropped at the end), not SQLite",
     )
     args = parser.parse_args()

@@ -50,6 +50,10 @@ def _vault(directory: Path, store_url: str, server: LocalServer, count: int) -> 
     return directory
 
 
+# The PostgreSQL server the benchmarks that use one make their databases on.
+SERVER = os.environ.get("NEWSVAULT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
 class Databases:
     """Fresh PostgreSQL databases for the benchmark, all dropped at the end."""
 
@@ -95,9 +99,7 @@ def main() -> int:
     parser.add_argument("--sources", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=50, help="jobs at once per worker")
-    parser.add_argument(
-        "--server", default=os.environ.get("NEWSVAULT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-    )
+    parser.add_argument("--server", default=SERVER)
     args = parser.parse_args()
     try:
         psycopg.connect(f"{args.server}/postgres", connect_timeout=5).close()
