@@ -162,7 +162,7 @@ def update_index(
                         if not stale:
                             if upto != now:
                                 search_index.set_indexed_upto(conn, now)
-                            search_index.analyze_if_grown(conn, done)
+                            search_index.after_update(conn, done)
                             return done
                         if pool is None and len(stale) >= parallel:
                             pool = stack.enter_context(_workers())

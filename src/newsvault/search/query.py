@@ -236,17 +236,21 @@ def count_hits(
     `upto` means more than `upto` (the reader's "N 篇" above its first page).
 
     Every hit is a hit in the title or the text, so the newest `upto` + 1 of
-    those are found, as a page is: among the newest articles first (title hits
-    alone, when there are enough of them, are cheaper to find). Counting
-    every hit of a query that all 200,000 articles match took 35 ms of the
-    index's CPU, more than the rest of the search (docs/SEARCH.md).
+    those are found, as a page is: among the newest articles first (in the
+    index folder, title hits alone, when there are enough of them, are cheaper
+    to find). Counting every hit of a query that all 200,000 articles match
+    took 35 ms of the index's CPU, more than the rest of the search
+    (docs/SEARCH.md). PostgreSQL reads its newest documents' titles and texts
+    alike (`search_index.matching_keys`): there the title step only doubled the
+    work of a phrase rare in titles.
     """
     if not phrases(query):
         return 0
     find, _ = _reader(conn)
-    in_title = find(query, title_only=True, source=source, since_ms=since_ms, limit=upto + 1)
-    if len(in_title) > upto:  # titles are short: finding them is the cheaper way past `upto`, when it gets there
-        return len(in_title)
+    if _side(conn) is not None:
+        in_title = find(query, title_only=True, source=source, since_ms=since_ms, limit=upto + 1)
+        if len(in_title) > upto:  # titles are short: finding them is the cheaper way past `upto`, when it gets there
+            return len(in_title)
     return len(find(query, title_only=False, source=source, since_ms=since_ms, limit=upto + 1))
 
 
