@@ -7,7 +7,7 @@ import json
 from sqlalchemy import delete, select
 
 from newsvault.store import captures, open_store
-from newsvault.store.marks import ID_SLACK, TIME_SLACK_MS, between, id_mark, mark_from, past, time_mark
+from newsvault.store.marks import ID_SLACK, TIME_SLACK_MS, between, id_mark, id_stamp, mark_from, past, time_mark
 from newsvault.store.schema import captures as captures_table
 
 
@@ -36,6 +36,24 @@ def test_an_id_mark_keeps_the_ids_below_its_top_that_no_row_has_and_finds_them_w
         assert start == 1 and sorted(conn.execute(select(column).where(wanted)).scalars()) == [4, 7]
         wanted, start = between(column, mark, (7, [2, 4]))  # 4 not yet committed when the later mark was read
         assert sorted(conn.execute(select(column).where(wanted)).scalars()) == [7]
+
+
+def test_an_id_stamp_moves_whenever_the_id_mark_would(tmp_path):
+    """The reader's cheap stamp: a hole filled under the top (a worker's late commit) moves it as a new top
+    does; the rows beyond ID_SLACK below the top are not its business, as they are not the mark's."""
+    engine = _store(tmp_path, 6)
+    column = captures_table.c.id
+    with engine.begin() as conn:
+        conn.execute(delete(captures_table).where(column.in_([2, 4])))
+        stamps = [id_stamp(conn, column)]
+        conn.execute(captures_table.insert().values(id=4, **_row(4)))  # the hole filled: committed late
+        stamps.append(id_stamp(conn, column))
+        conn.execute(captures_table.insert().values(id=ID_SLACK + 3, **_row(5)))  # a new top, far above
+        stamps.append(id_stamp(conn, column))
+        conn.execute(captures_table.insert().values(id=2, **_row(2)))  # out of the window now, and of the mark's
+        stamps.append(id_stamp(conn, column))
+        assert id_mark(conn, column)[1] == [i for i in range(4, ID_SLACK + 3) if i not in (4, 5, 6)]
+    assert stamps == [(6, 4), (6, 5), (ID_SLACK + 3, 4), (ID_SLACK + 3, 4)]
 
 
 def _row(i: int) -> dict[str, object]:

@@ -10,10 +10,9 @@ from sqlalchemy import Connection, RowMapping, and_, bindparam, func, or_, selec
 
 from newsvault.base.clock import CHINA, CHINA_OFFSET_MS, in_china
 
-from . import versions
+from . import marks, versions
 from .bulk import insert_tuples
 from .fast import STAMP_SQL
-from .marks import IdMark, id_mark
 from .schema import LIST_LINE, NEWEST, WAITING_PAGE, articles
 
 CDT_FALLBACK_BASE = 0x100000  # ids for CDT posts without ?p=: outside 0xFFFFF XOR space
@@ -447,9 +446,9 @@ def stamp(conn: Connection) -> tuple[int, int]:
     return row.newest, row.updated
 
 
-def mark(conn: Connection) -> IdMark:
-    """The articles' id mark (store.marks): moves too when a worker commits an article under the newest id."""
-    return id_mark(conn, articles.c.id)
+def id_stamp(conn: Connection) -> tuple[int, int]:
+    """The articles' id stamp (store.marks): moves too when a worker commits an article under the newest id."""
+    return marks.id_stamp(conn, articles.c.id)
 
 
 def per_source(conn: Connection) -> dict[str, tuple[int, int | None]]:

@@ -156,7 +156,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     env.filters["status"] = status_word
     env.globals["marked"] = _marked
 
-    counted: tuple[tuple[tuple[int, int], IdMark], dict[str, tuple[int, int | None]]] | None = None
+    counted: tuple[tuple[tuple[int, int], tuple[int, int]], dict[str, tuple[int, int | None]]] | None = None
 
     def outlet_counts(conn: Connection) -> list[dict[str, object]]:
         """Every outlet, its health as it is now, and its articles counted again only when they changed.
@@ -166,7 +166,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         thousand ids (an article a worker commits under the newest id).
         """
         nonlocal counted
-        stamp = (articles.stamp(conn), articles.mark(conn))
+        stamp = (articles.stamp(conn), articles.id_stamp(conn))
         if counted is None or counted[0] != stamp:
             counted = (stamp, articles.per_source(conn))
         counts = counted[1]
