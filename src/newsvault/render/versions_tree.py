@@ -161,7 +161,7 @@ def render_change_feeds(engine: Engine, config: Config, names: dict[str, str], t
     archive_url = config.publish.archive_url
     paths = [change_feed(kind, abbr, ext) for abbr in (None, *names) for kind in KINDS for ext in FORMATS]
     with engine.connect() as conn:
-        stamp = store_changes.change_stamp(conn)
+        stamp = store_changes.moved_stamp(conn)
         made = store_sources.get_meta(conn, _FEEDS_KEY)
     key = json.dumps([FEEDS_FORMAT, *stamp, archive_url, names], ensure_ascii=False, sort_keys=True)
     if not full and made == key and all((target / path).exists() for path in paths):

@@ -40,7 +40,6 @@ from newsvault.render.site.paths import change_feed as site_change_feed
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word, witness_event
 from newsvault.search import count_hits, highlighted, search
 from newsvault.store import articles, changes, fetchlog, outbox, sources, statuses, versions
-from newsvault.store.marks import IdMark
 
 PAGE = 30
 # A search's hits counted up to this many ("找到超过 1000 篇" past it): counting every hit of a query that all
@@ -162,8 +161,8 @@ def create_app(config: Config, engine: Engine) -> Starlette:
         """Every outlet, its health as it is now, and its articles counted again only when they changed.
 
         The count is a GROUP BY over every article (191 ms at 200,000); the
-        stamp it is kept under is two lookups of a maximum and the newest
-        thousand ids (an article a worker commits under the newest id).
+        stamp it is kept under is the newest id and update, and a count of the
+        newest thousand ids (an article a worker commits under the newest id).
         """
         nonlocal counted
         stamp = (articles.stamp(conn), articles.id_stamp(conn))
@@ -307,7 +306,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     # Feeds of changes as bytes, by (kind, outlet, format, the reader's address), while no edit or deletion is new.
     made: dict[tuple[str, str | None, str, str], bytes] = {}
-    made_at: tuple[IdMark, IdMark, str | None] | None = None
+    made_at: tuple[tuple[int, int], tuple[int, int], str | None] | None = None
 
     def change_feed(request: Request) -> Response:
         """The site's feeds of changes, made live, linking to the reader's own pages."""
@@ -318,7 +317,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
             raise HTTPException(404)
         root = str(request.base_url)
         with engine.connect() as conn:
-            stamp = changes.change_stamp(conn)
+            stamp = changes.moved_stamp(conn)
             if made_at != stamp or len(made) >= MADE_FEEDS:  # bounded whatever Host headers clients send
                 made.clear()
                 made_at = stamp
