@@ -60,7 +60,7 @@ def queue_events(engine: Engine, config: Config) -> int:
         return 0
     now = now_ms()
     with engine.begin() as conn:
-        newest = changes.change_stamp(conn)  # new versions and statuses; a correction is no event
+        newest = changes.change_stamp(conn)  # new versions and statuses (a correction in place is no event)
         found = outbox.marks(conn)
         if found is None:
             outbox.set_marks(conn, *newest)

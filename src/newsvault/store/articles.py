@@ -446,7 +446,7 @@ def stamp(conn: Connection) -> tuple[int, int]:
     return row.newest, row.updated
 
 
-def id_stamp(conn: Connection) -> tuple[int, int]:
+def id_stamp(conn: Connection) -> marks.IdStamp:
     """The articles' id stamp (store.marks): moves too when a worker commits an article under the newest id."""
     return marks.id_stamp(conn, articles.c.id)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from .marks import IdMark, id_mark, id_stamp, past, time_mark
+from .marks import IdMark, IdStamp, id_mark, id_stamp, past, time_mark
 from .schema import after, article_images, articles, checks, images, notifications, statuses, versions
 from .statuses import GONE, deletion_events
 from .versions import corrected, edited
@@ -113,7 +113,7 @@ def change_stamp(conn: Connection) -> tuple[IdMark, IdMark]:
     return id_mark(conn, versions.c.id), id_mark(conn, statuses.c.id)
 
 
-def moved_stamp(conn: Connection) -> tuple[tuple[int, int], tuple[int, int], str | None]:
+def moved_stamp(conn: Connection) -> tuple[IdStamp, IdStamp, str | None]:
     """What moves with every edit and every deletion noticed, however late its transaction commits, and with every
     body corrected in place, for those who ask only whether anything changed, not what (the reader's and the
     tree's feeds of changes): each table's id stamp (store.marks), one row read where a mark reads a thousand."""

@@ -177,7 +177,7 @@ def after_update(conn: Connection, added: int) -> None:
 
 # The newest documents a limited search reads one by one before it asks the GIN index (`matching_keys`).
 WINDOW = 2_000
-# A phrase in at least this share of the window's documents is common: its other hits are read on by walking the keys.
+# A phrase in at least this share of the window's documents is common: the planner chooses how to read its other hits.
 COMMON = 0.05
 
 

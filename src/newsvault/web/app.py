@@ -40,6 +40,7 @@ from newsvault.render.site.paths import change_feed as site_change_feed
 from newsvault.render.site.words import NOT_FOUND, STATUS_NOTICE, status_word, witness_event
 from newsvault.search import count_hits, highlighted, search
 from newsvault.store import articles, changes, fetchlog, outbox, sources, statuses, versions
+from newsvault.store.marks import IdStamp
 
 PAGE = 30
 # A search's hits counted up to this many ("找到超过 1000 篇" past it): counting every hit of a query that all
@@ -155,7 +156,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
     env.filters["status"] = status_word
     env.globals["marked"] = _marked
 
-    counted: tuple[tuple[tuple[int, int], tuple[int, int]], dict[str, tuple[int, int | None]]] | None = None
+    counted: tuple[tuple[tuple[int, int], IdStamp], dict[str, tuple[int, int | None]]] | None = None
 
     def outlet_counts(conn: Connection) -> list[dict[str, object]]:
         """Every outlet, its health as it is now, and its articles counted again only when they changed.
@@ -306,7 +307,7 @@ def create_app(config: Config, engine: Engine) -> Starlette:
 
     # Feeds of changes as bytes, by (kind, outlet, format, the reader's address), while no edit or deletion is new.
     made: dict[tuple[str, str | None, str, str], bytes] = {}
-    made_at: tuple[tuple[int, int], tuple[int, int], str | None] | None = None
+    made_at: tuple[IdStamp, IdStamp, str | None] | None = None
 
     def change_feed(request: Request) -> Response:
         """The site's feeds of changes, made live, linking to the reader's own pages."""
